@@ -1,0 +1,40 @@
+"""Money is integer fen (分) everywhere in code and store; yuan with two decimals on screen."""
+
+from __future__ import annotations
+
+from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
+
+
+class InvalidAmount(ValueError):
+    """An amount a user typed that is not money; the message is for the user."""
+
+
+def yuan_to_fen(value: str | int | float | Decimal, *, allow_negative: bool = False) -> int:
+    """Parse an amount in yuan (as typed or read from a spreadsheet) into integer fen."""
+    try:
+        amount = Decimal(str(value).strip().replace(",", "").replace("，", ""))
+    except (InvalidOperation, ValueError):
+        raise InvalidAmount(f"金额“{value}”不是有效数字") from None
+    if not amount.is_finite():
+        raise InvalidAmount(f"金额“{value}”不是有效数字")
+    if amount < 0 and not allow_negative:
+        raise InvalidAmount("金额不能为负数")
+    if amount != amount.quantize(Decimal("0.01")):
+        raise InvalidAmount("金额最多保留两位小数（到分）")
+    return int((amount * 100).to_integral_value(rounding=ROUND_HALF_UP))
+
+
+def fen_to_yuan(fen: int | None) -> str:
+    """Format fen as yuan with two decimals and thousands separators, e.g. 123456 -> '1,234.56'."""
+    if fen is None:
+        return ""
+    sign = "-" if fen < 0 else ""
+    whole, cents = divmod(abs(int(fen)), 100)
+    return f"{sign}{whole:,}.{cents:02d}"
+
+
+def per_capita_fen(total_fen: int, persons: int) -> int:
+    """Per-capita income, rounded down to the fen (DOMAIN.md)."""
+    if persons < 1:
+        raise ValueError("persons must be at least 1")
+    return total_fen // persons

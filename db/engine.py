@@ -1,0 +1,77 @@
+"""Where the database is and how to talk to it.
+
+The URL comes from JIEKUN_DATABASE_URL, else `.streamlit/secrets.toml` ([database] url = "..."),
+else an SQLite file under data/. SQLite runs with WAL, foreign keys on and a busy timeout so
+that a few staff entering data at once wait for each other instead of failing.
+"""
+
+from __future__ import annotations
+
+import os
+import tomllib
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+from sqlalchemy import Engine, create_engine, event
+from sqlalchemy.orm import Session, sessionmaker
+
+ROOT = Path(__file__).resolve().parent.parent
+DEFAULT_SQLITE = ROOT / "data" / "jiekun.db"
+SECRETS_FILE = ROOT / ".streamlit" / "secrets.toml"
+SQLITE_BUSY_TIMEOUT_MS = 15_000
+
+
+def read_secrets() -> dict:
+    if SECRETS_FILE.exists():
+        with SECRETS_FILE.open("rb") as fh:
+            return tomllib.load(fh)
+    return {}
+
+
+def database_url() -> str:
+    url = os.environ.get("JIEKUN_DATABASE_URL", "").strip()
+    if url:
+        return url
+    url = str(read_secrets().get("database", {}).get("url", "")).strip()
+    if url:
+        return url
+    DEFAULT_SQLITE.parent.mkdir(parents=True, exist_ok=True)
+    return f"sqlite:///{DEFAULT_SQLITE}"
+
+
+def _sqlite_pragmas(dbapi_connection, _record) -> None:
+    cursor = dbapi_connection.cursor()
+    cursor.execute("PRAGMA journal_mode=WAL")
+    cursor.execute("PRAGMA foreign_keys=ON")
+    cursor.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
+    cursor.execute("PRAGMA synchronous=NORMAL")
+    cursor.close()
+
+
+def make_engine(url: str | None = None) -> Engine:
+    url = url or database_url()
+    if url.startswith("sqlite"):
+        engine = create_engine(url, connect_args={"timeout": SQLITE_BUSY_TIMEOUT_MS / 1000})
+        event.listen(engine, "connect", _sqlite_pragmas)
+    else:
+        engine = create_engine(url, pool_pre_ping=True)
+    return engine
+
+
+def session_factory(engine: Engine) -> sessionmaker[Session]:
+    return sessionmaker(engine, expire_on_commit=False)
+
+
+@contextmanager
+def transaction(engine: Engine) -> Iterator[Session]:
+    """One unit of work: commit when the block ends, roll back everything on any error."""
+    with session_factory(engine)() as session, session.begin():
+        yield session
+
+
+@contextmanager
+def reading(engine: Engine) -> Iterator[Session]:
+    """A read-only session (nothing is committed)."""
+    with session_factory(engine)() as session:
+        yield session

@@ -1,0 +1,31 @@
+"""Failures a user can act on; every message is Chinese and says what to do."""
+
+from __future__ import annotations
+
+
+class ServiceError(Exception):
+    """Base of the expected failures of a service call (shown to the user, not logged as a bug)."""
+
+
+class ValidationError(ServiceError):
+    """Input that breaks a rule; `errors` maps a field name to its message."""
+
+    def __init__(self, errors: dict[str, str]):
+        self.errors = errors
+        super().__init__("；".join(errors.values()))
+
+
+class NotFound(ServiceError):
+    pass
+
+
+class OutOfScope(ServiceError):
+    """The record belongs to an organisation outside the user's subtree (or the role may not write)."""
+
+
+class Conflict(ServiceError):
+    """Someone else saved the record since the user loaded it; `changes` lists what they changed."""
+
+    def __init__(self, message: str, changes: list[tuple[str, str, str]] | None = None):
+        self.changes = changes or []
+        super().__init__(message)

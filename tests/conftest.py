@@ -1,0 +1,96 @@
+"""Shared fixtures: a migrated database on SQLite and on PostgreSQL, emptied between tests.
+
+PostgreSQL: JIEKUN_TEST_PG_URL (default postgresql+psycopg://postgres@127.0.0.1:5432/test) names a
+server database used only to create and drop a database of this run's own. With CI=true a missing
+server fails the run; elsewhere those tests skip and say why.
+"""
+
+from __future__ import annotations
+
+import os
+import uuid
+
+import pytest
+from sqlalchemy import create_engine, text
+
+from db.engine import make_engine, transaction
+from db.migrate import prepare
+from db.models import Base
+from db.reference import ensure_reference_data
+
+PG_ADMIN_URL = os.environ.get("JIEKUN_TEST_PG_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
+IN_CI = os.environ.get("CI", "").lower() == "true"
+
+
+def _pg_available() -> str | None:
+    try:
+        engine = create_engine(PG_ADMIN_URL, isolation_level="AUTOCOMMIT", connect_args={"connect_timeout": 3})
+        with engine.connect() as c:
+            c.execute(text("select 1"))
+        engine.dispose()
+        return None
+    except Exception as exc:  # any failure to reach the server
+        return f"PostgreSQL not reachable at {PG_ADMIN_URL}: {exc.__class__.__name__}"
+
+
+@pytest.fixture(scope="session")
+def pg_url():
+    problem = _pg_available()
+    if problem:
+        if IN_CI:
+            pytest.fail(f"CI=true but {problem}")
+        pytest.skip(problem)
+    name = f"jiekun_test_{uuid.uuid4().hex[:10]}"
+    admin = create_engine(PG_ADMIN_URL, isolation_level="AUTOCOMMIT")
+    with admin.connect() as c:
+        c.execute(text(f'CREATE DATABASE "{name}"'))
+    url = admin.url.set(database=name).render_as_string(hide_password=False)
+    yield url
+    with admin.connect() as c:
+        c.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+    admin.dispose()
+
+
+@pytest.fixture(scope="session")
+def sqlite_url(tmp_path_factory):
+    return f"sqlite:///{tmp_path_factory.mktemp('db') / 'jiekun-test.db'}"
+
+
+_prepared: dict[str, object] = {}
+
+
+def _engine_for(url: str):
+    if url not in _prepared:
+        engine = make_engine(url)
+        prepare(engine)
+        _prepared[url] = engine
+    return _prepared[url]
+
+
+def empty_database(engine) -> None:
+    """Remove every row, then put the reference data back: each test starts from a fresh install."""
+    tables = list(reversed(Base.metadata.sorted_tables))
+    with engine.begin() as c:
+        if engine.dialect.name == "postgresql":
+            c.execute(text("TRUNCATE " + ", ".join(f'"{t.name}"' for t in tables) + " RESTART IDENTITY CASCADE"))
+        else:
+            for t in tables:
+                c.execute(t.delete())
+    with transaction(engine) as session:
+        ensure_reference_data(session)
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def db_engine(request):
+    """A migrated, empty database (reference data only), once on SQLite and once on PostgreSQL."""
+    url = request.getfixturevalue("sqlite_url" if request.param == "sqlite" else "pg_url")
+    engine = _engine_for(url)
+    empty_database(engine)
+    yield engine
+
+
+@pytest.fixture
+def sqlite_engine(sqlite_url):
+    engine = _engine_for(sqlite_url)
+    empty_database(engine)
+    yield engine
