@@ -1,0 +1,35 @@
+# jiekun — two commands: `make run` and `make test`.
+PYTHON ?= python3
+VENV   := .venv
+PY     := $(VENV)/bin/python
+PORT   ?= 8501
+
+.PHONY: run test test-fast init demo bench clean-venv
+
+$(VENV)/.installed: requirements.txt
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -r requirements.txt
+	touch $@
+
+## Create the venv if needed, migrate the database, start the app on http://localhost:$(PORT)
+run: $(VENV)/.installed
+	$(PY) manage.py init
+	$(PY) -m streamlit run app.py --server.port $(PORT)
+
+## The whole test suite (SQLite, PostgreSQL when reachable, AppTest, the real browser)
+test: $(VENV)/.installed
+	$(PY) -m pytest
+
+## Everything but the browser tests
+test-fast: $(VENV)/.installed
+	$(PY) -m pytest -m "not e2e"
+
+init: $(VENV)/.installed
+	$(PY) manage.py init
+
+demo: $(VENV)/.installed
+	$(PY) manage.py demo
+
+clean-venv:
+	rm -rf $(VENV)

@@ -1,0 +1,238 @@
+"""Read-only queries the pages need, always filtered to the actor's scope."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pandas as pd
+from sqlalchemy import and_, func, or_, select
+from sqlalchemy.orm import Session
+
+from core import codes
+from core.identity import mask_id_number
+from core.parameters import SPEC_BY_KEY, value_on
+from db.actor import Actor
+from db.errors import OutOfScope
+from db.models import AuditLog, DibaoLine, Household, IncomeMonth, Org, Pairing, Place, PolicyParameter, User, Visit
+from db.scope import org_filter, scope_orgs
+
+PAGE_SIZE = 50
+
+
+def first_of_month(day: dt.date) -> dt.date:
+    return day.replace(day=1)
+
+
+def previous_month(day: dt.date) -> dt.date:
+    return (first_of_month(day) - dt.timedelta(days=1)).replace(day=1)
+
+
+def months_before(day: dt.date, months: int) -> dt.date:
+    index = day.year * 12 + day.month - 1 - months
+    return dt.date(index // 12, index % 12 + 1, min(day.day, 28))
+
+
+# --- home page ---------------------------------------------------------------------------------
+
+
+def status_counts(session: Session, actor: Actor) -> dict[str, int]:
+    stmt = org_filter(select(Household.status, func.count()).group_by(Household.status), actor)
+    counts = dict(session.execute(stmt).all())
+    return {code: counts.get(code, 0) for code in codes.HOUSEHOLD_STATUS}
+
+
+def attention(session: Session, actor: Actor, today: dt.date) -> list[tuple[str, int, str]]:
+    """What needs doing in the actor's scope: (what, how many, hint)."""
+    active = org_filter(select(Household.id).where(Household.status == "active"), actor)
+    items = []
+
+    unpaired = select(func.count()).where(
+        Household.id.in_(active),
+        ~select(Pairing.id).where(Pairing.household_id == Household.id, Pairing.end_on.is_(None)).exists(),
+    )
+    items.append(("在档但没有帮扶责任人", session.scalar(unpaired) or 0, "一帮一：每户都应有责任人和结对单位"))
+
+    interval = int(parameter_on(session, "visit_interval_months", today))
+    overdue_since = months_before(today, interval)
+    last_visit = select(func.max(Visit.visited_on)).where(Visit.household_id == Household.id).scalar_subquery()
+    overdue = select(func.count()).where(
+        Household.id.in_(active), or_(last_visit.is_(None), last_visit < overdue_since)
+    )
+    items.append((f"超过{interval}个月未走访", session.scalar(overdue) or 0, f"最近一次走访早于 {overdue_since:%Y-%m-%d}"))
+
+    month = previous_month(today)
+    no_income = select(func.count()).where(
+        Household.id.in_(active),
+        ~select(IncomeMonth.id).where(IncomeMonth.household_id == Household.id, IncomeMonth.month == month).exists(),
+    )
+    items.append((f"缺 {month:%Y年%m月} 收入记录", session.scalar(no_income) or 0, "脱困需连续月份的收入记录，缺月会中断计算"))
+
+    drafts = org_filter(select(func.count()).select_from(Household).where(Household.status == "applying"), actor)
+    items.append(("申请中（尚未在档）", session.scalar(drafts) or 0, "完成入户调查、公示和审核后在档"))
+    return items
+
+
+def latest_income_month(session: Session, actor: Actor) -> dt.date | None:
+    stmt = select(func.max(IncomeMonth.month)).join(Household, Household.id == IncomeMonth.household_id)
+    return session.scalar(org_filter(stmt, actor))
+
+
+def missing_lines(session: Session, actor: Actor, month: dt.date) -> list[str]:
+    """Districts in scope with no 低保 line in force in `month` (a problem, never silently filled)."""
+    places = select(Place).where(Place.kind != "city").order_by(Place.code)
+    if not actor.sees_everything:
+        places = places.where(Place.code.in_(select(Org.place_code).where(Org.id.in_(scope_orgs(actor)))))
+    have = set(session.scalars(select(DibaoLine.place_code).where(DibaoLine.effective_from <= month)))
+    return [p.name for p in session.scalars(places) if p.code not in have]
+
+
+def demo_lines_in_use(session: Session) -> bool:
+    return bool(session.scalar(select(func.count()).select_from(DibaoLine).where(DibaoLine.is_demo)))
+
+
+# --- parameters --------------------------------------------------------------------------------
+
+
+def parameter_on(session: Session, key: str, on: dt.date):
+    rows = session.execute(select(PolicyParameter.effective_from, PolicyParameter.value).where(PolicyParameter.key == key)).all()
+    return value_on(rows, key, on)
+
+
+def parameters_table(session: Session) -> pd.DataFrame:
+    rows = session.scalars(select(PolicyParameter).order_by(PolicyParameter.key, PolicyParameter.effective_from)).all()
+    return pd.DataFrame(
+        [
+            {
+                "参数": SPEC_BY_KEY[r.key].label if r.key in SPEC_BY_KEY else r.key,
+                "生效日期": r.effective_from,
+                "取值": r.value + (SPEC_BY_KEY[r.key].unit if r.key in SPEC_BY_KEY else ""),
+                "说明": r.note or "",
+            }
+            for r in rows
+        ],
+        columns=["参数", "生效日期", "取值", "说明"],
+    )
+
+
+def dibao_lines(session: Session) -> pd.DataFrame:
+    """Every district's lines, in fen, with the date each stops being in force (None: still in force)."""
+    rows = session.execute(
+        select(Place.code, Place.name, DibaoLine.effective_from, DibaoLine.amount_fen, DibaoLine.is_demo, DibaoLine.note)
+        .join(Place, Place.code == DibaoLine.place_code)
+        .order_by(Place.code, DibaoLine.effective_from)
+    ).all()
+    frame = pd.DataFrame(rows, columns=["place_code", "place_name", "effective_from", "amount_fen", "is_demo", "note"])
+    frame["effective_to"] = frame.groupby("place_code")["effective_from"].shift(-1)
+    return frame
+
+
+# --- household list ----------------------------------------------------------------------------
+
+
+def search_households(
+    session: Session, actor: Actor, *, text: str = "", place_code: str | None = None,
+    status: str | None = None, page: int = 1, page_size: int = PAGE_SIZE,
+) -> tuple[pd.DataFrame, int]:
+    """One page of the files in scope matching the filters, with ID numbers masked."""
+    if not actor.can_write_files:
+        raise OutOfScope("您的角色不能查看个人档案")
+    conditions = []
+    text = (text or "").strip()
+    if text:
+        like = f"%{text}%"
+        conditions.append(or_(Household.name.like(like), Household.file_no.like(like), Household.id_number == text.upper()))
+    if place_code:
+        conditions.append(Household.place_code == place_code)
+    if status:
+        conditions.append(Household.status == status)
+    where = and_(*conditions) if conditions else None
+
+    count = org_filter(select(func.count()).select_from(Household), actor)
+    rows = org_filter(
+        select(Household.file_no, Household.name, Household.id_number, Place.name, Org.name, Household.status,
+               Household.category, Household.filed_on)
+        .join(Place, Place.code == Household.place_code)
+        .join(Org, Org.id == Household.org_id)
+        .order_by(Household.file_no),
+        actor,
+    )
+    if where is not None:
+        count, rows = count.where(where), rows.where(where)
+    total = session.scalar(count) or 0
+    page = max(1, page)
+    result = session.execute(rows.limit(page_size).offset((page - 1) * page_size)).all()
+    frame = pd.DataFrame(
+        [
+            {
+                "档案编号": r[0], "户主姓名": r[1], "身份证号": mask_id_number(r[2]), "区县": r[3], "所属工会": r[4],
+                "状态": codes.label(codes.HOUSEHOLD_STATUS, r[5]), "困难类别": codes.label(codes.CATEGORY, r[6]),
+                "建档日期": r[7],
+            }
+            for r in result
+        ],
+        columns=["档案编号", "户主姓名", "身份证号", "区县", "所属工会", "状态", "困难类别", "建档日期"],
+    )
+    return frame, total
+
+
+def places_in_scope(session: Session, actor: Actor) -> list[tuple[str, str]]:
+    stmt = select(Place.code, Place.name).where(Place.kind != "city").order_by(Place.code)
+    if not actor.sees_everything:
+        stmt = stmt.where(Place.code.in_(select(Org.place_code).where(Org.id.in_(scope_orgs(actor)))))
+    return [tuple(r) for r in session.execute(stmt).all()]
+
+
+# --- organisations, users, audit ----------------------------------------------------------------
+
+
+def org_choices(session: Session) -> list[tuple[int, str]]:
+    """Active organisations as (id, indented name), in tree order."""
+    orgs = session.scalars(select(Org).where(Org.active)).all()
+    orgs.sort(key=lambda o: [int(part) for part in o.path.strip("/").split("/")])
+    return [(o.id, "　" * (o.path.count("/") - 2) + o.name) for o in orgs]
+
+
+def users_table(users: list[User]) -> pd.DataFrame:
+    return pd.DataFrame(
+        [
+            {"用户名": u.username, "姓名": u.display_name, "角色": codes.ROLE[u.role], "所属工会": u.org.name,
+             "状态": "启用" if u.active else "停用", "创建时间": u.created_at}
+            for u in users
+        ],
+        columns=["用户名", "姓名", "角色", "所属工会", "状态", "创建时间"],
+    )
+
+
+ENTITY_LABELS = {
+    "app_user": "用户", "household": "档案", "member": "家庭成员", "household_cause": "致困原因",
+    "income_month": "月收入", "dibao_line": "低保标准", "policy_parameter": "政策参数", "measure": "帮扶措施",
+    "aid_payment": "资金发放", "pairing": "结对帮扶", "visit": "走访记录", "org": "工会组织", "demo": "示例数据",
+}
+ACTION_LABELS = {"create": "新建", "update": "修改", "login": "登录", "close": "关闭档案", "reopen": "返困"}
+
+
+def audit_page(
+    session: Session, actor: Actor, *, entity: str | None = None, who: str = "", since: dt.date | None = None,
+    page: int = 1, page_size: int = 100,
+) -> tuple[pd.DataFrame, int]:
+    if actor.role != "admin":
+        raise OutOfScope("只有管理员可以查看操作日志")
+    stmt = select(AuditLog)
+    if entity:
+        stmt = stmt.where(AuditLog.entity == entity)
+    if who.strip():
+        stmt = stmt.where(AuditLog.actor.like(f"%{who.strip().lower()}%"))
+    if since:
+        stmt = stmt.where(AuditLog.at >= dt.datetime.combine(since, dt.time()))
+    total = session.scalar(select(func.count()).select_from(stmt.subquery())) or 0
+    rows = session.scalars(stmt.order_by(AuditLog.id.desc()).limit(page_size).offset((max(1, page) - 1) * page_size)).all()
+    frame = pd.DataFrame(
+        [
+            {"时间": r.at, "操作人": r.actor, "操作": ACTION_LABELS.get(r.action, r.action),
+             "对象": ENTITY_LABELS.get(r.entity, r.entity), "记录": r.entity_id or "", "字段": r.field or "",
+             "原值": r.old_value or "", "新值": r.new_value or "", "原因": r.reason or ""}
+            for r in rows
+        ],
+        columns=["时间", "操作人", "操作", "对象", "记录", "字段", "原值", "新值", "原因"],
+    )
+    return frame, total

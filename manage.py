@@ -1,0 +1,135 @@
+#!/usr/bin/env python3
+"""jiekun from the shell: the same services the app uses.
+
+  python manage.py init                         migrate the database to the newest schema
+  python manage.py create-user USERNAME --name 姓名 --role staff --org 海港区总工会
+  python manage.py demo [--households N] [--seed S]
+  python manage.py list-orgs
+
+The database is the one the app uses: JIEKUN_DATABASE_URL, .streamlit/secrets.toml, or data/jiekun.db.
+"""
+
+from __future__ import annotations
+
+import argparse
+import getpass
+import logging
+import sys
+import time
+
+# The authenticator (bcrypt hashing) loads streamlit, whose warnings about running without a
+# server mean nothing on the command line.
+for _name in ("streamlit.runtime.scriptrunner_utils.script_run_context", "streamlit.runtime.caching.cache_data_api"):
+    logging.getLogger(_name).disabled = True
+
+from sqlalchemy import select
+
+from core.codes import ROLE
+from db.actor import system_actor
+from db.engine import database_url, make_engine, reading, transaction
+from db.errors import ServiceError, ValidationError
+from db.migrate import prepare
+from db.models import Org
+from db.queries import org_choices
+
+
+def _engine():
+    engine = make_engine()
+    prepare(engine)
+    return engine
+
+
+def cmd_init(_args) -> int:
+    _engine()
+    print(f"数据库已就绪（已迁移到最新结构）：{_safe_url()}")
+    return 0
+
+
+def cmd_list_orgs(_args) -> int:
+    with reading(_engine()) as s:
+        for org_id, name in org_choices(s):
+            print(f"{org_id:>5}  {name}")
+    return 0
+
+
+def _find_org(session, text: str) -> Org | None:
+    text = text.strip()
+    if text.isdigit():
+        return session.get(Org, int(text))
+    return session.scalar(select(Org).where(Org.name == text))
+
+
+def cmd_create_user(args) -> int:
+    from db import users
+
+    password = sys.stdin.readline().rstrip("\n") if args.password_stdin else getpass.getpass("密码：")
+    repeat = password if args.password_stdin else getpass.getpass("再次输入密码：")
+    with transaction(_engine()) as s:
+        org = _find_org(s, args.org) if args.org else None
+        if org is None and args.org:
+            print(f"找不到工会“{args.org}”（可用 list-orgs 查看）", file=sys.stderr)
+            return 2
+        if org is None:
+            from db.reference import city_org
+
+            org = city_org(s)
+        actor = system_actor("manage.py")
+        try:
+            if users.user_count(s) == 0 and args.role == "admin":
+                user = users.create_first_admin(s, username=args.username, display_name=args.name, password=password, password_repeat=repeat)
+            else:
+                user = users.create_user(s, actor, username=args.username, display_name=args.name, password=password,
+                                         password_repeat=repeat, role=args.role, org_id=org.id)
+        except ValidationError as exc:
+            for message in exc.errors.values():
+                print(message, file=sys.stderr)
+            return 2
+        print(f"已创建用户 {user.username}（{ROLE[user.role]}，{org.name}）")
+    return 0
+
+
+def cmd_demo(args) -> int:
+    from db.demo import load_demo
+
+    started = time.perf_counter()
+
+    def progress(fraction: float, text: str) -> None:
+        print(f"\r{fraction:5.0%} {text}", end="", file=sys.stderr, flush=True)
+
+    try:
+        summary = load_demo(_engine(), households=args.households, seed=args.seed, progress=progress)
+    except ServiceError as exc:
+        print(f"\n{exc}", file=sys.stderr)
+        return 2
+    print(file=sys.stderr)
+    print("已载入示例数据（虚构，非官方）：" + "，".join(f"{k} {v}" for k, v in summary.items()))
+    print(f"用时 {time.perf_counter() - started:.1f} 秒")
+    return 0
+
+
+def _safe_url() -> str:
+    return make_engine(database_url()).url.render_as_string(hide_password=True)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="manage.py", description="困难职工解困脱困工作平台 命令行")
+    sub = parser.add_subparsers(dest="command", required=True)
+    sub.add_parser("init", help="迁移数据库到最新结构").set_defaults(func=cmd_init)
+    sub.add_parser("list-orgs", help="列出工会组织").set_defaults(func=cmd_list_orgs)
+    p = sub.add_parser("create-user", help="创建用户（系统中没有用户时，第一个必须是管理员）")
+    p.add_argument("username")
+    p.add_argument("--name", required=True, help="姓名")
+    p.add_argument("--role", choices=list(ROLE), default="staff")
+    p.add_argument("--org", help="所属工会的名称或编号（默认市总工会）")
+    p.add_argument("--password-stdin", action="store_true", help="从标准输入读取密码（用于脚本）")
+    p.set_defaults(func=cmd_create_user)
+    p = sub.add_parser("demo", help="载入示例数据（只能载入没有档案的数据库）")
+    p.add_argument("--households", type=int, default=3500)
+    p.add_argument("--seed", type=int, default=20171231)
+    p.set_defaults(func=cmd_demo)
+    args = parser.parse_args(argv)
+    return args.func(args)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,25 @@
+"""操作日志: the append-only audit trail (administrators only)."""
+
+import math
+
+import streamlit as st
+
+from db import queries
+from ui import store
+from ui.session import require_role
+
+actor = require_role("admin")
+st.title("操作日志")
+
+c1, c2, c3 = st.columns(3)
+entity = c1.selectbox("对象", [None, *queries.ENTITY_LABELS], format_func=lambda e: "全部" if e is None else queries.ENTITY_LABELS[e], key="audit_entity")
+who = c2.text_input("操作人", key="audit_who")
+since = c3.date_input("起始日期", value=None, key="audit_since", format="YYYY-MM-DD")
+page = st.session_state.get("audit_page", 1)
+
+with store.reading() as session:
+    frame, total = queries.audit_page(session, actor, entity=entity, who=who, since=since, page=page)
+st.caption(f"共 {total:,} 条")
+st.dataframe(frame, hide_index=True, width="stretch")
+if total > 100:
+    st.number_input(f"页码（共 {math.ceil(total / 100)} 页）", min_value=1, max_value=math.ceil(total / 100), step=1, key="audit_page")

@@ -1,0 +1,67 @@
+"""Money in fen, and dated parameters that never fall back silently."""
+
+import datetime as dt
+from decimal import Decimal
+
+import pytest
+
+from core import codes
+from core.dibao import NoLineInForce, line_on
+from core.money import InvalidAmount, fen_to_yuan, per_capita_fen, yuan_to_fen
+from core.parameters import SPECS, InvalidParameter, cumulative_targets, parse_value, value_on
+
+
+@pytest.mark.parametrize("typed,fen", [("0", 0), ("12.3", 1230), ("1,234.56", 123456), (" 660 ", 66000), (0.1, 10)])
+def test_yuan_to_fen(typed, fen):
+    assert yuan_to_fen(typed) == fen
+
+
+@pytest.mark.parametrize("typed,message", [("-1", "负数"), ("1.234", "两位小数"), ("abc", "不是有效数字"), ("nan", "不是有效数字")])
+def test_bad_amounts(typed, message):
+    with pytest.raises(InvalidAmount, match=message):
+        yuan_to_fen(typed)
+
+
+def test_fen_to_yuan_and_per_capita_rounds_down_to_the_fen():
+    assert fen_to_yuan(123456) == "1,234.56" and fen_to_yuan(-5) == "-0.05" and fen_to_yuan(None) == ""
+    assert per_capita_fen(200001, 3) == 66667  # 666.67 yuan, not 666.6700…
+    assert per_capita_fen(200000, 3) == 66666
+
+
+def test_defaults_of_every_parameter_parse():
+    for spec in SPECS:
+        parse_value(spec.key, spec.default)
+    assert parse_value("relative_multiplier", "1.5") == Decimal("1.5")
+
+
+def test_targets_are_50_40_10_and_cumulate_to_100():
+    shares = parse_value("target_shares", '{"2018": 50, "2019": 40, "2020": 10}')
+    assert cumulative_targets(shares) == {2018: 50, 2019: 90, 2020: 100}
+    with pytest.raises(InvalidParameter, match="合计为100%"):
+        parse_value("target_shares", '{"2018": 50, "2019": 40}')
+
+
+def test_the_value_in_force_follows_its_effective_date():
+    rows = [(dt.date(2016, 1, 1), "6"), (dt.date(2019, 7, 1), "3")]
+    assert value_on(rows, "exit_run_months", dt.date(2019, 6, 30)) == 6
+    assert value_on(rows, "exit_run_months", dt.date(2019, 7, 1)) == 3
+    with pytest.raises(LookupError, match="没有生效的取值"):
+        value_on(rows, "exit_run_months", dt.date(2015, 12, 31))
+
+
+def test_a_month_with_no_line_in_force_is_an_error_not_a_fallback():
+    lines = [(dt.date(2017, 1, 1), 62000), (dt.date(2017, 7, 1), 64000)]
+    assert line_on(lines, dt.date(2017, 6, 1), "海港区") == 62000
+    assert line_on(lines, dt.date(2017, 7, 1), "海港区") == 64000
+    with pytest.raises(NoLineInForce, match="海港区 2016年12月"):
+        line_on(lines, dt.date(2016, 12, 1), "海港区")
+
+
+def test_code_lists_have_the_domain_entries():
+    assert len(codes.CAUSE) == 10 and codes.CAUSE["6"] == "患重特大疾病"
+    assert len(codes.KEY_GROUP) == 5
+    assert set(codes.TRACK) == {"employment", "insurance", "medical", "safety_net", "warmth"}
+    assert codes.code_for(codes.HOUSING, "政府廉租房") == "low_rent" and codes.code_for(codes.HOUSING, "low_rent") == "low_rent"
+    assert codes.code_for(codes.HOUSING, "别墅") is None
+    for name, code_list in codes.ALL_LISTS.items():
+        assert len(set(code_list.values())) == len(code_list), f"{name} has a label twice"

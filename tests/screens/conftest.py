@@ -1,0 +1,47 @@
+"""AppTest fixtures: the real app on a database of its own, logged in as a given role."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+import streamlit as st
+from sqlalchemy import select
+from streamlit.testing.v1 import AppTest
+
+from db import users
+from db.actor import system_actor
+from db.engine import transaction
+from db.models import Org
+
+APP = str(Path(__file__).resolve().parents[2] / "app.py")
+PASSWORD = "test-password-1"
+
+
+@pytest.fixture
+def app_db(sqlite_engine, monkeypatch):
+    """The app's database (migrated SQLite) and fresh Streamlit caches for this test."""
+    monkeypatch.setenv("JIEKUN_DATABASE_URL", sqlite_engine.url.render_as_string(hide_password=False))
+    st.cache_data.clear()
+    st.cache_resource.clear()
+    yield sqlite_engine
+    st.cache_data.clear()
+    st.cache_resource.clear()
+
+
+def make_user(engine, username: str, role: str, org_name: str = "秦皇岛市总工会") -> None:
+    with transaction(engine) as s:
+        org = s.scalar(select(Org).where(Org.name == org_name))
+        users.create_user(s, system_actor("test"), username=username, display_name=f"{username}用户",
+                          password=PASSWORD, role=role, org_id=org.id)
+
+
+def app_as(username: str | None = None) -> AppTest:
+    """The app, with `username` already logged in (as the authenticator leaves session state)."""
+    at = AppTest.from_file(APP, default_timeout=30)
+    if username:
+        at.session_state["authentication_status"] = True
+        at.session_state["username"] = username
+        at.session_state["name"] = username
+        at.session_state["logout"] = None
+    return at

@@ -1,0 +1,142 @@
+"""The app as users meet it, driven by AppTest on a real SQLite database."""
+
+import pytest
+from sqlalchemy import select
+
+from db.engine import reading, transaction
+from db.models import AuditLog, Org, User
+from db import users
+from db.actor import system_actor
+from tests.screens.conftest import PASSWORD, app_as, make_user
+from ui.navigation import PAGES, pages_for
+
+
+def _texts(at) -> str:
+    parts = [e.value for kind in ("title", "markdown", "caption", "error", "warning", "success", "info", "subheader") for e in getattr(at, kind)]
+    return "\n".join(str(p) for p in parts)
+
+
+def test_first_run_creates_the_admin_and_keeps_input_on_error(app_db):
+    at = app_as().run()
+    assert not at.exception
+    assert at.title[0].value == "初始设置"
+    at.text_input(key="setup_username").input("admin")
+    at.text_input(key="setup_display_name").input("王管理")
+    at.text_input(key="setup_password").input("admin-pass-1")
+    at.text_input(key="setup_password_repeat").input("admin-pass-2")
+    at.checkbox(key="setup_demo").uncheck()
+    at.button[0].click().run()
+    assert "两次输入的密码不一致" in _texts(at)
+    assert at.text_input(key="setup_username").value == "admin"  # what was typed is kept
+    with reading(app_db) as s:
+        assert users.user_count(s) == 0
+
+    at.text_input(key="setup_password_repeat").input("admin-pass-1")
+    at.button[0].click().run()
+    assert not at.exception
+    assert "管理员已创建" in _texts(at)
+    with reading(app_db) as s:
+        assert users.actor_for(s, "admin").role == "admin"
+
+    at = app_as().run()  # a new visitor now gets the login form, not the setup page
+    assert at.text_input(key="login_username") is not None
+    assert "初始设置" not in _texts(at)
+
+
+def test_login_refuses_a_wrong_password_and_lets_the_right_one_in(app_db):
+    make_user(app_db, "boss", "admin")
+    at = app_as().run()
+    at.text_input(key="login_username").input("boss")
+    at.text_input(key="login_password").input("wrong-password")
+    at.button[0].click().run()
+    assert "用户名或密码错误" in _texts(at)
+    assert "首页" not in [p.title for p in pages_for("admin")] or "待办事项" not in _texts(at)
+
+    at.text_input(key="login_password").input(PASSWORD)
+    at.button[0].click().run()
+    assert not at.exception
+    assert "待办事项" in _texts(at)
+    with reading(app_db) as s:
+        assert s.scalar(select(AuditLog).where(AuditLog.action == "login")).actor == "boss"
+
+
+@pytest.mark.parametrize("role", ["admin", "staff", "viewer", "analyst"])
+def test_every_role_renders_each_of_its_pages(app_db, role):
+    org = "秦皇岛市总工会" if role == "admin" else "海港区总工会"
+    make_user(app_db, f"u_{role}", role, org)
+    at = app_as(f"u_{role}").run()
+    assert not at.exception
+    for spec in pages_for(role):
+        at.switch_page(spec.path).run()
+        assert not at.exception, (spec.path, at.exception)
+        assert at.title[0].value.startswith(spec.title) or spec.url_path == "home", spec.path
+        assert not at.error or spec.url_path == "home", [e.value for e in at.error]
+
+
+@pytest.mark.parametrize("role", ["staff", "viewer", "analyst"])
+def test_pages_outside_a_role_are_unreachable(app_db, role):
+    make_user(app_db, f"u_{role}", role, "海港区总工会")
+    allowed = {p.path for p in pages_for(role)}
+    for spec in PAGES:
+        if spec.path in allowed:
+            continue
+        at = app_as(f"u_{role}").run()
+        try:
+            at.switch_page(spec.path).run()
+        except Exception:
+            continue  # refused outright
+        titles = [t.value for t in at.title]
+        assert spec.title not in titles, (role, spec.path, titles)
+
+
+def test_admin_creates_a_staff_user_and_errors_stay_at_their_field(app_db):
+    make_user(app_db, "boss", "admin")
+    at = app_as("boss").run()
+    at.switch_page("screens/users.py").run()
+    with reading(app_db) as s:
+        haigang = s.scalar(select(Org).where(Org.name == "海港区总工会")).id
+    at.text_input(key="new_username").input("X")
+    at.text_input(key="new_display_name").input("李业务")
+    at.selectbox(key="new_role").set_value("staff")
+    at.selectbox(key="new_org").set_value(haigang)
+    at.text_input(key="new_password").input("staff-pass-1")
+    at.text_input(key="new_password_repeat").input("staff-pass-1")
+    at.button(key="FormSubmitter:user_new-创建用户").click().run()
+    assert not at.exception
+    assert "用户名为 3–32 位小写字母" in _texts(at)
+    assert at.text_input(key="new_display_name").value == "李业务"
+
+    at.text_input(key="new_username").input("li.yewu")
+    at.button(key="FormSubmitter:user_new-创建用户").click().run()
+    assert "已创建用户 li.yewu" in _texts(at)
+    with reading(app_db) as s:
+        staff = users.actor_for(s, "li.yewu")
+    assert staff.role == "staff" and staff.org_name == "海港区总工会"
+
+
+def test_a_deactivated_user_is_logged_out_on_the_next_run(app_db):
+    make_user(app_db, "boss", "admin")
+    make_user(app_db, "leaver", "staff", "海港区总工会")
+    at = app_as("leaver").run()
+    assert "待办事项" in _texts(at)
+    with transaction(app_db) as s:
+        u = s.scalar(select(User).where(User.username == "leaver"))
+        users.update_user(s, users.actor_for(s, "boss"), u.id, expected_version=u.version, display_name=u.display_name,
+                          role=u.role, org_id=u.org_id, active=False)
+    at.run()
+    assert "账号已停用" in _texts(at)
+    assert "待办事项" not in _texts(at)
+
+
+def test_staff_sees_only_files_of_their_district(app_db):
+    from db.demo import load_demo
+
+    load_demo(app_db, households=60, seed=7)
+    make_user(app_db, "hg", "staff", "海港区总工会")
+    at = app_as("hg").run()
+    at.switch_page("screens/households.py").run()
+    assert not at.exception
+    frame = at.dataframe[0].value
+    assert len(frame) > 0
+    assert set(frame["区县"]) == {"海港区"}
+    assert all("*" in n for n in frame["身份证号"])

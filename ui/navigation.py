@@ -1,0 +1,35 @@
+"""Which pages each role may use. `st.navigation` gets only these, so other pages are unreachable.
+
+The screens live in screens/, not pages/: Streamlit treats a pages/ folder beside the entry script
+as its legacy multipage mode, which (until st.navigation has run once in a process, and on every
+AppTest run) executes the requested page file directly, skipping the login and role gate in app.py.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+ALL_ROLES = ("admin", "staff", "viewer", "analyst")
+
+
+@dataclass(frozen=True)
+class PageSpec:
+    section: str
+    path: str
+    title: str
+    icon: str
+    roles: tuple[str, ...]
+    url_path: str
+
+
+PAGES: tuple[PageSpec, ...] = (
+    PageSpec("工作", "screens/home.py", "首页", ":material/home:", ALL_ROLES, "home"),
+    PageSpec("工作", "screens/households.py", "档案列表", ":material/folder_shared:", ("admin", "staff"), "households"),
+    PageSpec("政策参数", "screens/policy_params.py", "低保标准与参数", ":material/tune:", ALL_ROLES, "parameters"),
+    PageSpec("系统管理", "screens/users.py", "用户管理", ":material/manage_accounts:", ("admin",), "users"),
+    PageSpec("系统管理", "screens/audit_log.py", "操作日志", ":material/history:", ("admin",), "audit"),
+)
+
+
+def pages_for(role: str) -> list[PageSpec]:
+    return [p for p in PAGES if role in p.roles]
