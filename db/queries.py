@@ -13,6 +13,7 @@ from core.identity import mask_id_number
 from core.parameters import SPEC_BY_KEY, value_on
 from db.actor import Actor
 from db.errors import OutOfScope
+from db.orgs import org_tree
 from db.models import AuditLog, DibaoLine, Household, IncomeMonth, Org, Pairing, Place, PolicyParameter, User, Visit
 from db.scope import org_filter, scope_orgs
 
@@ -187,9 +188,7 @@ def places_in_scope(session: Session, actor: Actor) -> list[tuple[str, str]]:
 
 def org_choices(session: Session) -> list[tuple[int, str]]:
     """Active organisations as (id, indented name), in tree order."""
-    orgs = session.scalars(select(Org).where(Org.active)).all()
-    orgs.sort(key=lambda o: [int(part) for part in o.path.strip("/").split("/")])
-    return [(o.id, "　" * (o.path.count("/") - 2) + o.name) for o in orgs]
+    return [(o.id, "　" * (o.path.count("/") - 2) + o.name) for o in org_tree(session) if o.active]
 
 
 def users_table(users: list[User]) -> pd.DataFrame:

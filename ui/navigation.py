@@ -27,6 +27,7 @@ PAGES: tuple[PageSpec, ...] = (
     PageSpec("工作", "screens/households.py", "档案列表", ":material/folder_shared:", ("admin", "staff"), "households"),
     PageSpec("政策参数", "screens/policy_params.py", "低保标准与参数", ":material/tune:", ALL_ROLES, "parameters"),
     PageSpec("系统管理", "screens/users.py", "用户管理", ":material/manage_accounts:", ("admin",), "users"),
+    PageSpec("系统管理", "screens/orgs.py", "工会组织", ":material/account_tree:", ("admin",), "orgs"),
     PageSpec("系统管理", "screens/audit_log.py", "操作日志", ":material/history:", ("admin",), "audit"),
 )
 
