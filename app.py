@@ -14,7 +14,9 @@ from ui.navigation import pages_for
 from ui.session import ACTOR_KEY, set_actor
 
 APP_TITLE = "困难职工解困脱困工作平台"
+UNEXPECTED_ERROR = "页面出现意外错误，详细情况已记入服务器日志。请刷新页面重试；如仍有问题，请联系管理员。"
 logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+log = logging.getLogger("jiekun")
 
 st.set_page_config(page_title=APP_TITLE, page_icon=":material/volunteer_activism:", layout="wide")
 
@@ -73,8 +75,9 @@ def _user_box(auth: stauth.Authenticate, actor) -> bool:
     """Who is logged in, and the logout button. Returns False when the user just logged out."""
     side = st.sidebar.empty()
     with side.container():
-        st.markdown(f"**{actor.display_name}**（{ROLE[actor.role]}）  \n{actor.org_name or '全市'}")
-        clicked = st.button("退出登录", key="logout", icon=":material/logout:")
+        st.markdown(f"**{actor.display_name}** · {ROLE[actor.role]}  \n{actor.org_name or '全市'}")
+        # not key="logout": the authenticator keeps a flag of its own under that session-state key
+        clicked = st.button("退出登录", key="jiekun_logout", icon=":material/logout:")
     if not clicked:
         return True
     side.empty()
@@ -123,7 +126,12 @@ def main() -> None:
         sections.setdefault(spec.section, []).append(
             st.Page(spec.path, title=spec.title, icon=spec.icon, url_path=spec.url_path, default=spec.url_path == "home")
         )
-    st.navigation(sections).run()
+    page = st.navigation(sections)
+    try:
+        page.run()
+    except Exception:  # st.stop()/st.rerun() are BaseExceptions and pass through
+        log.exception("page %s failed for %s", page.title, actor.username)
+        st.error(UNEXPECTED_ERROR)
 
 
 main()

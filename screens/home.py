@@ -13,7 +13,7 @@ actor = require_role()
 today = dt.date.today()
 
 st.title("困难职工解困脱困工作平台")
-st.caption(f"{actor.display_name}（{ROLE[actor.role]}） · 管辖范围：{'全市' if actor.sees_everything else actor.org_name} · {today:%Y年%m月%d日}")
+st.caption(f"{actor.display_name} · {ROLE[actor.role]} · 管辖范围：{'全市' if actor.sees_everything else actor.org_name} · {today:%Y年%m月%d日}")
 
 with store.reading() as session:
     counts = queries.status_counts(session, actor)

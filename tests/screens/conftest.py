@@ -45,3 +45,9 @@ def app_as(username: str | None = None) -> AppTest:
         at.session_state["name"] = username
         at.session_state["logout"] = None
     return at
+
+
+def assert_ok(at: AppTest) -> None:
+    """No exception escaped, and the app did not show its "unexpected error" message."""
+    assert not at.exception, at.exception
+    assert not [e.value for e in at.error if "意外错误" in str(e.value)]

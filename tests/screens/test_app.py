@@ -7,7 +7,7 @@ from db.engine import reading, transaction
 from db.models import AuditLog, Org, User
 from db import users
 from db.actor import system_actor
-from tests.screens.conftest import PASSWORD, app_as, make_user
+from tests.screens.conftest import PASSWORD, app_as, assert_ok, make_user
 from ui.navigation import PAGES, pages_for
 
 
@@ -18,7 +18,7 @@ def _texts(at) -> str:
 
 def test_first_run_creates_the_admin_and_keeps_input_on_error(app_db):
     at = app_as().run()
-    assert not at.exception
+    assert_ok(at)
     assert at.title[0].value == "初始设置"
     at.text_input(key="setup_username").input("admin")
     at.text_input(key="setup_display_name").input("王管理")
@@ -33,7 +33,7 @@ def test_first_run_creates_the_admin_and_keeps_input_on_error(app_db):
 
     at.text_input(key="setup_password_repeat").input("admin-pass-1")
     at.button[0].click().run()
-    assert not at.exception
+    assert_ok(at)
     assert "管理员已创建" in _texts(at)
     with reading(app_db) as s:
         assert users.actor_for(s, "admin").role == "admin"
@@ -54,7 +54,7 @@ def test_login_refuses_a_wrong_password_and_lets_the_right_one_in(app_db):
 
     at.text_input(key="login_password").input(PASSWORD)
     at.button[0].click().run()
-    assert not at.exception
+    assert_ok(at)
     assert "待办事项" in _texts(at)
     with reading(app_db) as s:
         assert s.scalar(select(AuditLog).where(AuditLog.action == "login")).actor == "boss"
@@ -65,10 +65,10 @@ def test_every_role_renders_each_of_its_pages(app_db, role):
     org = "秦皇岛市总工会" if role == "admin" else "海港区总工会"
     make_user(app_db, f"u_{role}", role, org)
     at = app_as(f"u_{role}").run()
-    assert not at.exception
+    assert_ok(at)
     for spec in pages_for(role):
         at.switch_page(spec.path).run()
-        assert not at.exception, (spec.path, at.exception)
+        assert_ok(at)
         assert at.title[0].value.startswith(spec.title) or spec.url_path == "home", spec.path
         assert not at.error or spec.url_path == "home", [e.value for e in at.error]
 
@@ -102,7 +102,7 @@ def test_admin_creates_a_staff_user_and_errors_stay_at_their_field(app_db):
     at.text_input(key="new_password").input("staff-pass-1")
     at.text_input(key="new_password_repeat").input("staff-pass-1")
     at.button(key="FormSubmitter:user_new-创建用户").click().run()
-    assert not at.exception
+    assert_ok(at)
     assert "用户名为 3–32 位小写字母" in _texts(at)
     assert at.text_input(key="new_display_name").value == "李业务"
 
@@ -135,7 +135,7 @@ def test_staff_sees_only_files_of_their_district(app_db):
     make_user(app_db, "hg", "staff", "海港区总工会")
     at = app_as("hg").run()
     at.switch_page("screens/households.py").run()
-    assert not at.exception
+    assert_ok(at)
     frame = at.dataframe[0].value
     assert len(frame) > 0
     assert set(frame["区县"]) == {"海港区"}
