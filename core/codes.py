@@ -28,6 +28,9 @@ WITHDRAW_REASON: CodeList = {
     "other": "其他",
 }
 
+# Reasons recorded on a status change: the withdraw reasons, and 返困 for a reopened file.
+STATUS_REASON: CodeList = {**WITHDRAW_REASON, "reopened": "返困"}
+
 PROCESS_STEP: CodeList = {
     "apply": "申请",
     "survey": "入户调查",

@@ -132,8 +132,8 @@ def test_staff_sees_only_files_of_their_district(app_db):
     from db.demo import load_demo
 
     load_demo(app_db, households=60, seed=7)
-    make_user(app_db, "hg", "staff", "海港区总工会")
-    at = app_as("hg").run()
+    make_user(app_db, "hgstaff", "staff", "海港区总工会")
+    at = app_as("hgstaff").run()
     at.switch_page("screens/households.py").run()
     assert_ok(at)
     frame = at.dataframe[0].value
