@@ -117,8 +117,10 @@ class Household(Versioned, Base):
     category: Mapped[str | None] = mapped_column(String(16))  # 困难类别
     category_rule_set: Mapped[str | None] = mapped_column(String(32))
     category_assessed_on: Mapped[dt.date | None] = mapped_column(Date)
+    category_explanation: Mapped[str | None] = mapped_column(Text)  # why, in plain Chinese
     key_group: Mapped[str | None] = mapped_column(String(32))  # 五类重点群体
     hard_to_exit: Mapped[bool] = mapped_column(Boolean, nullable=False, default=False)  # 难以脱困
+    casualty: Mapped[bool] = mapped_column(Boolean, nullable=False, default=False)  # 成员在灾害/意外中伤亡
     safety_net: Mapped[str | None] = mapped_column(String(16))  # 低保/特困 programme
     safety_net_since: Mapped[dt.date | None] = mapped_column(Date)
     # the head of household (户主)
@@ -157,6 +159,7 @@ class Household(Versioned, Base):
     updated_at: Mapped[dt.datetime] = mapped_column(
         DateTime, nullable=False, server_default=func.now(), onupdate=func.now()
     )
+    updated_by: Mapped[str | None] = mapped_column(String(64))  # who saved the file last (for conflict messages)
 
     org: Mapped[Org] = relationship(lazy="joined")
     members: Mapped[list[Member]] = relationship(back_populates="household", order_by="Member.id")
@@ -167,6 +170,8 @@ class Household(Versioned, Base):
             "status IN ('applying','active','exited','relieved','withdrawn')", name="status"
         ),
         Index("ix_household_org_status", "org_id", "status"),
+        Index("ix_household_place_status", "place_code", "status"),
+        Index("ix_household_category", "category"),
     )
 
 
