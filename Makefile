@@ -3,8 +3,10 @@ PYTHON ?= python3
 VENV   := .venv
 PY     := $(VENV)/bin/python
 PORT   ?= 8501
+# Only this machine by default; to serve the office network: make run ADDRESS=0.0.0.0
+ADDRESS ?= 127.0.0.1
 
-.PHONY: run test test-fast init demo bench clean-venv
+.PHONY: run test test-fast init demo clean-venv
 
 $(VENV)/.installed: requirements.txt
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -15,7 +17,7 @@ $(VENV)/.installed: requirements.txt
 ## Create the venv if needed, migrate the database, start the app on http://localhost:$(PORT)
 run: $(VENV)/.installed
 	$(PY) manage.py init
-	$(PY) -m streamlit run app.py --server.port $(PORT)
+	$(PY) -m streamlit run app.py --server.port $(PORT) --server.address $(ADDRESS)
 
 ## The whole test suite (SQLite, PostgreSQL when reachable, AppTest, the real browser)
 test: $(VENV)/.installed

@@ -2,18 +2,24 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import logging
+import secrets
 
 import streamlit as st
 import streamlit_authenticator as stauth
+from streamlit_authenticator.utilities import Hasher, LoginError
 
 from core.codes import ROLE
 from db import audit, users
 from ui import store
 from ui.navigation import pages_for
+from db.models import now
 from ui.session import ACTOR_KEY, set_actor
 
 APP_TITLE = "困难职工解困脱困工作平台"
+COOKIE_DAYS = 0.5
+LOGIN_AT = "jiekun_login_at"
 UNEXPECTED_ERROR = "页面出现意外错误，详细情况已记入服务器日志。请刷新页面重试；如仍有问题，请联系管理员。"
 logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
 log = logging.getLogger("jiekun")
@@ -32,12 +38,17 @@ def _record_login(event: dict) -> None:
             audit.record(session, actor, "login", "app_user", actor.user_id)
 
 
+@st.cache_resource(show_spinner=False)
+def _dummy_hash() -> str:
+    return Hasher.hash(secrets.token_urlsafe(16))
+
+
 def _authenticator() -> stauth.Authenticate:
     with store.transaction() as session:
         credentials = users.credentials(session)
         key = users.cookie_key(session)
     return stauth.Authenticate(
-        credentials, cookie_name="jiekun_login", cookie_key=key, cookie_expiry_days=0.5,
+        credentials, cookie_name="jiekun_login", cookie_key=key, cookie_expiry_days=COOKIE_DAYS,
         auto_hash=False, login_sleep_time=0,
     )
 
@@ -47,6 +58,7 @@ def _login_form(auth: stauth.Authenticate):
 
     The form sits in a placeholder that is cleared on success, and the cookie is set after that,
     outside it, so the cookie component reaches the browser in this very run (no st.rerun()).
+    Failed attempts are audited, and after too many for one username it is locked for a while.
     """
     box = st.empty()
     with box.container():
@@ -61,14 +73,41 @@ def _login_form(auth: stauth.Authenticate):
         if not username.strip() or not password:
             st.error("请输入用户名和密码。")
             return None
-        if not auth.authentication_controller.login(username, password, callback=_record_login):
+        with store.transaction() as session:
+            locked = users.login_locked(session, username)
+        if locked:
+            st.error(f"该账号登录失败次数过多，请 {users.LOCKOUT.seconds // 60} 分钟后再试，或联系管理员。")
+            return None
+        known = username.strip().lower() in auth.authentication_controller.authentication_model.credentials["usernames"]
+        if not known:
+            Hasher.check_pw(password, _dummy_hash())  # same time as a wrong password, so names cannot be probed
+        if not known or not auth.authentication_controller.login(username, password, callback=_record_login):
+            st.session_state["authentication_status"] = None
+            with store.transaction() as session:
+                users.record_failed_login(session, username)
             st.error("用户名或密码错误。")
             return None
     with store.reading() as session:
         actor = users.actor_for(session, st.session_state.get("username"))
     box.empty()
     auth.cookie_controller.set_cookie()
+    st.session_state[LOGIN_AT] = now()
     return actor
+
+
+def _cookie_issued_at(auth: stauth.Authenticate) -> dt.datetime | None:
+    """When the login cookie that just logged the user in was issued (None if unknown: treated as old)."""
+    token = getattr(auth.cookie_controller.cookie_model, "token", None)
+    if isinstance(token, dict) and "exp_date" in token:
+        return dt.datetime.fromtimestamp(token["exp_date"]) - dt.timedelta(days=COOKIE_DAYS)
+    return None
+
+
+def _logout(auth: stauth.Authenticate) -> None:
+    auth.authentication_controller.logout()
+    auth.cookie_controller.delete_cookie()  # outside any placeholder, with no st.rerun() after it
+    st.session_state.pop(ACTOR_KEY, None)
+    st.session_state.pop(LOGIN_AT, None)
 
 
 def _user_box(auth: stauth.Authenticate, actor) -> bool:
@@ -81,9 +120,7 @@ def _user_box(auth: stauth.Authenticate, actor) -> bool:
     if not clicked:
         return True
     side.empty()
-    auth.authentication_controller.logout()
-    # Outside any placeholder and with no st.rerun(), so the deletion reaches the browser.
-    auth.cookie_controller.delete_cookie()
+    _logout(auth)
     return False
 
 
@@ -99,20 +136,34 @@ def main() -> None:
     if st.session_state.get("authentication_status"):
         with store.reading() as session:
             actor = users.actor_for(session, st.session_state.get("username"))
+            valid = actor is not None and users.login_still_valid(session, actor.username, st.session_state.get(LOGIN_AT))
         if actor is None:  # deactivated or removed since the login
-            auth.logout(location="unrendered")
+            _logout(auth)
             st.warning("您的账号已停用或不存在，请联系管理员。")
+        elif not valid:
+            actor = None
+            _logout(auth)
+            st.warning("您的密码已被重置，请用新密码重新登录。")
         elif not _user_box(auth, actor):
             actor = None
 
     if actor is None:
-        st.session_state.pop(ACTOR_KEY, None)
         if not st.session_state.get("logout"):
-            auth.login(location="unrendered")  # a valid login cookie logs the user straight in
-        if st.session_state.get("authentication_status"):
-            with store.reading() as session:
-                actor = users.actor_for(session, st.session_state.get("username"))
-        else:
+            try:
+                auth.login(location="unrendered")  # a valid login cookie logs the user straight in
+            except LoginError:  # the cookie names a user who is no longer active
+                _logout(auth)
+                st.warning("您的登录已失效（账号可能已停用），请重新登录。")
+            if st.session_state.get("authentication_status"):
+                st.session_state[LOGIN_AT] = _cookie_issued_at(auth)
+                with store.reading() as session:
+                    actor = users.actor_for(session, st.session_state.get("username"))
+                    if actor is not None and not users.login_still_valid(session, actor.username, st.session_state[LOGIN_AT]):
+                        actor = None
+                if actor is None:
+                    _logout(auth)
+                    st.warning("您的登录已失效，请重新登录。")
+        if actor is None:
             actor = _login_form(auth)
         if actor is None:
             st.navigation([st.Page(_blank, title="登录", icon=":material/login:")], position="hidden").run()
@@ -134,4 +185,8 @@ def main() -> None:
         st.error(UNEXPECTED_ERROR)
 
 
-main()
+try:
+    main()
+except Exception:  # the database is down, or a bug before any page ran: say so in Chinese, log the rest
+    log.exception("app run failed")
+    st.error(UNEXPECTED_ERROR)

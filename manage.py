@@ -74,8 +74,15 @@ def cmd_create_user(args) -> int:
 
             org = city_org(s)
         actor = system_actor("manage.py")
+        first = users.user_count(s) == 0
+        if first and args.role != "admin":
+            print("系统中还没有用户：第一个用户必须是管理员（--role admin）", file=sys.stderr)
+            return 2
+        if args.role == "admin" and org.parent_id is not None:
+            print("管理员必须属于市总工会：请去掉 --org，或指定市总工会", file=sys.stderr)
+            return 2
         try:
-            if users.user_count(s) == 0 and args.role == "admin":
+            if first:
                 user = users.create_first_admin(s, username=args.username, display_name=args.name, password=password, password_repeat=repeat)
             else:
                 user = users.create_user(s, actor, username=args.username, display_name=args.name, password=password,

@@ -177,10 +177,10 @@ def assess_deep_relative(months: list[MonthFigures], multiplier: Decimal, casual
     reasons.append(f"{_yuan(x)} 不低于 {multiplier} 倍低保标准 {_yuan(line * m)}，不是深度或相对困难。")
     if annual_income and hardship > annual_income * HARDSHIP_SHARE:
         reasons.append(f"全年因病、因灾、意外等支出 {_yuan(hardship)} 超过全年收入的 80%（{_yuan(annual_income * HARDSHIP_SHARE)}）→ 意外致困。")
-        return "accident_2", reasons
+        return "accident_2019", reasons
     if casualty:
         reasons.append("家庭成员在灾害或意外事故中伤亡 → 意外致困。")
-        return "accident_2", reasons
+        return "accident_2019", reasons
     reasons.append("支出未超过全年收入的 80%，也没有成员在灾害或意外事故中伤亡，不是意外致困。")
     return None, reasons
 

@@ -47,7 +47,7 @@ CATEGORY: CodeList = {
     # rule set "深度/相对/意外致困"
     "deep": "深度困难",
     "relative": "相对困难",
-    "accident_2": "意外致困",
+    "accident_2019": "意外致困",
 }
 
 RULE_SET: CodeList = {

@@ -58,8 +58,8 @@ def parse_id_number(raw: str, today: dt.date | None = None) -> IdNumber:
         birth = dt.datetime.strptime(text[6:14], "%Y%m%d").date()
     except ValueError:
         raise InvalidIdentifier(f"身份证号中的出生日期 {text[6:14]} 不是有效日期") from None
-    if birth > today or birth.year < 1900:
-        raise InvalidIdentifier(f"身份证号中的出生日期 {birth:%Y-%m-%d} 不在合理范围内")
+    if birth > today:
+        raise InvalidIdentifier(f"身份证号中的出生日期 {birth:%Y-%m-%d} 晚于今天")
     expected = id_check_char(text[:17])
     if text[17] != expected:
         raise InvalidIdentifier(f"身份证号校验位错误：最后一位应为 {expected}，请核对是否录错")

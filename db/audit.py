@@ -12,10 +12,11 @@ from typing import Any
 
 from sqlalchemy import inspect, select, update as sql_update
 from sqlalchemy.orm import Session
+from sqlalchemy.orm.exc import StaleDataError
 
 from db.actor import Actor
 from db.errors import Conflict
-from db.models import AuditLog, DataVersion
+from db.models import AuditLog, DataVersion, now
 
 # Fields never written to the audit log in clear.
 SECRET_FIELDS = {"password_hash"}
@@ -31,8 +32,6 @@ def _text(value: Any) -> str | None:
     return str(value)
 
 
-def now() -> dt.datetime:
-    return dt.datetime.now().replace(microsecond=0)
 
 
 def record(
@@ -115,6 +114,9 @@ def update(
         shown_old, shown_new = (("***", "***") if field in SECRET_FIELDS else (old, value))
         record(session, actor, "update", obj.__tablename__, obj.id, field=field, old=shown_old, new=shown_new, reason=reason)
     if changed:
-        session.flush()  # the UPDATE carries "WHERE version = :old", so a racing save fails here
+        try:
+            session.flush()  # the UPDATE carries "WHERE version = :old", so a racing save fails here
+        except StaleDataError:
+            raise Conflict("保存失败：该记录刚刚被他人修改并保存。您的修改尚未保存，请刷新后重新录入。") from None
         bump_data_version(session)
     return changed

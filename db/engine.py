@@ -15,6 +15,7 @@ from pathlib import Path
 
 from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy.orm.exc import StaleDataError
 
 ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_SQLITE = ROOT / "data" / "jiekun.db"
@@ -50,12 +51,13 @@ def _sqlite_pragmas(dbapi_connection, _record) -> None:
 
 
 def make_engine(url: str | None = None) -> Engine:
+    # hide_parameters: errors and logs never carry bound values (password hashes, ID numbers)
     url = url or database_url()
     if url.startswith("sqlite"):
-        engine = create_engine(url, connect_args={"timeout": SQLITE_BUSY_TIMEOUT_MS / 1000})
+        engine = create_engine(url, connect_args={"timeout": SQLITE_BUSY_TIMEOUT_MS / 1000}, hide_parameters=True)
         event.listen(engine, "connect", _sqlite_pragmas)
     else:
-        engine = create_engine(url, pool_pre_ping=True)
+        engine = create_engine(url, pool_pre_ping=True, hide_parameters=True)
     return engine
 
 
@@ -65,9 +67,18 @@ def session_factory(engine: Engine) -> sessionmaker[Session]:
 
 @contextmanager
 def transaction(engine: Engine) -> Iterator[Session]:
-    """One unit of work: commit when the block ends, roll back everything on any error."""
-    with session_factory(engine)() as session, session.begin():
-        yield session
+    """One unit of work: commit when the block ends, roll back everything on any error.
+
+    A row saved by someone else between our read and our write fails its version check in the
+    database (StaleDataError); that is a conflict the user can act on, so it is reported as one.
+    """
+    from db.errors import Conflict
+
+    try:
+        with session_factory(engine)() as session, session.begin():
+            yield session
+    except StaleDataError:
+        raise Conflict("保存失败：该记录刚刚被他人修改并保存。您的修改尚未保存，请刷新后重新录入。") from None
 
 
 @contextmanager

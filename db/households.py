@@ -12,7 +12,8 @@ import json
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import func, literal, or_, select
+import pandas as pd
+from sqlalchemy import String, func, literal, or_, select
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.attributes import flag_modified
 
@@ -24,8 +25,8 @@ from db import audit
 from db.actor import Actor
 from db.errors import Conflict, NotFound, ValidationError
 from db.models import (
-    DibaoLine, ExclusionCheck, Household, HouseholdCause, IncomeMonth, Member, Org, Place, ProcessStep,
-    StatusChange,
+    AidPayment, AuditLog, DibaoLine, ExclusionCheck, Household, HouseholdCause, IncomeMonth, Measure, Member, Org, Pairing,
+    Place, ProcessStep, StatusChange, Visit,
 )
 from db.scope import in_scope, require_org
 
@@ -51,6 +52,16 @@ def get_household(session: Session, actor: Actor, *, household_id: int | None = 
     if household is None or not in_scope(session, actor, household.org_id) or not actor.can_write_files:
         raise NotFound("找不到该档案，或该档案不在您的管辖范围内")
     return household
+
+
+def load_children(household: Household) -> Household:
+    """Load members and causes now, so that the file can be shown after its session has closed."""
+    _ = (household.members, household.causes, household.org)
+    return household
+
+
+def exclusions_of(session: Session, household_id: int) -> list[ExclusionCheck]:
+    return list(session.scalars(select(ExclusionCheck).where(ExclusionCheck.household_id == household_id)))
 
 
 def snapshot(household: Household) -> dict[str, Any]:
@@ -301,7 +312,7 @@ def _sync_causes(session: Session, actor: Actor, household: Household, causes, r
 
 def _sync_exclusions(session: Session, actor: Actor, household: Household, rows: list[dict], reason: str | None) -> list[str]:
     changed = []
-    existing = {e.exclusion: e for e in session.scalars(select(ExclusionCheck).where(ExclusionCheck.household_id == household.id))}
+    existing = {e.exclusion: e for e in exclusions_of(session, household.id)}
     for row in rows:
         current = existing.get(row["exclusion"])
         if current is None:
@@ -343,8 +354,7 @@ def month_figures(session: Session, household: Household, until: dt.date) -> tup
 def assess_household(session: Session, household: Household, on: dt.date) -> Assessment:
     rule_set = parameter(session, "rule_set", on)
     figures, problems = month_figures(session, household, on)
-    exclusions = [ExclusionFact(e.exclusion, e.applies, e.source)
-                  for e in session.scalars(select(ExclusionCheck).where(ExclusionCheck.household_id == household.id))]
+    exclusions = [ExclusionFact(e.exclusion, e.applies, e.source) for e in exclusions_of(session, household.id)]
     result = assess(
         rule_set, figures, exclusions=exclusions, multiplier=parameter(session, "relative_multiplier", on),
         casualty=household.casualty, migrant=household.work_status == "migrant",
@@ -503,3 +513,53 @@ def _change_status(session, actor, household, expected_version, to_status, effec
 
 def status_history(session: Session, household_id: int) -> list[StatusChange]:
     return list(session.scalars(select(StatusChange).where(StatusChange.household_id == household_id).order_by(StatusChange.effective_on, StatusChange.id)))
+
+
+# --- the whole file, for the one-household view and its printable sheet --------------------------
+
+
+def support_records(session: Session, household_id: int) -> dict[str, pd.DataFrame]:
+    """Measures, pairings, visits and payments of a file, as tables with Chinese headings."""
+    measures = session.scalars(select(Measure).where(Measure.household_id == household_id).order_by(Measure.start_on)).all()
+    pairings = session.scalars(select(Pairing).where(Pairing.household_id == household_id).order_by(Pairing.start_on)).all()
+    visits = session.scalars(select(Visit).where(Visit.household_id == household_id).order_by(Visit.visited_on.desc())).all()
+    payments = session.scalars(select(AidPayment).where(AidPayment.household_id == household_id).order_by(AidPayment.paid_on.desc())).all()
+    return {
+        "measures": pd.DataFrame([
+            {"措施类别": codes.label(codes.TRACK, m.track), "项目": codes.label(codes.PROGRAMME, m.programme),
+             "针对致困原因": codes.label(codes.CAUSE, m.cause), "内容": m.content, "状态": codes.label(codes.MEASURE_STATUS, m.status),
+             "开始日期": m.start_on, "结束日期": m.end_on, "责任人": m.responsible or "",
+             "金额(元)": None if m.amount_fen is None else m.amount_fen / 100, "资金来源": codes.label(codes.FUND_SOURCE, m.fund_source)}
+            for m in measures], columns=["措施类别", "项目", "针对致困原因", "内容", "状态", "开始日期", "结束日期", "责任人", "金额(元)", "资金来源"]),
+        "pairings": pd.DataFrame([
+            {"帮扶责任人": p.helper_name, "结对单位": p.helper_unit, "联系电话": p.helper_phone or "", "开始日期": p.start_on,
+             "结束日期": p.end_on, "当前": "是" if p.end_on is None else ""}
+            for p in pairings], columns=["帮扶责任人", "结对单位", "联系电话", "开始日期", "结束日期", "当前"]),
+        "visits": pd.DataFrame([
+            {"走访日期": v.visited_on, "走访人": v.visitor, "方式": codes.label(codes.VISIT_KIND, v.kind), "情况记录": v.notes or "",
+             "发现的需求": v.needs or ""}
+            for v in visits], columns=["走访日期", "走访人", "方式", "情况记录", "发现的需求"]),
+        "payments": pd.DataFrame([
+            {"发放日期": p.paid_on, "金额(元)": p.amount_fen / 100, "类别": codes.label(codes.TRACK, p.track),
+             "项目": codes.label(codes.PROGRAMME, p.programme), "资金来源": codes.label(codes.FUND_SOURCE, p.fund_source), "说明": p.note or ""}
+            for p in payments], columns=["发放日期", "金额(元)", "类别", "项目", "资金来源", "说明"]),
+    }
+
+
+CHILD_ENTITIES = {"member": Member, "household_cause": HouseholdCause, "exclusion_check": ExclusionCheck,
+                  "income_month": IncomeMonth, "measure": Measure, "pairing": Pairing, "visit": Visit, "aid_payment": AidPayment}
+
+
+def file_audit(session: Session, household: Household, limit: int = 500) -> pd.DataFrame:
+    """The audit trail of one file: its own rows and those of everything that belongs to it."""
+    from db.queries import ACTION_LABELS, ENTITY_LABELS
+
+    conditions = [(AuditLog.entity.in_(("household", "process_step"))) & (AuditLog.entity_id == str(household.id))]
+    for entity, model in CHILD_ENTITIES.items():
+        ids = select(func.cast(model.id, String)).where(model.household_id == household.id)
+        conditions.append((AuditLog.entity == entity) & AuditLog.entity_id.in_(ids))
+    rows = session.scalars(select(AuditLog).where(or_(*conditions)).order_by(AuditLog.id.desc()).limit(limit)).all()
+    return pd.DataFrame([
+        {"时间": r.at, "操作人": r.actor, "操作": ACTION_LABELS.get(r.action, r.action), "对象": ENTITY_LABELS.get(r.entity, r.entity),
+         "字段": LABELS.get(r.field, r.field) if r.field else "", "原值": r.old_value or "", "新值": r.new_value or "", "原因": r.reason or ""}
+        for r in rows], columns=["时间", "操作人", "操作", "对象", "字段", "原值", "新值", "原因"])

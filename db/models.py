@@ -42,6 +42,12 @@ NAMING = {
 }
 
 
+def now() -> dt.datetime:
+    """Local time to the second: every timestamp the app writes comes from here (not the database's
+    clock, which is UTC on SQLite), so the audit log and the records agree."""
+    return dt.datetime.now().replace(microsecond=0)
+
+
 class Base(DeclarativeBase):
     metadata = MetaData(naming_convention=NAMING)
 
@@ -92,7 +98,9 @@ class User(Versioned, Base):
     role: Mapped[str] = mapped_column(String(16), nullable=False)
     org_id: Mapped[int] = mapped_column(ForeignKey("org.id"), nullable=False)
     active: Mapped[bool] = mapped_column(Boolean, nullable=False, default=True)
-    created_at: Mapped[dt.datetime] = mapped_column(DateTime, nullable=False, server_default=func.now())
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime, nullable=False, server_default=func.now(), default=now)
+    # logins (sessions and cookies) from before this moment are no longer accepted
+    password_changed_at: Mapped[dt.datetime | None] = mapped_column(DateTime)
     org: Mapped[Org] = relationship(lazy="joined")
 
     __table_args__ = (
@@ -155,9 +163,9 @@ class Household(Versioned, Base):
     labour_relation_since: Mapped[dt.date | None] = mapped_column(Date)  # 农民工: ≥ 1 year
     bank_name: Mapped[str | None] = mapped_column(String(64))
     bank_account: Mapped[str | None] = mapped_column(String(32))
-    created_at: Mapped[dt.datetime] = mapped_column(DateTime, nullable=False, server_default=func.now())
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime, nullable=False, server_default=func.now(), default=now)
     updated_at: Mapped[dt.datetime] = mapped_column(
-        DateTime, nullable=False, server_default=func.now(), onupdate=func.now()
+        DateTime, nullable=False, server_default=func.now(), default=now, onupdate=now
     )
     updated_by: Mapped[str | None] = mapped_column(String(64))  # who saved the file last (for conflict messages)
 
@@ -170,6 +178,10 @@ class Household(Versioned, Base):
             "status IN ('applying','active','exited','relieved','withdrawn')", name="status"
         ),
         Index("ix_household_org_status", "org_id", "status"),
+        # one open file per head's ID number, kept by the database too (members are checked by the service)
+        Index("uq_household_open_id_number", "id_number", unique=True,
+              sqlite_where=text("status IN ('applying', 'active')"),
+              postgresql_where=text("status IN ('applying', 'active')")),
         Index("ix_household_place_status", "place_code", "status"),
         Index("ix_household_category", "category"),
     )
@@ -263,7 +275,7 @@ class StatusChange(Base):
     reason: Mapped[str | None] = mapped_column(String(32))  # codes.WITHDRAW_REASON, or 返困 etc.
     note: Mapped[str | None] = mapped_column(Text)
     recorded_by: Mapped[str] = mapped_column(String(64), nullable=False)
-    recorded_at: Mapped[dt.datetime] = mapped_column(DateTime, nullable=False, server_default=func.now())
+    recorded_at: Mapped[dt.datetime] = mapped_column(DateTime, nullable=False, server_default=func.now(), default=now)
 
 
 class IncomeMonth(Versioned, Base):

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import dataclass
 
 import pandas as pd
 from sqlalchemy import and_, func, or_, select
@@ -14,7 +15,7 @@ from core.parameters import SPEC_BY_KEY, value_on
 from db.actor import Actor
 from db.errors import OutOfScope
 from db.orgs import org_tree
-from db.models import AuditLog, DibaoLine, Household, IncomeMonth, Org, Pairing, Place, PolicyParameter, User, Visit
+from db.models import AuditLog, DibaoLine, Household, HouseholdCause, IncomeMonth, Member, Org, Pairing, Place, PolicyParameter, User, Visit
 from db.scope import org_filter, scope_orgs
 
 PAGE_SIZE = 50
@@ -130,50 +131,92 @@ def dibao_lines(session: Session) -> pd.DataFrame:
 # --- household list ----------------------------------------------------------------------------
 
 
+SORTS = {
+    "file_no": ("档案编号", Household.file_no),
+    "name": ("户主姓名", Household.name),
+    "filed_on": ("建档日期（新→旧）", Household.filed_on.desc()),
+    "updated_at": ("最近修改（新→旧）", Household.updated_at.desc()),
+}
+
+
+@dataclass(frozen=True)
+class FileFilter:
+    text: str = ""
+    place_code: str | None = None
+    org_id: int | None = None
+    status: str | None = None
+    category: str | None = None
+    cause: str | None = None
+    key_group: str | None = None
+
+
 def search_households(
-    session: Session, actor: Actor, *, text: str = "", place_code: str | None = None,
-    status: str | None = None, page: int = 1, page_size: int = PAGE_SIZE,
+    session: Session, actor: Actor, filters: FileFilter = FileFilter(), *, sort: str = "file_no",
+    page: int = 1, page_size: int = PAGE_SIZE,
 ) -> tuple[pd.DataFrame, int]:
     """One page of the files in scope matching the filters, with ID numbers masked."""
     if not actor.can_write_files:
         raise OutOfScope("您的角色不能查看个人档案")
     conditions = []
-    text = (text or "").strip()
+    text = (filters.text or "").strip()
     if text:
-        like = f"%{text}%"
-        conditions.append(or_(Household.name.like(like), Household.file_no.like(like), Household.id_number == text.upper()))
-    if place_code:
-        conditions.append(Household.place_code == place_code)
-    if status:
-        conditions.append(Household.status == status)
-    where = and_(*conditions) if conditions else None
+        upper = text.upper()
+        if len(upper) in (15, 18) and upper[:15].isdigit():  # an ID number: exact, as head or member
+            member_of = select(Member.household_id).where(Member.id_number == upper)
+            conditions.append(or_(Household.id_number == upper, Household.id.in_(member_of)))
+        elif upper.startswith("QHD-"):
+            conditions.append(Household.file_no.like(f"{upper}%"))
+        else:
+            conditions.append(or_(Household.name.like(f"%{text}%"), Household.file_no.like(f"%{upper}%")))
+    if filters.place_code:
+        conditions.append(Household.place_code == filters.place_code)
+    if filters.org_id:
+        path = session.scalar(select(Org.path).where(Org.id == filters.org_id)) or "-"
+        conditions.append(Household.org_id.in_(select(Org.id).where(Org.path.startswith(path))))
+    if filters.status:
+        conditions.append(Household.status == filters.status)
+    if filters.category:
+        conditions.append(Household.category == filters.category)
+    if filters.cause:
+        conditions.append(select(HouseholdCause.id).where(HouseholdCause.household_id == Household.id, HouseholdCause.cause == filters.cause).exists())
+    if filters.key_group:
+        conditions.append(Household.key_group == filters.key_group)
 
     count = org_filter(select(func.count()).select_from(Household), actor)
+    main_cause = (
+        select(HouseholdCause.cause).where(HouseholdCause.household_id == Household.id, HouseholdCause.is_main)
+        .limit(1).scalar_subquery()
+    )
     rows = org_filter(
         select(Household.file_no, Household.name, Household.id_number, Place.name, Org.name, Household.status,
-               Household.category, Household.filed_on)
+               Household.category, main_cause, Household.filed_on)
         .join(Place, Place.code == Household.place_code)
         .join(Org, Org.id == Household.org_id)
-        .order_by(Household.file_no),
+        .order_by(SORTS.get(sort, SORTS["file_no"])[1], Household.id),
         actor,
     )
-    if where is not None:
-        count, rows = count.where(where), rows.where(where)
+    if conditions:
+        count, rows = count.where(and_(*conditions)), rows.where(and_(*conditions))
     total = session.scalar(count) or 0
-    page = max(1, page)
-    result = session.execute(rows.limit(page_size).offset((page - 1) * page_size)).all()
+    result = session.execute(rows.limit(page_size).offset((max(1, page) - 1) * page_size)).all()
     frame = pd.DataFrame(
         [
             {
                 "档案编号": r[0], "户主姓名": r[1], "身份证号": mask_id_number(r[2]), "区县": r[3], "所属工会": r[4],
                 "状态": codes.label(codes.HOUSEHOLD_STATUS, r[5]), "困难类别": codes.label(codes.CATEGORY, r[6]),
-                "建档日期": r[7],
+                "主要致困原因": codes.label(codes.CAUSE, r[7]), "建档日期": r[8],
             }
             for r in result
         ],
-        columns=["档案编号", "户主姓名", "身份证号", "区县", "所属工会", "状态", "困难类别", "建档日期"],
+        columns=["档案编号", "户主姓名", "身份证号", "区县", "所属工会", "状态", "困难类别", "主要致困原因", "建档日期"],
     )
     return frame, total
+
+
+def orgs_in_scope(session: Session, actor: Actor) -> list[tuple[int, str]]:
+    """Unions the actor may see, indented as a tree (for filters and for choosing a file's union)."""
+    return [(oid, name) for oid, name in org_choices(session)
+            if actor.sees_everything or session.get(Org, oid).path.startswith(actor.org_path)]
 
 
 def places_in_scope(session: Session, actor: Actor) -> list[tuple[str, str]]:
@@ -206,8 +249,9 @@ ENTITY_LABELS = {
     "app_user": "用户", "household": "档案", "member": "家庭成员", "household_cause": "致困原因",
     "income_month": "月收入", "dibao_line": "低保标准", "policy_parameter": "政策参数", "measure": "帮扶措施",
     "aid_payment": "资金发放", "pairing": "结对帮扶", "visit": "走访记录", "org": "工会组织", "demo": "示例数据",
+    "exclusion_check": "排除情形", "process_step": "建档步骤",
 }
-ACTION_LABELS = {"create": "新建", "update": "修改", "login": "登录", "close": "关闭档案", "reopen": "返困"}
+ACTION_LABELS = {"create": "新建", "update": "修改", "delete": "删除", "login": "登录", "close": "关闭档案", "reopen": "返困"}
 
 
 def audit_page(

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import os
 import re
 import secrets
 
 from sqlalchemy import func, select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from core.codes import ROLE
@@ -14,7 +16,7 @@ from db import audit
 from db.actor import Actor, system_actor
 from db.engine import read_secrets
 from db.errors import NotFound, OutOfScope, ValidationError
-from db.models import AppSetting, Org, User
+from db.models import AppSetting, AuditLog, Org, User, now
 
 USERNAME_RE = re.compile(r"^[a-z0-9_.\-]{3,32}$")
 PASSWORD_MIN = 8
@@ -111,7 +113,8 @@ def reset_password(session: Session, actor: Actor, user_id: int, *, expected_ver
     errors = check_password(password, password_repeat)
     if errors:
         raise ValidationError(errors)
-    audit.update(session, actor, user, {"password_hash": _hash(password)}, expected_version=expected_version, reason="重置密码")
+    audit.update(session, actor, user, {"password_hash": _hash(password), "password_changed_at": now()},
+                 expected_version=expected_version, reason="重置密码")
 
 
 def list_users(session: Session, actor: Actor) -> list[User]:
@@ -159,11 +162,20 @@ def actor_for(session: Session, username: str | None) -> Actor | None:
 
 
 def create_first_admin(session: Session, *, username: str, display_name: str, password: str, password_repeat: str) -> User:
-    """First run: the only way to create a user without being an administrator."""
+    """First run: the only way to create a user without being an administrator.
+
+    A marker row with a fixed key makes two simultaneous first-run submissions collide in the
+    database, so there is only ever one first administrator.
+    """
     if user_count(session):
         raise OutOfScope("系统已有用户，请登录后由管理员创建新用户")
     from db.reference import city_org
 
+    try:
+        session.add(AppSetting(key="first_admin", value=(username or "").strip().lower()))
+        session.flush()
+    except IntegrityError:  # the transaction is rolled back as this leaves it
+        raise OutOfScope("管理员刚刚已由他人创建，请登录") from None
     return create_user(
         session, system_actor("setup"), username=username, display_name=display_name, password=password,
         password_repeat=password_repeat, role="admin", org_id=city_org(session).id,
@@ -171,13 +183,49 @@ def create_first_admin(session: Session, *, username: str, display_name: str, pa
 
 
 def cookie_key(session: Session) -> str:
-    """The login-cookie signing key: from secrets or the environment, else generated once and stored."""
-    configured = read_secrets().get("auth", {}).get("cookie_key") or os.environ.get("JIEKUN_COOKIE_KEY")
+    """The login-cookie signing key: from the environment or secrets, else the one generated at init."""
+    configured = os.environ.get("JIEKUN_COOKIE_KEY") or read_secrets().get("auth", {}).get("cookie_key")
     if configured:
         return str(configured)
     setting = session.get(AppSetting, "cookie_key")
-    if setting is None:
-        setting = AppSetting(key="cookie_key", value=secrets.token_urlsafe(32))
+    if setting is None:  # a database prepared before the key was seeded
+        setting = AppSetting(key="cookie_key", value=new_cookie_key())
         session.add(setting)
         session.flush()
     return setting.value
+
+
+def new_cookie_key() -> str:
+    return secrets.token_urlsafe(32)
+
+
+# --- login attempts ------------------------------------------------------------------------------
+
+MAX_FAILED_LOGINS = 5
+LOCKOUT = dt.timedelta(minutes=15)
+
+
+def login_locked(session: Session, username: str) -> bool:
+    """Too many failed attempts for this username lately: refuse further tries for a while."""
+    since = now() - LOCKOUT
+    failures = session.scalar(
+        select(func.count()).select_from(AuditLog)
+        .where(AuditLog.action == "login_failed", AuditLog.actor == _attempted(username), AuditLog.at >= since)
+    )
+    return (failures or 0) >= MAX_FAILED_LOGINS
+
+
+def record_failed_login(session: Session, username: str) -> None:
+    """Audit a failed attempt under the username that was tried, so the lockout counts per account."""
+    tried = Actor(username=_attempted(username), display_name="", role="viewer", org_id=None, org_path="-")
+    audit.record(session, tried, "login_failed", "app_user", None)
+
+
+def _attempted(username: str) -> str:
+    return (username or "").strip().lower()[:64]
+
+
+def login_still_valid(session: Session, username: str, logged_in_at: dt.datetime | None) -> bool:
+    """False when the password was reset after this login (its session and cookie are then void)."""
+    changed = session.scalar(select(User.password_changed_at).where(User.username == username))
+    return changed is None or (logged_in_at is not None and logged_in_at >= changed)

@@ -1,37 +1,60 @@
-"""档案列表: find a household file in the user's scope (ID numbers masked)."""
+"""档案列表: find a household file in the user's scope (ID numbers masked) and open it."""
 
 import math
 
 import streamlit as st
 
-from core.codes import HOUSEHOLD_STATUS
+from core.codes import CATEGORY, CAUSE, HOUSEHOLD_STATUS, KEY_GROUP
 from db import queries
 from ui import store
 from ui.session import require_role
 
 actor = require_role("admin", "staff")
-st.title("档案列表")
+
+top_left, top_right = st.columns([4, 1], vertical_alignment="bottom")
+top_left.title("档案列表")
+if top_right.button("新建档案", icon=":material/add:", type="primary", width="stretch"):
+    st.switch_page("screens/household_form.py")
 
 with store.reading() as session:
-    places = queries.places_in_scope(session, actor)
+    places = dict(queries.places_in_scope(session, actor))
+    unions = dict(queries.orgs_in_scope(session, actor))
 
-c1, c2, c3 = st.columns([3, 2, 2])
-text = c1.text_input("搜索", placeholder="姓名、档案编号或完整身份证号", key="hh_text")
-place = c2.selectbox("区县", [None] + [code for code, _ in places], format_func=lambda c: "全部" if c is None else dict(places)[c], key="hh_place")
-status = c3.selectbox("状态", [None, *HOUSEHOLD_STATUS], format_func=lambda c: "全部" if c is None else HOUSEHOLD_STATUS[c], key="hh_status")
 
+def _any(options: dict, label: str, key: str, column):
+    return column.selectbox(label, [None, *options], format_func=lambda c: "全部" if c is None else options[c], key=key)
+
+
+c1, c2, c3, c4 = st.columns([3, 2, 2, 2])
+text = c1.text_input("搜索", placeholder="姓名、档案编号或完整身份证号（含家庭成员）", key="hh_text")
+place = _any(places, "区县", "hh_place", c2)
+union = _any(unions, "所属工会", "hh_org", c3)
+status = _any(HOUSEHOLD_STATUS, "状态", "hh_status", c4)
+c5, c6, c7, c8 = st.columns(4)
+category = _any(CATEGORY, "困难类别", "hh_category", c5)
+cause = _any(CAUSE, "致困原因（主要或次要）", "hh_cause", c6)
+key_group = _any(KEY_GROUP, "五类重点群体", "hh_key_group", c7)
+sort = c8.selectbox("排序", list(queries.SORTS), format_func=lambda k: queries.SORTS[k][0], key="hh_sort")
+
+filters = queries.FileFilter(text=text, place_code=place, org_id=union, status=status, category=category, cause=cause, key_group=key_group)
+# a new search starts on page 1
+if st.session_state.get("hh_last_filters") != (filters, sort):
+    st.session_state["hh_last_filters"] = (filters, sort)
+    st.session_state["hh_page"] = 1
 page = st.session_state.get("hh_page", 1)
-with store.reading() as session:
-    frame, total = queries.search_households(session, actor, text=text, place_code=place, status=status, page=page)
-pages = max(1, math.ceil(total / queries.PAGE_SIZE))
-if page > pages:
-    st.session_state["hh_page"] = page = 1
-    with store.reading() as session:
-        frame, total = queries.search_households(session, actor, text=text, place_code=place, status=status, page=1)
 
-st.caption(f"共 {total:,} 户")
-if total:
-    st.dataframe(frame, hide_index=True, width="stretch")
-    st.number_input(f"页码（共 {pages} 页）", min_value=1, max_value=pages, step=1, key="hh_page")
-else:
-    st.info("没有符合条件的档案。")
+with store.reading() as session:
+    frame, total = queries.search_households(session, actor, filters, sort=sort, page=page)
+
+if not total:
+    st.info("没有符合条件的档案。可以放宽筛选条件，或点击“新建档案”。")
+    st.stop()
+
+pages = max(1, math.ceil(total / queries.PAGE_SIZE))
+st.caption(f"共 {total:,} 户，第 {page} / {pages} 页。选中一行即可打开档案。")
+event = st.dataframe(frame, hide_index=True, width="stretch", on_select="rerun", selection_mode="single-row", key="hh_table")
+if event.selection.rows:
+    chosen = frame.iloc[event.selection.rows[0]]["档案编号"]
+    st.switch_page("screens/household.py", query_params={"file": chosen})
+if pages > 1:
+    st.number_input("页码", min_value=1, max_value=pages, step=1, key="hh_page")

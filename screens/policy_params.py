@@ -1,15 +1,45 @@
-"""低保标准与参数: the 低保 lines per district over time and the dated policy parameters (read here;
-editing comes with the parameters grid of the status-engine work)."""
+"""低保标准与参数: the 低保 lines per district over time (administrators add new ones) and the dated
+policy parameters."""
+
+import datetime as dt
 
 import altair as alt
 import streamlit as st
 
-from db import queries
+from db import params, queries
 from ui import store
+from ui.forms import field_error, form_notice, submit
 from ui.session import require_role
 
-require_role()
+actor = require_role()
 st.title("低保标准与参数")
+
+if actor.role == "admin":
+    with store.reading() as session:
+        districts = dict(queries.places_in_scope(session, actor))
+    FORM = "dibao_new"
+
+    def _add():
+        s = st.session_state
+        with store.transaction() as session:
+            line = params.add_dibao_line(session, actor, place_code=s.dl_place, effective_from=s.dl_from, amount=s.dl_amount, note=s.dl_note)
+        return f"已录入：{districts[line.place_code]} 自 {line.effective_from:%Y-%m-%d} 起 {line.amount_fen / 100:.2f} 元/人·月。"
+
+    with st.expander("录入新的低保标准（正式标准，以民政部门公布为准）", expanded=False):
+        form_notice(FORM)
+        with st.form(FORM):
+            c1, c2, c3 = st.columns(3)
+            c1.selectbox("区县", list(districts), format_func=districts.get, key="dl_place")
+            with c1:
+                field_error(FORM, "place_code")
+            c2.date_input("生效日期", value=dt.date.today().replace(day=1), key="dl_from", format="YYYY-MM-DD")
+            with c2:
+                field_error(FORM, "effective_from")
+            c3.text_input("标准（元/人·月）", key="dl_amount")
+            with c3:
+                field_error(FORM, "amount")
+            st.text_input("依据（文件名称或文号）", key="dl_note")
+            st.form_submit_button("录入", type="primary", on_click=submit, args=(FORM, _add), kwargs={"clear": ("dl_amount", "dl_note")})
 
 with store.reading() as session:
     lines = queries.dibao_lines(session)

@@ -119,7 +119,7 @@ def test_deep_relative_subtracts_rigid_spending_and_scales_a_short_year():
 
 @pytest.mark.parametrize(
     "accident,casualty,category",
-    [(int(200000 * 2 * 0.8) + 1, False, "accident_2"), (int(200000 * 2 * 0.8), False, None), (0, True, "accident_2")],
+    [(int(200000 * 2 * 0.8) + 1, False, "accident_2019"), (int(200000 * 2 * 0.8), False, None), (0, True, "accident_2019")],
 )
 def test_deep_relative_accident(accident, casualty, category):
     result = assess("deep_relative_2019", months([200000] * 12, accident_spending_fen=accident), casualty=casualty)

@@ -11,7 +11,7 @@ from db.engine import reading, transaction
 from db.errors import Conflict, OutOfScope
 from db.migrate import is_current, prepare
 from db.models import AuditLog, Household, Org, Place, PolicyParameter
-from db.queries import search_households, status_counts
+from db.queries import FileFilter, search_households, status_counts
 from db.reference import add_org
 from db.scope import require_org
 
@@ -49,7 +49,7 @@ def test_migrating_again_keeps_the_data(db_engine):
 def _household(session, file_no, org_name, name="张三"):
     org = session.scalar(select(Org).where(Org.name == org_name))
     return Household(file_no=file_no, org_id=org.id, place_code=org.place_code, status="active",
-                     name=name, id_number="11010519491231002X")
+                     name=name, id_number=f"ID-{file_no}")
 
 
 def _staff(session, org_name) -> Actor:
@@ -63,7 +63,7 @@ def test_scope_is_the_subtree_of_the_users_union(db_engine):
         street = add_org(s, "海港区某街道工会", "grassroots", haigang, haigang.place_code)
         s.add_all([
             _household(s, "HG-1", "海港区总工会"),
-            Household(file_no="HG-2", org_id=street.id, place_code=street.place_code, status="active", name="李四", id_number="x"),
+            Household(file_no="HG-2", org_id=street.id, place_code=street.place_code, status="active", name="李四", id_number="ID-HG-2"),
             _household(s, "CL-1", "昌黎县总工会"),
         ])
     with reading(db_engine) as s:
@@ -74,7 +74,7 @@ def test_scope_is_the_subtree_of_the_users_union(db_engine):
         frame, total = search_households(s, cl)
         assert list(frame["档案编号"]) == ["CL-1"]
         # searching for another district's file by its exact number finds nothing
-        assert search_households(s, cl, text="HG-1")[1] == 0
+        assert search_households(s, cl, FileFilter(text="HG-1"))[1] == 0
         assert status_counts(s, hg)["active"] == 2
         other = s.scalar(select(Household).where(Household.file_no == "HG-1"))
         with pytest.raises(OutOfScope):
@@ -108,25 +108,18 @@ def test_update_audits_each_field_bumps_the_data_version_and_refuses_a_stale_ver
             audit.update(s, actor, s.get(Household, hh_id), {"name": "王五"}, expected_version=loaded)
 
 
-def test_a_racing_update_fails_at_the_database(db_engine):
-    """Two sessions load the same row; the second UPDATE finds another version and fails."""
-    from sqlalchemy.orm.exc import StaleDataError
-
+def test_a_racing_update_fails_at_the_database_and_is_reported_as_a_conflict(db_engine):
+    """Two saves pass the version check at the same time; the database refuses the second UPDATE."""
     with transaction(db_engine) as s:
         s.add(_household(s, "R-1", "海港区总工会"))
-    Session = store.session_factory(db_engine)
-    first, second = Session(), Session()
-    try:
-        a = first.scalar(select(Household).where(Household.file_no == "R-1"))
-        b = second.scalar(select(Household).where(Household.file_no == "R-1"))
-        a.name = "甲"
-        first.commit()
-        b.name = "乙"
-        with pytest.raises(StaleDataError):
-            second.commit()
-    finally:
-        first.close()
-        second.close()
+    with pytest.raises(Conflict, match="刚刚被他人修改"):
+        with transaction(db_engine) as second:
+            b = second.scalar(select(Household).where(Household.file_no == "R-1"))
+            seen = b.version
+            with transaction(db_engine) as first:  # someone else saves in between
+                a = first.scalar(select(Household).where(Household.file_no == "R-1"))
+                audit.update(first, system_actor("a"), a, {"name": "甲"}, expected_version=seen)
+            audit.update(second, system_actor("b"), b, {"name": "乙"}, expected_version=seen)
     with reading(db_engine) as s:
         assert s.scalar(select(Household.name).where(Household.file_no == "R-1")) == "甲"
 

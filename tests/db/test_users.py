@@ -30,7 +30,8 @@ def test_first_admin_is_created_once_lowercased_and_audited(db_engine):
     with reading(db_engine) as s:
         row = s.scalar(select(AuditLog).where(AuditLog.entity == "app_user"))
         assert row.actor == "system:setup" and row.action == "create"
-        assert "password_hash" not in (row.new_value or "")
+        stored_hash = s.scalar(select(User.password_hash))
+        assert stored_hash[7:] not in (row.new_value or "") and "password_hash" not in (row.new_value or "")
         creds = users.credentials(s)
         assert list(creds["usernames"]) == ["admin"]
         assert creds["usernames"]["admin"]["password"].startswith("$2")
@@ -125,3 +126,50 @@ def test_password_reset_changes_the_hash_and_audits_without_secrets(db_engine):
 
 def test_system_actor_is_recorded_as_such():
     assert system_actor("demo").username == "system:demo"
+
+
+def test_a_password_reset_voids_earlier_logins(db_engine):
+    import datetime as dt
+
+    admin = _admin(db_engine)
+    before = dt.datetime.now() - dt.timedelta(seconds=5)
+    with reading(db_engine) as s:
+        me = s.scalar(select(User).where(User.username == "admin"))
+        assert users.login_still_valid(s, "admin", before)  # never reset: any login stands
+    with transaction(db_engine) as s:
+        users.reset_password(s, admin, me.id, expected_version=me.version, password="fresh-password-1", password_repeat="fresh-password-1")
+    with reading(db_engine) as s:
+        assert not users.login_still_valid(s, "admin", before)
+        assert not users.login_still_valid(s, "admin", None)  # a cookie of unknown age is not trusted
+        assert users.login_still_valid(s, "admin", dt.datetime.now() + dt.timedelta(seconds=1))
+
+
+def test_five_failed_logins_lock_the_username_for_a_while(db_engine):
+    _admin(db_engine)
+    for attempt in range(users.MAX_FAILED_LOGINS):
+        with transaction(db_engine) as s:
+            assert not users.login_locked(s, "Admin")
+            users.record_failed_login(s, "Admin")
+    with reading(db_engine) as s:
+        assert users.login_locked(s, "admin")
+        assert not users.login_locked(s, "someone-else")
+        rows = s.scalars(select(AuditLog).where(AuditLog.action == "login_failed")).all()
+        assert {r.actor for r in rows} == {"admin"} and all(r.user_id is None for r in rows)
+
+
+def test_two_first_admins_cannot_both_be_created(db_engine):
+    """The marker row makes a second first-run submission fail even if it passed the user count."""
+    from db.models import AppSetting
+
+    _admin(db_engine)
+    with transaction(db_engine) as s:
+        assert s.get(AppSetting, "first_admin").value == "admin"
+        with pytest.raises(OutOfScope):
+            users.create_first_admin(s, username="second", display_name="二号", password="second-pass-1", password_repeat="second-pass-1")
+
+
+def test_the_cookie_key_is_made_once_and_kept(db_engine):
+    with transaction(db_engine) as s:
+        first = users.cookie_key(s)
+    with transaction(db_engine) as s:
+        assert users.cookie_key(s) == first and len(first) >= 32

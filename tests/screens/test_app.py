@@ -1,5 +1,7 @@
 """The app as users meet it, driven by AppTest on a real SQLite database."""
 
+from pathlib import Path
+
 import pytest
 from sqlalchemy import select
 
@@ -50,7 +52,7 @@ def test_login_refuses_a_wrong_password_and_lets_the_right_one_in(app_db):
     at.text_input(key="login_password").input("wrong-password")
     at.button[0].click().run()
     assert "用户名或密码错误" in _texts(at)
-    assert "首页" not in [p.title for p in pages_for("admin")] or "待办事项" not in _texts(at)
+    assert "待办事项" not in _texts(at)
 
     at.text_input(key="login_password").input(PASSWORD)
     at.button[0].click().run()
@@ -77,16 +79,30 @@ def test_every_role_renders_each_of_its_pages(app_db, role):
 def test_pages_outside_a_role_are_unreachable(app_db, role):
     make_user(app_db, f"u_{role}", role, "海港区总工会")
     allowed = {p.path for p in pages_for(role)}
-    for spec in PAGES:
-        if spec.path in allowed:
-            continue
+    refused = [spec for spec in PAGES if spec.path not in allowed]
+    assert refused, "every role but admin has pages it may not use"
+    for spec in refused:
         at = app_as(f"u_{role}").run()
-        try:
+        # the page was never handed to st.navigation, so Streamlit cannot switch to it at all
+        with pytest.raises(Exception, match="Could not find"):
             at.switch_page(spec.path).run()
-        except Exception:
-            continue  # refused outright
-        titles = [t.value for t in at.title]
-        assert spec.title not in titles, (role, spec.path, titles)
+
+
+@pytest.mark.parametrize("role", ["staff", "viewer", "analyst"])
+def test_admin_screens_refuse_other_roles_even_when_run_directly(app_db, role):
+    """The second gate: each screen checks the role itself (run here without the navigation)."""
+    from streamlit.testing.v1 import AppTest
+
+    from db.actor import Actor
+    from tests.screens.conftest import APP
+
+    actor = Actor(username="x", display_name="x", role=role, org_id=2, org_path="/1/2/")
+    for screen in ("users.py", "orgs.py", "audit_log.py"):
+        at = AppTest.from_file(str(Path(APP).parent / "screens" / screen), default_timeout=30)
+        at.session_state["jiekun_actor"] = actor
+        at.run()
+        assert any("仅限管理员" in str(e.value) for e in at.error), screen
+        assert not at.dataframe, screen
 
 
 def test_admin_creates_a_staff_user_and_errors_stay_at_their_field(app_db):
