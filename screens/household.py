@@ -46,6 +46,8 @@ hid, version = household.id, household.version
 notice = st.session_state.pop("hv_notice", None)
 if notice:
     st.success(notice)
+for status_form in ("hv_step", "hv_close", "hv_reopen"):  # their outcome changes which form is shown, so report it up here
+    form_notice(status_form)
 
 title, actions = st.columns([3, 2], vertical_alignment="bottom")
 title.title(f"{household.name}  ·  {household.file_no}")
@@ -175,7 +177,6 @@ with tab_process:
         done = {s.step for s in steps}
         next_step = next(s for s in hh_service.STEP_ORDER if s not in done)
         FORM = "hv_step"
-        form_notice(FORM)
 
         def _record_step(step=next_step):
             s = st.session_state
@@ -197,7 +198,6 @@ with tab_process:
 
     if household.status == "active":
         FORM = "hv_close"
-        form_notice(FORM)
 
         def _close():
             s = st.session_state
@@ -222,7 +222,6 @@ with tab_process:
             st.form_submit_button("确认关闭", type="primary", on_click=submit, args=(FORM, _close))
     elif household.status in hh_service.CLOSE_TO:
         FORM = "hv_reopen"
-        form_notice(FORM)
 
         def _reopen():
             s = st.session_state

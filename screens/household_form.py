@@ -44,11 +44,11 @@ marker = (file_no, household.version if household else None)
 if st.session_state.get("hf_marker") != marker:
     # first visit to this file (or to a new form): fill the widgets from the store
     st.session_state.update(ed.initial_values(household, today))
-    st.session_state["hf_tables"] = (ed.member_frame(household), ed.cause_frame(household), ed.exclusion_frame(checks, today))
+    st.session_state["hf_tables"] = (ed.member_frame(household), ed.exclusion_frame(checks, today))
     st.session_state["hf_loaded"] = (household.id if household else None, household.version if household else None, loaded_snapshot)
     st.session_state["hf_marker"] = marker
     st.session_state[ERRORS] = {}
-    for name in ("hf_members", "hf_causes", "hf_exclusions"):
+    for name in ("hf_members", "hf_exclusions"):
         st.session_state.pop(name, None)
 
 errors: dict[str, str] = st.session_state.get(ERRORS, {})
@@ -78,7 +78,7 @@ if conflict:
 if errors:
     st.error(f"未保存：有 {len(errors)} 处需要修改，见下方标红的提示。", icon=":material/error:")
 
-member_initial, cause_initial, exclusion_initial = st.session_state["hf_tables"]
+member_initial, exclusion_initial = st.session_state["hf_tables"]
 
 
 def select(column, field, label, code_list, required=False):
@@ -122,7 +122,7 @@ with st.form("household_form", enter_to_submit=False):
     select(c1, "key_group", "五类重点群体", codes.KEY_GROUP)
     select(c2, "safety_net", "纳入低保/特困", codes.SAFETY_NET)
     for column, (field, label) in zip((c3, c1, c2), ed.DATES[::-1], strict=True):
-        column.date_input(label, key=ed.key(field), value=None, min_value=dt.date(1950, 1, 1), max_value=today, format="YYYY-MM-DD")
+        column.date_input(label, key=ed.key(field), min_value=dt.date(1950, 1, 1), max_value=today, format="YYYY-MM-DD")
         with column:
             err(field)
     cols = st.columns(len(ed.CHECKS))
@@ -155,16 +155,17 @@ with st.form("household_form", enter_to_submit=False):
             st.error(message, icon=":material/error:")
 
     st.subheader("致困原因")
-    st.caption("一个主要原因（勾选“主要原因”），最多三个次要原因；原因消除后填写消除日期。")
-    causes = st.data_editor(
-        cause_initial, key="hf_causes", num_rows="dynamic", hide_index=True, width="stretch",
-        column_config={
-            "致困原因": st.column_config.SelectboxColumn("致困原因", options=list(codes.CAUSE.values()), required=True),
-            "主要原因": st.column_config.CheckboxColumn("主要原因", default=False),
-            "消除日期": st.column_config.DateColumn("消除日期", min_value=dt.date(1990, 1, 1), max_value=today, format="YYYY-MM-DD"),
-        },
-    )
+    c1, c2 = st.columns([1, 2])
+    c1.selectbox("主要致困原因 *", [None, *codes.CAUSE], format_func=lambda c: "（请选择）" if c is None else codes.CAUSE[c], key=ed.key("main_cause"))
+    c2.multiselect("次要致困原因（最多3个）", list(codes.CAUSE), format_func=codes.CAUSE.get, max_selections=codes.MAX_SECONDARY_CAUSES,
+                   key=ed.key("secondary_causes"))
     err("causes")
+    if household and household.causes:
+        st.caption("致困原因消除后，填写消除日期（脱困须全部原因消除）。")
+        cols = st.columns(4)
+        for i, cause in enumerate(sorted(household.causes, key=lambda c: not c.is_main)):
+            cols[i % 4].date_input(f"{codes.CAUSE[cause.cause]} 消除日期", key=ed.removed_key(cause.cause),
+                                   min_value=dt.date(1990, 1, 1), max_value=today, format="YYYY-MM-DD")
     for field, message in errors.items():
         if field.startswith("causes."):
             st.error(message, icon=":material/error:")
@@ -183,7 +184,7 @@ with st.form("household_form", enter_to_submit=False):
     submitted = st.form_submit_button("保存档案", type="primary", icon=":material/save:")
 
 if submitted:
-    raw = ed.raw_from_widgets(st.session_state, members, causes, exclusions)
+    raw = ed.raw_from_widgets(st.session_state, members, exclusions)
     household_id, version, snapshot = st.session_state["hf_loaded"]
     try:
         with store.transaction() as session:

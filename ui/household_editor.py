@@ -39,7 +39,6 @@ CHECKS = (("hard_to_exit", "难以脱困（无劳动能力或重病重残）"), 
           ("self_help_ability", "有一定自救能力"), ("casualty", "成员在灾害或意外事故中伤亡"))
 
 MEMBER_COLUMNS = ["id", "姓名", "关系", "身份证号", "健康状况", "月收入(元)", "身份", "有劳动能力", "单位或学校"]
-CAUSE_COLUMNS = ["致困原因", "主要原因", "消除日期"]
 EXCLUSION_COLUMNS = ["code", "排除情形", "是否存在", "核查来源", "核查日期"]
 
 
@@ -66,7 +65,16 @@ def initial_values(household: Household | None, today: dt.date) -> dict[str, Any
         values[key(field)] = bool(getattr(household, field)) if household else field == "self_help_ability"
     values[key("applied_on")] = today
     values[key("reason")] = ""
+    causes = sorted(household.causes, key=lambda c: not c.is_main) if household else []
+    values[key("main_cause")] = next((c.cause for c in causes if c.is_main), None)
+    values[key("secondary_causes")] = [c.cause for c in causes if not c.is_main]
+    for cause in causes:
+        values[removed_key(cause.cause)] = cause.removed_on
     return values
+
+
+def removed_key(cause: str) -> str:
+    return key(f"removed.{cause}")
 
 
 def member_frame(household: Household | None) -> pd.DataFrame:
@@ -79,15 +87,6 @@ def member_frame(household: Household | None) -> pd.DataFrame:
     ]
     frame = pd.DataFrame(rows, columns=MEMBER_COLUMNS)
     return frame.astype({"id": "Int64", "月收入(元)": "float64", "有劳动能力": "bool"})
-
-
-def cause_frame(household: Household | None) -> pd.DataFrame:
-    if household and household.causes:
-        rows = [{"致困原因": codes.CAUSE[c.cause], "主要原因": c.is_main, "消除日期": c.removed_on}
-                for c in sorted(household.causes, key=lambda c: not c.is_main)]
-    else:
-        rows = [{"致困原因": None, "主要原因": True, "消除日期": None}]
-    return pd.DataFrame(rows, columns=CAUSE_COLUMNS).astype({"主要原因": "bool"})
 
 
 def exclusion_frame(checks: dict[str, Any], today: dt.date) -> pd.DataFrame:
@@ -113,8 +112,8 @@ def _cell(value: Any) -> Any:
     return value
 
 
-def raw_from_widgets(state: dict[str, Any], members: pd.DataFrame, causes: pd.DataFrame, exclusions: pd.DataFrame) -> dict[str, Any]:
-    """The raw dict the intake checks take, from the widget values and the three tables."""
+def raw_from_widgets(state: dict[str, Any], members: pd.DataFrame, exclusions: pd.DataFrame) -> dict[str, Any]:
+    """The raw dict the intake checks take, from the widget values and the two tables."""
     raw: dict[str, Any] = {}
     for field, *_rest in SELECTS:
         raw[field] = state.get(key(field))
@@ -131,10 +130,10 @@ def raw_from_widgets(state: dict[str, Any], members: pd.DataFrame, causes: pd.Da
          "able_to_work": bool(_cell(r["有劳动能力"])), "school_or_employer": _cell(r["单位或学校"])}
         for r in members.to_dict("records")
     ]
-    raw["causes"] = [
-        {"cause": _cell(r["致困原因"]), "is_main": bool(_cell(r["主要原因"])), "removed_on": _cell(r["消除日期"])}
-        for r in causes.to_dict("records")
-    ]
+    main = state.get(key("main_cause"))
+    raw["causes"] = [{"cause": main, "is_main": True, "removed_on": state.get(removed_key(main))}] if main else []
+    raw["causes"] += [{"cause": c, "is_main": False, "removed_on": state.get(removed_key(c))}
+                      for c in state.get(key("secondary_causes")) or []]
     raw["exclusions"] = [
         {"exclusion": r["code"], "applies": bool(_cell(r["是否存在"])), "source": _cell(r["核查来源"]), "checked_on": _cell(r["核查日期"])}
         for r in exclusions.to_dict("records")
