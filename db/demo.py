@@ -6,6 +6,12 @@ files opened 2014–2017 (the baseline cohort) and 2018–2020 (新增), monthly
 most households climbing above the line and closing as 脱困, the hard cases relieved (解困) under
 the safety net, a few never getting out, withdrawn or falling back (返困).
 
+Each filed household's 困难类别 is not drawn but assessed with `core.category.assess` under the
+"national_2016" rule set, from the demo's own recorded months and lines, exactly as the app's
+"重新认定" would: on the filing day, or on 2017-06-30 (the first day with six months of incomes) for
+files opened earlier, over the (at most six) months recorded up to then. The months before that day
+are shaped so that the rule gives the category the household's story calls for.
+
 Deterministic: one `random.Random(seed)` drives every choice in a fixed order, and all dates are
 fixed, so the same seed and household count give the same rows. Rows are built in memory with
 primary keys assigned here and written with bulk inserts in one transaction.
@@ -24,6 +30,7 @@ from sqlalchemy import Engine, func, insert, select, text
 from sqlalchemy.orm import Session
 
 from core import codes
+from core.category import DIBAO_RUN_MONTHS, Assessment, Exclusion, MonthFigures, assess
 from core.identity import USCC_CHARS, id_check_char, uscc_check_char
 from core.places import CITY_CODE, DISTRICTS, PLACE_BY_CODE
 from db.actor import system_actor
@@ -79,6 +86,12 @@ def month_start(month: int) -> dt.date:
 
 FIRST_INCOME_MONTH = month_of(dt.date(2017, 1, 1))
 LAST_INCOME_MONTH = month_of(dt.date(2020, 12, 1))
+FIRST_ASSESSMENT = dt.date(2017, 6, 30)  # six months of incomes (2017-01 … 2017-06) are recorded by then
+
+
+def assessment_day(filed_on: dt.date) -> dt.date:
+    """When a file's category is assessed: on filing, or on the first day with enough incomes."""
+    return max(filed_on, FIRST_ASSESSMENT)
 
 
 def days_after(day: dt.date, days: int) -> dt.date:
@@ -571,18 +584,31 @@ class DemoCity:
         all_causes = [main_cause, *secondary]
         profile = self.profile(plan, head_fields, main_cause, all_causes, members)
 
-        start_month = max(FIRST_INCOME_MONTH, month_of(plan.filed_on or plan.apply_on))
+        # a filed household's incomes begin with the months its category is assessed on (up to six
+        # before the assessment day); a still-applying one's with its application
+        assessed_on = assessment_day(plan.filed_on) if plan.filed_on else None
+        if assessed_on:
+            start_month = max(FIRST_INCOME_MONTH, month_of(assessed_on) - (DIBAO_RUN_MONTHS - 1))
+        else:
+            start_month = max(FIRST_INCOME_MONTH, month_of(plan.apply_on))
         withdraw = self.withdrawal(plan, head)
-        story = self.story(plan, spec, persons, start_month, all_causes, profile, withdraw)
+        story = self.story(plan, spec, persons, start_month, assessed_on, all_causes, profile, withdraw)
         self.reopen_if_fallen_back(plan, spec, story, persons, all_causes, secondary)
+
+        survey_on = self.process_steps(plan, spec)
+        exclusions = self.exclusion_checks(plan, survey_on) if survey_on else []
+        labour_since = (days_after(plan.filed_on or plan.apply_on, -rng.randint(400, 2500))
+                        if head_fields["work_status"] == "migrant" else None)
+        union_since = self.union_member_since(plan, head)
+        assessment = None
+        if assessed_on:
+            assessment = self.assessment(spec, story, head_fields["work_status"], exclusions, labour_since,
+                                         union_since, assessed_on)
 
         self.set_member_incomes(members, head_fields, story.incomes)
         for member in members:
             self.rows.add(Member, household_id=plan.id, **member)
         self.add_causes(plan, main_cause, all_causes, story)
-        survey_on = self.process_steps(plan, spec)
-        if survey_on:
-            self.exclusion_checks(plan, survey_on)
         self.status_history(plan, story)
         for row in story.incomes:
             self.rows.add(IncomeMonth, household_id=plan.id, **row)
@@ -599,16 +625,16 @@ class DemoCity:
         self.rows.add(
             Household, id=plan.id, file_no=self.file_no(spec), org_id=union.id, place_code=spec.code, status=status,
             filed_on=plan.filed_on,
-            category=None if plan.applying else profile["category"],
-            category_rule_set=None if plan.applying else RULE_SET,
-            category_assessed_on=plan.filed_on,
+            category=assessment.category if assessment else None,
+            category_rule_set=RULE_SET if assessment else None,
+            category_assessed_on=assessed_on,
+            category_explanation=assessment.explanation() if assessment else None,
             key_group=profile["key_group"], hard_to_exit=plan.path == "hard",
             safety_net=profile["safety_net"], safety_net_since=profile["safety_net_since"],
             worker_no=f"{spec.id_divisions[0]}{plan.id:07d}",
             **head_fields,
-            union_member_since=self.union_member_since(plan, head),
-            labour_relation_since=(days_after(plan.filed_on or plan.apply_on, -rng.randint(400, 2500))
-                                   if head_fields["work_status"] == "migrant" else None),
+            union_member_since=union_since,
+            labour_relation_since=labour_since,
             created_at=dt.datetime.combine(plan.apply_on, dt.time(9, rng.randrange(60))),
             updated_at=dt.datetime.combine(last_change, dt.time(16, rng.randrange(60))),
         )
@@ -869,14 +895,11 @@ class DemoCity:
         return main, secondary[: codes.MAX_SECONDARY_CAUSES]
 
     def profile(self, plan: FilePlan, head_fields: dict, main: str, causes: list[str], members: list[dict]) -> dict:
+        """Safety net, target group, and `shape`: the category the incomes before the assessment are
+        shaped for ("dibao": six months below the line; "dibao_edge": above it, but not after the
+        spending on illness/schooling/disability; "accident": not after the accident or disaster)."""
         rng = self.rng
         spending = "6" in causes or "9" in causes or head_fields["health"] == "disabled"
-        if main in ("7", "8"):
-            category = "accident"
-        elif spending and rng.random() < 0.5:
-            category = "dibao_edge"
-        else:
-            category = "dibao"
         safety_net = since = None
         opened = plan.filed_on or plan.apply_on
         if plan.path == "hard":
@@ -887,19 +910,25 @@ class DemoCity:
             # mostly on 低保/特困 already when the file opened; some got there with the union's help
             shift = -rng.randint(30, 900) if rng.random() < 0.7 else rng.randint(20, 150)
             since = min(days_after(opened, shift), TODAY)
+        if main in ("7", "8"):
+            shape = "accident"
+        elif spending and not safety_net and rng.random() < 0.35:
+            shape = "dibao_edge"  # above the line, kept poor by its spending (and so not on 低保)
+        else:
+            shape = "dibao"
         if head_fields["work_status"] == "migrant":
             key_group = "migrant_worker"
         elif safety_net and plan.path != "hard":
             key_group = "dibao_underemployed"
         elif head_fields["employer"] in RESTRUCTURED_NAMES:
             key_group = "supply_side_reform"
-        elif category == "accident" or main == "6":
+        elif shape == "accident" or main == "6":
             key_group = "spending_hardship"
         elif not safety_net and rng.random() < 0.5:
             key_group = "below_line_not_covered"
         else:
             key_group = None
-        return {"category": category, "key_group": key_group, "safety_net": safety_net, "safety_net_since": since,
+        return {"shape": shape, "key_group": key_group, "safety_net": safety_net, "safety_net_since": since,
                 "special": spending}
 
     # -- income over time and what follows from it -----------------------------------------------
@@ -908,7 +937,8 @@ class DemoCity:
         """~2% of files leave the programme (退出): death, misidentification, moving away, other."""
         if plan.applying or plan.path == "climber" or self.rng.random() >= 0.05:
             return None
-        earliest = max(days_after(plan.filed_on, 120), dt.date(2017, 3, 1))
+        # after the assessment month, so that the months the category rests on are all recorded
+        earliest = max(days_after(plan.filed_on, 120), days_after(assessment_day(plan.filed_on), 1))
         latest = dt.date(2020, 11, 30)
         if earliest >= latest:
             return None
@@ -918,23 +948,38 @@ class DemoCity:
                                  ("misidentified", 0.2), ("other", 0.15)])
         return day, reason
 
-    def story(self, plan: FilePlan, spec: DistrictSpec, persons: int, start: int, causes: list[str], profile: dict,
-              withdraw: tuple[dt.date, str] | None) -> Story:
+    def story(self, plan: FilePlan, spec: DistrictSpec, persons: int, start: int, assessed_on: dt.date | None,
+              causes: list[str], profile: dict, withdraw: tuple[dt.date, str] | None) -> Story:
+        """The monthly incomes from `start`, and how the file closes.
+
+        Up to the assessment month every month is recorded (no gaps there) and below the line, except
+        for 低保边缘户/意外致困户 (`profile["shape"]`): their last one to three months up to the assessment
+        are above the line, per-capita ≤ 1.5 × line (边缘) or between 1.5 and 3 × line (意外), with
+        spending that takes what is left per person down to the line. Afterwards the path decides."""
         rng = self.rng
         story = Story(incomes=[])
         end = LAST_INCOME_MONTH if withdraw is None else month_of(withdraw[0])
         lines = self.lines[spec.code]
+        assess_month = month_of(assessed_on) if assessed_on else None
+        opened = assess_month if assess_month is not None else start
         if plan.path == "climber":
-            story.climb_month = self.climb_month(plan, start)
+            story.climb_month = self.climb_month(plan, opened)
         elif plan.path == "hard":
-            story.reach_month = self.reach_month(plan, start)
+            story.reach_month = self.reach_month(plan, opened)
         below = rng.uniform(0.5, 0.9) if plan.path != "hard" else rng.uniform(0.72, 0.93)
         above = rng.uniform(1.08, 1.35)
         transfer_share = self.transfer_share(plan, profile)
         special_base = yuan(rng, 150, 1200, 10) if profile["special"] else 0
-        accident_months = rng.randint(2, 8) if profile["category"] == "accident" else 0
+        shape = profile["shape"]
+        band_from = assess_month - rng.randint(0, 2) if assess_month is not None and shape != "dibao" else None
+        if shape == "accident":
+            accident_from = band_from if band_from is not None else start
+            accident_to = opened + rng.randint(0, 5)
+        else:
+            accident_from, accident_to = 1, 0
         for month in range(start, end + 1):
             line = lines[month]
+            in_band = band_from is not None and band_from <= month <= assess_month
             if story.climb_month is not None and month >= story.climb_month:
                 months_up = month - story.climb_month
                 per_capita = int(line * min(1.8, above * (1 + 0.006 * months_up)) * rng.uniform(0.95, 1.05))
@@ -944,19 +989,32 @@ class DemoCity:
                 per_capita = max(line, int(line * rng.uniform(1.0, 1.08)))  # reaches the line with transfers
                 transfers = int(per_capita * persons * transfer_share * rng.uniform(0.95, 1.05))
             else:
-                per_capita = int(line * below * rng.uniform(0.94, 1.06))
-                if per_capita >= line:
-                    per_capita = line - rng.randint(100, 3000)
+                if in_band and shape == "dibao_edge":  # above the line, at most 1.5 × line
+                    per_capita = min(max(int(line * rng.uniform(1.03, 1.45)), line + 1), line * 3 // 2)
+                elif in_band:  # 意外: above 1.5 × line (so not 边缘), at most 3 × line
+                    per_capita = min(max(int(line * rng.uniform(1.6, 2.6)), line * 3 // 2 + 1), line * 3)
+                else:
+                    per_capita = int(line * below * rng.uniform(0.94, 1.06))
+                    if per_capita >= line:
+                        per_capita = line - rng.randint(100, 3000)
                 transfers = int(per_capita * persons * transfer_share * rng.uniform(0.9, 1.1))
-            if rng.random() < 0.01:
-                continue  # a month nobody recorded: it breaks a run
+            unrecorded = rng.random() < 0.01
+            if unrecorded and (assess_month is None or month > assess_month):
+                continue  # a month nobody recorded: it breaks a run (never before the assessment)
             income = per_capita * persons + rng.randrange(persons)  # so that income // persons == per_capita
-            accident = yuan(rng, 2000, 15000, 100) if month - start < accident_months else 0
+            special = int(special_base * rng.uniform(0.8, 1.2)) // 100 * 100
+            accident = yuan(rng, 2000, 15000, 100) if accident_from <= month <= accident_to else 0
+            if in_band:
+                # what is left per person after the spending is at most the line (whole yuan, rounded up)
+                excess = income - line * persons + yuan(rng, 0, 300)
+                if shape == "dibao_edge":
+                    special = max(special, -(-excess // 100) * 100)
+                else:
+                    accident = max(accident, -(-excess // 10000) * 10000)
             story.incomes.append(dict(
                 month=month_start(month), income_fen=income, persons=persons,
                 transfer_fen=min(income, max(0, transfers)),
-                special_spending_fen=int(special_base * rng.uniform(0.8, 1.2)) // 100 * 100,
-                accident_spending_fen=accident,
+                special_spending_fen=special, accident_spending_fen=accident,
             ))
         if withdraw:
             story.closed_on, story.withdraw_reason, story.closed_as = withdraw[0], withdraw[1], "withdrawn"
@@ -1013,6 +1071,50 @@ class DemoCity:
         relief_on = weekday_on_or_before(days_after(month_start(reached[0] + 1 + lag), self.rng.randint(4, 27)))
         if relief_on <= TODAY:
             story.closed_on, story.closed_as = relief_on, "relieved"
+
+    def assessment(self, spec: DistrictSpec, story: Story, work_status: str, exclusions: list[Exclusion],
+                   labour_since: dt.date | None, union_since: dt.date | None, on: dt.date) -> Assessment:
+        """The file's 困难类别 as the app assesses it on `on` (db.households.assess_household): the rule set
+        over the months recorded up to that day, each with its district's line of that month.
+
+        An active file must meet a category: should the shaped incomes not give one, the months the
+        assessment rests on are made six months below the line (a 低保户), never a category stored
+        that the rule does not give."""
+        options = dict(exclusions=exclusions, migrant=work_status == "migrant", labour_relation_since=labour_since,
+                       union_member=union_since is not None, on=on)
+        result = assess(RULE_SET, self.month_figures(spec, story, on), **options)
+        if not result.may_file:
+            self.shape_as_dibao(spec, story, on)
+            result = assess(RULE_SET, self.month_figures(spec, story, on), **options)
+        if not result.may_file:
+            raise RuntimeError(f"示例数据生成错误：档案不符合困难类别（{spec.code}，{on}）：{result.explanation()}")
+        return result
+
+    def month_figures(self, spec: DistrictSpec, story: Story, on: dt.date) -> list[MonthFigures]:
+        """The recorded months up to `on` (as IncomeMonth.month <= on), each with the line of that month."""
+        lines = self.lines[spec.code]
+        return [MonthFigures(row["month"], row["income_fen"], row["persons"], lines[month_of(row["month"])],
+                             row["special_spending_fen"], row["accident_spending_fen"])
+                for row in story.incomes if row["month"] <= on]
+
+    def shape_as_dibao(self, spec: DistrictSpec, story: Story, on: dt.date) -> None:
+        """Make the (up to) six months ending with the assessment month recorded and below the line."""
+        rng = self.rng
+        lines = self.lines[spec.code]
+        last = month_of(on)
+        window = range(max(FIRST_INCOME_MONTH, last - (DIBAO_RUN_MONTHS - 1)), last + 1)
+        persons = story.incomes[0]["persons"]
+        recorded = {month_of(row["month"]): row for row in story.incomes}
+        for month in window:
+            row = recorded.get(month)
+            if row is None:
+                row = dict(month=month_start(month), income_fen=0, persons=persons, transfer_fen=0,
+                           special_spending_fen=0, accident_spending_fen=0)
+                story.incomes.append(row)
+            per_capita = int(lines[month] * rng.uniform(0.6, 0.9))
+            row["income_fen"] = per_capita * row["persons"] + rng.randrange(row["persons"])
+            row["transfer_fen"] = min(row["transfer_fen"], row["income_fen"])
+        story.incomes.sort(key=lambda row: row["month"])
 
     def reopen_if_fallen_back(self, plan: FilePlan, spec: DistrictSpec, story: Story, persons: int,
                               causes: list[str], secondary: list[str]) -> None:
@@ -1085,12 +1187,16 @@ class DemoCity:
             self.rows.add(ProcessStep, household_id=plan.id, step=step, done_on=day, done_by=rng.choice(staff), note=note)
         return survey
 
-    def exclusion_checks(self, plan: FilePlan, survey_on: dt.date) -> None:
+    def exclusion_checks(self, plan: FilePlan, survey_on: dt.date) -> list[Exclusion]:
+        """The four exclusions, checked at the 入户调查 and found not to apply; returns them for the assessment."""
         sources = {"two_homes": "不动产登记查询", "business": "市场监管部门登记查询", "private_school": "入户调查",
                    "vehicle": "车辆登记查询及入户调查"}
+        facts = []
         for exclusion in codes.EXCLUSION:
             self.rows.add(ExclusionCheck, household_id=plan.id, exclusion=exclusion, applies=False,
                           source=sources[exclusion], checked_on=survey_on)
+            facts.append(Exclusion(exclusion, False, sources[exclusion]))
+        return facts
 
     def status_history(self, plan: FilePlan, story: Story) -> None:
         if not plan.filed_on:
@@ -1480,16 +1586,42 @@ def write_rows(session: Session, rows_by_model: dict[type, list[dict]]) -> None:
                 session.execute(insert(table), chunk)
 
 
+def batch_columns(table, rows: list[dict]) -> list[str]:
+    """The columns of a batch of rows, which must all have exactly the same keys, all columns of the table.
+
+    Both insert paths take the column list from the first row (COPY names the columns once; Core's
+    executemany compiles one statement): a row with a key more or less would shift or drop values
+    silently, so it is refused here instead."""
+    if not rows:
+        return []
+    keys = rows[0].keys()
+    for index, row in enumerate(rows):
+        if row.keys() != keys:
+            extra, missing = sorted(row.keys() - keys), sorted(keys - row.keys())
+            raise ValueError(f"{table.name}: row {index} does not have the columns of the first row "
+                             f"(extra {extra}, missing {missing})")
+    unknown = sorted(set(keys) - set(table.columns.keys()))
+    if unknown:
+        raise ValueError(f"{table.name}: no such columns {unknown}")
+    return list(keys)
+
+
 def with_column_defaults(table, rows: list[dict]) -> list[dict]:
-    """Fill the columns' Python-side scalar defaults (the `version` counter), which COPY would not."""
+    """Fill the columns' Python-side scalar defaults (the `version` counter), which COPY would not.
+
+    Checks first that all rows have the same keys (`batch_columns`), so that the defaults, decided on
+    the first row, fit every row."""
+    columns = batch_columns(table, rows)
     defaults = {c.key: c.default.arg for c in table.columns
-                if c.default is not None and c.default.is_scalar and rows and c.key not in rows[0]}
+                if c.default is not None and c.default.is_scalar and rows and c.key not in columns}
     return [{**defaults, **row} for row in rows] if defaults else rows
 
 
 def copy_rows(session: Session, table, rows: list[dict]) -> None:
     """PostgreSQL COPY … FROM STDIN on the session's own connection, inside its transaction."""
-    columns = list(rows[0])
+    columns = batch_columns(table, rows)
+    if not columns:
+        return
     raw = session.connection().connection.dbapi_connection  # the psycopg connection
     with raw.cursor() as cursor, cursor.copy(f"COPY {table.name} ({', '.join(columns)}) FROM STDIN") as copy:
         for row in rows:

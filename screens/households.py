@@ -26,7 +26,7 @@ def _any(options: dict, label: str, key: str, column):
 
 
 c1, c2, c3, c4 = st.columns([3, 2, 2, 2])
-text = c1.text_input("搜索", placeholder="姓名、档案编号或完整身份证号（含家庭成员）", key="hh_text")
+text = c1.text_input("搜索", placeholder="户主姓名（或姓名开头）、档案编号（或开头）、完整身份证号（含家庭成员）", key="hh_text")
 place = _any(places, "区县", "hh_place", c2)
 union = _any(unions, "所属工会", "hh_org", c3)
 status = _any(HOUSEHOLD_STATUS, "状态", "hh_status", c4)

@@ -3,17 +3,19 @@ files, and tells the policy's story truthfully (valid identifiers, codes, lines,
 
 import datetime as dt
 import hashlib
+import random
 from collections import Counter, defaultdict
 
 import pytest
 from sqlalchemy import func, select
 
 from core import codes
+from core.category import Exclusion, MonthFigures, assess
 from core.dibao import line_on
 from core.identity import parse_id_number, parse_mobile, parse_uscc
 from core.places import DISTRICTS
 from db.audit import data_version
-from db.demo import DEMO_NOTE, load_demo
+from db.demo import DEMO_NOTE, DISTRICT_SPECS, TABLES, DemoCity, Pending, Story, load_demo, with_column_defaults, write_rows
 from db.engine import reading, transaction
 from db.errors import ServiceError
 from db.models import (
@@ -40,6 +42,7 @@ TODAY = dt.date(2020, 12, 31)
 DEMO_TABLES = (Org, DibaoLine, Household, Member, HouseholdCause, ExclusionCheck, ProcessStep, StatusChange,
                IncomeMonth, Measure, AidPayment, Pairing, Visit)
 URBAN = {"130302", "130303", "130304", "ZONE-ETDZ", "ZONE-BDHNA"}
+FIRST_ASSESSMENT = dt.date(2017, 6, 30)  # incomes start 2017-01: the first day with six months of them
 
 
 @pytest.fixture
@@ -75,6 +78,10 @@ def _months(first: dt.date, last: dt.date):
     while (year, month) <= (last.year, last.month):
         yield dt.date(year, month, 1)
         year, month = (year + 1, 1) if month == 12 else (year, month + 1)
+
+
+def _month_index(day: dt.date) -> int:
+    return day.year * 12 + day.month - 1
 
 
 def _lines_by_place(session) -> dict[str, list[tuple[dt.date, int]]]:
@@ -247,12 +254,19 @@ def test_incomes_are_whole_fen_with_transfers_within_and_persons_the_family_size
         assert row.transfer_fen <= row.income_fen
         assert row.persons == 1 + family[row.household_id]
         assert row.month.day == 1 and dt.date(2017, 1, 1) <= row.month <= dt.date(2020, 12, 1)
-        opened = households[row.household_id].filed_on or households[row.household_id].created_at.date()
-        assert row.month >= opened.replace(day=1)
         months[row.household_id].append(row.month)
     assert set(months) == set(households)  # every file has incomes
     for household_id, recorded in months.items():
         assert len(recorded) == len(set(recorded))
+        household = households[household_id]
+        if household.filed_on:
+            # from the (up to) six months before the category's assessment day, every one of them recorded
+            assessed = _month_index(household.category_assessed_on)
+            first = max(_month_index(dt.date(2017, 1, 1)), assessed - 5)
+            assert _month_index(min(recorded)) == first, household.file_no
+            assert {_month_index(m) for m in recorded} >= set(range(first, assessed + 1)), household.file_no
+        else:  # still applying: from the application on
+            assert min(recorded) >= household.created_at.date().replace(day=1)
 
 
 def test_code_columns_hold_only_codes(demo):
@@ -333,6 +347,7 @@ def test_status_history_matches_the_status(demo):
         history = sorted(changes[household.id], key=lambda c: (c.effective_on, c.id))
         if household.status == "applying":
             assert household.filed_on is None and not history and household.category is None
+            assert household.category_rule_set is None and household.category_explanation is None
             continue
         assert (history[0].from_status, history[0].to_status, history[0].effective_on, history[0].reason) == (
             "applying", "active", household.filed_on, None)
@@ -349,7 +364,8 @@ def test_status_history_matches_the_status(demo):
         dates = [steps[household.id][k] for k in codes.PROCESS_STEP]
         assert dates == sorted(dates) and dates[-1] == household.filed_on
         assert household.category in ("dibao", "dibao_edge", "accident")
-        assert household.category_rule_set == "national_2016" and household.category_assessed_on == household.filed_on
+        assert household.category_rule_set == "national_2016"
+        assert household.category_assessed_on == max(household.filed_on, FIRST_ASSESSMENT)
         assert pairings[household.id] == 1  # one current 一帮一 pairing
 
 
@@ -366,6 +382,9 @@ def test_exits_came_after_six_months_strictly_above_the_line(demo):
         for cause in _rows(s, HouseholdCause):
             causes[cause.household_id].append(cause)
         exits = s.scalars(select(StatusChange).where(StatusChange.to_status == "exited")).all()
+        reopened = defaultdict(list)
+        for change in s.scalars(select(StatusChange).where(StatusChange.reason == "reopened")):
+            reopened[change.household_id].append(change.effective_on)
     assert len(exits) >= 10
     for change in exits:
         household = households[change.household_id]
@@ -381,8 +400,97 @@ def test_exits_came_after_six_months_strictly_above_the_line(demo):
             else:
                 run = 0
         assert best >= 6, (household.file_no, change.effective_on)
-        main = next(c for c in causes[household.id] if c.is_main)
-        assert main.removed_on is not None and main.removed_on <= change.effective_on
+        # every cause on the file was marked removed, on or before the exit (not just the main one) …
+        still_open = [c for c in causes[household.id] if c.removed_on is None or c.removed_on > change.effective_on]
+        if any(day > change.effective_on for day in reopened[household.id]):
+            # … except the one cause recorded when the file reopened (返困) after this exit, which is open now
+            assert len(still_open) <= 1, (household.file_no, [c.cause for c in still_open])
+            assert all(not c.is_main and c.removed_on is None for c in still_open), household.file_no
+        else:
+            assert not still_open, (household.file_no, change.effective_on, [(c.cause, c.removed_on) for c in still_open])
+        assert sum(c.is_main for c in causes[household.id]) == 1
+        assert all(c.removed_on is not None for c in causes[household.id] if c.is_main)
+
+
+def test_each_filed_category_is_what_the_rule_gives_on_its_assessment_day(demo):
+    """Recomputed plainly with core.category.assess from the stored incomes, lines and exclusions up to
+    category_assessed_on (as 重新认定 in the app does): the same category and the same explanation."""
+    engine, _, _ = demo
+    with reading(engine) as s:
+        lines = _lines_by_place(s)
+        households = _rows(s, Household)
+        incomes = defaultdict(list)
+        for row in _rows(s, IncomeMonth):
+            incomes[row.household_id].append(row)
+        exclusions = defaultdict(list)
+        for check in _rows(s, ExclusionCheck):
+            exclusions[check.household_id].append(Exclusion(check.exclusion, check.applies, check.source))
+    names = {p.code: p.name for p in DISTRICTS}
+    filed = [h for h in households if h.filed_on]
+    assert filed
+    for household in filed:
+        on = household.category_assessed_on
+        assert household.category_rule_set == "national_2016" and on == max(household.filed_on, FIRST_ASSESSMENT)
+        place = household.place_code
+        figures = [
+            MonthFigures(r.month, r.income_fen, r.persons, line_on(lines[place], r.month, names[place]),
+                         r.special_spending_fen, r.accident_spending_fen)
+            for r in incomes[household.id] if r.month <= on
+        ]
+        assert figures and max(f.month for f in figures) == on.replace(day=1), household.file_no
+        result = assess(
+            "national_2016", figures, exclusions=exclusions[household.id], casualty=household.casualty,
+            migrant=household.work_status == "migrant", labour_relation_since=household.labour_relation_since,
+            union_member=household.union_member_since is not None, on=on,
+        )
+        assert result.may_file, (household.file_no, result.explanation())
+        assert household.category == result.category, (household.file_no, household.category, result.explanation())
+        assert household.category_explanation == result.explanation(), household.file_no
+
+
+def test_a_household_whose_incomes_give_no_category_is_reshaped_not_mislabelled():
+    """The generator's safety net: months that the rule would not file are made six months below the line."""
+    city = DemoCity(random.Random(1), Pending({model: 1 for model in TABLES}), None, {})
+    city.dibao_lines()
+    spec = DISTRICT_SPECS["130302"]
+    on = dt.date(2018, 5, 14)
+    line = city.lines[spec.code][_month_index(on)]
+    story = Story(incomes=[  # above the line, no spending, and March missing: no category as it stands
+        dict(month=m, income_fen=2 * line * 2, persons=2, transfer_fen=0, special_spending_fen=0,
+             accident_spending_fen=0)
+        for m in _months(dt.date(2017, 12, 1), dt.date(2018, 8, 1)) if m.month != 3
+    ])
+    assert assess("national_2016", city.month_figures(spec, story, on)).category is None
+    result = city.assessment(spec, story, "employed", [], None, dt.date(2010, 1, 1), on)
+    assert result.category == "dibao" and result.may_file
+    assert [r["month"] for r in story.incomes] == list(_months(dt.date(2017, 12, 1), dt.date(2018, 8, 1)))
+    assert story.incomes[-1]["income_fen"] == 4 * line  # the months after the assessment are left alone
+
+
+def test_rows_of_one_batch_must_have_the_same_columns():
+    """The bulk paths take the column list from the first row: a row with a key more or less is refused."""
+    table = DibaoLine.__table__
+    row = dict(id=1, place_code="130302", effective_from=dt.date(2016, 1, 1), amount_fen=60000, is_demo=True,
+               note=DEMO_NOTE)
+    assert with_column_defaults(table, [row, dict(row, id=2)])[1]["version"] == 1
+    with pytest.raises(ValueError, match="extra"):
+        with_column_defaults(table, [row, dict(row, id=2, version=3)])
+    with pytest.raises(ValueError, match="missing"):
+        with_column_defaults(table, [row, {k: v for k, v in row.items() if k != "note"}])
+    with pytest.raises(ValueError, match="no such columns"):
+        with_column_defaults(table, [dict(row, colour="red")])
+
+
+def test_a_batch_with_mismatched_rows_writes_nothing(db_engine):
+    row = dict(id=1, place_code="130302", effective_from=dt.date(2016, 1, 1), amount_fen=60000, is_demo=True,
+               note=DEMO_NOTE)
+    rows = {model: [] for model in TABLES}
+    rows[DibaoLine] = [row, {k: v for k, v in dict(row, id=2).items() if k != "is_demo"}]
+    with pytest.raises(ValueError, match="missing"):
+        with transaction(db_engine) as s:
+            write_rows(s, rows)
+    with reading(db_engine) as s:
+        assert s.scalar(select(func.count()).select_from(DibaoLine)) == 0
 
 
 def test_relief_came_to_hard_cases_in_the_safety_net_at_the_line(demo):
@@ -447,6 +555,11 @@ def test_a_city_sized_load_tells_the_policy_story(sqlite_engine):
         earlier_pairings = s.scalar(select(func.count()).where(Pairing.end_on.is_not(None)))
     cohort = [h for h in households if h.filed_on and h.filed_on <= dt.date(2017, 12, 31)]
     assert 0.8 <= len(cohort) / len(households) <= 0.9
+    categories = Counter(h.category for h in households if h.filed_on)
+    filed = sum(categories.values())
+    assert set(categories) == {"dibao", "dibao_edge", "accident"}
+    assert categories["dibao"] / filed >= 0.65  # mostly 低保户; some 边缘户 and 意外致困户
+    assert 0.05 <= categories["dibao_edge"] / filed <= 0.25 and 0.02 <= categories["accident"] / filed <= 0.12
     out_2018 = sum(1 for h in cohort if h.id in closes and closes[h.id].effective_on.year <= 2018)
     assert 0.35 <= out_2018 / len(cohort) <= 0.6
     assert all(statuses[s] for s in codes.HOUSEHOLD_STATUS) and reopened > 0

@@ -1,0 +1,17 @@
+"""The benchmark scripts run (in their short form); their figures are read by people, not asserted."""
+
+import subprocess
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def test_search_benchmark_runs_in_short_form():
+    result = subprocess.run([sys.executable, "bench/search_files.py", "--files", "3000"], cwd=ROOT,
+                            capture_output=True, text=True, timeout=300)
+    assert result.returncode == 0, result.stderr[-2000:]
+    assert "3,000 files" in result.stdout and "slowest search" in result.stdout
+    # every search found what it looked for
+    lines = [l for l in result.stdout.splitlines() if l.startswith(("完整身份证号", "档案编号", "姓名"))]
+    assert len(lines) == 8 and all(not l.rstrip().endswith(" 0") for l in lines)
