@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import logging
 import secrets
+from pathlib import Path
 
 import streamlit as st
 import streamlit_authenticator as stauth
@@ -13,22 +14,27 @@ from streamlit_authenticator.utilities import Hasher, LoginError
 from core.codes import ROLE
 from db import audit, users
 from ui import store
-from ui.navigation import pages_for
+from ui.navigation import pages_for, pages_not_for
 from db.models import now
 from ui.session import ACTOR_KEY, set_actor
 
 APP_TITLE = "困难职工解困脱困工作平台"
 COOKIE_DAYS = 0.5
 LOGIN_AT = "jiekun_login_at"
+LOGIN_NOTICE = "jiekun_login_notice"  # why the user was logged out; shown on the form until the next try
 UNEXPECTED_ERROR = "页面出现意外错误，详细情况已记入服务器日志。请刷新页面重试；如仍有问题，请联系管理员。"
 logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
 log = logging.getLogger("jiekun")
 
-st.set_page_config(page_title=APP_TITLE, page_icon=":material/volunteer_activism:", layout="wide")
+st.set_page_config(page_title=APP_TITLE, page_icon=str(Path(__file__).parent / "static" / "favicon.png"), layout="wide")
 
 
 def _blank() -> None:
     """The page behind the login form (the form itself is drawn by the entry script)."""
+
+
+def _no_access() -> None:
+    st.error("您没有权限使用此页面。如需使用，请联系管理员调整您的角色。", icon=":material/block:")
 
 
 def _record_login(event: dict) -> None:
@@ -63,6 +69,9 @@ def _login_form(auth: stauth.Authenticate):
     box = st.empty()
     with box.container():
         st.title(APP_TITLE)
+        notice = st.session_state.get(LOGIN_NOTICE)
+        if notice:
+            st.warning(notice)
         with st.form("login"):
             st.subheader("登录")
             username = st.text_input("用户名", key="login_username", autocomplete="username")
@@ -70,6 +79,7 @@ def _login_form(auth: stauth.Authenticate):
             submitted = st.form_submit_button("登录", type="primary")
         if not submitted:
             return None
+        st.session_state.pop(LOGIN_NOTICE, None)
         if not username.strip() or not password:
             st.error("请输入用户名和密码。")
             return None
@@ -139,11 +149,11 @@ def main() -> None:
             valid = actor is not None and users.login_still_valid(session, actor.username, st.session_state.get(LOGIN_AT))
         if actor is None:  # deactivated or removed since the login
             _logout(auth)
-            st.warning("您的账号已停用或不存在，请联系管理员。")
+            st.session_state[LOGIN_NOTICE] = "您的账号已停用或不存在，请联系管理员。"
         elif not valid:
             actor = None
             _logout(auth)
-            st.warning("您的密码已被重置，请用新密码重新登录。")
+            st.session_state[LOGIN_NOTICE] = "您的密码已被重置，请用新密码重新登录。"
         elif not _user_box(auth, actor):
             actor = None
 
@@ -153,7 +163,7 @@ def main() -> None:
                 auth.login(location="unrendered")  # a valid login cookie logs the user straight in
             except LoginError:  # the cookie names a user who is no longer active
                 _logout(auth)
-                st.warning("您的登录已失效（账号可能已停用），请重新登录。")
+                st.session_state[LOGIN_NOTICE] = "您的登录已失效（账号可能已停用），请重新登录。"
             if st.session_state.get("authentication_status"):
                 st.session_state[LOGIN_AT] = _cookie_issued_at(auth)
                 with store.reading() as session:
@@ -162,7 +172,7 @@ def main() -> None:
                         actor = None
                 if actor is None:
                     _logout(auth)
-                    st.warning("您的登录已失效，请重新登录。")
+                    st.session_state[LOGIN_NOTICE] = "您的登录已失效，请重新登录。"
         if actor is None:
             actor = _login_form(auth)
         if actor is None:
@@ -177,6 +187,10 @@ def main() -> None:
         sections.setdefault(spec.section, []).append(
             st.Page(spec.path, title=spec.title, icon=spec.icon, url_path=spec.url_path, default=spec.url_path == "home")
         )
+    # The other pages' addresses lead to a Chinese "no access" page; their own code is never loaded.
+    hidden = [st.Page(_no_access, title=spec.title, url_path=spec.url_path, visibility="hidden") for spec in pages_not_for(actor.role)]
+    if hidden:
+        sections.setdefault("", []).extend(hidden)
     page = st.navigation(sections)
     try:
         page.run()

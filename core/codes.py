@@ -233,6 +233,19 @@ ROLE: CodeList = {
 
 PLACE_KIND: CodeList = {"city": "市", "district": "区县", "zone": "功能区"}
 
+# --- the audit log, as a person reads it ----------------------------------------------------------
+
+AUDIT_ENTITY: CodeList = {
+    "app_user": "用户", "household": "档案", "member": "家庭成员", "household_cause": "致困原因",
+    "income_month": "月收入", "dibao_line": "低保标准", "policy_parameter": "政策参数", "measure": "帮扶措施",
+    "aid_payment": "资金发放", "pairing": "结对帮扶", "visit": "走访记录", "org": "工会组织", "demo": "示例数据",
+    "exclusion_check": "排除情形", "process_step": "建档步骤",
+}
+AUDIT_ACTION: CodeList = {
+    "create": "新建", "update": "修改", "delete": "删除", "login": "登录", "login_failed": "登录失败",
+    "close": "关闭档案", "reopen": "返困",
+}
+
 ALL_LISTS: dict[str, CodeList] = {
     name: value for name, value in globals().items() if name.isupper() and isinstance(value, dict)
 }

@@ -89,3 +89,23 @@ def cumulative_targets(shares: dict[int, int]) -> dict[int, int]:
         total += shares[year]
         out[year] = total
     return out
+
+
+def display_value(key: str, text: str) -> str:
+    """A stored value as a person reads it: 50/40/10 as years and percentages, codes as their names."""
+    spec = SPEC_BY_KEY.get(key)
+    if spec is None:
+        return text
+    try:
+        value = parse_value(key, text)
+    except InvalidParameter:
+        return text
+    if spec.kind == "shares":
+        return "，".join(f"{year}年 {pct}%" for year, pct in value.items())
+    if spec.kind == "code":
+        from core.codes import RULE_SET
+
+        return RULE_SET.get(value, value)
+    if spec.kind == "date":
+        return f"{value:%Y-%m-%d}"
+    return f"{value} {spec.unit}".strip()

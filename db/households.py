@@ -28,6 +28,7 @@ from db.models import (
     AidPayment, AuditLog, DibaoLine, ExclusionCheck, Household, HouseholdCause, IncomeMonth, Measure, Member, Org, Pairing,
     Place, ProcessStep, StatusChange, Visit,
 )
+from db.queries import audit_frame, parameter_on
 from db.scope import in_scope, require_org
 
 OPEN_STATUSES = ("applying", "active")
@@ -254,6 +255,7 @@ def _touch(actor: Actor, household: Household) -> None:
     household.updated_by = actor.username
     household.updated_at = audit.now()
     flag_modified(household, "updated_at")  # an UPDATE even when the second has not changed
+    audit.bump_data_version(session)
 
 
 def _sync_members(session: Session, actor: Actor, household: Household, members: list[dict], reason: str | None) -> list[str]:
@@ -327,8 +329,6 @@ def _sync_exclusions(session: Session, actor: Actor, household: Household, rows:
 
 
 def parameter(session: Session, key: str, on: dt.date):
-    from db.queries import parameter_on
-
     return parameter_on(session, key, on)
 
 
@@ -552,14 +552,9 @@ CHILD_ENTITIES = {"member": Member, "household_cause": HouseholdCause, "exclusio
 
 def file_audit(session: Session, household: Household, limit: int = 500) -> pd.DataFrame:
     """The audit trail of one file: its own rows and those of everything that belongs to it."""
-    from db.queries import ACTION_LABELS, ENTITY_LABELS
-
     conditions = [(AuditLog.entity.in_(("household", "process_step"))) & (AuditLog.entity_id == str(household.id))]
     for entity, model in CHILD_ENTITIES.items():
         ids = select(func.cast(model.id, String)).where(model.household_id == household.id)
         conditions.append((AuditLog.entity == entity) & AuditLog.entity_id.in_(ids))
     rows = session.scalars(select(AuditLog).where(or_(*conditions)).order_by(AuditLog.id.desc()).limit(limit)).all()
-    return pd.DataFrame([
-        {"时间": r.at, "操作人": r.actor, "操作": ACTION_LABELS.get(r.action, r.action), "对象": ENTITY_LABELS.get(r.entity, r.entity),
-         "字段": LABELS.get(r.field, r.field) if r.field else "", "原值": r.old_value or "", "新值": r.new_value or "", "原因": r.reason or ""}
-        for r in rows], columns=["时间", "操作人", "操作", "对象", "字段", "原值", "新值", "原因"])
+    return audit_frame(session, rows)

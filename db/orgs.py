@@ -32,8 +32,12 @@ def _check(session: Session, name: str, kind: str, parent: Org | None, place_cod
     elif kind not in CHILD_KINDS.get(parent.kind, ()):
         allowed = "、".join(ORG_KIND[k] for k in CHILD_KINDS.get(parent.kind, ())) or "无"
         errors["kind"] = f"{ORG_KIND[parent.kind]}下只能设立：{allowed}"
-    if session.get(Place, place_code) is None:
+    place = session.get(Place, place_code) if place_code else None
+    if place is None or place.kind == "city":
         errors["place_code"] = "请选择所在区县"
+    elif parent is not None and parent.kind == "district" and place_code != parent.place_code:
+        parent_place = session.get(Place, parent.place_code)
+        errors["place_code"] = f"{parent.name}下的工会应在{parent_place.name}（所在区县须与上级区县工会一致）"
     return errors
 
 
@@ -67,7 +71,7 @@ def update_org(session: Session, actor: Actor, org_id: int, *, expected_version:
     if not active and org.active:
         in_use = _in_use(session, org)
         if in_use:
-            errors["active"] = f"该工会及其下级还有{in_use}，不能停用；请先调整"
+            errors["active"] = f"该工会及其下级还有 {in_use}，不能停用；请先调整"
     if errors:
         raise ValidationError(errors)
     return audit.update(session, actor, org, {"name": name.strip(), "place_code": place_code, "active": active}, expected_version=expected_version)
@@ -78,7 +82,7 @@ def _in_use(session: Session, org: Org) -> str:
     files = session.scalar(select(func.count()).select_from(Household).where(Household.org_id.in_(subtree), Household.status.in_(("applying", "active")))) or 0
     people = session.scalar(select(func.count()).select_from(User).where(User.org_id.in_(subtree), User.active)) or 0
     children = session.scalar(select(func.count()).select_from(Org).where(Org.parent_id == org.id, Org.active)) or 0
-    parts = [f"{files} 户未关闭档案" if files else "", f"{people} 个启用的用户" if people else "", f"{children} 个启用的下级工会" if children else ""]
+    parts = [f"{files} 户未关闭的档案" if files else "", f"{people} 个启用的用户" if people else "", f"{children} 个启用的下级工会" if children else ""]
     return "、".join(p for p in parts if p)
 
 

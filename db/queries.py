@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import json
 from dataclasses import dataclass
 
 import pandas as pd
@@ -11,7 +12,8 @@ from sqlalchemy.orm import Session
 
 from core import codes
 from core.identity import mask_id_number
-from core.parameters import SPEC_BY_KEY, value_on
+from core.intake import FIELD_LABELS
+from core.parameters import SPEC_BY_KEY, display_value, value_on
 from db.actor import Actor
 from db.errors import OutOfScope
 from db.orgs import org_tree
@@ -74,6 +76,17 @@ def attention(session: Session, actor: Actor, today: dt.date) -> list[tuple[str,
     return items
 
 
+def home_figures(session: Session, actor: Actor, today: dt.date) -> dict:
+    """Everything the home page shows, in one call (the page caches it on the data version)."""
+    return {
+        "counts": status_counts(session, actor),
+        "attention": attention(session, actor, today),
+        "latest": latest_income_month(session, actor),
+        "missing": missing_lines(session, actor, first_of_month(today)),
+        "demo": demo_lines_in_use(session),
+    }
+
+
 def latest_income_month(session: Session, actor: Actor) -> dt.date | None:
     stmt = select(func.max(IncomeMonth.month)).join(Household, Household.id == IncomeMonth.household_id)
     return session.scalar(org_filter(stmt, actor))
@@ -107,7 +120,7 @@ def parameters_table(session: Session) -> pd.DataFrame:
             {
                 "参数": SPEC_BY_KEY[r.key].label if r.key in SPEC_BY_KEY else r.key,
                 "生效日期": r.effective_from,
-                "取值": r.value + (SPEC_BY_KEY[r.key].unit if r.key in SPEC_BY_KEY else ""),
+                "取值": display_value(r.key, r.value),
                 "说明": r.note or "",
             }
             for r in rows
@@ -250,13 +263,47 @@ def users_table(users: list[User]) -> pd.DataFrame:
     )
 
 
-ENTITY_LABELS = {
-    "app_user": "用户", "household": "档案", "member": "家庭成员", "household_cause": "致困原因",
-    "income_month": "月收入", "dibao_line": "低保标准", "policy_parameter": "政策参数", "measure": "帮扶措施",
-    "aid_payment": "资金发放", "pairing": "结对帮扶", "visit": "走访记录", "org": "工会组织", "demo": "示例数据",
-    "exclusion_check": "排除情形", "process_step": "建档步骤",
+ENTITY_LABELS = codes.AUDIT_ENTITY
+ACTION_LABELS = codes.AUDIT_ACTION
+AUDIT_FIELDS = FIELD_LABELS | {
+    "username": "用户名", "display_name": "姓名", "role": "角色", "org_id": "所属工会", "active": "启用",
+    "password_hash": "密码", "password_changed_at": "密码修改时间", "status": "状态", "file_no": "档案编号",
+    "category": "困难类别", "category_rule_set": "认定规则", "category_assessed_on": "认定日期", "category_explanation": "类别说明",
+    "floor_area_dm2": "建筑面积", "monthly_income_fen": "月收入（分）", "income_fen": "家庭月收入（分）", "persons": "家庭人口",
+    "transfer_fen": "转移性收入（分）", "special_spending_fen": "刚性支出（分）", "accident_spending_fen": "意外支出（分）",
+    "month": "月份", "cause": "致困原因", "is_main": "主要原因", "removed_on": "消除日期", "exclusion": "排除情形",
+    "applies": "是否存在", "source": "核查来源", "checked_on": "核查日期", "filed_on": "建档日期", "place_code": "区县",
+    "amount_fen": "金额（分）", "effective_from": "生效日期", "is_demo": "示例数据", "kind": "类型", "path": "层级", "parent_id": "上级",
+    "household_id": "档案", "relation": "关系", "updated_by": "最后修改人", "survey": "入户调查", "publicity": "公示", "review": "审核", "filed": "在档",
 }
-ACTION_LABELS = {"create": "新建", "update": "修改", "delete": "删除", "login": "登录", "close": "关闭档案", "reopen": "返困"}
+AUDIT_CODES = {"role": codes.ROLE, "status": codes.HOUSEHOLD_STATUS, "kind": codes.ORG_KIND, "cause": codes.CAUSE,
+               "category": codes.CATEGORY, "relation": codes.RELATION, "exclusion": codes.EXCLUSION, "sex": codes.SEX}
+HIDDEN_IN_SNAPSHOT = {"id", "path", "version", "created_at", "updated_at", "household_id", "password_changed_at"}
+
+
+def _audit_value(field: str | None, value: str | None) -> str:
+    """A stored old/new value as a person reads it: a create's JSON snapshot becomes 标签：值；…"""
+    if not value:
+        return ""
+    if field is None and value.startswith("{"):
+        try:
+            data = json.loads(value)
+        except ValueError:
+            return value
+        return "；".join(f"{AUDIT_FIELDS.get(k, k)}：{AUDIT_CODES.get(k, {}).get(v, v)}" for k, v in data.items() if k not in HIDDEN_IN_SNAPSHOT)
+    return AUDIT_CODES.get(field or "", {}).get(value, value)
+
+
+def _record_names(session: Session, rows: list[AuditLog]) -> dict[tuple[str, str], str]:
+    """Users by username and files by file number, instead of bare ids."""
+    ids = {entity: [int(r.entity_id) for r in rows if r.entity == entity and (r.entity_id or "").isdigit()]
+           for entity in ("app_user", "household", "org")}
+    names = {}
+    for entity, model, column in (("app_user", User, User.username), ("household", Household, Household.file_no), ("org", Org, Org.name)):
+        if ids[entity]:
+            for rid, name in session.execute(select(model.id, column).where(model.id.in_(ids[entity]))).all():
+                names[(entity, str(rid))] = name
+    return names
 
 
 def audit_page(
@@ -268,19 +315,28 @@ def audit_page(
     stmt = select(AuditLog)
     if entity:
         stmt = stmt.where(AuditLog.entity == entity)
-    if who.strip():
-        stmt = stmt.where(AuditLog.actor.like(f"%{who.strip().lower()}%"))
+    if who.strip():  # a username, or part of a person's name
+        named = select(User.username).where(User.display_name.like(f"%{who.strip()}%"))
+        stmt = stmt.where(or_(AuditLog.actor.like(f"%{who.strip().lower()}%"), AuditLog.actor.in_(named)))
     if since:
         stmt = stmt.where(AuditLog.at >= dt.datetime.combine(since, dt.time()))
     total = session.scalar(select(func.count()).select_from(stmt.subquery())) or 0
     rows = session.scalars(stmt.order_by(AuditLog.id.desc()).limit(page_size).offset((max(1, page) - 1) * page_size)).all()
-    frame = pd.DataFrame(
+    return audit_frame(session, rows), total
+
+
+def audit_frame(session: Session, rows: list[AuditLog]) -> pd.DataFrame:
+    """Audit rows as a person reads them: names instead of ids, Chinese field names, readable values."""
+    names = _record_names(session, rows)
+    people = dict(session.execute(select(User.username, User.display_name)).all())
+    return pd.DataFrame(
         [
-            {"时间": r.at, "操作人": r.actor, "操作": ACTION_LABELS.get(r.action, r.action),
-             "对象": ENTITY_LABELS.get(r.entity, r.entity), "记录": r.entity_id or "", "字段": r.field or "",
-             "原值": r.old_value or "", "新值": r.new_value or "", "原因": r.reason or ""}
+            {"时间": r.at, "操作人": f"{people[r.actor]}（{r.actor}）" if r.actor in people else r.actor,
+             "操作": ACTION_LABELS.get(r.action, r.action), "对象": ENTITY_LABELS.get(r.entity, r.entity),
+             "记录": names.get((r.entity, r.entity_id), r.entity_id or ""), "字段": AUDIT_FIELDS.get(r.field, r.field or ""),
+             "原值": _audit_value(r.field, r.old_value), "新值": _audit_value(r.field, r.new_value), "原因": r.reason or ""}
             for r in rows
         ],
         columns=["时间", "操作人", "操作", "对象", "记录", "字段", "原值", "新值", "原因"],
     )
-    return frame, total
+

@@ -32,7 +32,7 @@ def ensure_reference_data(session: Session) -> None:
     have = set(session.scalars(select(PolicyParameter.key)))
     for spec in SPECS:
         if spec.key not in have:
-            session.add(PolicyParameter(key=spec.key, effective_from=SEED_DATE, value=spec.default, note="系统默认值（DOMAIN.md）"))
+            session.add(PolicyParameter(key=spec.key, effective_from=SEED_DATE, value=spec.default, note="系统默认值（依据秦工字〔2017〕53号）"))
 
     if session.get(AppSetting, "cookie_key") is None:
         from db.users import new_cookie_key

@@ -67,11 +67,11 @@ def create_user(
     password_repeat: str | None = None, role: str, org_id: int | None,
 ) -> User:
     _require_admin(actor)
-    username = (username or "").strip().lower()
+    username = (username or "").strip().lower()  # logins are case-insensitive (the authenticator lowercases)
     display_name = (display_name or "").strip()
     errors = {}
     if not USERNAME_RE.match(username):
-        errors["username"] = "用户名为 3–32 位小写字母、数字或 _ . -"
+        errors["username"] = "用户名为 3–32 位字母、数字或 _ . -（不能用汉字或空格）"
     elif session.scalar(select(User.id).where(User.username == username)) is not None:
         errors["username"] = f"用户名“{username}”已被使用"
     if not display_name:
@@ -94,8 +94,10 @@ def update_user(
     errors = _check_role_org(session, role, org_id)
     if not (display_name or "").strip():
         errors["display_name"] = "请填写姓名"
-    if user.username == actor.username and (not active or role != "admin"):
-        errors["role"] = "不能停用自己或取消自己的管理员角色"
+    if user.username == actor.username and not active:
+        errors["active"] = "不能停用自己的账号"
+    elif user.username == actor.username and role != "admin":
+        errors["role"] = "不能取消自己的管理员角色"
     elif user.role == "admin" and user.active and (role != "admin" or not active) and _active_admins(session) <= 1:
         errors["role"] = "这是最后一个启用的管理员，不能停用或改为其他角色"
     if errors:

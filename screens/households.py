@@ -52,9 +52,10 @@ if not total:
 
 pages = max(1, math.ceil(total / queries.PAGE_SIZE))
 st.caption(f"共 {total:,} 户，第 {page} / {pages} 页。选中一行即可打开档案。")
-event = st.dataframe(frame, hide_index=True, width="stretch", on_select="rerun", selection_mode="single-row", key="hh_table")
+event = st.dataframe(frame.fillna(""), hide_index=True, width="stretch", height=min(38 + 35 * len(frame), 720),
+                     on_select="rerun", selection_mode="single-row", key="hh_table")
 if event.selection.rows:
     chosen = frame.iloc[event.selection.rows[0]]["档案编号"]
     st.switch_page("screens/household.py", query_params={"file": chosen})
 if pages > 1:
-    st.number_input("页码", min_value=1, max_value=pages, step=1, key="hh_page")
+    st.selectbox("页码", list(range(1, pages + 1)), format_func=lambda p: f"第 {p} 页（共 {pages} 页）", key="hh_page")

@@ -4,6 +4,7 @@ policy parameters."""
 import datetime as dt
 
 import altair as alt
+import pandas as pd
 import streamlit as st
 
 from db import params, queries
@@ -55,12 +56,15 @@ else:
         标准=lines["amount_fen"] / 100,
         区县=lines["place_name"],
         生效日期=lines["effective_from"],
-        失效日期=lines["effective_to"],
+        失效日期=lines["effective_to"].map(lambda d: "至今" if d is None or d != d else f"{d:%Y-%m-%d}"),
         来源=lines["is_demo"].map({True: "示例数据（虚构）", False: "正式"}),
     )
+    # each district's last line is still in force: carry it on to today so the step reaches the present
+    latest = shown.sort_values("生效日期").groupby("区县", as_index=False).last()
+    carried = latest.assign(生效日期=max(dt.date.today(), latest["生效日期"].max()))
     chart = (
-        alt.Chart(shown)
-        .mark_line(interpolate="step-after", point=True)
+        alt.Chart(pd.concat([shown, carried], ignore_index=True))
+        .mark_line(interpolate="step-after")
         .encode(
             x=alt.X("生效日期:T", title="生效日期", axis=alt.Axis(format="%Y-%m", labelAngle=0)),
             y=alt.Y("标准:Q", title="元/人·月", scale=alt.Scale(zero=False)),

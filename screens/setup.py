@@ -12,7 +12,7 @@ st.title("初始设置")
 st.info("系统中还没有任何用户。请先创建第一个管理员账号（市总工会），之后用它登录并创建其他用户。")
 
 with st.form(FORM):
-    username = st.text_input("管理员用户名", key="setup_username", help="3–32 位小写字母、数字或 _ . -")
+    username = st.text_input("管理员用户名", key="setup_username", help="3–32 位字母、数字或 _ . -，不区分大小写（保存为小写）")
     field_error(FORM, "username")
     display_name = st.text_input("姓名", key="setup_display_name")
     field_error(FORM, "display_name")

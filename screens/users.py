@@ -35,14 +35,14 @@ with tab_new:
 
     form_notice(FORM)
     with st.form(FORM):
-        st.text_input("用户名", key="new_username", help="3–32 位小写字母、数字或 _ . -，登录时使用")
+        st.text_input("用户名", key="new_username", help="3–32 位字母、数字或 _ . -，登录时使用，不区分大小写（保存为小写）")
         field_error(FORM, "username")
         st.text_input("姓名", key="new_display_name")
         field_error(FORM, "display_name")
-        st.selectbox("角色", list(ROLE), format_func=ROLE.get, key="new_role",
+        st.selectbox("角色", ["staff", "viewer", "analyst", "admin"], format_func=ROLE.get, key="new_role",
                      help="管理员必须属于市总工会；业务人员只能查看和录入本工会及下级工会的档案")
         field_error(FORM, "role")
-        st.selectbox("所属工会", org_ids, format_func=org_names.get, key="new_org")
+        st.selectbox("所属工会", org_ids, index=1 if len(org_ids) > 1 else 0, format_func=org_names.get, key="new_org")
         field_error(FORM, "org_id")
         st.text_input("初始密码", type="password", key="new_password", help="至少 8 位，最多 72 个字节（约 24 个汉字）")
         field_error(FORM, "password")
@@ -71,7 +71,7 @@ with tab_edit:
                 session, actor, user_id, expected_version=version, display_name=s[f"{prefix}_name"],
                 role=s[f"{prefix}_role"], org_id=s[f"{prefix}_org"], active=s[f"{prefix}_active"],
             )
-        return "已保存。" if changed else "没有需要保存的修改。"
+        return f"已保存 {by_name[chosen].username}：" + "、".join(users.FIELD_LABELS[f] for f in changed) if changed else "没有需要保存的修改。"
 
     with st.form(FORM):
         st.text_input("姓名", value=user.display_name, key=f"{prefix}_name")
@@ -82,6 +82,7 @@ with tab_edit:
                      format_func=org_names.get, key=f"{prefix}_org")
         field_error(FORM, "org_id")
         st.checkbox("启用（停用后不能登录，已登录的会话也会退出）", value=user.active, key=f"{prefix}_active")
+        field_error(FORM, "active")
         st.form_submit_button("保存修改", type="primary", on_click=submit, args=(FORM, _update))
 
 with tab_password:

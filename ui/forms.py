@@ -58,7 +58,7 @@ def submit(form: str, action: Callable[[], str | None], *, clear: tuple[str, ...
         log.exception("form %s failed", form)
         st.session_state[_notice_key(form)] = ("error", "保存失败：系统发生意外错误，已记录日志。请稍后重试或联系管理员。")
         return
-    for key in clear:
-        st.session_state.pop(key, None)
+    for key in clear:  # assigning (not deleting) is what resets a widget's shown value
+        st.session_state[key] = ""
     if message:
         st.session_state[_notice_key(form)] = ("success", message)

@@ -37,3 +37,7 @@ PAGES: tuple[PageSpec, ...] = (
 
 def pages_for(role: str) -> list[PageSpec]:
     return [p for p in PAGES if role in p.roles]
+
+
+def pages_not_for(role: str) -> list[PageSpec]:
+    return [p for p in PAGES if role not in p.roles]

@@ -65,3 +65,11 @@ def test_code_lists_have_the_domain_entries():
     assert codes.code_for(codes.HOUSING, "别墅") is None
     for name, code_list in codes.ALL_LISTS.items():
         assert len(set(code_list.values())) == len(code_list), f"{name} has a label twice"
+
+
+def test_parameters_are_shown_in_plain_chinese():
+    from core.parameters import display_value
+
+    assert display_value("target_shares", '{"2018": 50, "2019": 40, "2020": 10}') == "2018年 50%，2019年 40%，2020年 10%"
+    assert display_value("rule_set", "national_2016").startswith("2016 全国标准")
+    assert display_value("exit_run_months", "6") == "6 个月"

@@ -242,3 +242,20 @@ def test_close_and_reopen_keep_the_history(db_engine):
         assert s.get(Household, hid).status == "active"
         actions = [r.action for r in s.scalars(select(AuditLog).where(AuditLog.entity == "household", AuditLog.field == "status"))]
         assert "close" in actions and "reopen" in actions
+
+
+def test_home_figures_stay_within_the_scope(db_engine):
+    from db.queries import home_figures
+
+    hid, _ = create(db_engine)
+    with transaction(db_engine) as s:
+        s.add(DibaoLine(place_code="130302", effective_from=dt.date(2026, 1, 1), amount_fen=70000))
+    with reading(db_engine) as s:
+        hg = home_figures(s, staff(s), TODAY)
+        cl = home_figures(s, staff(s, "昌黎县总工会"), TODAY)
+        city = home_figures(s, system_actor("t"), TODAY)
+    assert hg["counts"]["applying"] == 1 and cl["counts"]["applying"] == 0
+    assert dict((w, n) for w, n, _ in hg["attention"])["申请中（尚未在档）"] == 1
+    assert dict((w, n) for w, n, _ in cl["attention"])["申请中（尚未在档）"] == 0
+    assert hg["missing"] == [] and cl["missing"] == ["昌黎县"]  # each sees only its own districts' missing lines
+    assert "海港区" not in city["missing"] and "昌黎县" in city["missing"]

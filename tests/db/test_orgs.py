@@ -28,12 +28,14 @@ def test_a_grassroots_union_sits_in_its_districts_subtree(db_engine):
 @pytest.mark.parametrize(
     "parent,kind,name,field",
     [("海港区总工会", "district", "某区县工会", "kind"), ("秦皇岛市总工会", "grassroots", "某基层工会", "kind"),
-     ("海港区总工会", "grassroots", "昌黎县总工会", "name"), ("海港区总工会", "grassroots", "  ", "name")],
+     ("海港区总工会", "grassroots", "昌黎县总工会", "name"), ("海港区总工会", "grassroots", "  ", "name"),
+     ("海港区总工会", "grassroots", "海港区某工会", "place_code")],
 )
 def test_misplaced_or_duplicate_unions_are_refused(db_engine, parent, kind, name, field):
+    place = "130322" if field == "place_code" else "130302"  # a 海港区 union placed in 昌黎县
     with transaction(db_engine) as s:
         with pytest.raises(ValidationError) as err:
-            orgs.create_org(s, ADMIN, name=name, kind=kind, parent_id=_org(s, parent).id, place_code="130302")
+            orgs.create_org(s, ADMIN, name=name, kind=kind, parent_id=_org(s, parent).id, place_code=place)
     assert field in err.value.errors
 
 
@@ -44,7 +46,7 @@ def test_a_union_with_open_files_or_users_cannot_be_deactivated(db_engine):
         users.create_user(s, ADMIN, username="cl01", display_name="昌黎", password="changli-pass", role="staff", org_id=cl.id)
     with transaction(db_engine) as s:
         cl = _org(s, "昌黎县总工会")
-        with pytest.raises(ValidationError, match="1 户未关闭档案、1 个启用的用户"):
+        with pytest.raises(ValidationError, match="还有 1 户未关闭的档案、1 个启用的用户"):
             orgs.update_org(s, ADMIN, cl.id, expected_version=cl.version, name=cl.name, place_code=cl.place_code, active=False)
 
 

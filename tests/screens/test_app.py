@@ -83,7 +83,8 @@ def test_pages_outside_a_role_are_unreachable(app_db, role):
     assert refused, "every role but admin has pages it may not use"
     for spec in refused:
         at = app_as(f"u_{role}").run()
-        # the page was never handed to st.navigation, so Streamlit cannot switch to it at all
+        # the screen's file was never handed to st.navigation (its address shows a "no access" page
+        # instead, checked in the browser test), so Streamlit cannot switch to it at all
         with pytest.raises(Exception, match="Could not find"):
             at.switch_page(spec.path).run()
 
@@ -119,7 +120,7 @@ def test_admin_creates_a_staff_user_and_errors_stay_at_their_field(app_db):
     at.text_input(key="new_password_repeat").input("staff-pass-1")
     at.button(key="FormSubmitter:user_new-创建用户").click().run()
     assert_ok(at)
-    assert "用户名为 3–32 位小写字母" in _texts(at)
+    assert "用户名为 3–32 位字母、数字" in _texts(at)
     assert at.text_input(key="new_display_name").value == "李业务"
 
     at.text_input(key="new_username").input("li.yewu")
@@ -156,3 +157,31 @@ def test_staff_sees_only_files_of_their_district(app_db):
     assert len(frame) > 0
     assert set(frame["区县"]) == {"海港区"}
     assert all("*" in n for n in frame["身份证号"])
+
+
+def test_after_logout_a_wrong_password_is_told_at_once(app_db):
+    make_user(app_db, "boss", "admin")
+    at = app_as().run()
+    at.text_input(key="login_username").input("boss")
+    at.text_input(key="login_password").input(PASSWORD)
+    at.button[0].click().run()
+    assert "待办事项" in _texts(at)
+    at.button(key="jiekun_logout").click().run()
+    assert_ok(at)
+    assert "待办事项" not in _texts(at)
+    at.text_input(key="login_username").input("boss")
+    at.text_input(key="login_password").input("not-the-password")
+    at.button(key="FormSubmitter:login-登录").click().run()
+    assert "用户名或密码错误" in _texts(at)
+
+
+def test_too_many_failed_logins_lock_the_account_with_a_message(app_db):
+    make_user(app_db, "boss", "admin")
+    at = app_as().run()
+    for _ in range(5):
+        at.text_input(key="login_username").input("boss")
+        at.text_input(key="login_password").input("wrong-password")
+        at.button(key="FormSubmitter:login-登录").click().run()
+    at.text_input(key="login_password").input(PASSWORD)
+    at.button(key="FormSubmitter:login-登录").click().run()
+    assert "登录失败次数过多" in _texts(at) and "待办事项" not in _texts(at)

@@ -154,3 +154,15 @@ def test_the_view_of_another_districts_file_is_refused(app_db):
     assert_ok(other)
     assert "不在您的管辖范围内" in _texts(other)
     assert "赵永刚" not in _texts(other)
+
+
+def test_the_home_page_changes_at_once_after_a_save(app_db):
+    at = _open_form(app_db)
+    at.switch_page("screens/home.py").run()
+    applying = next(m for m in at.metric if m.label == "申请中")
+    assert applying.value == "0"
+    at.switch_page("screens/household_form.py").run()
+    _fill_new(at)
+    _submit(at)
+    at.switch_page("screens/home.py").run()
+    assert next(m for m in at.metric if m.label == "申请中").value == "1"
