@@ -239,7 +239,7 @@ def update_household(
     changed += _sync_exclusions(session, actor, household, clean.exclusions, reason)
     if changed:
         # even when only members or causes changed, the file's version moves, so a racing save fails
-        _touch(actor, household)
+        _touch(session, actor, household)
         session.flush()
     return changed
 
@@ -250,7 +250,7 @@ def _conflict(household: Household, loaded: dict[str, Any] | None) -> Conflict:
     return Conflict(f"保存失败：在您打开此档案之后，{who} 已修改并保存了它。您的修改尚未保存，请核对下列变化后重新录入。", changes)
 
 
-def _touch(actor: Actor, household: Household) -> None:
+def _touch(session: Session, actor: Actor, household: Household) -> None:
     """Mark the file as saved by this actor; the UPDATE also moves the file's version."""
     household.updated_by = actor.username
     household.updated_at = audit.now()
@@ -375,7 +375,7 @@ def reassess(session: Session, actor: Actor, household_id: int, *, expected_vers
         "category": result.category, "category_rule_set": result.rule_set, "category_assessed_on": on,
         "category_explanation": result.explanation(),
     }, expected_version=expected_version, reason="认定困难类别")
-    _touch(actor, household)
+    _touch(session, actor, household)
     session.flush()
     return result
 
@@ -436,7 +436,7 @@ def record_step(
         }, expected_version=expected_version, reason="建档：在档")
         session.add(StatusChange(household_id=household.id, from_status="applying", to_status="active", effective_on=done_on,
                                  note=note, recorded_by=actor.username, recorded_at=audit.now()))
-    _touch(actor, household)
+    _touch(session, actor, household)
     session.add(ProcessStep(household_id=household.id, step=step, done_on=done_on, done_by=actor.display_name, note=note))
     audit.record(session, actor, "create", "process_step", household.id, field=step, new=done_on, reason=note)
     session.flush()
@@ -503,7 +503,7 @@ def _change_status(session, actor, household, expected_version, to_status, effec
     from_status = household.status
     audit.update(session, actor, household, {"status": to_status}, expected_version=expected_version,
                  reason=(codes.STATUS_REASON.get(reason, "") + (f"：{note}" if note else "")) or None)
-    _touch(actor, household)
+    _touch(session, actor, household)
     session.add(StatusChange(household_id=household.id, from_status=from_status, to_status=to_status, effective_on=effective_on,
                              reason=reason, note=note, recorded_by=actor.username, recorded_at=audit.now()))
     audit.record(session, actor, action, "household", household.id, field="status", old=codes.HOUSEHOLD_STATUS[from_status],

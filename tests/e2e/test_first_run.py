@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import re
 import shutil
+import time
 from pathlib import Path
 
 from playwright.sync_api import Page, expect
@@ -42,6 +43,16 @@ def _expect_logged_in(page: Page) -> None:
     expect(page.get_by_role("heading", name=APP_TITLE)).to_be_visible()
     expect(page.get_by_role("heading", name="待办事项")).to_be_visible()
     expect(page.get_by_role("button", name="登录", exact=True)).to_have_count(0)
+
+
+def _wait_for_cookie(page: Page, *, present: bool, seconds: float = 15) -> None:
+    """The login cookie is written and deleted by a component in the page: give it time on a busy machine."""
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        if any(c["name"] == "jiekun_login" for c in page.context.cookies()) == present:
+            return
+        page.wait_for_timeout(200)
+    raise AssertionError(f"the login cookie was {'never written' if present else 'not deleted'} within {seconds} s")
 
 
 def _expect_login_form(page: Page) -> None:
@@ -90,7 +101,8 @@ def test_first_run_setup_login_home_reload_logout(page: Page, app_url: str, app_
     shutil.copyfile(shot, LEAD_SCREENSHOT)
     assert uncaught_errors(app_log) == [], "a script run crashed during setup or login"
 
-    # A reload keeps the user logged in: the login cookie was written.
+    # A reload keeps the user logged in: the login cookie was written (by a component, so wait for it).
+    _wait_for_cookie(page, present=True)
     page.reload()
     wait_for_run(page)
     _expect_logged_in(page)
@@ -100,6 +112,7 @@ def test_first_run_setup_login_home_reload_logout(page: Page, app_url: str, app_
     page.get_by_test_id("stSidebar").get_by_role("button", name="退出登录").click()
     wait_for_run(page)
     _expect_login_form(page)
+    _wait_for_cookie(page, present=False)
     page.reload()
     wait_for_run(page)
     _expect_login_form(page)
