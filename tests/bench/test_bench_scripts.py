@@ -15,3 +15,10 @@ def test_search_benchmark_runs_in_short_form():
     # every search found what it looked for
     lines = [l for l in result.stdout.splitlines() if l.startswith(("完整身份证号", "档案编号", "姓名"))]
     assert len(lines) == 8 and all(not l.rstrip().endswith(" 0") for l in lines)
+
+
+def test_status_engine_benchmark_runs_in_short_form():
+    result = subprocess.run([sys.executable, "bench/status_engine.py", "--households", "3000", "--sample", "200"], cwd=ROOT,
+                            capture_output=True, text=True, timeout=300)
+    assert result.returncode == 0, result.stderr[-2000:]
+    assert "ratio:" in result.stdout and "3,000 households" in result.stdout and "可脱困" in result.stdout

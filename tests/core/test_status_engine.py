@@ -1,0 +1,152 @@
+"""The status engine, case by case from the policy text, and against the straightforward version."""
+
+import datetime as dt
+import random
+
+import pandas as pd
+import pytest
+
+from core.status_engine import Inputs, evaluate, evaluate_slow, status_as_of
+
+LINE = 60000  # 600.00 yuan
+AS_OF = dt.date(2020, 6, 30)
+
+
+def _months_back(n: int, end=dt.date(2020, 6, 1)) -> dt.date:
+    index = end.year * 12 + end.month - 1 - n
+    return dt.date(index // 12, index % 12 + 1, 1)
+
+
+def inputs(per_capita: list[int | None], *, persons=3, lines=None, removed=(dt.date(2019, 1, 1),), hard=False,
+           net=False, measure=False, transfer=0) -> Inputs:
+    """One household whose months end in June 2020; None is a month with no record."""
+    rows = []
+    for i, pc in enumerate(reversed(per_capita)):
+        if pc is not None:
+            rows.append({"household_id": 1, "month": _months_back(i), "income_fen": pc * persons, "persons": persons, "transfer_fen": transfer})
+    return Inputs(
+        incomes=pd.DataFrame(rows, columns=["household_id", "month", "income_fen", "persons", "transfer_fen"]),
+        households=pd.DataFrame([{"household_id": 1, "place_code": "130302", "hard_to_exit": hard, "in_safety_net": net, "has_active_measure": measure}]),
+        causes=pd.DataFrame([{"household_id": 1, "removed_on": r} for r in removed], columns=["household_id", "removed_on"]),
+        lines=pd.DataFrame(lines or [{"place_code": "130302", "effective_from": dt.date(2016, 1, 1), "amount_fen": LINE}]),
+        place_names={"130302": "海港区"},
+    )
+
+
+def one(data: Inputs, n: int = 6) -> dict:
+    return evaluate(data, AS_OF, n).iloc[0].to_dict()
+
+
+@pytest.mark.parametrize(
+    "per_capita,run,exit_met",
+    [
+        ([60001] * 6, 6, True),                    # exactly 6 months strictly above: 脱困
+        ([60001] * 5, 5, False),                   # 5 months: not yet
+        ([60001] * 3 + [60000] + [60001] * 6, 6, True),   # a month equal to the line breaks the run; then 6 again
+        ([60001] * 5 + [60000], 0, False),         # equal to the line in the last month: run 0
+        ([60001] * 3 + [None] + [60001] * 3, 3, False),   # a missing month breaks the run
+        ([60001] * 6 + [None], 0, False),          # the as-of month itself not recorded: no run ending there
+    ],
+)
+def test_the_run_of_months_strictly_above_the_line(per_capita, run, exit_met):
+    result = one(inputs(per_capita))
+    assert (result["run_months"], result["exit_met"]) == (run, exit_met)
+
+
+def test_the_line_rising_mid_run_is_applied_month_by_month():
+    lines = [{"place_code": "130302", "effective_from": dt.date(2016, 1, 1), "amount_fen": 60000},
+             {"place_code": "130302", "effective_from": dt.date(2020, 4, 1), "amount_fen": 65000}]
+    assert one(inputs([62000] * 6, lines=lines))["run_months"] == 0  # above 600 until March, not above 650 since April
+    assert one(inputs([66000] * 6, lines=lines))["exit_met"]
+    # a line effective on the 15th applies from the next month
+    mid = [{"place_code": "130302", "effective_from": dt.date(2016, 1, 1), "amount_fen": 60000},
+           {"place_code": "130302", "effective_from": dt.date(2020, 6, 15), "amount_fen": 70000}]
+    assert one(inputs([65000] * 6, lines=mid))["exit_met"]
+
+
+def test_a_cause_not_yet_removed_stops_the_exit():
+    result = one(inputs([70000] * 6, removed=(dt.date(2019, 1, 1), None)))
+    assert result["run_months"] == 6 and result["open_causes"] == 1 and not result["exit_met"]
+    later = one(inputs([70000] * 6, removed=(dt.date(2020, 7, 1),)))  # removed after the as-of date
+    assert not later["exit_met"]
+
+
+def test_per_capita_is_rounded_down_to_the_fen():
+    # 1,800.02 yuan for 3 persons is 600.0066… per head: 600.00 after rounding down, not above the line
+    data = inputs([0] * 6)
+    data.incomes["income_fen"] = 180002
+    assert one(data)["per_capita_fen"] == 60000 and one(data)["run_months"] == 0
+    data.incomes["income_fen"] = 180003  # 600.01 per head
+    assert one(data)["run_months"] == 6
+
+
+@pytest.mark.parametrize(
+    "per_capita,hard,net,measure,relief",
+    [
+        (60000, True, True, True, True),     # exactly at the line (including transfers): 解困
+        (59999, True, True, True, False),    # 1 fen below
+        (60000, False, True, True, False),   # not 难以脱困
+        (60000, True, False, True, False),   # not in the safety net
+        (60000, True, True, False, False),   # no active union measure
+    ],
+)
+def test_relief(per_capita, hard, net, measure, relief):
+    result = one(inputs([50000] * 5 + [per_capita], hard=hard, net=net, measure=measure, transfer=30000))
+    assert bool(result["relief_met"]) == relief
+
+
+def test_a_month_without_a_line_is_a_problem_naming_the_district_and_month():
+    lines = [{"place_code": "130302", "effective_from": dt.date(2020, 3, 1), "amount_fen": LINE}]
+    result = one(inputs([70000] * 6, lines=lines))
+    assert result["problem"] == "海港区 2020年01月 没有生效的低保标准"
+    assert result["run_months"] == 4  # the months without a line never count as above it
+
+
+def test_near_exit_is_four_or_five_months_into_a_run():
+    assert one(inputs([70000] * 4))["near_exit"] and one(inputs([70000] * 5))["near_exit"]
+    assert not one(inputs([70000] * 3))["near_exit"] and not one(inputs([70000] * 6))["near_exit"]
+
+
+def test_the_status_as_of_a_date_ignores_later_changes():
+    changes = pd.DataFrame([
+        {"id": 1, "household_id": 1, "effective_on": dt.date(2017, 3, 1), "to_status": "active"},
+        {"id": 2, "household_id": 1, "effective_on": dt.date(2018, 11, 20), "to_status": "exited"},
+        {"id": 3, "household_id": 2, "effective_on": dt.date(2017, 5, 1), "to_status": "active"},
+        {"id": 9, "household_id": 2, "effective_on": dt.date(2018, 12, 10), "to_status": "exited"},  # recorded later, dated back
+        {"id": 4, "household_id": 3, "effective_on": dt.date(2019, 2, 1), "to_status": "active"},  # not on record yet
+    ])
+    on = status_as_of(changes, dt.date(2018, 12, 31))
+    assert on.to_dict() == {1: "exited", 2: "exited"}
+    assert status_as_of(changes[changes["id"] != 9], dt.date(2018, 12, 31)).to_dict() == {1: "exited", 2: "active"}
+    assert status_as_of(changes, dt.date(2018, 6, 30)).to_dict() == {1: "active", 2: "active"}
+
+
+def test_the_vectorised_engine_agrees_with_the_straightforward_one():
+    rng = random.Random(7)
+    incomes, households, causes = [], [], []
+    for hid in range(1, 121):
+        place = rng.choice(["130302", "130322"])
+        households.append({"household_id": hid, "place_code": place, "hard_to_exit": rng.random() < 0.3,
+                           "in_safety_net": rng.random() < 0.5, "has_active_measure": rng.random() < 0.7})
+        causes.append({"household_id": hid, "removed_on": rng.choice([None, dt.date(2018, 5, 1), dt.date(2021, 1, 1)])})
+        level = rng.randint(45000, 75000)
+        for m in range(30):
+            if rng.random() < 0.05:
+                continue
+            month = dt.date(2018 + m // 12, m % 12 + 1, 1)
+            persons = rng.randint(1, 5)
+            incomes.append({"household_id": hid, "month": month, "income_fen": (level + rng.randint(-8000, 8000)) * persons,
+                            "persons": persons, "transfer_fen": 0})
+    lines = pd.DataFrame([
+        {"place_code": "130302", "effective_from": dt.date(2016, 1, 1), "amount_fen": 60000},
+        {"place_code": "130302", "effective_from": dt.date(2019, 7, 1), "amount_fen": 63000},
+        {"place_code": "130322", "effective_from": dt.date(2016, 1, 1), "amount_fen": 52000},
+        {"place_code": "130322", "effective_from": dt.date(2020, 1, 15), "amount_fen": 56000},
+    ])
+    data = Inputs(pd.DataFrame(incomes), pd.DataFrame(households), pd.DataFrame(causes), lines, {"130302": "海港区", "130322": "昌黎县"})
+    for as_of in (dt.date(2019, 12, 31), dt.date(2020, 6, 30)):
+        fast = evaluate(data, as_of, 6).set_index("household_id")
+        slow = evaluate_slow(data, as_of, 6)
+        for column in ("run_months", "exit_met", "relief_met"):
+            assert (fast[column].astype(int) == slow[column].astype(int).reindex(fast.index)).all(), column
+        assert fast["exit_met"].any() and (~fast["exit_met"]).any()
