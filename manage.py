@@ -4,6 +4,7 @@
   python manage.py init                         migrate the database to the newest schema
   python manage.py create-user USERNAME --name 姓名 --role staff --org 海港区总工会
   python manage.py demo [--households N] [--seed S]
+  python manage.py evaluate --as-of 2018-12-31 [--out FILE.csv]
   python manage.py list-orgs
 
 The database is the one the app uses: JIEKUN_DATABASE_URL, .streamlit/secrets.toml, or data/jiekun.db.
@@ -114,6 +115,37 @@ def cmd_demo(args) -> int:
     return 0
 
 
+def cmd_evaluate(args) -> int:
+    """One row per file on record at the date; non-zero exit when any row has a problem."""
+    import datetime as dt
+
+    from db.evaluation import evaluate_files, report
+
+    try:
+        as_of = dt.date.fromisoformat(args.as_of)
+    except ValueError:
+        print(f"日期“{args.as_of}”格式不正确，应为 YYYY-MM-DD", file=sys.stderr)
+        return 2
+    with reading(_engine()) as s:
+        try:
+            table = report(evaluate_files(s, system_actor("evaluate"), as_of))
+        except LookupError as exc:  # a parameter with no value in force on that date
+            print(str(exc), file=sys.stderr)
+            return 2
+    if args.out:
+        table.to_csv(args.out, index=False, encoding="utf-8-sig")  # with BOM: Excel in China opens it as UTF-8
+        print(f"已写出 {len(table):,} 行到 {args.out}")
+    else:
+        print(table.to_csv(index=False), end="")
+    problems = table[table["问题"] != ""]
+    counts = table["建议"].value_counts()
+    print(f"{as_of:%Y-%m-%d}：{len(table):,} 户在册，可脱困 {counts.get('可脱困', 0):,}，可解困 {counts.get('可解困', 0):,}，"
+          f"有问题 {len(problems):,}", file=sys.stderr)
+    for message in sorted(set(problems["问题"]))[:20]:
+        print(f"问题：{message}", file=sys.stderr)
+    return 1 if len(problems) else 0
+
+
 def _safe_url() -> str:
     return make_engine(database_url()).url.render_as_string(hide_password=True)
 
@@ -134,6 +166,10 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--households", type=int, default=3500)
     p.add_argument("--seed", type=int, default=20171231)
     p.set_defaults(func=cmd_demo)
+    p = sub.add_parser("evaluate", help="按某日评估每户是否可脱困/可解困（有问题时返回非零）")
+    p.add_argument("--as-of", required=True, help="评估日期 YYYY-MM-DD（以该月为最近月份）")
+    p.add_argument("--out", help="写出 CSV 文件（UTF-8，带 BOM，Excel 可直接打开）")
+    p.set_defaults(func=cmd_evaluate)
     args = parser.parse_args(argv)
     return args.func(args)
 

@@ -1,7 +1,7 @@
 """Dated policy parameters: what each one means, its type, and the value in force on a date.
 
 Like the 低保 lines, these are data with effective dates, kept apart from the rules that read
-them. The defaults are the product owner's decisions in DOMAIN.md and are seeded from 2016-01-01.
+them. The defaults are the product owner's decisions in DOMAIN.md and are seeded from 2000-01-01.
 """
 
 from __future__ import annotations
@@ -23,7 +23,7 @@ class ParameterSpec:
     unit: str = ""
 
 
-SEED_DATE = dt.date(2016, 1, 1)
+SEED_DATE = dt.date(2000, 1, 1)  # the decided defaults hold for every file, however old
 
 SPECS: tuple[ParameterSpec, ...] = (
     ParameterSpec("exit_run_months", "脱困所需连续超线月数", "int", "6", "个月"),

@@ -1,0 +1,112 @@
+"""Feeds the status engine from the store, within the actor's scope, and shapes its answer for people.
+
+`evaluate_files(session, actor, as_of)` gives one row per file on record at `as_of` (its status that
+day rebuilt from the status history), with the engine's proposal for the files 在档 that day.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pandas as pd
+from sqlalchemy import or_, select
+from sqlalchemy.orm import Session
+
+from core import codes
+from core.status_engine import Inputs, evaluate, month_label, status_as_of
+from db.actor import Actor
+from db.models import DibaoLine, Household, HouseholdCause, IncomeMonth, Measure, Place, StatusChange
+from db.queries import parameter_on
+from db.scope import org_filter
+
+SUGGESTION = {"exit": "可脱困", "relief": "可解困"}
+ACTIVE_MEASURE = ("in_progress",)  # 常态化帮扶: a measure being carried out
+
+
+def load_inputs(session: Session, actor: Actor, as_of: dt.date) -> tuple[Inputs, pd.DataFrame]:
+    """The engine's tables for the files in scope, and the files themselves (id, file_no, place, status as of)."""
+    files = pd.DataFrame(
+        session.execute(org_filter(
+            select(Household.id, Household.file_no, Household.name, Household.place_code, Household.hard_to_exit,
+                   Household.safety_net, Household.safety_net_since).order_by(Household.id), actor)).all(),
+        columns=["household_id", "file_no", "name", "place_code", "hard_to_exit", "safety_net", "safety_net_since"],
+    )
+    ids = select(Household.id).where(Household.id.in_(org_filter(select(Household.id), actor)))
+    changes = pd.DataFrame(
+        session.execute(select(StatusChange.id, StatusChange.household_id, StatusChange.effective_on, StatusChange.to_status)
+                        .where(StatusChange.household_id.in_(ids))).all(),
+        columns=["id", "household_id", "effective_on", "to_status"],
+    )
+    files["status"] = files["household_id"].map(status_as_of(changes, as_of))
+    files = files[files["status"].notna()].reset_index(drop=True)
+
+    since = pd.to_datetime(files["safety_net_since"])
+    files["in_safety_net"] = files["safety_net"].notna() & (since.isna() | (since <= pd.Timestamp(as_of)))
+    measured = set(session.scalars(
+        select(Measure.household_id).where(
+            Measure.household_id.in_(ids), Measure.status.in_(ACTIVE_MEASURE), Measure.start_on <= as_of,
+            or_(Measure.end_on.is_(None), Measure.end_on >= as_of))))
+    files["has_active_measure"] = files["household_id"].isin(measured)
+
+    last_month = as_of.replace(day=1)
+    incomes = pd.DataFrame(
+        session.execute(select(IncomeMonth.household_id, IncomeMonth.month, IncomeMonth.income_fen, IncomeMonth.persons,
+                               IncomeMonth.transfer_fen)
+                        .where(IncomeMonth.household_id.in_(ids), IncomeMonth.month <= last_month)
+                        .order_by(IncomeMonth.household_id, IncomeMonth.month)).all(),
+        columns=["household_id", "month", "income_fen", "persons", "transfer_fen"],
+    )
+    incomes = incomes[incomes["household_id"].isin(files["household_id"])]
+    causes = pd.DataFrame(session.execute(select(HouseholdCause.household_id, HouseholdCause.removed_on)
+                                          .where(HouseholdCause.household_id.in_(ids))).all(),
+                          columns=["household_id", "removed_on"])
+    lines = pd.DataFrame(session.execute(select(DibaoLine.place_code, DibaoLine.effective_from, DibaoLine.amount_fen)).all(),
+                         columns=["place_code", "effective_from", "amount_fen"])
+    names = dict(session.execute(select(Place.code, Place.name)).all())
+    inputs = Inputs(incomes=incomes, households=files[["household_id", "place_code", "hard_to_exit", "in_safety_net", "has_active_measure"]],
+                    causes=causes, lines=lines, place_names=names)
+    files["place_name"] = files["place_code"].map(names)
+    return inputs, files
+
+
+def evaluate_files(session: Session, actor: Actor, as_of: dt.date) -> pd.DataFrame:
+    """One row per file on record at `as_of`, with the engine's proposal where the file was 在档 that day."""
+    inputs, files = load_inputs(session, actor, as_of)
+    months = int(parameter_on(session, "exit_run_months", as_of))
+    result = evaluate(inputs, as_of, months).merge(files, on="household_id")
+    active = result["status"] == "active"
+    result["suggestion"] = result["suggestion"].where(active, "")
+    result["near_exit"] = result["near_exit"] & active
+    result["exit_run_months"] = months
+    return result
+
+
+def evidence(row: pd.Series) -> str:
+    """Why a proposal is made, in one line a person can check against the file."""
+    if row["suggestion"] == "exit":
+        start = month_label(int(row["run_start"]))
+        return (f"自 {start} 起连续 {row['run_months']} 个月人均收入超过当月低保标准（最近：人均 {row['per_capita_fen'] / 100:.2f} 元，"
+                f"标准 {row['line_fen'] / 100:.2f} 元）；致困原因已全部消除")
+    if row["suggestion"] == "relief":
+        return (f"难以脱困，已纳入{codes.SAFETY_NET.get(row['safety_net'], '救助')}，有常态化帮扶措施；"
+                f"{month_label(int(row['latest_month']))} 人均收入（含转移性收入）{row['per_capita_fen'] / 100:.2f} 元，"
+                f"达到低保标准 {row['line_fen'] / 100:.2f} 元")
+    if row["near_exit"]:
+        return f"已连续 {row['run_months']} 个月超过低保标准（需 {row['exit_run_months']} 个月）"
+    return ""
+
+
+def report(result: pd.DataFrame) -> pd.DataFrame:
+    """The `manage.py evaluate` table, with the issue's Chinese columns."""
+    return pd.DataFrame({
+        "档案编号": result["file_no"],
+        "区县": result["place_name"],
+        "状态": result["status"].map(codes.HOUSEHOLD_STATUS),
+        "建议": result["suggestion"].map(SUGGESTION).fillna(""),
+        "连续超线月数": result["run_months"],
+        "最近月人均收入": result["per_capita_fen"].map(lambda f: "" if f < 0 else f"{f / 100:.2f}"),
+        "当月低保标准": result["line_fen"].map(lambda f: "" if f <= 0 else f"{f / 100:.2f}"),
+        "未消除致困原因数": result["open_causes"],
+        "问题": result["problem"],
+    }).sort_values("档案编号").reset_index(drop=True)
+
