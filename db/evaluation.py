@@ -15,6 +15,7 @@ from sqlalchemy.orm import Session
 from core import codes
 from core.status_engine import Inputs, evaluate, month_label, status_as_of
 from db.actor import Actor
+from db.errors import ValidationError
 from db.models import DibaoLine, Household, HouseholdCause, IncomeMonth, Measure, Place, StatusChange
 from db.queries import parameter_on
 from db.scope import org_filter
@@ -28,8 +29,8 @@ def load_inputs(session: Session, actor: Actor, as_of: dt.date) -> tuple[Inputs,
     files = pd.DataFrame(
         session.execute(org_filter(
             select(Household.id, Household.file_no, Household.name, Household.place_code, Household.hard_to_exit,
-                   Household.safety_net, Household.safety_net_since).order_by(Household.id), actor)).all(),
-        columns=["household_id", "file_no", "name", "place_code", "hard_to_exit", "safety_net", "safety_net_since"],
+                   Household.safety_net, Household.safety_net_since, Household.status).order_by(Household.id), actor)).all(),
+        columns=["household_id", "file_no", "name", "place_code", "hard_to_exit", "safety_net", "safety_net_since", "current_status"],
     )
     ids = select(Household.id).where(Household.id.in_(org_filter(select(Household.id), actor)))
     changes = pd.DataFrame(
@@ -70,7 +71,10 @@ def load_inputs(session: Session, actor: Actor, as_of: dt.date) -> tuple[Inputs,
 
 
 def evaluate_files(session: Session, actor: Actor, as_of: dt.date) -> pd.DataFrame:
-    """One row per file on record at `as_of`, with the engine's proposal where the file was 在档 that day."""
+    """One row per file on record at `as_of`, with the engine's proposal where the file was 在档 that day.
+
+    `status` is the file's status on `as_of` (rebuilt from its history); `current_status` is today's.
+    """
     inputs, files = load_inputs(session, actor, as_of)
     months = int(parameter_on(session, "exit_run_months", as_of))
     result = evaluate(inputs, as_of, months).merge(files, on="household_id")
@@ -110,3 +114,50 @@ def report(result: pd.DataFrame) -> pd.DataFrame:
         "问题": result["problem"],
     }).sort_values("档案编号").reset_index(drop=True)
 
+
+
+def confirm(
+    session: Session, actor: Actor, household_ids: list[int], *, kind: str, as_of: dt.date, effective_on: dt.date | None,
+    note: str | None = None, publicity_from: dt.date | None = None, today: dt.date | None = None,
+) -> int:
+    """Close the chosen files as 脱困 (kind "exit") or 解困 ("relief"), all or none.
+
+    Each file must still meet the rule when the engine is run again for `as_of` (someone may have
+    corrected an income since the list was shown). With `publicity_from`, the 公示 must have lasted
+    the parameter's number of working days by the closing date.
+    """
+    from db.households import close_household, get_household, working_days_between
+
+    today = today or dt.date.today()
+    if kind not in SUGGESTION:
+        raise ValidationError({"kind": "请选择脱困或解困"})
+    if not household_ids:
+        raise ValidationError({"household_ids": "请先在名单中勾选要确认的档案"})
+    if effective_on is None:
+        raise ValidationError({"effective_on": "请填写确认日期"})
+    if publicity_from is not None:
+        days = int(parameter_on(session, "publicity_working_days", effective_on))
+        if publicity_from > effective_on or working_days_between(publicity_from, effective_on) < days:
+            raise ValidationError({"publicity_from": f"公示期为 {days} 个工作日：自 {publicity_from:%Y-%m-%d} 起公示的，"
+                                                     f"确认日期须在公示期满之后"})
+    current = evaluate_files(session, actor, as_of).set_index("household_id")
+    problems = {}
+    for household_id in household_ids:
+        if (household_id not in current.index or current.at[household_id, "suggestion"] != kind
+                or current.at[household_id, "current_status"] != "active"):
+            file_no = current.at[household_id, "file_no"] if household_id in current.index else str(household_id)
+            problems[file_no] = f"已不再符合{SUGGESTION[kind][1:]}条件（数据可能已被更正），请刷新名单"
+    if problems:
+        raise ValidationError(problems)
+    label = SUGGESTION[kind]
+    for household_id in household_ids:
+        household = get_household(session, actor, household_id=household_id)
+        why = evidence(current.loc[household_id])
+        text = "；".join(part for part in (
+            f"{label}确认：{why}",
+            f"公示自 {publicity_from:%Y-%m-%d} 起" if publicity_from else "",
+            (note or "").strip(),
+        ) if part)
+        close_household(session, actor, household_id, expected_version=household.version,
+                        to_status="exited" if kind == "exit" else "relieved", effective_on=effective_on, note=text, today=today)
+    return len(household_ids)

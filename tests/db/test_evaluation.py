@@ -64,3 +64,31 @@ def test_a_month_without_a_line_is_a_problem_not_a_fallback(db_engine):
         row = evaluate_files(s, staff(s), dt.date(2026, 10, 31)).set_index("household_id").loc[hid]
     assert row["problem"] == "海港区 2026年05月 没有生效的低保标准"
     assert row["run_months"] == 4 and row["suggestion"] == ""
+
+
+def test_confirming_closes_the_chosen_files_all_or_none(db_engine):
+    from db.evaluation import confirm
+    from db.errors import ValidationError
+    import pytest
+
+    with transaction(db_engine) as s:
+        s.add(DibaoLine(place_code="130302", effective_from=dt.date(2026, 1, 1), amount_fen=70000))
+    out_id, _ = _active_with_incomes(db_engine, 70001)
+    short_id, short_no = _active_with_incomes(db_engine, 70001, months=5, id_number=pid("13030219910101101"))
+    as_of = dt.date(2026, 10, 31)
+    with transaction(db_engine) as s:
+        with pytest.raises(ValidationError) as err:  # one of the two does not qualify: nothing is closed
+            confirm(s, staff(s), [out_id, short_id], kind="exit", as_of=as_of, effective_on=TODAY, today=TODAY)
+        assert "已不再符合脱困条件" in err.value.errors[short_no]
+    with transaction(db_engine) as s:
+        with pytest.raises(ValidationError, match="公示期为 5 个工作日"):
+            confirm(s, staff(s), [out_id], kind="exit", as_of=as_of, effective_on=TODAY, publicity_from=dt.date(2026, 11, 25), today=TODAY)
+    with reading(db_engine) as s:
+        assert s.get(Household, out_id).status == "active"
+    with transaction(db_engine) as s:
+        assert confirm(s, staff(s), [out_id], kind="exit", as_of=as_of, effective_on=TODAY, publicity_from=dt.date(2026, 11, 16),
+                       note="经审核", today=TODAY) == 1
+    with reading(db_engine) as s:
+        assert s.get(Household, out_id).status == "exited"
+        change = s.scalars(select(StatusChange).where(StatusChange.household_id == out_id).order_by(StatusChange.id.desc())).first()
+        assert change.to_status == "exited" and "连续 6 个月人均收入超过当月低保标准" in change.note and "公示自 2026-11-16 起" in change.note

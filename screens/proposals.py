@@ -1,0 +1,115 @@
+"""可脱困/可解困名单: the files that meet a rule, with the evidence; confirm one or several at once."""
+
+import datetime as dt
+
+import pandas as pd
+import streamlit as st
+
+from core import codes
+from core.status_engine import month_label
+from db import audit
+from db import evaluation
+from db.errors import ServiceError, ValidationError
+from ui import store
+from ui.session import require_role
+
+actor = require_role("admin", "staff")
+today = dt.date.today()
+st.title("可脱困/可解困名单")
+
+last_complete = today.replace(day=1) - dt.timedelta(days=1)
+c1, c2 = st.columns([1, 3])
+as_of = c1.date_input("评估截至", value=last_complete, max_value=today, format="YYYY-MM-DD", key="pp_as_of",
+                      help="以该日期所在月份为最近月份，检查此前连续超过低保标准的月数")
+c2.caption("脱困：致困原因全部消除，且家庭人均收入连续达到规定月数**超过**当月当地低保标准（缺月即中断）。"
+           "解困：难以脱困、已纳入低保或特困、有常态化帮扶措施，且最近一个月人均收入（含转移性收入）**达到**低保标准。"
+           "系统只提出建议，须由工作人员确认。")
+
+
+@st.cache_data(ttl=3600, show_spinner="正在评估……", max_entries=200)
+def _evaluate(actor, data_version: int, as_of) -> pd.DataFrame:
+    # keyed on the data version every write moves, so the list is never stale after an edit
+    with store.reading() as session:
+        return evaluation.evaluate_files(session, actor, as_of)
+
+
+with store.reading() as session:
+    version = audit.data_version(session)
+try:
+    result = _evaluate(actor, version, as_of)
+except LookupError as exc:
+    st.error(str(exc))
+    st.stop()
+
+done = st.session_state.pop("pp_done", None)
+if done:
+    st.success(done)
+problems = result[result["problem"] != ""]
+if len(problems):
+    st.error(f"{len(problems)} 户有月份没有生效的低保标准，无法判断，例如：{problems['problem'].iloc[0]}。请管理员录入低保标准。")
+
+
+def _table(rows: pd.DataFrame) -> pd.DataFrame:
+    return pd.DataFrame({
+        "档案编号": rows["file_no"], "户主": rows["name"], "区县": rows["place_name"],
+        "连续超线月数": rows["run_months"],
+        "最近月份": rows["latest_month"].map(lambda m: month_label(int(m)) if m >= 0 else ""),
+        "人均收入(元)": rows["per_capita_fen"] / 100, "低保标准(元)": rows["line_fen"] / 100,
+        "依据": rows.apply(evaluation.evidence, axis=1),
+    })
+
+
+open_files = result["current_status"] == "active"
+tabs = st.tabs([f"可脱困（{((result['suggestion'] == 'exit') & open_files).sum()}）",
+                f"可解困（{((result['suggestion'] == 'relief') & open_files).sum()}）",
+                f"即将脱困（{(result['near_exit'] & open_files).sum()}）"])
+open_now = result["current_status"] == "active"  # files closed since the evaluation month are not proposed again
+for tab, kind in zip(tabs[:2], ("exit", "relief"), strict=True):
+    with tab:
+        rows = result[(result["suggestion"] == kind) & open_now].sort_values("file_no").reset_index(drop=True)
+        if rows.empty:
+            st.info("目前没有符合条件的档案。")
+            continue
+        event = st.dataframe(_table(rows), hide_index=True, width="stretch", on_select="rerun", selection_mode="multi-row",
+                             key=f"pp_table_{kind}", height=min(38 + 35 * len(rows), 520))
+        chosen = rows.iloc[event.selection.rows] if event.selection.rows else rows.iloc[0:0]
+        label = evaluation.SUGGESTION[kind][1:]
+        errors = st.session_state.pop(f"pp_errors_{kind}", {})
+        with st.form(f"pp_confirm_{kind}"):
+            st.markdown(f"已勾选 **{len(chosen)}** 户。确认后档案关闭为“已{label}”，记入状态变更和操作日志。")
+            f1, f2, f3 = st.columns(3)
+            effective_on = f1.date_input("确认日期", value=today, max_value=today, format="YYYY-MM-DD", key=f"pp_on_{kind}")
+            publicised = f2.checkbox("已公示", key=f"pp_pub_{kind}", help="勾选后须填写公示开始日期；确认日期须在公示期满之后")
+            publicity_from = f3.date_input("公示开始日期", value=None, max_value=today, format="YYYY-MM-DD", key=f"pp_pub_from_{kind}")
+            note = st.text_input("说明（可选）", key=f"pp_note_{kind}")
+            for message in errors.values():
+                st.error(message, icon=":material/error:")
+            submitted = st.form_submit_button(f"确认{label}", type="primary", disabled=False)
+        if submitted:
+            try:
+                with store.transaction() as session:
+                    if publicised and publicity_from is None:
+                        raise ValidationError({"publicity_from": "勾选“已公示”时，请填写公示开始日期"})
+                    n = evaluation.confirm(session, actor, [int(h) for h in chosen["household_id"]], kind=kind, as_of=as_of,
+                                           effective_on=effective_on, note=note, publicity_from=publicity_from if publicised else None,
+                                           today=today)
+            except ValidationError as exc:
+                st.session_state[f"pp_errors_{kind}"] = exc.errors
+                st.rerun()
+            except ServiceError as exc:
+                st.session_state[f"pp_errors_{kind}"] = {"": str(exc)}
+                st.rerun()
+            st.session_state["pp_done"] = f"已确认{label} {n} 户。"
+            st.session_state.pop(f"pp_table_{kind}", None)
+            st.rerun()
+
+with tabs[2]:
+    near = result[result["near_exit"] & open_now].sort_values("file_no")
+    if near.empty:
+        st.info("没有即将脱困的档案。")
+    else:
+        st.caption(f"已连续 4–5 个月超过低保标准（脱困需 {int(result['exit_run_months'].iloc[0])} 个月），请关注收入录入和致困原因消除。")
+        st.dataframe(_table(near), hide_index=True, width="stretch")
+
+st.caption(f"评估月份：{as_of:%Y年%m月} · 脱困所需连续月数：{int(result['exit_run_months'].iloc[0]) if len(result) else '—'} · "
+           f"共评估 {len(result):,} 户（{codes.HOUSEHOLD_STATUS['active']} {int((result['status'] == 'active').sum()):,} 户）")
