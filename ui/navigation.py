@@ -28,6 +28,7 @@ PAGES: tuple[PageSpec, ...] = (
     PageSpec("档案", "screens/household_form.py", "新建档案", ":material/person_add:", ("admin", "staff"), "household-edit"),
     PageSpec("档案", "screens/household.py", "一户一档", ":material/contact_page:", ("admin", "staff"), "household"),
     PageSpec("档案", "screens/incomes.py", "月收入录入", ":material/payments:", ("admin", "staff"), "incomes"),
+    PageSpec("进度", "screens/dashboard.py", "进度看板", ":material/monitoring:", ALL_ROLES, "dashboard"),
     PageSpec("进度", "screens/proposals.py", "可脱困/可解困名单", ":material/task_alt:", ("admin", "staff"), "proposals"),
     PageSpec("政策参数", "screens/policy_params.py", "低保标准与参数", ":material/tune:", ALL_ROLES, "parameters"),
     PageSpec("系统管理", "screens/users.py", "用户管理", ":material/manage_accounts:", ("admin",), "users"),

@@ -1,0 +1,51 @@
+"""What the progress dashboard (进度看板) reads, within the actor's scope, in one call."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+import pandas as pd
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from db.actor import Actor
+from db.models import AidPayment, Household, HouseholdCause, Measure, Place, StatusChange
+from db.queries import parameter_on
+from db.scope import org_filter
+
+
+@dataclass(frozen=True)
+class DashboardData:
+    files: pd.DataFrame      # household_id, file_no, place_name, status, category, main_cause, key_group, filed_on
+    changes: pd.DataFrame    # id, household_id, effective_on, to_status, reason
+    measures: pd.DataFrame   # household_id, track
+    payments: pd.DataFrame   # household_id, paid_on, amount_fen, fund_source
+    baseline: dt.date
+    shares: dict[int, int]
+
+
+def load(session: Session, actor: Actor, as_of: dt.date) -> DashboardData:
+    main_cause = (select(HouseholdCause.cause).where(HouseholdCause.household_id == Household.id, HouseholdCause.is_main)
+                  .limit(1).scalar_subquery())
+    files = pd.DataFrame(
+        session.execute(org_filter(
+            select(Household.id, Household.file_no, Place.name, Household.status, Household.category, main_cause,
+                   Household.key_group, Household.filed_on).join(Place, Place.code == Household.place_code), actor)).all(),
+        columns=["household_id", "file_no", "place_name", "status", "category", "main_cause", "key_group", "filed_on"],
+    )
+    ids = org_filter(select(Household.id), actor)
+    changes = pd.DataFrame(
+        session.execute(select(StatusChange.id, StatusChange.household_id, StatusChange.effective_on, StatusChange.to_status,
+                               StatusChange.reason).where(StatusChange.household_id.in_(ids))).all(),
+        columns=["id", "household_id", "effective_on", "to_status", "reason"],
+    )
+    measures = pd.DataFrame(session.execute(select(Measure.household_id, Measure.track).where(Measure.household_id.in_(ids))).all(),
+                            columns=["household_id", "track"])
+    payments = pd.DataFrame(
+        session.execute(select(AidPayment.household_id, AidPayment.paid_on, AidPayment.amount_fen, AidPayment.fund_source)
+                        .where(AidPayment.household_id.in_(ids))).all(),
+        columns=["household_id", "paid_on", "amount_fen", "fund_source"],
+    )
+    return DashboardData(files, changes, measures, payments,
+                         baseline=parameter_on(session, "baseline_date", as_of), shares=parameter_on(session, "target_shares", as_of))

@@ -1,0 +1,155 @@
+"""进度看板 (and 会议模式): each district against the 2018/2019/2020 targets, and the files behind them."""
+
+import datetime as dt
+import io
+
+import altair as alt
+import pandas as pd
+import streamlit as st
+
+from core import codes, progress
+from db import audit
+from db import dashboard as source
+from ui import charts, store
+from ui.session import require_role
+
+actor = require_role()
+today = dt.date.today()
+
+
+@st.cache_data(ttl=3600, show_spinner="正在汇总……", max_entries=100)
+def _data(actor, data_version: int, today) -> source.DashboardData:
+    # keyed on the data version every write moves (kept in the database): never stale after an edit
+    with store.reading() as session:
+        return source.load(session, actor, today)
+
+
+@st.cache_data(ttl=3600, show_spinner=False, max_entries=300)
+def _tables(actor, data_version: int, today, place, year, category, cause) -> dict:
+    data = _data(actor, data_version, today)
+    files = data.files
+    if place:
+        files = files[files["place_name"] == place]
+    if category:
+        files = files[files["category"] == category]
+    if cause:
+        files = files[files["main_cause"] == cause]
+    ids = set(files["household_id"])
+    changes = data.changes[data.changes["household_id"].isin(ids)]
+    in_year = lambda column: pd.to_datetime(column).dt.year == year  # noqa: E731
+    exits = changes[changes["to_status"].isin(progress.OUT) & in_year(changes["effective_on"])]
+    payments = data.payments[data.payments["household_id"].isin(ids) & in_year(data.payments["paid_on"])]
+    measures = data.measures[data.measures["household_id"].isin(ids)]
+    until = min(today, dt.date(max(data.shares), 12, 31))
+    return {
+        "baseline": data.baseline, "shares": data.shares,
+        "counts": files["status"].value_counts().reindex(list(codes.HOUSEHOLD_STATUS), fill_value=0),
+        "city": progress.by_year(files, changes, data.baseline, data.shares, group=None, as_of=today),
+        "districts": progress.by_year(files, changes, data.baseline, data.shares, group="place_name", as_of=today),
+        "monthly": progress.monthly_share(changes, data.baseline, until),
+        "target": progress.target_steps(data.shares, data.baseline),
+        "apart": progress.new_and_reopened(changes, data.baseline, today),
+        "by_cause": files["main_cause"].map(codes.CAUSE).value_counts().rename_axis("主要致困原因").reset_index(name="户数"),
+        "by_category": files["category"].map(codes.CATEGORY).fillna("未认定").value_counts().rename_axis("困难类别").reset_index(name="户数"),
+        "by_track": measures["track"].map(codes.TRACK).value_counts().rename_axis("措施类别").reset_index(name="措施数"),
+        "exits": exits.assign(月份=pd.to_datetime(exits["effective_on"]).dt.month, 类别=exits["to_status"].map(codes.HOUSEHOLD_STATUS))
+                      .groupby(["月份", "类别"]).size().reset_index(name="户数"),
+        "payments": payments.assign(资金来源=payments["fund_source"].map(codes.FUND_SOURCE))
+                            .groupby("资金来源")["amount_fen"].sum().div(100).rename("金额(元)").reset_index(),
+    }
+
+
+with store.reading() as session:
+    version = audit.data_version(session)
+data = _data(actor, version, today)
+years = sorted(data.shares)
+
+head, switch = st.columns([4, 1], vertical_alignment="bottom")
+meeting = switch.toggle("会议模式", key="db_meeting", help="大字号、只保留关键图表，适合投影")
+head.title("解困脱困进度" if meeting else "进度看板")
+scope = "全市" if actor.sees_everything else actor.org_name
+
+with st.expander("筛选", expanded=not meeting):
+    f1, f2, f3, f4 = st.columns(4)
+    places = sorted(data.files["place_name"].dropna().unique())
+    place = f1.selectbox("区县", [None, *places], format_func=lambda p: "全部" if p is None else p, key="db_place")
+    default_year = min(max(today.year, years[0]), years[-1])
+    year = f2.selectbox("年份", years, index=years.index(default_year), format_func=lambda y: f"{y}年", key="db_year")
+    category = f3.selectbox("困难类别", [None, *codes.CATEGORY], format_func=lambda c: "全部" if c is None else codes.CATEGORY[c], key="db_category")
+    cause = f4.selectbox("主要致困原因", [None, *codes.CAUSE], format_func=lambda c: "全部" if c is None else codes.CAUSE[c], key="db_cause")
+
+t = _tables(actor, version, today, place, year, category, cause)
+row = t["city"][t["city"]["年份"] == year].iloc[0]
+rate = row["完成率%"]
+counts = t["counts"]
+st.caption(f"{scope}{' · ' + place if place else ''} · 基数：{t['baseline']:%Y年%m月%d日}在档 {int(row['基数']):,} 户 · "
+           f"{year}年累计目标 {int(row['累计目标%'])}%（{int(row['累计目标户数']):,} 户） · 截至 {today:%Y年%m月%d日}")
+
+kpis = [("在档", counts["active"]), ("已脱困", counts["exited"]), ("已解困", counts["relieved"]), ("已退出", counts["withdrawn"]),
+        (f"{year}年目标完成率", "—" if pd.isna(rate) else f"{rate:.1f}%")]
+if meeting:
+    cells = "".join(f"<div style='flex:1;text-align:center'><div style='font-size:1.4rem;color:#555'>{label}</div>"
+                    f"<div style='font-size:3.2rem;font-weight:700'>{value if isinstance(value, str) else f'{value:,}'}</div></div>"
+                    for label, value in kpis)
+    st.html(f"<div style='display:flex;gap:1rem;margin:0.5rem 0 1rem'>{cells}</div>")
+else:
+    for column, (label, value) in zip(st.columns(len(kpis)), kpis, strict=True):
+        column.metric(label, value if isinstance(value, str) else f"{value:,}")
+    apart = t["apart"]
+    st.caption(f"新增（基线后建档）{apart['新增']:,} 户，其中已解困脱困 {apart['新增已解困脱困']:,} 户 · 返困 {apart['返困']:,} 户（均不计入基数）")
+
+height = 300 if meeting else 260
+monthly = t["monthly"]
+line = alt.Chart(monthly).mark_line(color="#c0392b", strokeWidth=3).encode(
+    x=alt.X("月份:T", title=None, axis=alt.Axis(format="%Y-%m", labelAngle=0)), y=alt.Y("累计完成%:Q", title="占基数 %", scale=alt.Scale(domain=[0, 100])),
+    tooltip=[alt.Tooltip("月份:T", format="%Y-%m"), "累计完成%"])
+target = alt.Chart(t["target"]).mark_line(interpolate="step-before", strokeDash=[6, 4], color="#555").encode(x="月份:T", y="目标%:Q")
+districts = t["districts"]
+bars_data = districts[(districts["年份"] == year) & (districts["范围"] != progress.ALL)][["范围", "累计完成%", "累计目标%", "基数", "累计完成户数", "差距户数"]]
+bars = alt.Chart(bars_data).mark_bar(color="#c0392b").encode(
+    y=alt.Y("范围:N", title=None, sort="-x"), x=alt.X("累计完成%:Q", title=f"{year}年底累计完成 %（竖线：目标）", scale=alt.Scale(domain=[0, 100])),
+    tooltip=["范围", "基数", "累计完成户数", "累计完成%", "差距户数"])
+ticks = alt.Chart(bars_data).mark_tick(color="#111", thickness=3, size=22).encode(y=alt.Y("范围:N", sort="-x"), x="累计目标%:Q")
+
+left, right = st.columns(2)
+with left:
+    st.markdown("**累计完成进度与目标**（实线：完成；虚线：目标）")
+    charts.show((line + target).properties(height=height), monthly, "累计完成进度", downloads=not meeting)
+with right:
+    st.markdown(f"**各区县 {year} 年进度**")
+    charts.show((bars + ticks).properties(height=max(height, 28 * len(bars_data))), bars_data, f"各区县{year}年进度", downloads=not meeting)
+
+if meeting:
+    st.stop()
+
+st.markdown("**各区县分年度目标与完成**")
+st.dataframe(districts, hide_index=True, width="stretch", height=min(38 + 35 * len(districts), 420))
+
+c1, c2, c3 = st.columns(3)
+with c1:
+    charts.show(charts.hbar(t["by_cause"], "主要致困原因", "户数", "按主要致困原因"), t["by_cause"], "按主要致困原因")
+with c2:
+    charts.show(charts.hbar(t["by_category"], "困难类别", "户数", "按困难类别"), t["by_category"], "按困难类别")
+with c3:
+    charts.show(charts.hbar(t["by_track"], "措施类别", "措施数", "按帮扶措施类别"), t["by_track"], "按帮扶措施类别")
+
+c4, c5 = st.columns(2)
+with c4:
+    exits = t["exits"]
+    chart = alt.Chart(exits).mark_bar().encode(
+        x=alt.X("月份:O", title=f"{year}年月份", axis=alt.Axis(labelAngle=0)), y=alt.Y("户数:Q", title="户数"),
+        color=alt.Color("类别:N", title=None, scale=alt.Scale(range=["#c0392b", "#e67e22"])), tooltip=["月份", "类别", "户数"],
+    ).properties(title=f"{year}年每月解困脱困户数", height=240)
+    charts.show(chart, exits, f"{year}年每月解困脱困户数")
+with c5:
+    paid = t["payments"]
+    charts.show(charts.hbar(paid, "资金来源", "金额(元)", f"{year}年资金发放（按资金来源）", color="#2c7fb8"), paid, f"{year}年资金发放")
+
+workbook = io.BytesIO()
+with pd.ExcelWriter(workbook, engine="openpyxl") as writer:
+    districts.to_excel(writer, sheet_name="分年度目标与完成", index=False)
+    for name in ("by_cause", "by_category", "by_track", "exits", "payments"):
+        t[name].to_excel(writer, sheet_name={"by_cause": "按致困原因", "by_category": "按困难类别", "by_track": "按措施类别",
+                                             "exits": "每月解困脱困", "payments": "资金发放"}[name], index=False)
+st.download_button("下载全部数据（Excel）", workbook.getvalue(), file_name=f"解困脱困进度_{today:%Y%m%d}.xlsx",
+                   mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", icon=":material/download:")

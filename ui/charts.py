@@ -1,0 +1,41 @@
+"""A chart on screen with its downloads: the picture (PNG, for slides) and its data (CSV)."""
+
+from __future__ import annotations
+
+import hashlib
+
+import altair as alt
+import pandas as pd
+import streamlit as st
+
+
+@st.cache_data(show_spinner=False, max_entries=200)
+def _png(spec: str) -> bytes:
+    import vl_convert
+
+    return vl_convert.vegalite_to_png(spec, scale=2)
+
+
+def show(chart: alt.Chart, data: pd.DataFrame, name: str, *, downloads: bool = True) -> None:
+    st.altair_chart(chart, width="stretch")
+    if not downloads:
+        return
+    spec = chart.to_json()
+    key = hashlib.sha1(spec.encode()).hexdigest()[:10]
+    left, right, _ = st.columns([1, 1, 1])
+    try:
+        left.download_button("下载图片", _png(spec), file_name=f"{name}.png", mime="image/png", key=f"png_{key}", icon=":material/image:")
+    except Exception:  # the picture is a convenience: the chart and its data stay available
+        left.caption("图片暂不可用")
+    right.download_button("下载数据", data.to_csv(index=False).encode("utf-8-sig"), file_name=f"{name}.csv", mime="text/csv",
+                          key=f"csv_{key}", icon=":material/table:")
+
+
+def hbar(data: pd.DataFrame, category: str, value: str, title: str, *, height: int | None = None, color: str = "#c0392b") -> alt.Chart:
+    """Horizontal bars: Chinese category labels stay readable."""
+    return (
+        alt.Chart(data)
+        .mark_bar(color=color)
+        .encode(y=alt.Y(f"{category}:N", sort="-x", title=None), x=alt.X(f"{value}:Q", title=value), tooltip=[category, value])
+        .properties(title=title, height=height or max(140, 26 * len(data)))
+    )
