@@ -279,6 +279,8 @@ def _check_exclusions(rows: list[dict], today: dt.date, errors: dict[str, str]) 
             continue
         applies = bool(raw.get("applies"))
         source = _text(raw.get("source"))
+        if not source and not applies:
+            continue  # not checked yet (filing to 在档 needs all four)
         if not source:
             errors[f"exclusions.{code}"] = f"“{codes.EXCLUSION[code]}”：请注明核查来源（如入户调查、不动产登记查询）"
         checked = _check_date(f"exclusions.{code}.checked_on", raw.get("checked_on") or today, today, errors)

@@ -159,8 +159,11 @@ def _refuse_duplicates(session: Session, actor: Actor, numbers: list[str], house
         index = numbers.index(holder.id_number)
         key = "id_number" if index == 0 else f"members.{index - 1}.id_number"
         role = "户主" if holder.as_head else "家庭成员"
-        link = f"[{holder.file_no}](/household?file={holder.file_no})" if in_scope(session, actor, _org_of(session, holder.household_id)) else holder.file_no
-        errors[key] = f"身份证号 {holder.id_number} 已在{holder.place_name}的档案 {link} 中（作为{role}），一人只能在一个未关闭的档案中"
+        if in_scope(session, actor, _org_of(session, holder.household_id)):
+            link = f"[{holder.file_no}](/household?file={holder.file_no})"
+            errors[key] = f"身份证号 {holder.id_number} 已在{holder.place_name}的档案 {link} 中（作为{role}），一人只能在一个未关闭的档案中"
+        else:  # outside the user's scope: say that it is held, not where or by whom
+            errors[key] = f"身份证号 {holder.id_number} 已在其他单位的未关闭档案中，一人只能在一个未关闭的档案中；请联系市总工会核实"
     raise ValidationError(errors)
 
 
@@ -427,6 +430,10 @@ def record_step(
         if working_days_between(publicity, done_on) < days:
             raise ValidationError({"done_on": f"公示期为 {days} 个工作日：公示始于 {publicity:%Y-%m-%d}，审核日期须在公示期满之后"})
     if step == "filed":
+        checked = {e.exclusion for e in exclusions_of(session, household.id)}
+        unchecked = [codes.EXCLUSION[c] for c in codes.EXCLUSION if c not in checked]
+        if unchecked:
+            raise ValidationError({"step": "不能在档：以下排除情形尚未核查（请在“修改档案”中填写核查来源）：" + "、".join(unchecked)})
         result = assess_household(session, household, done_on)
         if not result.may_file:
             raise ValidationError({"step": "不能在档：" + "；".join(result.problems + result.excluded_by) if (result.problems or result.excluded_by) else "不能在档：不符合任何困难类别，只能保存为申请中。"})
@@ -454,8 +461,10 @@ def close_household(
     household = get_household(session, actor, household_id=household_id)
     require_org(session, actor, household.org_id, write=True)
     errors = {}
-    if household.status != "active":
-        errors["to_status"] = f"只有“在档”的档案可以关闭，此档案为“{codes.HOUSEHOLD_STATUS[household.status]}”"
+    if household.status == "applying" and to_status == "withdrawn":
+        pass  # an application that is turned down is closed as 退出 (识别不准/不符合)
+    elif household.status != "active":
+        errors["to_status"] = f"只有“在档”的档案可以关闭为脱困或解困，此档案为“{codes.HOUSEHOLD_STATUS[household.status]}”"
     if to_status not in CLOSE_TO:
         errors["to_status"] = "请选择脱困、解困或退出"
     if to_status == "withdrawn" and reason not in codes.WITHDRAW_REASON:
@@ -466,12 +475,30 @@ def close_household(
         errors["effective_on"] = "请填写日期"
     elif effective_on > today:
         errors["effective_on"] = "日期不能晚于今天"
-    elif household.filed_on and effective_on < household.filed_on:
-        errors["effective_on"] = f"日期不能早于建档日期 {household.filed_on:%Y-%m-%d}"
+    else:
+        last_change = session.scalar(select(func.max(StatusChange.effective_on)).where(StatusChange.household_id == household.id))
+        if last_change and effective_on < last_change:
+            errors["effective_on"] = f"日期不能早于上一次状态变更的日期 {last_change:%Y-%m-%d}"
+    if not errors and to_status in ("exited", "relieved") and not (note or "").strip():
+        proposal = _engine_proposal(session, actor, household, effective_on)
+        wanted = "exit" if to_status == "exited" else "relief"
+        if proposal != wanted:
+            errors["note"] = (f"系统按截至上月的数据评估，该户尚不符合{codes.HOUSEHOLD_STATUS[to_status][1:]}条件；"
+                              "如确需关闭，请在说明中写明理由（将记入档案和操作日志）")
     if errors:
         raise ValidationError(errors)
     _change_status(session, actor, household, expected_version, to_status, effective_on,
                    reason if to_status == "withdrawn" else None, note, "close")
+
+
+def _engine_proposal(session: Session, actor: Actor, household: Household, on: dt.date) -> str:
+    """What the status engine proposes for this file, judged on the last complete month before `on`."""
+    from db.evaluation import evaluate_files
+
+    as_of = on.replace(day=1) - dt.timedelta(days=1)
+    result = evaluate_files(session, actor, as_of)
+    row = result[result["household_id"] == household.id]
+    return "" if row.empty else str(row["suggestion"].iloc[0])
 
 
 def reopen_household(
@@ -496,6 +523,8 @@ def reopen_household(
         errors["note"] = "请写明返困原因"
     if errors:
         raise ValidationError(errors)
+    # the people of this file may have been filed elsewhere since it closed: one open file per ID number
+    _refuse_duplicates(session, actor, [household.id_number] + [m.id_number for m in household.members if m.id_number], household.id)
     _change_status(session, actor, household, expected_version, "active", effective_on, "reopened", note, "reopen")
 
 

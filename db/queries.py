@@ -11,7 +11,7 @@ from sqlalchemy import and_, func, or_, select
 from sqlalchemy.orm import Session
 
 from core import codes
-from core.identity import mask_id_number
+from core.identity import InvalidIdentifier, mask_id_number, parse_id_number
 from core.intake import FIELD_LABELS
 from core.parameters import SPEC_BY_KEY, display_value, value_on
 from db.actor import Actor
@@ -175,6 +175,10 @@ def search_households(
     if text:
         upper = text.upper()
         if len(upper) in (15, 18) and upper[:15].isdigit():  # an ID number: exact, as head or member
+            try:  # a legacy 15-digit number is stored in its 18-digit form
+                upper = parse_id_number(upper).number
+            except InvalidIdentifier:
+                pass
             member_of = select(Member.household_id).where(Member.id_number == upper)
             conditions.append(or_(Household.id_number == upper, Household.id.in_(member_of)))
         elif upper.startswith("QHD-"):

@@ -88,17 +88,19 @@ st.caption(f"{scope}{' · ' + place if place else ''} · 基数：{t['baseline']
 kpis = [("在档", counts["active"]), ("已脱困", counts["exited"]), ("已解困", counts["relieved"]), ("已退出", counts["withdrawn"]),
         (f"{year}年目标完成率", "—" if pd.isna(rate) else f"{rate:.1f}%")]
 if meeting:
-    cells = "".join(f"<div style='flex:1;text-align:center'><div style='font-size:1.4rem;color:#555'>{label}</div>"
-                    f"<div style='font-size:3.2rem;font-weight:700'>{value if isinstance(value, str) else f'{value:,}'}</div></div>"
+    # a projector shows one screen: less space above the title, smaller headings
+    st.html("<style>.block-container{padding-top:1.2rem !important} h1{font-size:2rem !important;padding:0 !important}</style>")
+    cells = "".join(f"<div style='flex:1;text-align:center'><div style='font-size:1.2rem;color:#555'>{label}</div>"
+                    f"<div style='font-size:2.8rem;font-weight:700;line-height:1.1'>{value if isinstance(value, str) else f'{value:,}'}</div></div>"
                     for label, value in kpis)
-    st.html(f"<div style='display:flex;gap:1rem;margin:0.5rem 0 1rem'>{cells}</div>")
+    st.html(f"<div style='display:flex;gap:1rem;margin:0 0 0.5rem'>{cells}</div>")
 else:
     for column, (label, value) in zip(st.columns(len(kpis)), kpis, strict=True):
         column.metric(label, value if isinstance(value, str) else f"{value:,}")
     apart = t["apart"]
     st.caption(f"新增（基线后建档）{apart['新增']:,} 户，其中已解困脱困 {apart['新增已解困脱困']:,} 户 · 返困 {apart['返困']:,} 户（均不计入基数）")
 
-height = 300 if meeting else 260
+height = 260
 monthly = t["monthly"]
 line = alt.Chart(monthly).mark_line(color="#c0392b", strokeWidth=3).encode(
     x=alt.X("月份:T", title=None, axis=alt.Axis(format="%Y-%m", labelAngle=0)), y=alt.Y("累计完成%:Q", title="占基数 %", scale=alt.Scale(domain=[0, 100])),
@@ -111,16 +113,33 @@ bars = alt.Chart(bars_data).mark_bar(color="#c0392b").encode(
     tooltip=["范围", "基数", "累计完成户数", "累计完成%", "差距户数"])
 ticks = alt.Chart(bars_data).mark_tick(color="#111", thickness=3, size=22).encode(y=alt.Y("范围:N", sort="-x"), x="累计目标%:Q")
 
+if meeting:
+    # every district against each year's cumulative target, on one screen
+    yearly = districts[districts["范围"] != progress.ALL].copy()
+    yearly["年份"] = yearly["年份"].astype(str) + "年"
+    by_year_bars = alt.Chart(yearly).mark_bar().encode(
+        y=alt.Y("范围:N", title=None), yOffset=alt.YOffset("年份:N"),
+        x=alt.X("累计完成%:Q", title="累计完成 %（黑色短线：当年累计目标）", scale=alt.Scale(domain=[0, 100])),
+        color=alt.Color("年份:N", title=None, scale=alt.Scale(range=["#f5b7b1", "#e74c3c", "#922b21"]), legend=alt.Legend(orient="top")),
+        tooltip=["范围", "年份", "累计完成%", "累计目标%", "差距户数"])
+    by_year_ticks = alt.Chart(yearly).mark_tick(color="#111", thickness=2, size=8).encode(
+        y=alt.Y("范围:N"), yOffset=alt.YOffset("年份:N"), x="累计目标%:Q")
+    left, right = st.columns([2, 3])
+    with left:
+        st.markdown("**累计完成进度与目标**（虚线：目标）")
+        charts.show((line + target).properties(height=330), monthly, "累计完成进度", downloads=False)
+    with right:
+        st.markdown("**各区县历年累计完成与目标**")
+        charts.show((by_year_bars + by_year_ticks).properties(height=330), yearly, "各区县历年进度", downloads=False)
+    st.stop()
+
 left, right = st.columns(2)
 with left:
     st.markdown("**累计完成进度与目标**（实线：完成；虚线：目标）")
-    charts.show((line + target).properties(height=height), monthly, "累计完成进度", downloads=not meeting)
+    charts.show((line + target).properties(height=height), monthly, "累计完成进度")
 with right:
     st.markdown(f"**各区县 {year} 年进度**")
-    charts.show((bars + ticks).properties(height=max(height, 28 * len(bars_data))), bars_data, f"各区县{year}年进度", downloads=not meeting)
-
-if meeting:
-    st.stop()
+    charts.show((bars + ticks).properties(height=max(height, 28 * len(bars_data))), bars_data, f"各区县{year}年进度")
 
 st.markdown("**各区县分年度目标与完成**")
 st.dataframe(districts, hide_index=True, width="stretch", height=min(38 + 35 * len(districts), 420))

@@ -147,8 +147,9 @@ with tab_income:
 
         with st.form(FORM):
             c1, c2, c3, c4 = st.columns(4)
-            c1.selectbox("年", list(range(today.year, 2009, -1)), key="hv_in_year")
-            c2.selectbox("月", list(range(1, 13)), index=(today.month - 2) % 12, key="hv_in_month")
+            last_month = today.replace(day=1) - dt.timedelta(days=1)
+            c1.selectbox("年", list(range(today.year, 2009, -1)), index=today.year - last_month.year, key="hv_in_year")
+            c2.selectbox("月", list(range(1, 13)), index=last_month.month - 1, key="hv_in_month")
             c3.text_input("家庭月收入(元) *", key="hv_in_income")
             c4.number_input("家庭人口 *", min_value=1, max_value=30, value=1 + len(household.members), key="hv_in_persons")
             c5, c6, c7 = st.columns(3)

@@ -40,9 +40,11 @@ with store.reading() as session:
         loaded_snapshot = None
     unions = dict(queries.orgs_in_scope(session, actor))
 
-marker = (file_no, household.version if household else None)
-if st.session_state.get("hf_marker") != marker:
-    # first visit to this file (or to a new form): fill the widgets from the store
+marker = file_no or "new"
+# Fill the widgets from the store only when another file is opened, when the user asks for the latest
+# version, or when Streamlit has dropped the widgets (the user left the page). Never because the stored
+# version moved on: then the user's typing must reach the save, which reports the conflict.
+if st.session_state.get("hf_marker") != marker or ed.key("name") not in st.session_state:
     st.session_state.update(ed.initial_values(household, today))
     st.session_state["hf_tables"] = (ed.member_frame(household), ed.exclusion_frame(checks, today))
     st.session_state["hf_loaded"] = (household.id if household else None, household.version if household else None, loaded_snapshot)
@@ -148,6 +150,7 @@ with st.form("household_form", enter_to_submit=False):
             "身份": st.column_config.SelectboxColumn("身份", options=list(codes.MEMBER_IDENTITY.values())),
             "月收入(元)": st.column_config.NumberColumn("月收入(元)", min_value=0, format="%.2f"),
             "有劳动能力": st.column_config.CheckboxColumn("有劳动能力", default=False),
+            "医保状况": st.column_config.SelectboxColumn("医保状况", options=list(codes.MEDICAL_INSURANCE.values())),
         },
     )
     for field, message in errors.items():
@@ -171,6 +174,7 @@ with st.form("household_form", enter_to_submit=False):
             st.error(message, icon=":material/error:")
 
     st.subheader("排除情形核查")
+    st.caption("核查后填写来源（如入户调查、不动产登记查询）；四项都核查后才能在档。未填来源的视为尚未核查。")
     exclusions = st.data_editor(
         exclusion_initial, key="hf_exclusions", num_rows="fixed", hide_index=True, width="stretch",
         disabled=["排除情形"], column_config={"code": None, "核查日期": st.column_config.DateColumn("核查日期", format="YYYY-MM-DD")},

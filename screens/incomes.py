@@ -28,8 +28,18 @@ place = c3.selectbox("区县", [None, *places], format_func=lambda c: "全部" i
 union = c4.selectbox("所属工会", [None, *unions], format_func=lambda c: "全部" if c is None else unions[c], key="inc_org")
 month = dt.date(year, month_no, 1)
 
-with store.reading() as session:
-    frame = incomes.grid(session, actor, month, place_code=place, org_id=union)
+# The grid as it was loaded is kept: its rows' file ids and versions travel with the user's edits, so a
+# value corrected by someone else meanwhile is reported, never overwritten, and no edit lands on another file.
+grid_key = f"inc_grid_{month:%Y%m}_{place}_{union}"
+loaded_key = f"{grid_key}_loaded"
+if loaded_key not in st.session_state:
+    with store.reading() as session:
+        st.session_state[loaded_key] = incomes.grid(session, actor, month, place_code=place, org_id=union)
+frame = st.session_state[loaded_key]
+if st.button("刷新（载入他人最新录入的数据）", key="inc_refresh", icon=":material/refresh:"):
+    st.session_state.pop(loaded_key, None)
+    st.session_state.pop(grid_key, None)
+    st.rerun()
 
 if frame.empty:
     st.info("该范围内没有申请中或在档的档案。")
@@ -46,7 +56,6 @@ done = st.session_state.pop("inc_done", None)
 if done:
     st.success(done)
 
-grid_key = f"inc_grid_{month:%Y%m}_{place}_{union}"
 money = {"format": "%.2f", "min_value": 0.0}
 with st.form("income_grid"):
     edited = st.data_editor(
@@ -82,5 +91,6 @@ if submitted:
         st.error(str(exc))
         st.stop()
     st.session_state.pop(grid_key, None)  # show what is stored now
+    st.session_state.pop(loaded_key, None)
     st.session_state["inc_done"] = f"已保存 {month:%Y年%m月}：" + "，".join(f"{k} {v} 户" for k, v in counts.items())
     st.rerun()

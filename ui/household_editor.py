@@ -38,7 +38,7 @@ DATES = (("union_member_since", "入会日期"), ("labour_relation_since", "劳�
 CHECKS = (("hard_to_exit", "难以脱困（无劳动能力或重病重残）"), ("single_parent", "单亲家庭"), ("zero_employment", "零就业家庭"),
           ("self_help_ability", "有一定自救能力"), ("casualty", "成员在灾害或意外事故中伤亡"))
 
-MEMBER_COLUMNS = ["id", "姓名", "关系", "身份证号", "健康状况", "月收入(元)", "身份", "有劳动能力", "单位或学校"]
+MEMBER_COLUMNS = ["id", "姓名", "关系", "身份证号", "健康状况", "月收入(元)", "身份", "有劳动能力", "医保状况", "单位或学校"]
 EXCLUSION_COLUMNS = ["code", "排除情形", "是否存在", "核查来源", "核查日期"]
 
 
@@ -82,7 +82,7 @@ def member_frame(household: Household | None) -> pd.DataFrame:
         {"id": m.id, "姓名": m.name, "关系": codes.label(codes.RELATION, m.relation), "身份证号": m.id_number or "",
          "健康状况": codes.label(codes.HEALTH, m.health) or None, "月收入(元)": m.monthly_income_fen / 100,
          "身份": codes.label(codes.MEMBER_IDENTITY, m.identity) or None, "有劳动能力": m.able_to_work,
-         "单位或学校": m.school_or_employer or ""}
+         "医保状况": codes.label(codes.MEDICAL_INSURANCE, m.medical_insurance) or None, "单位或学校": m.school_or_employer or ""}
         for m in (household.members if household else [])
     ]
     frame = pd.DataFrame(rows, columns=MEMBER_COLUMNS)
@@ -95,7 +95,7 @@ def exclusion_frame(checks: dict[str, Any], today: dt.date) -> pd.DataFrame:
     for code, text in codes.EXCLUSION.items():
         check = checks.get(code)
         rows.append({"code": code, "排除情形": text, "是否存在": bool(check.applies) if check else False,
-                     "核查来源": check.source if check else "入户调查", "核查日期": check.checked_on if check else today})
+                     "核查来源": check.source if check else "", "核查日期": check.checked_on if check else None})
     return pd.DataFrame(rows, columns=EXCLUSION_COLUMNS).astype({"是否存在": "bool"})
 
 
@@ -127,7 +127,8 @@ def raw_from_widgets(state: dict[str, Any], members: pd.DataFrame, exclusions: p
     raw["members"] = [
         {"id": _cell(r["id"]), "name": _cell(r["姓名"]), "relation": _cell(r["关系"]), "id_number": _cell(r["身份证号"]),
          "health": _cell(r["健康状况"]), "monthly_income": _cell(r["月收入(元)"]), "identity": _cell(r["身份"]),
-         "able_to_work": bool(_cell(r["有劳动能力"])), "school_or_employer": _cell(r["单位或学校"])}
+         "able_to_work": bool(_cell(r["有劳动能力"])), "medical_insurance": _cell(r.get("医保状况")),
+         "school_or_employer": _cell(r["单位或学校"])}
         for r in members.to_dict("records")
     ]
     main = state.get(key("main_cause"))

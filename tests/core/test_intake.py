@@ -45,7 +45,7 @@ def test_a_good_file_is_cleaned_to_codes_and_fen():
 
 def test_a_15_digit_number_is_stored_in_18_digit_form():
     clean = check_household(good(id_number="110105491231002", birth_date="", sex=""), TODAY)
-    assert len(clean.head["id_number"]) == 18 and clean.head["id_number"].startswith("11010519491231002")
+    assert clean.head["id_number"] == "11010519491231002X"
 
 
 @pytest.mark.parametrize(
@@ -103,5 +103,7 @@ def test_the_same_person_twice_in_one_file_is_refused():
 def test_empty_grid_rows_are_ignored_and_exclusions_need_a_source():
     clean = check_household(good(members=[{"name": "", "id_number": "", "relation": None, "able_to_work": False}]), TODAY)
     assert clean.members == []
-    errors = errors_of(good(exclusions=[{"exclusion": "vehicle", "applies": False, "source": ""}]))
+    errors = errors_of(good(exclusions=[{"exclusion": "vehicle", "applies": True, "source": ""}]))
     assert "请注明核查来源" in errors["exclusions.vehicle"]
+    # a row with no source and "no" is simply not checked yet
+    assert check_household(good(exclusions=[{"exclusion": "vehicle", "applies": False, "source": ""}]), TODAY).exclusions == []

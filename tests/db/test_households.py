@@ -85,8 +85,9 @@ def test_an_id_number_already_in_an_open_file_is_refused_with_the_file(db_engine
         with pytest.raises(ValidationError) as err:
             hh.create_household(s, staff(s, "昌黎县总工会"), org_id=org_id(s, "昌黎县总工会"), today=TODAY,
                                 raw=raw(id_number=pid("13032219600101101"), members=[{"name": "王建华", "relation": "other", "id_number": HEAD}]))
-    assert "members.0.id_number" in err.value.errors and "海港区" in err.value.errors["members.0.id_number"]
-    assert "](/household" not in err.value.errors["members.0.id_number"]
+    message = err.value.errors["members.0.id_number"]
+    assert "已在其他单位的未关闭档案中" in message
+    assert "海港区" not in message and "QHD-" not in message  # outside the scope: neither where nor which file
     with reading(db_engine) as s:
         assert s.scalar(select(Household.id).where(Household.id_number == pid("13032219600101101"))) is None
 
@@ -209,7 +210,8 @@ def test_filing_needs_the_steps_in_order_a_full_publicity_and_a_category(db_engi
 
 
 def test_an_exclusion_keeps_the_file_applying(db_engine):
-    hid, _ = create(db_engine, exclusions=[{"exclusion": "two_homes", "applies": True, "source": "不动产登记查询"}])
+    checks = [{"exclusion": c, "applies": c == "two_homes", "source": "不动产登记查询"} for c in ("two_homes", "business", "private_school", "vehicle")]
+    hid, _ = create(db_engine, exclusions=checks)
     _lines_and_incomes(db_engine, hid, 60000)
     _file(db_engine, hid, until="review")
     with transaction(db_engine) as s:
@@ -259,3 +261,61 @@ def test_home_figures_stay_within_the_scope(db_engine):
     assert dict((w, n) for w, n, _ in cl["attention"])["申请中（尚未在档）"] == 0
     assert hg["missing"] == [] and cl["missing"] == ["昌黎县"]  # each sees only its own districts' missing lines
     assert "海港区" not in city["missing"] and "昌黎县" in city["missing"]
+
+
+def test_reopening_is_refused_when_a_member_is_now_in_another_open_file(db_engine):
+    hid, _ = create(db_engine)
+    _lines_and_incomes(db_engine, hid, 60000)
+    _file(db_engine, hid)
+    with transaction(db_engine) as s:
+        hh.close_household(s, staff(s), hid, expected_version=s.get(Household, hid).version, to_status="withdrawn",
+                           reason="transferred", effective_on=dt.date(2026, 11, 20), today=TODAY)
+    create(db_engine, id_number=SPOUSE, members=[])  # the spouse now heads a file of her own
+    with transaction(db_engine) as s:
+        with pytest.raises(ValidationError) as err:
+            hh.reopen_household(s, staff(s), hid, expected_version=s.get(Household, hid).version,
+                                effective_on=dt.date(2026, 11, 25), note="搬回", today=TODAY)
+    assert "一人只能在一个未关闭的档案中" in " ".join(err.value.errors.values())
+    with reading(db_engine) as s:
+        assert s.get(Household, hid).status == "withdrawn"
+
+
+def test_an_application_turned_down_is_withdrawn_and_frees_the_numbers(db_engine):
+    hid, _ = create(db_engine)
+    with transaction(db_engine) as s:
+        with pytest.raises(ValidationError, match="只有“在档”的档案可以关闭为脱困或解困"):
+            hh.close_household(s, staff(s), hid, expected_version=s.get(Household, hid).version, to_status="exited",
+                               effective_on=TODAY, note="x", today=TODAY)
+        hh.close_household(s, staff(s), hid, expected_version=s.get(Household, hid).version, to_status="withdrawn",
+                           reason="misidentified", effective_on=TODAY, today=TODAY)
+    create(db_engine)  # the same people can be filed again
+
+
+def test_closing_as_exited_against_the_engine_needs_a_written_reason(db_engine):
+    hid, _ = create(db_engine)
+    _lines_and_incomes(db_engine, hid, 60000)  # below the 700 line: not out
+    _file(db_engine, hid)
+    with transaction(db_engine) as s:
+        with pytest.raises(ValidationError) as err:
+            hh.close_household(s, staff(s), hid, expected_version=s.get(Household, hid).version, to_status="exited",
+                               effective_on=TODAY, today=TODAY)
+        assert "尚不符合脱困条件" in err.value.errors["note"]
+
+
+def test_filing_needs_all_four_exclusions_checked(db_engine):
+    hid, _ = create(db_engine, exclusions=[{"exclusion": "two_homes", "applies": False, "source": "入户调查"}])
+    _lines_and_incomes(db_engine, hid, 60000)
+    _file(db_engine, hid, until="review")
+    with transaction(db_engine) as s:
+        with pytest.raises(ValidationError, match="尚未核查.*经营商铺或雇佣他人"):
+            hh.record_step(s, staff(s), hid, expected_version=s.get(Household, hid).version, step="filed",
+                           done_on=dt.date(2026, 11, 11), today=TODAY)
+
+
+def test_a_15_digit_number_finds_the_file(db_engine):
+    from db.queries import FileFilter, search_households
+
+    create(db_engine)
+    legacy = HEAD[:6] + HEAD[8:17]  # the same person's old 15-digit number
+    with reading(db_engine) as s:
+        assert search_households(s, staff(s), FileFilter(text=legacy))[1] == 1

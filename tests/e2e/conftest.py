@@ -37,6 +37,7 @@ CHROMIUM_ARGS = [
     "--no-first-run",
 ]
 SERVER_LOG_KEY = pytest.StashKey[Path]()
+DB_URL_KEY = pytest.StashKey[str]()
 LOG_TAIL_LINES = 80
 
 
@@ -115,7 +116,8 @@ def _healthy(url: str) -> bool:
 def app_url(request, tmp_path) -> str:
     """A fresh SQLite database (migrated by `manage.py init`) and the app served on it; yields the base URL."""
     db_file = tmp_path / "jiekun-e2e.db"
-    env = {**os.environ, "JIEKUN_DATABASE_URL": f"sqlite:///{db_file}", "PYTHONUNBUFFERED": "1"}
+    db_url = request.node.stash[DB_URL_KEY] = f"sqlite:///{db_file}"
+    env = {**os.environ, "JIEKUN_DATABASE_URL": db_url, "PYTHONUNBUFFERED": "1"}
     env.pop("JIEKUN_COOKIE_KEY", None)
     log_path = tmp_path / "streamlit-server.log"
     request.node.stash[SERVER_LOG_KEY] = log_path
@@ -154,6 +156,12 @@ def app_url(request, tmp_path) -> str:
 def app_log(request, app_url) -> Path:
     """The file the app server's stdout/stderr go to (for asserting that it logged no crash)."""
     return request.node.stash[SERVER_LOG_KEY]
+
+
+@pytest.fixture
+def app_db_url(request, app_url) -> str:
+    """The SQLAlchemy URL of the database the app server uses (to prepare users or data before the browser opens it)."""
+    return request.node.stash[DB_URL_KEY]
 
 
 def uncaught_errors(log_path: Path) -> list[str]:

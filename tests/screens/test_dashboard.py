@@ -33,7 +33,7 @@ def test_the_dashboard_shows_the_targets_and_meeting_mode(app_db):
     assert at.title[0].value == "解困脱困进度"
     assert not at.dataframe  # meeting mode: big figures and the key charts only
     big = " ".join(str(getattr(h, "proto", h)) for h in at.get("html"))
-    assert "2018年目标完成率" in big and "font-size:3.2rem" in big
+    assert "2018年目标完成率" in big and "font-size:2.8rem" in big
 
 
 def test_district_staff_see_only_their_district(app_db):
