@@ -50,10 +50,10 @@ for status_form in ("hv_step", "hv_close", "hv_reopen"):  # their outcome change
     form_notice(status_form)
 
 title, actions = st.columns([3, 2], vertical_alignment="bottom")
-title.title(f"{household.name}  ·  {household.file_no}")
+title.title(household.name)
 status_text = codes.HOUSEHOLD_STATUS[household.status]
 category_text = codes.label(codes.CATEGORY, household.category) or "未认定"
-title.caption(f"{place_name} · {household.org.name} · 状态：**{status_text}** · 困难类别：**{category_text}**"
+title.caption(f"档案编号 **{household.file_no}** · {place_name} · {household.org.name} · 状态：**{status_text}** · 困难类别：**{category_text}**"
               + (f" · 建档日期 {household.filed_on:%Y-%m-%d}" if household.filed_on else ""))
 b1, b2 = actions.columns(2)
 if household.status in ("applying", "active") and b1.button("修改档案", icon=":material/edit:", width="stretch"):
@@ -109,12 +109,17 @@ with tab_facts:
             st.button("按最新数据重新认定", key="hv_reassess", on_click=submit, args=(FORM, _reassess),
                       help="用截至今天的月收入和低保标准重新计算困难类别，结果和理由记入档案")
         st.markdown("**排除情形核查**")
-        st.dataframe(pd.DataFrame([{"情形": codes.EXCLUSION[e.exclusion], "结果": "存在" if e.applies else "不存在", "来源": e.source,
-                                    "核查日期": e.checked_on} for e in exclusions], columns=["情形", "结果", "来源", "核查日期"]),
-                     hide_index=True, width="stretch")
+        if exclusions:
+            st.dataframe(pd.DataFrame([{"情形": codes.EXCLUSION[e.exclusion], "结果": "存在" if e.applies else "不存在", "来源": e.source,
+                                        "核查日期": e.checked_on} for e in exclusions], columns=["情形", "结果", "来源", "核查日期"]),
+                         hide_index=True, width="stretch")
+        missing = [text for code, text in codes.EXCLUSION.items() if code not in {e.exclusion for e in exclusions}]
+        if missing:
+            st.caption("尚未核查：" + "、".join(missing) + "（在“修改档案”中填写核查来源；四项都核查后才能在档）")
 
 with tab_members:
-    st.dataframe(members, hide_index=True, width="stretch")
+    st.dataframe(members, hide_index=True, width="stretch",
+                 column_config={"月收入(元)": st.column_config.NumberColumn("月收入(元)", format="%.2f")})
 
 with tab_income:
     if incomes.empty:

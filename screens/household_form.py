@@ -85,7 +85,8 @@ member_initial, exclusion_initial = st.session_state["hf_tables"]
 
 def select(column, field, label, code_list, required=False):
     options = list(code_list) if required else [None, *code_list]
-    column.selectbox(label, options, format_func=lambda c: "（未填）" if c is None else code_list[c], key=ed.key(field))
+    column.selectbox(label, options, format_func=lambda c: "（未填）" if c is None else code_list[c], key=ed.key(field),
+                     placeholder="（未填）")
     with column:
         err(field)
 
@@ -99,7 +100,8 @@ with st.form("household_form", enter_to_submit=False):
     c2.text_input("身份证号 *", key=ed.key("id_number"), help="18位；旧式15位号码会自动转换为18位")
     with c2:
         err("id_number")
-    c3.selectbox("性别", [None, *codes.SEX], format_func=lambda c: "按身份证号" if c is None else codes.SEX[c], key=ed.key("sex"))
+    c3.selectbox("性别", [None, *codes.SEX], format_func=lambda c: "按身份证号" if c is None else codes.SEX[c], key=ed.key("sex"),
+                 placeholder="按身份证号")
     with c3:
         err("sex")
     c4.text_input("出生日期", key=ed.key("birth_date"), placeholder="YYYY-MM-DD，可不填")
@@ -129,11 +131,11 @@ with st.form("household_form", enter_to_submit=False):
             err(field)
     cols = st.columns(len(ed.CHECKS))
     for column, (field, label) in zip(cols, ed.CHECKS, strict=True):
-        column.checkbox(label, key=ed.key(field))
+        column.checkbox(label, key=ed.key(field), help=ed.CHECK_HELP.get(field))
 
     if not household:
         c1, c2 = st.columns(2)
-        c1.selectbox("所属工会 *", list(unions), format_func=unions.get, key=ed.key("org_id"))
+        c1.selectbox("所属工会 *", list(unions), format_func=unions.get, key=ed.key("org_id"), placeholder="（请选择）")
         with c1:
             err("org_id")
         c2.date_input("申请日期", key=ed.key("applied_on"), max_value=today, format="YYYY-MM-DD")
@@ -145,12 +147,15 @@ with st.form("household_form", enter_to_submit=False):
         member_initial, key="hf_members", num_rows="dynamic", hide_index=True, width="stretch",
         column_config={
             "id": None,
-            "关系": st.column_config.SelectboxColumn("关系", options=list(codes.RELATION.values()), required=True),
-            "健康状况": st.column_config.SelectboxColumn("健康状况", options=list(codes.HEALTH.values())),
-            "身份": st.column_config.SelectboxColumn("身份", options=list(codes.MEMBER_IDENTITY.values())),
-            "月收入(元)": st.column_config.NumberColumn("月收入(元)", min_value=0, format="%.2f"),
-            "有劳动能力": st.column_config.CheckboxColumn("有劳动能力", default=False),
-            "医保状况": st.column_config.SelectboxColumn("医保状况", options=list(codes.MEDICAL_INSURANCE.values())),
+            "姓名": st.column_config.TextColumn("姓名", width="small", default=""),
+            "关系": st.column_config.SelectboxColumn("关系", options=list(codes.RELATION.values()), required=True, width="small"),
+            "身份证号": st.column_config.TextColumn("身份证号", width="medium", max_chars=18, default=""),
+            "健康状况": st.column_config.SelectboxColumn("健康状况", options=list(codes.HEALTH.values()), width="small"),
+            "身份": st.column_config.SelectboxColumn("身份", options=list(codes.MEMBER_IDENTITY.values()), width="small"),
+            "月收入(元)": st.column_config.NumberColumn("月收入(元)", min_value=0, format="%.2f", default=0.0, width="small"),
+            "有劳动能力": st.column_config.CheckboxColumn("有劳动能力", default=False, width="small"),
+            "医保状况": st.column_config.SelectboxColumn("医保状况", options=list(codes.MEDICAL_INSURANCE.values()), width="small"),
+            "单位或学校": st.column_config.TextColumn("单位或学校", default=""),
         },
     )
     for field, message in errors.items():
@@ -159,9 +164,10 @@ with st.form("household_form", enter_to_submit=False):
 
     st.subheader("致困原因")
     c1, c2 = st.columns([1, 2])
-    c1.selectbox("主要致困原因 *", [None, *codes.CAUSE], format_func=lambda c: "（请选择）" if c is None else codes.CAUSE[c], key=ed.key("main_cause"))
+    c1.selectbox("主要致困原因 *", [None, *codes.CAUSE], format_func=lambda c: "（请选择）" if c is None else codes.CAUSE[c], key=ed.key("main_cause"),
+                 placeholder="（请选择）")
     c2.multiselect("次要致困原因（最多3个）", list(codes.CAUSE), format_func=codes.CAUSE.get, max_selections=codes.MAX_SECONDARY_CAUSES,
-                   key=ed.key("secondary_causes"))
+                   key=ed.key("secondary_causes"), placeholder="可不选，最多选3个")
     err("causes")
     if household and household.causes:
         st.caption("致困原因消除后，填写消除日期（脱困须全部原因消除）。")

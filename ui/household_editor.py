@@ -35,8 +35,10 @@ TEXTS = (("name", "户主姓名 *"), ("id_number", "身份证号 *"), ("birth_da
          ("address", "家庭住址"), ("hukou_division", "户口所在地"), ("floor_area", "建筑面积（平方米）"),
          ("bank_name", "开户银行"), ("bank_account", "银行卡号"))
 DATES = (("union_member_since", "入会日期"), ("labour_relation_since", "劳动关系起始日期（农民工）"), ("safety_net_since", "纳入低保/特困日期"))
-CHECKS = (("hard_to_exit", "难以脱困（无劳动能力或重病重残）"), ("single_parent", "单亲家庭"), ("zero_employment", "零就业家庭"),
-          ("self_help_ability", "有一定自救能力"), ("casualty", "成员在灾害或意外事故中伤亡"))
+CHECKS = (("hard_to_exit", "难以脱困"), ("single_parent", "单亲家庭"), ("zero_employment", "零就业家庭"),
+          ("self_help_ability", "有一定自救能力"), ("casualty", "成员因灾因意外伤亡"))
+CHECK_HELP = {"hard_to_exit": "家中无人有劳动能力，或患重特大疾病、重度残疾，难以通过就业脱困",
+              "casualty": "家庭成员在自然灾害或意外事故中伤亡（认定“意外致困”用）"}
 
 MEMBER_COLUMNS = ["id", "姓名", "关系", "身份证号", "健康状况", "月收入(元)", "身份", "有劳动能力", "医保状况", "单位或学校"]
 EXCLUSION_COLUMNS = ["code", "排除情形", "是否存在", "核查来源", "核查日期"]

@@ -295,9 +295,9 @@ def test_staff_opens_a_file_with_two_members(staff_user: str, app_url: str, app_
     # Fixed and saved: the one-household view of the new file.
     id_box.fill(HEAD_ID)
     _save(page)
-    expect(page.get_by_role("heading", name=f"{HEAD}  ·  {FILE_NO}")).to_be_visible()
+    expect(page.get_by_role("heading", name=HEAD, exact=True)).to_be_visible()
     expect(page.get_by_text(f"已新建档案 {FILE_NO}（申请中）")).to_be_visible()
-    expect(page.get_by_text(f"{DISTRICT} · {district_union_name(DISTRICT)} · 状态：申请中 · 困难类别：未认定")).to_be_visible()
+    expect(page.get_by_text(f"档案编号 {FILE_NO} · {DISTRICT} · {district_union_name(DISTRICT)} · 状态：申请中 · 困难类别：未认定")).to_be_visible()
     # the category and why: none yet, and what it takes
     expect(page.get_by_text("困难类别：未认定", exact=True)).to_be_visible()
     expect(page.get_by_text("尚未认定。录入月收入后可认定。")).to_be_visible()
