@@ -110,7 +110,7 @@ districts = t["districts"]
 bars_data = districts[(districts["年份"] == year) & (districts["范围"] != progress.ALL)][["范围", "累计完成%", "累计目标%", "基数", "累计完成户数", "差距户数"]]
 bars = alt.Chart(bars_data).mark_bar(color="#c0392b").encode(
     y=alt.Y("范围:N", title=None, sort="-x"), x=alt.X("累计完成%:Q", title=f"{year}年底累计完成 %（竖线：目标）", scale=alt.Scale(domain=[0, 100])),
-    tooltip=["范围", "基数", "累计完成户数", "累计完成%", "差距户数"])
+    tooltip=["范围:N", "基数:Q", "累计完成户数:Q", "累计完成%:Q", "差距户数:Q"])
 ticks = alt.Chart(bars_data).mark_tick(color="#111", thickness=3, size=22).encode(y=alt.Y("范围:N", sort="-x"), x="累计目标%:Q")
 
 if meeting:
@@ -121,7 +121,7 @@ if meeting:
         y=alt.Y("范围:N", title=None), yOffset=alt.YOffset("年份:N"),
         x=alt.X("累计完成%:Q", title="累计完成 %（黑色短线：当年累计目标）", scale=alt.Scale(domain=[0, 100])),
         color=alt.Color("年份:N", title=None, scale=alt.Scale(range=["#f5b7b1", "#e74c3c", "#922b21"]), legend=alt.Legend(orient="top")),
-        tooltip=["范围", "年份", "累计完成%", "累计目标%", "差距户数"])
+        tooltip=["范围:N", "年份:N", "累计完成%:Q", "累计目标%:Q", "差距户数:Q"])
     by_year_ticks = alt.Chart(yearly).mark_tick(color="#111", thickness=2, size=8).encode(
         y=alt.Y("范围:N"), yOffset=alt.YOffset("年份:N"), x="累计目标%:Q")
     left, right = st.columns([2, 3])
@@ -157,7 +157,7 @@ with c4:
     exits = t["exits"]
     chart = alt.Chart(exits).mark_bar().encode(
         x=alt.X("月份:O", title=f"{year}年月份", axis=alt.Axis(labelAngle=0)), y=alt.Y("户数:Q", title="户数"),
-        color=alt.Color("类别:N", title=None, scale=alt.Scale(range=["#c0392b", "#e67e22"])), tooltip=["月份", "类别", "户数"],
+        color=alt.Color("类别:N", title=None, scale=alt.Scale(range=["#c0392b", "#e67e22"])), tooltip=["月份:O", "类别:N", "户数:Q"],
     ).properties(title=f"{year}年每月解困脱困户数", height=240)
     charts.show(chart, exits, f"{year}年每月解困脱困户数")
 with c5:

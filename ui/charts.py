@@ -36,6 +36,7 @@ def hbar(data: pd.DataFrame, category: str, value: str, title: str, *, height: i
     return (
         alt.Chart(data)
         .mark_bar(color=color)
-        .encode(y=alt.Y(f"{category}:N", sort="-x", title=None), x=alt.X(f"{value}:Q", title=value), tooltip=[category, value])
+        .encode(y=alt.Y(f"{category}:N", sort="-x", title=None), x=alt.X(f"{value}:Q", title=value),
+                tooltip=[f"{category}:N", f"{value}:Q"])
         .properties(title=title, height=height or max(140, 26 * len(data)))
     )
