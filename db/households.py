@@ -231,6 +231,8 @@ def update_household(
     today = today or dt.date.today()
     household = get_household(session, actor, household_id=household_id)
     require_org(session, actor, household.org_id, write=True)
+    if household.status not in OPEN_STATUSES:
+        raise ValidationError({"name": "已关闭的档案不能修改；如情况有变，请先办理返困"})
     if household.version != expected_version:
         raise _conflict(household, loaded)
     clean = _clean(raw, today)

@@ -237,8 +237,8 @@ def _starts_with(column, prefix: str):
 
 def orgs_in_scope(session: Session, actor: Actor) -> list[tuple[int, str]]:
     """Unions the actor may see, indented as a tree (for filters and for choosing a file's union)."""
-    return [(oid, name) for oid, name in org_choices(session)
-            if actor.sees_everything or session.get(Org, oid).path.startswith(actor.org_path)]
+    return [(o.id, "　" * (o.path.count("/") - 2) + o.name) for o in org_tree(session)
+            if o.active and (actor.sees_everything or o.path.startswith(actor.org_path))]
 
 
 def places_in_scope(session: Session, actor: Actor) -> list[tuple[str, str]]:

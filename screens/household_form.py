@@ -32,6 +32,10 @@ with store.reading() as session:
         except NotFound as exc:
             st.error(str(exc))
             st.stop()
+        if household.status not in hh_service.OPEN_STATUSES:
+            st.info("已关闭的档案不能修改；如情况有变，请在“一户一档”中办理返困。")
+            st.page_link("screens/household.py", label=f"打开档案 {household.file_no}", query_params={"file": household.file_no})
+            st.stop()
         hh_service.load_children(household)  # members and causes, while the session is open
         checks = {e.exclusion: e for e in hh_service.exclusions_of(session, household.id)}
         loaded_snapshot = hh_service.snapshot(household)

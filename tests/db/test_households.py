@@ -319,3 +319,14 @@ def test_a_15_digit_number_finds_the_file(db_engine):
     legacy = HEAD[:6] + HEAD[8:17]  # the same person's old 15-digit number
     with reading(db_engine) as s:
         assert search_households(s, staff(s), FileFilter(text=legacy))[1] == 1
+
+
+def test_a_closed_file_cannot_be_edited(db_engine):
+    hid, _ = create(db_engine)
+    with transaction(db_engine) as s:
+        hh.close_household(s, staff(s), hid, expected_version=s.get(Household, hid).version, to_status="withdrawn",
+                           reason="misidentified", effective_on=TODAY, today=TODAY)
+    with transaction(db_engine) as s:
+        h = s.get(Household, hid)
+        with pytest.raises(ValidationError, match="已关闭的档案不能修改"):
+            hh.update_household(s, staff(s), hid, expected_version=h.version, loaded=hh.snapshot(h), raw=raw(name="改名"), today=TODAY)
