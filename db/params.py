@@ -1,49 +1,235 @@
-"""Dated policy parameters in the store: the 低保 lines (entered by an administrator)."""
+"""Dated policy parameters in the store: the 低保 lines and the other parameters, edited as grids by admins.
+
+A grid is saved all or nothing. Each row keeps the version it was loaded with (a row changed by someone
+else meanwhile is refused). Two rows for the same district (or parameter) on the same date would
+overlap and are refused. A change that reaches into the past is reported with the exits and reliefs
+already confirmed since that date which it could have affected — they are never rewritten.
+"""
 
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import dataclass
+from typing import Any
 
+import pandas as pd
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from core.money import InvalidAmount, yuan_to_fen
+from core.parameters import SPEC_BY_KEY, InvalidParameter, parse_value
 from db import audit
 from db.actor import Actor
-from db.errors import OutOfScope, ValidationError
-from db.models import DibaoLine, Place
+from db.errors import Conflict, OutOfScope, ValidationError
+from db.models import DibaoLine, Household, Place, PolicyParameter, StatusChange
 
 EARLIEST = dt.date(2000, 1, 1)
 
 
-def add_dibao_line(
-    session: Session, actor: Actor, *, place_code: str | None, effective_from: dt.date | None, amount: str,
-    note: str | None = None, today: dt.date | None = None,
-) -> DibaoLine:
-    """A district's 低保 line from a date on. Real lines are official figures: never marked as demo."""
+@dataclass(frozen=True)
+class Affected:
+    file_no: str
+    place_name: str
+    status: str
+    effective_on: dt.date
+
+
+def _require_admin(actor: Actor) -> None:
     if actor.role != "admin":
-        raise OutOfScope("只有管理员可以录入低保标准")
-    today = today or dt.date.today()
-    errors = {}
-    place = session.get(Place, place_code) if place_code else None
-    if place is None or place.kind == "city":
-        errors["place_code"] = "请选择区县"
-    if effective_from is None:
-        errors["effective_from"] = "请填写生效日期"
-    elif not (EARLIEST <= effective_from <= today.replace(year=today.year + 1)):
-        errors["effective_from"] = f"生效日期应在 {EARLIEST:%Y-%m-%d} 至明年同日之间"
-    elif place is not None and session.scalar(
-        select(DibaoLine.id).where(DibaoLine.place_code == place.code, DibaoLine.effective_from == effective_from)
-    ):
-        errors["effective_from"] = f"{place.name} 在 {effective_from:%Y-%m-%d} 已有一条标准；如需更正，请联系系统管理员"
+        raise OutOfScope("只有管理员可以修改政策参数和低保标准")
+
+
+def _blank(value: Any) -> bool:
+    return value is None or (isinstance(value, float) and pd.isna(value)) or str(value).strip() == ""
+
+
+def _date(value: Any) -> dt.date | None:
+    if _blank(value):
+        return None
+    if isinstance(value, pd.Timestamp):
+        return value.date()
+    if isinstance(value, dt.datetime):
+        return value.date()
+    if isinstance(value, dt.date):
+        return value
     try:
-        fen = yuan_to_fen(amount)
-        if fen <= 0:
-            errors["amount"] = "标准必须大于 0"
-    except InvalidAmount as exc:
-        errors["amount"] = f"标准{exc}"
+        return dt.date.fromisoformat(str(value).strip())
+    except ValueError:
+        return None
+
+
+def _int(value: Any) -> int | None:
+    return None if _blank(value) else int(value)
+
+
+def line_rows(session: Session) -> pd.DataFrame:
+    rows = session.scalars(select(DibaoLine).order_by(DibaoLine.place_code, DibaoLine.effective_from)).all()
+    return pd.DataFrame(
+        [{"id": r.id, "version": r.version, "区县": r.place_code, "生效日期": r.effective_from, "标准(元)": r.amount_fen / 100,
+          "依据": r.note or "", "示例数据": r.is_demo} for r in rows],
+        columns=["id", "version", "区县", "生效日期", "标准(元)", "依据", "示例数据"],
+    )
+
+
+def parameter_rows(session: Session) -> pd.DataFrame:
+    rows = session.scalars(select(PolicyParameter).order_by(PolicyParameter.key, PolicyParameter.effective_from)).all()
+    return pd.DataFrame(
+        [{"id": r.id, "version": r.version, "参数": r.key, "生效日期": r.effective_from, "取值": r.value, "说明": r.note or ""} for r in rows],
+        columns=["id", "version", "参数", "生效日期", "取值", "说明"],
+    )
+
+
+def _affected(session: Session, since: dt.date | None, place_codes: set[str] | None, today: dt.date) -> list[Affected]:
+    """Exits and reliefs confirmed on or after `since` (in these districts) — what a past change could touch."""
+    if since is None or since > today:
+        return []
+    stmt = (select(Household.file_no, Place.name, StatusChange.to_status, StatusChange.effective_on)
+            .join(Household, Household.id == StatusChange.household_id).join(Place, Place.code == Household.place_code)
+            .where(StatusChange.to_status.in_(("exited", "relieved")), StatusChange.effective_on >= since)
+            .order_by(StatusChange.effective_on))
+    if place_codes is not None:
+        stmt = stmt.where(Household.place_code.in_(place_codes))
+    return [Affected(*row) for row in session.execute(stmt).all()]
+
+
+def save_lines(session: Session, actor: Actor, edited: list[dict], *, today: dt.date | None = None) -> tuple[dict[str, int], list[Affected]]:
+    """Apply an edited grid of lines (rows with an id are existing lines; rows without are new; missing ids are deleted)."""
+    _require_admin(actor)
+    today = today or dt.date.today()
+    current = {r.id: r for r in session.scalars(select(DibaoLine))}
+    places = {p.code: p.name for p in session.scalars(select(Place).where(Place.kind != "city"))}
+    errors: dict[str, str] = {}
+    clean = []
+    for i, row in enumerate(edited, start=1):
+        if all(_blank(row.get(k)) for k in ("区县", "生效日期", "标准(元)")):
+            continue  # an empty row left in the grid
+        where = f"第 {i} 行"
+        place, day = row.get("区县"), _date(row.get("生效日期"))
+        if place not in places:
+            errors[where] = f"{where}：请选择区县"
+            continue
+        if day is None or not (EARLIEST <= day <= today.replace(year=today.year + 1)):
+            errors[where] = f"{where}：生效日期应在 {EARLIEST:%Y-%m-%d} 至明年同日之间"
+            continue
+        try:
+            fen = yuan_to_fen(row.get("标准(元)"))
+            if fen <= 0:
+                raise InvalidAmount("标准必须大于 0")
+        except InvalidAmount as exc:
+            errors[where] = f"{where}：标准{exc}"
+            continue
+        clean.append((i, _int(row.get("id")), _int(row.get("version")), place, day, fen, str(row.get("依据") or "").strip() or None))
+    seen: dict[tuple[str, dt.date], int] = {}
+    for i, _id, _v, place, day, *_ in clean:
+        if (place, day) in seen:
+            errors[f"第 {i} 行"] = f"第 {i} 行：{places[place]} 在 {day:%Y-%m-%d} 已有一条标准（第 {seen[(place, day)]} 行），同一区县同一生效日期只能有一条"
+        seen[(place, day)] = i
+    for i, line_id, version, *_ in clean:
+        if line_id is not None and (line_id not in current or current[line_id].version != version):
+            raise Conflict("低保标准已被他人修改，请点击“刷新”后重新编辑。")
     if errors:
         raise ValidationError(errors)
-    line = DibaoLine(place_code=place.code, effective_from=effective_from, amount_fen=fen, is_demo=False, note=(note or "").strip() or None)
-    audit.create(session, actor, line)
-    return line
+
+    counts = {"新增": 0, "修改": 0, "删除": 0}
+    touched_since: dt.date | None = None
+    touched_places: set[str] = set()
+
+    def touch(place: str, day: dt.date) -> None:
+        nonlocal touched_since
+        touched_places.add(place)
+        touched_since = day if touched_since is None else min(touched_since, day)
+
+    kept = {line_id for _i, line_id, *_ in clean if line_id is not None}
+    for line_id, row in current.items():  # deletions first: a row may take over the date of a deleted one
+        if line_id not in kept:
+            audit.record(session, actor, "delete", "dibao_line", line_id,
+                         old=f"{places.get(row.place_code, row.place_code)} {row.effective_from:%Y-%m-%d} {row.amount_fen / 100:.2f}")
+            touch(row.place_code, row.effective_from)
+            session.delete(row)
+            counts["删除"] += 1
+    session.flush()
+    for _i, line_id, _version, place, day, fen, note in clean:
+        if line_id is None:
+            audit.create(session, actor, DibaoLine(place_code=place, effective_from=day, amount_fen=fen, is_demo=False, note=note))
+            counts["新增"] += 1
+            touch(place, day)
+            continue
+        row = current[line_id]
+        before = (row.place_code, row.effective_from)
+        changes = {"place_code": place, "effective_from": day, "amount_fen": fen, "note": note}
+        if (row.amount_fen, row.place_code, row.effective_from) != (fen, place, day):
+            changes["is_demo"] = False  # an administrator's figure is not invented demo data any more
+        if audit.update(session, actor, row, changes, expected_version=row.version, reason="修改低保标准"):
+            counts["修改"] += 1
+            touch(*before)
+            touch(place, day)
+    session.flush()
+    if counts["删除"]:
+        audit.bump_data_version(session)
+    return counts, _affected(session, touched_since, touched_places, today)
+
+
+def save_parameters(session: Session, actor: Actor, edited: list[dict], *, today: dt.date | None = None) -> tuple[dict[str, int], list[Affected]]:
+    """Apply an edited grid of dated parameters; every key keeps a value from its first date on."""
+    _require_admin(actor)
+    today = today or dt.date.today()
+    current = {r.id: r for r in session.scalars(select(PolicyParameter))}
+    errors: dict[str, str] = {}
+    clean = []
+    for i, row in enumerate(edited, start=1):
+        if all(_blank(row.get(k)) for k in ("参数", "生效日期", "取值")):
+            continue
+        where = f"第 {i} 行"
+        key, day, value = row.get("参数"), _date(row.get("生效日期")), str(row.get("取值") or "").strip()
+        if key not in SPEC_BY_KEY:
+            errors[where] = f"{where}：请选择参数"
+            continue
+        if day is None or day < EARLIEST:
+            errors[where] = f"{where}：生效日期应不早于 {EARLIEST:%Y-%m-%d}"
+            continue
+        try:
+            parse_value(key, value)
+        except InvalidParameter as exc:
+            errors[where] = f"{where}：{exc}"
+            continue
+        clean.append((i, _int(row.get("id")), _int(row.get("version")), key, day, value, str(row.get("说明") or "").strip() or None))
+    seen: dict[tuple[str, dt.date], int] = {}
+    for i, _id, _v, key, day, *_ in clean:
+        if (key, day) in seen:
+            errors[f"第 {i} 行"] = f"第 {i} 行：“{SPEC_BY_KEY[key].label}”在 {day:%Y-%m-%d} 已有取值（第 {seen[(key, day)]} 行），同一参数同一生效日期只能有一个"
+        seen[(key, day)] = i
+    for key, spec in SPEC_BY_KEY.items():
+        if not any(k == key for _i, _id, _v, k, *_ in clean):
+            errors[key] = f"“{spec.label}”至少要保留一条取值"
+    for i, row_id, version, *_ in clean:
+        if row_id is not None and (row_id not in current or current[row_id].version != version):
+            raise Conflict("政策参数已被他人修改，请点击“刷新”后重新编辑。")
+    if errors:
+        raise ValidationError(errors)
+
+    counts = {"新增": 0, "修改": 0, "删除": 0}
+    since: dt.date | None = None
+    kept = {row_id for _i, row_id, *_ in clean if row_id is not None}
+    for row_id, row in current.items():  # deletions first
+        if row_id not in kept:
+            audit.record(session, actor, "delete", "policy_parameter", row_id, old=f"{row.key} {row.effective_from:%Y-%m-%d} {row.value}")
+            since = row.effective_from if since is None else min(since, row.effective_from)
+            session.delete(row)
+            counts["删除"] += 1
+    session.flush()
+    for _i, row_id, _version, key, day, value, note in clean:
+        if row_id is None:
+            audit.create(session, actor, PolicyParameter(key=key, effective_from=day, value=value, note=note))
+            counts["新增"] += 1
+            since = day if since is None else min(since, day)
+            continue
+        row = current[row_id]
+        old_day = row.effective_from
+        if audit.update(session, actor, row, {"key": key, "effective_from": day, "value": value, "note": note},
+                        expected_version=row.version, reason="修改政策参数"):
+            counts["修改"] += 1
+            since = min(d for d in (since, old_day, day) if d is not None)
+    session.flush()
+    if counts["删除"]:
+        audit.bump_data_version(session)
+    return counts, _affected(session, since, None, today)

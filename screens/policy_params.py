@@ -1,5 +1,5 @@
-"""低保标准与参数: the 低保 lines per district over time (administrators add new ones) and the dated
-policy parameters."""
+"""低保标准与参数: the 低保 lines per district and the dated policy parameters over time; administrators
+edit both as grids (saved all or nothing, overlaps refused, past exits that a change could affect listed)."""
 
 import datetime as dt
 
@@ -7,44 +7,20 @@ import altair as alt
 import pandas as pd
 import streamlit as st
 
+from core import codes
+from core.parameters import SPEC_BY_KEY
 from db import params, queries
+from db.errors import ServiceError, ValidationError
 from ui import store
-from ui.forms import field_error, form_notice, submit
 from ui.session import require_role
 
 actor = require_role()
 st.title("低保标准与参数")
 
-if actor.role == "admin":
-    with store.reading() as session:
-        districts = dict(queries.places_in_scope(session, actor))
-    FORM = "dibao_new"
-
-    def _add():
-        s = st.session_state
-        with store.transaction() as session:
-            line = params.add_dibao_line(session, actor, place_code=s.dl_place, effective_from=s.dl_from, amount=s.dl_amount, note=s.dl_note)
-        return f"已录入：{districts[line.place_code]} 自 {line.effective_from:%Y-%m-%d} 起 {line.amount_fen / 100:.2f} 元/人·月。"
-
-    with st.expander("录入新的低保标准（正式标准，以民政部门公布为准）", expanded=False):
-        form_notice(FORM)
-        with st.form(FORM):
-            c1, c2, c3 = st.columns(3)
-            c1.selectbox("区县", list(districts), format_func=districts.get, key="dl_place")
-            with c1:
-                field_error(FORM, "place_code")
-            c2.date_input("生效日期", value=dt.date.today().replace(day=1), key="dl_from", format="YYYY-MM-DD")
-            with c2:
-                field_error(FORM, "effective_from")
-            c3.text_input("标准（元/人·月）", key="dl_amount")
-            with c3:
-                field_error(FORM, "amount")
-            st.text_input("依据（文件名称或文号）", key="dl_note")
-            st.form_submit_button("录入", type="primary", on_click=submit, args=(FORM, _add), kwargs={"clear": ("dl_amount", "dl_note")})
-
 with store.reading() as session:
     lines = queries.dibao_lines(session)
-    params = queries.parameters_table(session)
+    params_table = queries.parameters_table(session)
+    params_raw = params.parameter_rows(session)
 
 st.subheader("低保标准（元/人·月）")
 if lines.empty:
@@ -82,4 +58,85 @@ else:
     )
 
 st.subheader("政策参数")
-st.dataframe(params, hide_index=True, width="stretch")
+st.dataframe(params_table, hide_index=True, width="stretch")
+numeric = params_raw[params_raw["参数"].isin([k for k, spec in SPEC_BY_KEY.items() if spec.kind == "int"])]
+if not numeric.empty:
+    steps = numeric.assign(参数名=numeric["参数"].map(lambda k: SPEC_BY_KEY[k].label), 取值数=numeric["取值"].astype(int),
+                           生效日期=pd.to_datetime(numeric["生效日期"]))
+    carried = steps.sort_values("生效日期").groupby("参数名", as_index=False).last().assign(生效日期=pd.Timestamp(dt.date.today()))
+    st.altair_chart(
+        alt.Chart(pd.concat([steps, carried])).mark_line(interpolate="step-after").encode(
+            x=alt.X("生效日期:T", title=None, axis=alt.Axis(format="%Y", labelAngle=0)), y=alt.Y("取值数:Q", title="取值"),
+            color=alt.Color("参数名:N", title=None), tooltip=["参数名:N", alt.Tooltip("生效日期:T", format="%Y-%m-%d"), "取值数:Q"],
+        ).properties(height=180),
+        width="stretch",
+    )
+
+if actor.role != "admin":
+    st.stop()
+
+st.divider()
+st.subheader("修改（管理员）")
+st.caption("在表格中修改、添加或删除行，然后保存；整表一起保存，有一处错误则都不保存。同一区县（或参数）同一生效日期只能有一行。"
+           "修改过去的数值不会改动已确认的脱困、解困，但会列出可能受影响的档案，供复核。")
+outcome = st.session_state.pop("pp_grid_outcome", None)
+if outcome:
+    kind, text, affected = outcome
+    (st.success if kind == "ok" else st.error)(text)
+    if affected:
+        st.warning(f"以下 {len(affected)} 户在修改所涉日期之后已确认脱困或解困，可能受此修改影响（未作改动，请复核）：")
+        st.dataframe(pd.DataFrame([{"档案编号": a.file_no, "区县": a.place_name, "状态": codes.HOUSEHOLD_STATUS[a.status],
+                                    "确认日期": a.effective_on} for a in affected]), hide_index=True, width="stretch")
+
+
+def _grid_editor(kind: str, loader, saver, column_config: dict) -> None:
+    loaded_key = f"pp_{kind}_loaded"
+    if loaded_key not in st.session_state:
+        with store.reading() as session:
+            st.session_state[loaded_key] = loader(session)
+    frame = st.session_state[loaded_key]
+    if st.button("刷新", key=f"pp_{kind}_refresh", icon=":material/refresh:"):
+        st.session_state.pop(loaded_key, None)
+        st.session_state.pop(f"pp_{kind}_grid", None)
+        st.rerun()
+    with st.form(f"pp_{kind}_form"):
+        edited = st.data_editor(frame, key=f"pp_{kind}_grid", num_rows="dynamic", hide_index=True, width="stretch",
+                                column_config={"id": None, "version": None, **column_config})
+        submitted = st.form_submit_button("保存", type="primary", icon=":material/save:")
+    if submitted:
+        try:
+            with store.transaction() as session:
+                counts, affected = saver(session, actor, edited.to_dict("records"))
+        except ValidationError as exc:
+            st.session_state["pp_grid_outcome"] = ("error", "未保存：" + "；".join(exc.errors.values()), [])
+            st.rerun()
+        except ServiceError as exc:
+            st.session_state["pp_grid_outcome"] = ("error", str(exc), [])
+            st.rerun()
+        st.session_state.pop(loaded_key, None)
+        st.session_state.pop(f"pp_{kind}_grid", None)
+        st.session_state["pp_grid_outcome"] = ("ok", "已保存：" + "，".join(f"{k} {v} 行" for k, v in counts.items()), affected)
+        st.rerun()
+
+
+tab_lines, tab_params = st.tabs(["低保标准", "政策参数"])
+with tab_lines:
+    with store.reading() as session:
+        districts = dict(queries.places_in_scope(session, actor))
+    _grid_editor("lines", params.line_rows, params.save_lines, {
+        "区县": st.column_config.SelectboxColumn("区县", options=list(districts), required=True),
+        "生效日期": st.column_config.DateColumn("生效日期", format="YYYY-MM-DD", required=True),
+        "标准(元)": st.column_config.NumberColumn("标准（元/人·月）", min_value=0.01, format="%.2f", required=True),
+        "依据": st.column_config.TextColumn("依据（文件名称或文号）", default=""),
+        "示例数据": st.column_config.CheckboxColumn("示例数据", disabled=True),
+    })
+    st.caption("区县代码：" + "，".join(f"{code} {name}" for code, name in districts.items()))
+with tab_params:
+    _grid_editor("params", params.parameter_rows, params.save_parameters, {
+        "参数": st.column_config.SelectboxColumn("参数", options=list(SPEC_BY_KEY), required=True),
+        "生效日期": st.column_config.DateColumn("生效日期", format="YYYY-MM-DD", required=True),
+        "取值": st.column_config.TextColumn("取值", required=True),
+        "说明": st.column_config.TextColumn("说明", default=""),
+    })
+    st.caption("参数：" + "；".join(f"{key} = {spec.label}" + (f"（{spec.unit}）" if spec.unit else "") for key, spec in SPEC_BY_KEY.items())
+               + "。年度目标写作 {\"2018\": 50, \"2019\": 40, \"2020\": 10}；认定规则写作 national_2016 或 deep_relative_2019。")

@@ -185,3 +185,27 @@ def test_too_many_failed_logins_lock_the_account_with_a_message(app_db):
     at.text_input(key="login_password").input(PASSWORD)
     at.button(key="FormSubmitter:login-登录").click().run()
     assert "登录失败次数过多" in _texts(at) and "待办事项" not in _texts(at)
+
+
+def test_admin_adds_a_real_line_in_the_grid_and_a_viewer_cannot_edit(app_db):
+    from db.models import DibaoLine
+
+    make_user(app_db, "boss", "admin")
+    at = app_as("boss").run()
+    at.switch_page("screens/policy_params.py").run()
+    assert_ok(at)
+    assert "尚未录入任何低保标准" in _texts(at)
+    at.session_state["pp_lines_grid"] = {"edited_rows": {}, "deleted_rows": [], "added_rows": [
+        {"区县": "130302", "生效日期": "2026-01-01", "标准(元)": 790.0, "依据": "秦民〔2026〕1号"}]}
+    at.button(key="FormSubmitter:pp_lines_form-保存").click().run()
+    assert_ok(at)
+    assert "已保存：新增 1 行" in _texts(at)
+    with reading(app_db) as s:
+        line = s.scalar(select(DibaoLine))
+    assert (line.place_code, line.amount_fen, line.is_demo, line.note) == ("130302", 79000, False, "秦民〔2026〕1号")
+
+    make_user(app_db, "viewer1", "viewer", "海港区总工会")
+    viewer = app_as("viewer1").run()
+    viewer.switch_page("screens/policy_params.py").run()
+    assert_ok(viewer)
+    assert "修改（管理员）" not in _texts(viewer) and not viewer.data_editor
