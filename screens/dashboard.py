@@ -164,11 +164,19 @@ with c5:
     paid = t["payments"]
     charts.show(charts.hbar(paid, "资金来源", "金额(元)", f"{year}年资金发放（按资金来源）", color="#2c7fb8"), paid, f"{year}年资金发放")
 
-workbook = io.BytesIO()
-with pd.ExcelWriter(workbook, engine="openpyxl") as writer:
-    districts.to_excel(writer, sheet_name="分年度目标与完成", index=False)
-    for name in ("by_cause", "by_category", "by_track", "exits", "payments"):
-        t[name].to_excel(writer, sheet_name={"by_cause": "按致困原因", "by_category": "按困难类别", "by_track": "按措施类别",
-                                             "exits": "每月解困脱困", "payments": "资金发放"}[name], index=False)
-st.download_button("下载全部数据（Excel）", workbook.getvalue(), file_name=f"解困脱困进度_{today:%Y%m%d}.xlsx",
+
+
+@st.cache_data(ttl=3600, show_spinner=False, max_entries=100)
+def _workbook(actor, data_version: int, today, place, year, category, cause) -> bytes:
+    tables = _tables(actor, data_version, today, place, year, category, cause)
+    sheets = {"分年度目标与完成": tables["districts"], "按致困原因": tables["by_cause"], "按困难类别": tables["by_category"],
+              "按措施类别": tables["by_track"], "每月解困脱困": tables["exits"], "资金发放": tables["payments"]}
+    buffer = io.BytesIO()
+    with pd.ExcelWriter(buffer, engine="openpyxl") as writer:
+        for sheet, frame in sheets.items():
+            frame.to_excel(writer, sheet_name=sheet, index=False)
+    return buffer.getvalue()
+
+
+st.download_button("下载全部数据（Excel）", _workbook(actor, version, today, place, year, category, cause), file_name=f"解困脱困进度_{today:%Y%m%d}.xlsx",
                    mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", icon=":material/download:")

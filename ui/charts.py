@@ -20,7 +20,7 @@ def show(chart: alt.Chart, data: pd.DataFrame, name: str, *, downloads: bool = T
     st.altair_chart(chart, width="stretch")
     if not downloads:
         return
-    spec = chart.to_json()
+    spec = chart.to_json(validate=False, indent=None)  # for the PNG and its cache key; Streamlit validates the chart itself
     key = hashlib.sha1(spec.encode()).hexdigest()[:10]
     left, right, _ = st.columns([1, 1, 1])
     try:

@@ -22,3 +22,10 @@ def test_status_engine_benchmark_runs_in_short_form():
                             capture_output=True, text=True, timeout=300)
     assert result.returncode == 0, result.stderr[-2000:]
     assert "ratio:" in result.stdout and "3,000 households" in result.stdout and "可脱困" in result.stdout
+
+
+def test_dashboard_benchmark_runs_in_short_form():
+    result = subprocess.run([sys.executable, "bench/dashboard.py", "--households", "200"], cwd=ROOT,
+                            capture_output=True, text=True, timeout=300)
+    assert result.returncode == 0, result.stderr[-2000:]
+    assert "dashboard rerun (median)" in result.stdout and "200 households" in result.stdout
