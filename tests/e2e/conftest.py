@@ -209,3 +209,18 @@ def wait_for_run(page: Page, timeout: float = 30_000) -> None:
     except PlaywrightTimeout:
         pass
     page.wait_for_selector("[data-testid='stApp'][data-test-script-state='notRunning']", timeout=timeout)
+
+
+def settle(page: Page, quiet_ms: int = 1_500) -> None:
+    """Wait until no script run starts for a while.
+
+    Logging in is followed by one or two more runs (the login cookie's component reports back);
+    a sidebar click that landed in them was once lost here (the page stayed on 首页).
+    """
+    for _ in range(10):
+        try:
+            page.wait_for_selector("[data-testid='stApp'][data-test-script-state='running']", timeout=quiet_ms)
+        except PlaywrightTimeout:
+            return
+        wait_for_run(page)
+    raise AssertionError("the app kept starting script runs after the login")

@@ -40,7 +40,7 @@ from db.models import Household, Member, Org
 from db.reference import district_union_name
 from db.users import create_first_admin, create_user
 
-from .conftest import uncaught_errors, wait_for_run
+from .conftest import settle as _settle, uncaught_errors, wait_for_run
 
 PASSWORD = "jiekun-e2e-2024"
 STAFF, STAFF_NAME = "hg.staff", "李秀英"
@@ -89,21 +89,6 @@ def _login(page: Page, username: str, password: str) -> None:
     form.get_by_role("button", name="登录", exact=True).click()
     wait_for_run(page)
     _settle(page)
-
-
-def _settle(page: Page, quiet_ms: int = 1_500) -> None:
-    """Wait until no script run starts for a while.
-
-    Logging in is followed by one or two more runs (the login cookie's component reports back);
-    a sidebar click that landed in them was once lost here (the page stayed on 首页).
-    """
-    for _ in range(10):
-        try:
-            page.wait_for_selector("[data-testid='stApp'][data-test-script-state='running']", timeout=quiet_ms)
-        except PlaywrightTimeout:
-            return
-        wait_for_run(page)
-    raise AssertionError("the app kept starting script runs after the login")
 
 
 def _open_new_form(page: Page) -> None:
