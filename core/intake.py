@@ -162,22 +162,13 @@ def check_household(raw: dict[str, Any], today: dt.date | None = None) -> CleanH
     for key in HEAD_DATE_FIELDS:
         head[key] = _check_date(key, raw.get(key), today, errors, earliest=dt.date(1950, 1, 1))
 
-    mobile = _text(raw.get("mobile"))
-    if mobile:
-        try:
-            head["mobile"] = parse_mobile(mobile)
-        except InvalidIdentifier as exc:
-            errors["mobile"] = str(exc)
-    else:
-        head["mobile"] = None
-    uscc = _text(raw.get("employer_uscc"))
-    if uscc:
-        try:
-            head["employer_uscc"] = parse_uscc(uscc)
-        except InvalidIdentifier as exc:
-            errors["employer_uscc"] = str(exc)
-    else:
-        head["employer_uscc"] = None
+    for key, parse in (("mobile", parse_mobile), ("employer_uscc", parse_uscc)):  # optional, but checked when given
+        head[key] = None
+        if _text(raw.get(key)):
+            try:
+                head[key] = parse(_text(raw.get(key)))
+            except InvalidIdentifier as exc:
+                errors[key] = str(exc)
     account = _text(raw.get("bank_account")).replace(" ", "")
     if account and not BANK_ACCOUNT_RE.match(account):
         errors["bank_account"] = "银行卡号应为 12–19 位数字"

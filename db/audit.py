@@ -15,7 +15,7 @@ from sqlalchemy.orm import Session
 from sqlalchemy.orm.exc import StaleDataError
 
 from db.actor import Actor
-from db.errors import Conflict
+from db.errors import STALE_MESSAGE, Conflict
 from db.models import AuditLog, DataVersion, now
 
 # Fields never written to the audit log in clear.
@@ -117,6 +117,6 @@ def update(
         try:
             session.flush()  # the UPDATE carries "WHERE version = :old", so a racing save fails here
         except StaleDataError:
-            raise Conflict("保存失败：该记录刚刚被他人修改并保存。您的修改尚未保存，请刷新后重新录入。") from None
+            raise Conflict(STALE_MESSAGE) from None
         bump_data_version(session)
     return changed

@@ -33,6 +33,7 @@ from core import codes
 from core.category import DIBAO_RUN_MONTHS, Assessment, Exclusion, MonthFigures, assess
 from core.identity import USCC_CHARS, id_check_char, uscc_check_char
 from core.places import CITY_CODE, DISTRICTS, PLACE_BY_CODE
+from core.status_engine import month_index, month_of_index
 from db.actor import system_actor
 from db.audit import bump_data_version, record
 from db.engine import transaction
@@ -73,15 +74,10 @@ TABLES = (Org, DibaoLine, Household, Member, HouseholdCause, ExclusionCheck, Pro
 
 
 # --- months -----------------------------------------------------------------------------------
-# A month is an int (year * 12 + month - 1) so that runs of consecutive months are simple sums.
-
-
-def month_of(day: dt.date) -> int:
-    return day.year * 12 + day.month - 1
-
-
-def month_start(month: int) -> dt.date:
-    return dt.date(month // 12, month % 12 + 1, 1)
+# A month is an int (year * 12 + month - 1) so that runs of consecutive months are simple sums;
+# the status engine counts months the same way.
+month_of = month_index
+month_start = month_of_index
 
 
 FIRST_INCOME_MONTH = month_of(dt.date(2017, 1, 1))

@@ -72,13 +72,13 @@ def transaction(engine: Engine) -> Iterator[Session]:
     A row saved by someone else between our read and our write fails its version check in the
     database (StaleDataError); that is a conflict the user can act on, so it is reported as one.
     """
-    from db.errors import Conflict
+    from db.errors import STALE_MESSAGE, Conflict
 
     try:
         with session_factory(engine)() as session, session.begin():
             yield session
     except StaleDataError:
-        raise Conflict("保存失败：该记录刚刚被他人修改并保存。您的修改尚未保存，请刷新后重新录入。") from None
+        raise Conflict(STALE_MESSAGE) from None
 
 
 @contextmanager

@@ -23,6 +23,9 @@ class OutOfScope(ServiceError):
     """The record belongs to an organisation outside the user's subtree (or the role may not write)."""
 
 
+STALE_MESSAGE = "保存失败：该记录刚刚被他人修改并保存。您的修改尚未保存，请刷新后重新录入。"
+
+
 class Conflict(ServiceError):
     """Someone else saved the record since the user loaded it; `changes` lists what they changed."""
 

@@ -333,10 +333,6 @@ def _sync_exclusions(session: Session, actor: Actor, household: Household, rows:
 # --- category ------------------------------------------------------------------------------------
 
 
-def parameter(session: Session, key: str, on: dt.date):
-    return parameter_on(session, key, on)
-
-
 def month_figures(session: Session, household: Household, until: dt.date) -> tuple[list[MonthFigures], list[str]]:
     """The household's recorded months up to `until`, each with its district's line that month."""
     place = session.get(Place, household.place_code)
@@ -357,11 +353,11 @@ def month_figures(session: Session, household: Household, until: dt.date) -> tup
 
 
 def assess_household(session: Session, household: Household, on: dt.date) -> Assessment:
-    rule_set = parameter(session, "rule_set", on)
+    rule_set = parameter_on(session, "rule_set", on)
     figures, problems = month_figures(session, household, on)
     exclusions = [ExclusionFact(e.exclusion, e.applies, e.source) for e in exclusions_of(session, household.id)]
     result = assess(
-        rule_set, figures, exclusions=exclusions, multiplier=parameter(session, "relative_multiplier", on),
+        rule_set, figures, exclusions=exclusions, multiplier=parameter_on(session, "relative_multiplier", on),
         casualty=household.casualty, migrant=household.work_status == "migrant",
         labour_relation_since=household.labour_relation_since, union_member=household.union_member_since is not None, on=on,
     )
@@ -428,7 +424,7 @@ def record_step(
         raise ValidationError({"done_on": f"办理日期不能早于上一步的日期 {last:%Y-%m-%d}"})
     if step == "review":
         publicity = next(s.done_on for s in steps_of(session, household.id) if s.step == "publicity")
-        days = parameter(session, "publicity_working_days", done_on)
+        days = parameter_on(session, "publicity_working_days", done_on)
         if working_days_between(publicity, done_on) < days:
             raise ValidationError({"done_on": f"公示期为 {days} 个工作日：公示始于 {publicity:%Y-%m-%d}，审核日期须在公示期满之后"})
     if step == "filed":

@@ -21,21 +21,18 @@ from db import audit
 from db.actor import Actor
 from db.errors import OutOfScope, ValidationError
 from db.models import DibaoLine, Household, IncomeMonth, Member, Org, Place
+from db.queries import first_of_month
 from db.scope import org_filter
 
 GRID_STATUSES = ("applying", "active")
 EARLIEST_MONTH = dt.date(2010, 1, 1)
 
 
-def month_start(day: dt.date) -> dt.date:
-    return day.replace(day=1)
-
-
 def check_month(month: dt.date | None, today: dt.date) -> dt.date:
     if month is None:
         raise ValidationError({"month": "请选择月份"})
-    month = month_start(month)
-    if month > month_start(today):
+    month = first_of_month(month)
+    if month > first_of_month(today):
         raise ValidationError({"month": "不能录入未来月份的收入"})
     if month < EARLIEST_MONTH:
         raise ValidationError({"month": f"月份不能早于 {EARLIEST_MONTH:%Y年%m月}"})

@@ -8,17 +8,13 @@ from sqlalchemy.orm import Session
 from core.codes import ORG_KIND
 from db import audit
 from db.actor import Actor
-from db.errors import NotFound, OutOfScope, ValidationError
+from db.errors import NotFound, ValidationError
 from db.models import Household, Org, Place, User
 from db.reference import add_org
+from db.scope import require_admin
 
 # Which kind of union may sit under which.
 CHILD_KINDS = {"city": ("district", "industry"), "district": ("grassroots",), "industry": ("grassroots",), "grassroots": ()}
-
-
-def _require_admin(actor: Actor) -> None:
-    if actor.role != "admin":
-        raise OutOfScope("只有管理员可以维护工会组织")
 
 
 def _check(session: Session, name: str, kind: str, parent: Org | None, place_code: str, own_id: int | None = None) -> dict[str, str]:
@@ -42,7 +38,7 @@ def _check(session: Session, name: str, kind: str, parent: Org | None, place_cod
 
 
 def create_org(session: Session, actor: Actor, *, name: str, kind: str, parent_id: int | None, place_code: str) -> Org:
-    _require_admin(actor)
+    require_admin(actor, "维护工会组织")
     parent = session.get(Org, parent_id) if parent_id else None
     errors = _check(session, name, kind, parent, place_code)
     if errors:
@@ -54,7 +50,7 @@ def create_org(session: Session, actor: Actor, *, name: str, kind: str, parent_i
 
 
 def update_org(session: Session, actor: Actor, org_id: int, *, expected_version: int, name: str, place_code: str, active: bool) -> list[str]:
-    _require_admin(actor)
+    require_admin(actor, "维护工会组织")
     org = session.get(Org, org_id)
     if org is None:
         raise NotFound("工会不存在")

@@ -20,8 +20,9 @@ from core.money import InvalidAmount, yuan_to_fen
 from core.parameters import SPEC_BY_KEY, InvalidParameter, parse_value
 from db import audit
 from db.actor import Actor
-from db.errors import Conflict, OutOfScope, ValidationError
+from db.errors import Conflict, ValidationError
 from db.models import DibaoLine, Household, Place, PolicyParameter, StatusChange
+from db.scope import require_admin
 
 EARLIEST = dt.date(2000, 1, 1)
 
@@ -32,11 +33,6 @@ class Affected:
     place_name: str
     status: str
     effective_on: dt.date
-
-
-def _require_admin(actor: Actor) -> None:
-    if actor.role != "admin":
-        raise OutOfScope("只有管理员可以修改政策参数和低保标准")
 
 
 def _blank(value: Any) -> bool:
@@ -94,7 +90,7 @@ def _affected(session: Session, since: dt.date | None, place_codes: set[str] | N
 
 def save_lines(session: Session, actor: Actor, edited: list[dict], *, today: dt.date | None = None) -> tuple[dict[str, int], list[Affected]]:
     """Apply an edited grid of lines (rows with an id are existing lines; rows without are new; missing ids are deleted)."""
-    _require_admin(actor)
+    require_admin(actor, "修改政策参数和低保标准")
     today = today or dt.date.today()
     current = {r.id: r for r in session.scalars(select(DibaoLine))}
     places = {p.code: p.name for p in session.scalars(select(Place).where(Place.kind != "city"))}
@@ -171,7 +167,7 @@ def save_lines(session: Session, actor: Actor, edited: list[dict], *, today: dt.
 
 def save_parameters(session: Session, actor: Actor, edited: list[dict], *, today: dt.date | None = None) -> tuple[dict[str, int], list[Affected]]:
     """Apply an edited grid of dated parameters; every key keeps a value from its first date on."""
-    _require_admin(actor)
+    require_admin(actor, "修改政策参数和低保标准")
     today = today or dt.date.today()
     current = {r.id: r for r in session.scalars(select(PolicyParameter))}
     errors: dict[str, str] = {}

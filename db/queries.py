@@ -18,7 +18,7 @@ from db.actor import Actor
 from db.errors import OutOfScope
 from db.orgs import org_tree
 from db.models import AuditLog, DibaoLine, Household, HouseholdCause, IncomeMonth, Member, Org, Pairing, Place, PolicyParameter, User, Visit
-from db.scope import org_filter, scope_orgs
+from db.scope import org_filter, require_admin, scope_orgs
 
 PAGE_SIZE = 50
 
@@ -314,8 +314,7 @@ def audit_page(
     session: Session, actor: Actor, *, entity: str | None = None, who: str = "", since: dt.date | None = None,
     page: int = 1, page_size: int = 100,
 ) -> tuple[pd.DataFrame, int]:
-    if actor.role != "admin":
-        raise OutOfScope("只有管理员可以查看操作日志")
+    require_admin(actor, "查看操作日志")
     stmt = select(AuditLog)
     if entity:
         stmt = stmt.where(AuditLog.entity == entity)

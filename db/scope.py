@@ -32,6 +32,12 @@ def in_scope(session: Session, actor: Actor, org_id: int) -> bool:
     return bool(path) and path.startswith(actor.org_path)
 
 
+def require_admin(actor: Actor, what: str) -> None:
+    """Only administrators (city-wide) may do `what`; the message says so in Chinese."""
+    if actor.role != "admin":
+        raise OutOfScope(f"只有管理员可以{what}")
+
+
 def require_org(session: Session, actor: Actor, org_id: int, *, write: bool = False) -> None:
     if write and not actor.can_write_files:
         raise OutOfScope("您的角色只能查看，不能修改数据")

@@ -16,6 +16,7 @@ from db import audit
 from db.actor import Actor, system_actor
 from db.engine import read_secrets
 from db.errors import NotFound, OutOfScope, ValidationError
+from db.scope import require_admin
 from db.models import AppSetting, AuditLog, Org, User, now
 
 USERNAME_RE = re.compile(r"^[a-z0-9_.\-]{3,32}$")
@@ -57,16 +58,11 @@ def _check_role_org(session: Session, role: str, org_id: int | None) -> dict[str
     return errors
 
 
-def _require_admin(actor: Actor) -> None:
-    if actor.role != "admin":
-        raise OutOfScope("只有管理员可以管理用户")
-
-
 def create_user(
     session: Session, actor: Actor, *, username: str, display_name: str, password: str,
     password_repeat: str | None = None, role: str, org_id: int | None,
 ) -> User:
-    _require_admin(actor)
+    require_admin(actor, "管理用户")
     username = (username or "").strip().lower()  # logins are case-insensitive (the authenticator lowercases)
     display_name = (display_name or "").strip()
     errors = {}
@@ -89,7 +85,7 @@ def update_user(
     session: Session, actor: Actor, user_id: int, *, expected_version: int,
     display_name: str, role: str, org_id: int, active: bool,
 ) -> list[str]:
-    _require_admin(actor)
+    require_admin(actor, "管理用户")
     user = _get(session, user_id)
     errors = _check_role_org(session, role, org_id)
     if not (display_name or "").strip():
@@ -110,7 +106,7 @@ def update_user(
 
 
 def reset_password(session: Session, actor: Actor, user_id: int, *, expected_version: int, password: str, password_repeat: str) -> None:
-    _require_admin(actor)
+    require_admin(actor, "管理用户")
     user = _get(session, user_id)
     errors = check_password(password, password_repeat)
     if errors:
@@ -120,7 +116,7 @@ def reset_password(session: Session, actor: Actor, user_id: int, *, expected_ver
 
 
 def list_users(session: Session, actor: Actor) -> list[User]:
-    _require_admin(actor)
+    require_admin(actor, "管理用户")
     return list(session.scalars(select(User).order_by(User.active.desc(), User.username)))
 
 

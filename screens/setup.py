@@ -5,7 +5,7 @@ import streamlit as st
 from db import users
 from db.errors import ServiceError, ValidationError
 from ui import store
-from ui.forms import field_error
+from ui.forms import field_error, set_errors
 
 FORM = "setup"
 st.title("初始设置")
@@ -25,12 +25,12 @@ with st.form(FORM):
     submitted = st.form_submit_button("创建管理员", type="primary")
 
 if submitted:
-    st.session_state[f"_errors::{FORM}"] = {}
+    set_errors(FORM, {})
     try:
         with store.transaction() as session:
             users.create_first_admin(session, username=username, display_name=display_name, password=password, password_repeat=repeat)
     except ValidationError as exc:
-        st.session_state[f"_errors::{FORM}"] = exc.errors
+        set_errors(FORM, exc.errors)
         st.rerun()
     except ServiceError as exc:
         st.error(str(exc))

@@ -25,6 +25,11 @@ def _notice_key(form: str) -> str:
     return f"_notice::{form}"
 
 
+def set_errors(form: str, errors: dict[str, str]) -> None:
+    """Keep a form's messages by field for the next run (for forms that handle their submit inline)."""
+    st.session_state[_errors_key(form)] = errors
+
+
 def field_error(form: str, field: str) -> None:
     message = st.session_state.get(_errors_key(form), {}).get(field)
     if message:

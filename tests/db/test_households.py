@@ -11,7 +11,7 @@ from db.actor import Actor, system_actor
 from db.audit import data_version
 from db.engine import reading, transaction
 from db.errors import Conflict, NotFound, OutOfScope, ValidationError
-from db.models import AuditLog, DibaoLine, Household, IncomeMonth, Member, Org, StatusChange
+from db.models import AuditLog, DibaoLine, Household, IncomeMonth, Org
 
 TODAY = dt.date(2026, 11, 29)
 

@@ -53,7 +53,7 @@ def test_a_union_with_open_files_or_users_cannot_be_deactivated(db_engine):
 def test_only_admins_change_the_tree(db_engine):
     with transaction(db_engine) as s:
         hg = _org(s, "海港区总工会")
-        staff = users.create_user(s, ADMIN, username="hg01", display_name="海港", password="haigang-pass", role="staff", org_id=hg.id)
+        users.create_user(s, ADMIN, username="hg01", display_name="海港", password="haigang-pass", role="staff", org_id=hg.id)
     with transaction(db_engine) as s:
         actor = users.actor_for(s, "hg01")
         with pytest.raises(OutOfScope):

@@ -1,7 +1,5 @@
 """The store itself: where the database is, SQLite settings, migrations that keep data, scope, audit."""
 
-import datetime as dt
-
 import pytest
 from sqlalchemy import select, text
 

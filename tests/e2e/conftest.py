@@ -224,3 +224,13 @@ def settle(page: Page, quiet_ms: int = 1_500) -> None:
             return
         wait_for_run(page)
     raise AssertionError("the app kept starting script runs after the login")
+
+
+def login(page: Page, username: str, password: str) -> None:
+    """Log in through the app's form and wait until the login cookie's extra runs are over."""
+    form = page.get_by_test_id("stForm")
+    form.get_by_label("用户名", exact=True).fill(username)
+    form.get_by_label("密码", exact=True).fill(password)
+    form.get_by_role("button", name="登录", exact=True).click()
+    wait_for_run(page)
+    settle(page)

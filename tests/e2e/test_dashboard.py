@@ -12,8 +12,8 @@ from db.demo import load_demo
 from db.engine import make_engine, transaction
 from db.users import create_first_admin
 
-from .conftest import settle as _settle, uncaught_errors, wait_for_run
-from .test_intake import _logged_errors, _login
+from .conftest import login as _login, settle as _settle, uncaught_errors, wait_for_run
+from .test_intake import _logged_errors
 
 PASSWORD = "jiekun-e2e-2024"
 SHOT = Path("/tmp/jiekun-meeting.png")

@@ -13,7 +13,7 @@ from pathlib import Path
 
 from playwright.sync_api import Page, expect
 
-from .conftest import settle, uncaught_errors, wait_for_run
+from .conftest import login as _login, settle, uncaught_errors, wait_for_run
 
 APP_TITLE = "困难职工解困脱困工作平台"
 ADMIN = "e2e.admin"
@@ -22,15 +22,6 @@ PASSWORD = "jiekun-e2e-2024"
 ROLE_NAME = "管理员（市总）"
 ADMIN_PAGES = ("首页", "档案列表", "低保标准与参数", "用户管理", "工会组织", "操作日志")
 LEAD_SCREENSHOT = Path("/tmp/jiekun-home.png")
-
-
-def _login(page: Page, username: str, password: str) -> None:
-    form = page.get_by_test_id("stForm")
-    form.get_by_label("用户名", exact=True).fill(username)
-    form.get_by_label("密码", exact=True).fill(password)
-    form.get_by_role("button", name="登录", exact=True).click()
-    wait_for_run(page)
-    settle(page)  # the login cookie's component reports back with one or two more runs
 
 
 def _expect_logged_in(page: Page) -> None:

@@ -30,7 +30,6 @@ from pathlib import Path
 
 import pytest
 from playwright.sync_api import Locator, Page, expect
-from playwright.sync_api import TimeoutError as PlaywrightTimeout
 from sqlalchemy import func, select
 
 from core.identity import id_check_char
@@ -40,7 +39,7 @@ from db.models import Household, Member, Org
 from db.reference import district_union_name
 from db.users import create_first_admin, create_user
 
-from .conftest import settle as _settle, uncaught_errors, wait_for_run
+from .conftest import login as _login, uncaught_errors, wait_for_run
 
 PASSWORD = "jiekun-e2e-2024"
 STAFF, STAFF_NAME = "hg.staff", "李秀英"
@@ -80,15 +79,6 @@ def staff_user(app_db_url: str) -> str:
 
 
 # --- the page's widgets -------------------------------------------------------------------------
-
-
-def _login(page: Page, username: str, password: str) -> None:
-    form = page.get_by_test_id("stForm")
-    form.get_by_label("用户名", exact=True).fill(username)
-    form.get_by_label("密码", exact=True).fill(password)
-    form.get_by_role("button", name="登录", exact=True).click()
-    wait_for_run(page)
-    _settle(page)
 
 
 def _open_new_form(page: Page) -> None:

@@ -8,7 +8,6 @@ from sqlalchemy import select
 from db.engine import reading, transaction
 from db.models import AuditLog, Org, User
 from db import users
-from db.actor import system_actor
 from tests.screens.conftest import PASSWORD, app_as, assert_ok, make_user
 from ui.navigation import PAGES, pages_for
 

@@ -6,7 +6,7 @@ from sqlalchemy import select
 
 from core.identity import id_check_char
 from db.engine import reading, transaction
-from db.models import DibaoLine, Household, IncomeMonth, Org, StatusChange
+from db.models import DibaoLine, Household, IncomeMonth, StatusChange
 from tests.screens.conftest import app_as, assert_ok, make_user
 
 

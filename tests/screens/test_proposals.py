@@ -2,7 +2,7 @@
 
 import datetime as dt
 
-from sqlalchemy import func, select
+from sqlalchemy import select
 
 from db.demo import load_demo
 from db.engine import reading
