@@ -104,6 +104,7 @@ def test_first_run_setup_login_home_reload_logout(page: Page, app_url: str, app_
     # Logging out brings the form back, and a reload does not log the user in again (cookie deleted).
     page.get_by_test_id("stSidebar").get_by_role("button", name="退出登录").click()
     wait_for_run(page)
+    settle(page)  # deleting the cookie is a component too: it reports back with another run
     _expect_login_form(page)
     _wait_for_cookie(page, present=False)
     page.reload()
