@@ -208,11 +208,45 @@ FUND_SOURCE: CodeList = {
     "other": "其他",
 }
 
+# How often a measure's money is paid (a schedule entered once produces the payment rows).
+PAY_EVERY: CodeList = {
+    "once": "一次性",
+    "monthly": "每月",
+    "quarterly": "每季度",
+    "half_yearly": "每半年",
+    "yearly": "每年",
+}
+PAY_EVERY_MONTHS = {"once": 0, "monthly": 1, "quarterly": 3, "half_yearly": 6, "yearly": 12}
+
+# Named programmes that belong to one track (DOMAIN.md "Measures"); 其他 fits any track.
+PROGRAMME_TRACK = {
+    "golden_autumn": "safety_net",  # 教育救助
+    "love_card": "medical",
+    "serious_illness_mutual": "medical",
+    "dialysis": "medical",
+}
+
+# Measures that count as a plan being carried out (计划/实施中); 已完成 no longer covers a cause.
+OPEN_MEASURE_STATUSES = ("planned", "in_progress")
+
 VISIT_KIND: CodeList = {
     "home": "入户走访",
     "phone": "电话回访",
     "warmth": "送温暖",
     "other": "其他",
+}
+
+# 工作台: the work queues of a user's scope, in the order they are shown.
+WORK_QUEUE: CodeList = {
+    "no_helper": "没有帮扶责任人",
+    "no_plan": "没有在办的帮扶计划",
+    "uncovered_cause": "致困原因没有在办的措施",
+    "visit_overdue": "走访逾期",
+    "income_missing": "缺上月收入",
+    "near_exit": "即将脱困",
+    "followup_due": "脱困/解困后待回访",
+    "untouched": "一年以上无任何更新",
+    "never_helped": "从未得到帮扶",
 }
 
 # --- organisation and people -----------------------------------------------------------------

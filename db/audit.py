@@ -120,3 +120,17 @@ def update(
             raise Conflict(STALE_MESSAGE) from None
         bump_data_version(session)
     return changed
+
+
+def delete(session: Session, actor: Actor, obj, *, expected_version: int | None, reason: str | None = None) -> None:
+    """Remove a row the user may take back (a planned payment), keeping a snapshot of it in the audit log."""
+    if expected_version is not None and obj.version != expected_version:
+        raise Conflict(STALE_MESSAGE)
+    snapshot = {k: _text(v) for k, v in _columns(obj).items() if k not in SECRET_FIELDS and v is not None}
+    record(session, actor, "delete", obj.__tablename__, obj.id, old=json.dumps(snapshot, ensure_ascii=False), reason=reason)
+    session.delete(obj)
+    try:
+        session.flush()
+    except StaleDataError:
+        raise Conflict(STALE_MESSAGE) from None
+    bump_data_version(session)

@@ -44,7 +44,7 @@ def load(session: Session, actor: Actor, as_of: dt.date) -> DashboardData:
                             columns=["household_id", "track"])
     payments = pd.DataFrame(
         session.execute(select(AidPayment.household_id, AidPayment.paid_on, AidPayment.amount_fen, AidPayment.fund_source)
-                        .where(AidPayment.household_id.in_(ids))).all(),
+                        .where(AidPayment.household_id.in_(ids), AidPayment.paid_on <= as_of)).all(),  # not those still planned
         columns=["household_id", "paid_on", "amount_fen", "fund_source"],
     )
     return DashboardData(files, changes, measures, payments,

@@ -1272,8 +1272,8 @@ class DemoCity:
                 self.rows.add(Measure, id=warmth_id, household_id=plan.id, track="warmth", programme=None, cause=None,
                               content="春节送温暖：每年春节前入户慰问并发放慰问金",
                               status="done" if ended else "in_progress", start_on=warmth_days[0], end_on=ended,
-                              responsible=helper_on(helpers, warmth_days[0]).name,
-                              amount_fen=sum(a for a, _ in paid), fund_source=paid[0][1])
+                              responsible=helper_on(helpers, warmth_days[0]).name,  # 慰问金 differ each year: paid one by one
+                              amount_fen=None, fund_source=None, pay_every=None, first_pay_on=None, pay_count=None)
         return warmth_days
 
     def measure_for(self, cause: str, plan: FilePlan, spec: DistrictSpec, story: Story, members: list[dict],
@@ -1372,12 +1372,15 @@ class DemoCity:
         if end is not None and end > TODAY:
             end = None
         status = "planned" if start > TODAY else ("done" if end else "in_progress")
-        # money measures carry what was paid under them (or, when only planned, what is planned)
-        money = draft["amount"] * len(payments) if payments else (draft["amount"] if status == "planned" else None)
+        # money measures carry the amount of each payment and the schedule the payments follow
+        money = draft["amount"] if draft["amount"] and (payments or status == "planned") else None
+        every = {"september": "yearly"}.get(draft["pay"], draft["pay"]) if money else None
         self.rows.add(Measure, id=measure_id, household_id=plan.id, track=draft["track"], programme=draft["programme"],
                       cause=draft["cause"], content=draft["content"], status=status, start_on=start, end_on=end,
                       responsible=helper_on(helpers, min(start, TODAY)).name, amount_fen=money,
-                      fund_source=draft["fund"] if money else None)
+                      fund_source=draft["fund"] if money else None, pay_every=every,
+                      first_pay_on=(payments[0] if payments else start) if money else None,
+                      pay_count=(len(payments) or 1) if money else None)
 
     def payment_days(self, draft: dict, plan: FilePlan, story: Story, start: dt.date, end: dt.date | None,
                      members: list[dict]) -> list[dt.date]:

@@ -487,6 +487,11 @@ def close_household(
         raise ValidationError(errors)
     _change_status(session, actor, household, expected_version, to_status, effective_on,
                    reason if to_status == "withdrawn" else None, note, "close")
+    if to_status in ("exited", "withdrawn"):  # 解困 keeps its 常态化帮扶 (and the payments under it)
+        from db.measures import stop_future_payments
+
+        stop_future_payments(session, actor, household.id, effective_on,
+                             f"档案{codes.HOUSEHOLD_STATUS[to_status]}，停止 {effective_on:%Y-%m-%d} 以后的计划发放")
 
 
 def _engine_proposal(session: Session, actor: Actor, household: Household, on: dt.date) -> str:

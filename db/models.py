@@ -356,8 +356,12 @@ class Measure(Versioned, Base):
     start_on: Mapped[dt.date] = mapped_column(Date, nullable=False)
     end_on: Mapped[dt.date | None] = mapped_column(Date)
     responsible: Mapped[str | None] = mapped_column(String(64))
+    # money: the amount of each payment, its fund, and the schedule that produced the payment rows
     amount_fen: Mapped[int | None] = mapped_column(BigInteger)
     fund_source: Mapped[str | None] = mapped_column(String(16))
+    pay_every: Mapped[str | None] = mapped_column(String(16))  # codes.PAY_EVERY
+    first_pay_on: Mapped[dt.date | None] = mapped_column(Date)
+    pay_count: Mapped[int | None] = mapped_column(Integer)
 
     __table_args__ = (CheckConstraint("amount_fen IS NULL OR amount_fen >= 0", name="amount_non_negative"),)
 
@@ -393,6 +397,9 @@ class Pairing(Versioned, Base):
     start_on: Mapped[dt.date] = mapped_column(Date, nullable=False)
     end_on: Mapped[dt.date | None] = mapped_column(Date)
 
+    # the caseload and bulk reassignment look helpers up by name among current pairings
+    __table_args__ = (Index("ix_pairing_helper_current", "helper_name", "end_on"),)
+
 
 
 class Visit(Versioned, Base):
@@ -406,6 +413,8 @@ class Visit(Versioned, Base):
     kind: Mapped[str] = mapped_column(String(16), nullable=False)
     notes: Mapped[str | None] = mapped_column(Text)
     needs: Mapped[str | None] = mapped_column(Text)
+
+    __table_args__ = (Index("ix_visit_household_on", "household_id", "visited_on"),)
 
 
 

@@ -11,7 +11,7 @@ from db import households as hh_service
 from db import incomes as income_service
 from db.errors import NotFound
 from db.models import Place
-from ui import file_sheet, store
+from ui import file_sheet, plan_panel, store, visit_panel
 from ui.forms import field_error, form_notice, submit
 from ui.session import require_role
 
@@ -83,8 +83,8 @@ b2.download_button(
     help="下载可打印的档案（HTML），用浏览器打开后打印，放入纸质档案",
 )
 
-tab_facts, tab_members, tab_income, tab_support, tab_process, tab_trail = st.tabs(
-    ["概况", f"家庭成员（{len(members)}）", "收入", "帮扶与走访", "办理与状态", "操作记录"])
+tab_facts, tab_members, tab_income, tab_plan, tab_visits, tab_process, tab_trail = st.tabs(
+    ["概况", f"家庭成员（{len(members)}）", "收入", "帮扶计划", "结对与走访", "办理与状态", "操作记录"])
 
 with tab_facts:
     left, right = st.columns([3, 2])
@@ -165,15 +165,11 @@ with tab_income:
             field_error(FORM, household.file_no)
             st.form_submit_button("保存该月收入", on_click=submit, args=(FORM, _save_income))
 
-with tab_support:
-    st.markdown("**结对帮扶（一帮一）**")
-    st.dataframe(support["pairings"], hide_index=True, width="stretch")
-    st.markdown("**帮扶措施**")
-    st.dataframe(support["measures"], hide_index=True, width="stretch")
-    st.markdown("**资金发放**")
-    st.dataframe(support["payments"], hide_index=True, width="stretch", height=240)
-    st.markdown("**走访记录**")
-    st.dataframe(support["visits"], hide_index=True, width="stretch", height=240)
+with tab_plan:
+    plan_panel.render(actor, household, today)
+
+with tab_visits:
+    visit_panel.render(actor, household, today)
 
 with tab_process:
     st.markdown("**建档步骤**（申请 → 入户调查 → 公示 → 审核 → 在档）")

@@ -24,10 +24,13 @@ class PageSpec:
 
 PAGES: tuple[PageSpec, ...] = (
     PageSpec("工作", "screens/home.py", "首页", ":material/home:", ALL_ROLES, "home"),
+    PageSpec("工作", "screens/worklist.py", "工作台", ":material/checklist:", ("admin", "staff"), "worklist"),
     PageSpec("档案", "screens/households.py", "档案列表", ":material/folder_shared:", ("admin", "staff"), "households"),
     PageSpec("档案", "screens/household_form.py", "新建档案", ":material/person_add:", ("admin", "staff"), "household-edit"),
     PageSpec("档案", "screens/household.py", "一户一档", ":material/contact_page:", ("admin", "staff"), "household"),
     PageSpec("档案", "screens/incomes.py", "月收入录入", ":material/payments:", ("admin", "staff"), "incomes"),
+    PageSpec("帮扶", "screens/pairings.py", "结对帮扶", ":material/handshake:", ("admin", "staff"), "pairings"),
+    PageSpec("帮扶", "screens/ledger.py", "资金台账", ":material/account_balance_wallet:", ALL_ROLES, "ledger"),
     PageSpec("进度", "screens/dashboard.py", "进度看板", ":material/monitoring:", ALL_ROLES, "dashboard"),
     PageSpec("进度", "screens/proposals.py", "可脱困/可解困名单", ":material/task_alt:", ("admin", "staff"), "proposals"),
     PageSpec("政策参数", "screens/policy_params.py", "低保标准与参数", ":material/tune:", ALL_ROLES, "parameters"),

@@ -1,0 +1,225 @@
+"""The plan of a file (帮扶计划): measures, the payments their schedules produce, and single payments.
+
+Every write: the file must be in the actor's scope (get_household), the row the user saw must still
+be the stored version, and each change is audited in the same transaction (db.audit).
+A schedule entered once produces its payment rows. Changing the schedule later replaces only the
+payments dated after today; payments already made are corrected one by one.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from typing import Any
+
+import pandas as pd
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from core import codes
+from core.money import per_capita_fen
+from core.plan import (CleanMeasure, Coverage, FileFacts, MeasureFact, PlanErrors, Suggestion, check_measure, check_payment,
+                       coverage, schedule_text, suggest_tracks)
+from db import audit
+from db.actor import Actor
+from db.errors import NotFound, ValidationError
+from db.households import get_household
+from db.models import AidPayment, DibaoLine, Household, IncomeMonth, Measure
+
+OPEN_FILE = ("applying", "active")
+SCHEDULE_FIELDS = ("amount_fen", "fund_source", "pay_every", "first_pay_on", "pay_count", "end_on", "track", "programme")
+
+
+def _open_file(session: Session, actor: Actor, household_id: int) -> Household:
+    household = get_household(session, actor, household_id=household_id)
+    if household.status not in OPEN_FILE:
+        raise ValidationError({"household": f"档案为“{codes.HOUSEHOLD_STATUS[household.status]}”，不能再修改帮扶计划（返困后可继续）"})
+    return household
+
+
+def _file_causes(household: Household) -> set[str]:
+    return {c.cause for c in household.causes}
+
+
+# --- reading the plan --------------------------------------------------------------------------
+
+
+def file_facts(session: Session, household: Household) -> FileFacts:
+    """What the track suggestions read: open causes, who can work, insurance, illness, 低保, income against the line."""
+    members = household.members
+    # the head has no "able to work" flag of its own: healthy or chronically ill, not retired, with 自救能力
+    head_able = (household.self_help_ability and household.work_status != "retired"
+                 and household.health in (None, "healthy", "chronic"))
+    able = sum(1 for m in members if m.able_to_work) + int(head_able)
+    uninsured = ([household.name] if household.medical_insurance == "none" else []) + [m.name for m in members if m.medical_insurance == "none"]
+    ill = ([household.name] if household.health == "serious" else []) + [m.name for m in members if m.health == "serious"]
+    latest = session.execute(select(IncomeMonth.month, IncomeMonth.income_fen, IncomeMonth.persons)
+                             .where(IncomeMonth.household_id == household.id).order_by(IncomeMonth.month.desc()).limit(1)).first()
+    below = None
+    if latest is not None:
+        line = session.scalar(select(DibaoLine.amount_fen).where(DibaoLine.place_code == household.place_code,
+                                                                 DibaoLine.effective_from <= latest.month)
+                              .order_by(DibaoLine.effective_from.desc()).limit(1))
+        if line is not None:
+            below = per_capita_fen(latest.income_fen, latest.persons) < line
+    return FileFacts(
+        open_causes=tuple(c.cause for c in sorted(household.causes, key=lambda c: not c.is_main) if c.removed_on is None),
+        able_to_work=able, zero_employment=household.zero_employment, uninsured=tuple(uninsured), seriously_ill=tuple(ill),
+        safety_net=household.safety_net, below_line=below, students=sum(1 for m in members if m.identity == "student"),
+    )
+
+
+@dataclass
+class PlanView:
+    measures: list[Measure]
+    payments: list[AidPayment]
+    suggestions: list[Suggestion]
+    coverage: Coverage
+    paid_fen: int
+    planned_fen: int
+
+
+def plan_of(session: Session, household: Household, today: dt.date) -> PlanView:
+    measures = list(session.scalars(select(Measure).where(Measure.household_id == household.id).order_by(Measure.start_on, Measure.id)))
+    payments = list(session.scalars(select(AidPayment).where(AidPayment.household_id == household.id)
+                                    .order_by(AidPayment.paid_on.desc(), AidPayment.id.desc())))
+    facts = file_facts(session, household)
+    cover = coverage(facts, [MeasureFact(m.cause, m.status, m.track) for m in measures])
+    return PlanView(measures, payments, suggest_tracks(facts), cover,
+                    paid_fen=sum(p.amount_fen for p in payments if p.paid_on <= today),
+                    planned_fen=sum(p.amount_fen for p in payments if p.paid_on > today))
+
+
+def measures_frame(measures: list[Measure], payments: list[AidPayment], today: dt.date) -> pd.DataFrame:
+    paid = {}
+    for p in payments:
+        if p.measure_id is not None and p.paid_on <= today:
+            paid[p.measure_id] = paid.get(p.measure_id, 0) + p.amount_fen
+    return pd.DataFrame([
+        {"id": m.id, "措施类别": codes.label(codes.TRACK, m.track), "项目": codes.label(codes.PROGRAMME, m.programme),
+         "针对致困原因": codes.label(codes.CAUSE, m.cause), "帮扶内容": m.content, "状态": codes.label(codes.MEASURE_STATUS, m.status),
+         "开始日期": m.start_on, "结束日期": m.end_on, "责任人": m.responsible or "",
+         "资金安排": schedule_text(m.pay_every, m.first_pay_on, m.pay_count, m.amount_fen)
+         or (f"{m.amount_fen / 100:.2f} 元" if m.amount_fen else ""),
+         "资金来源": codes.label(codes.FUND_SOURCE, m.fund_source), "已发放(元)": paid.get(m.id, 0) / 100}
+        for m in measures
+    ], columns=["id", "措施类别", "项目", "针对致困原因", "帮扶内容", "状态", "开始日期", "结束日期", "责任人", "资金安排", "资金来源", "已发放(元)"])
+
+
+def payments_frame(payments: list[AidPayment], measures: list[Measure], today: dt.date) -> pd.DataFrame:
+    content = {m.id: m.content for m in measures}
+    return pd.DataFrame([
+        {"id": p.id, "发放日期": p.paid_on, "金额(元)": p.amount_fen / 100, "状态": "已发放" if p.paid_on <= today else "待发放",
+         "类别": codes.label(codes.TRACK, p.track), "项目": codes.label(codes.PROGRAMME, p.programme),
+         "资金来源": codes.label(codes.FUND_SOURCE, p.fund_source), "所属措施": content.get(p.measure_id, ""), "说明": p.note or ""}
+        for p in payments
+    ], columns=["id", "发放日期", "金额(元)", "状态", "类别", "项目", "资金来源", "所属措施", "说明"])
+
+
+# --- writing -----------------------------------------------------------------------------------
+
+
+def _checked(raw: dict[str, Any], household: Household, today: dt.date) -> CleanMeasure:
+    try:
+        return check_measure(raw, file_causes=_file_causes(household), today=today)
+    except PlanErrors as exc:
+        raise ValidationError(exc.errors) from None
+
+
+def _pay(session: Session, actor: Actor, measure: Measure, days: list[dt.date], reason: str) -> int:
+    for k, day in enumerate(days, start=1):
+        note = "一次性发放" if measure.pay_every == "once" else f"{codes.PAY_EVERY[measure.pay_every]}发放 第{k}次"
+        audit.create(session, actor, AidPayment(
+            household_id=measure.household_id, measure_id=measure.id, track=measure.track, programme=measure.programme,
+            amount_fen=measure.amount_fen, fund_source=measure.fund_source, paid_on=day, note=note), reason=reason)
+    return len(days)
+
+
+def add_measure(session: Session, actor: Actor, household_id: int, raw: dict[str, Any], *, today: dt.date | None = None) -> tuple[Measure, int]:
+    """A new measure on the file's plan; its schedule's payments are written with it. Returns (measure, payments)."""
+    today = today or dt.date.today()
+    household = _open_file(session, actor, household_id)
+    clean = _checked(raw, household, today)
+    measure = Measure(household_id=household.id, **clean.values())
+    audit.create(session, actor, measure, reason="新增帮扶措施")
+    return measure, _pay(session, actor, measure, clean.payment_dates(), "按发放计划生成")
+
+
+def update_measure(session: Session, actor: Actor, measure_id: int, raw: dict[str, Any], *, expected_version: int,
+                   today: dt.date | None = None) -> tuple[list[str], int, int]:
+    """Change a measure. A changed schedule replaces the payments after today (those made stay).
+    Returns (changed fields, payments removed, payments added)."""
+    today = today or dt.date.today()
+    measure = session.get(Measure, measure_id)
+    if measure is None:
+        raise NotFound("找不到该措施")
+    household = _open_file(session, actor, measure.household_id)
+    clean = _checked(raw, household, today)
+    had_schedule = measure.pay_every is not None and measure.amount_fen is not None
+    changed = audit.update(session, actor, measure, clean.values(), expected_version=expected_version, reason="修改帮扶措施")
+    removed = added = 0
+    if set(changed) & set(SCHEDULE_FIELDS):
+        future = session.scalars(select(AidPayment).where(AidPayment.measure_id == measure.id, AidPayment.paid_on > today)).all()
+        for payment in future:
+            audit.delete(session, actor, payment, expected_version=None, reason="发放计划已修改，重新生成今后的发放")
+        removed = len(future)
+        days = clean.payment_dates()
+        added = _pay(session, actor, measure, [d for d in days if d > today] if had_schedule else days, "按修改后的发放计划生成")
+    return changed, removed, added
+
+
+def add_payment(session: Session, actor: Actor, household_id: int, raw: dict[str, Any], *, measure_id: int | None = None,
+                today: dt.date | None = None) -> AidPayment:
+    """One payment: under a measure of the file, or on its own (送温暖 慰问金)."""
+    today = today or dt.date.today()
+    household = _open_file(session, actor, household_id)
+    try:
+        values = check_payment(raw, today=today)
+    except PlanErrors as exc:
+        raise ValidationError(exc.errors) from None
+    track, programme = "warmth", None
+    if measure_id is not None:
+        measure = session.get(Measure, measure_id)
+        if measure is None or measure.household_id != household.id:
+            raise ValidationError({"measure": "所选措施不属于本档案"})
+        track, programme = measure.track, measure.programme
+        if values["paid_on"] < measure.start_on:
+            raise ValidationError({"paid_on": f"发放日期不能早于措施开始日期 {measure.start_on:%Y-%m-%d}"})
+    payment = AidPayment(household_id=household.id, measure_id=measure_id, track=track, programme=programme, **values)
+    audit.create(session, actor, payment, reason="登记资金发放")
+    return payment
+
+
+def update_payment(session: Session, actor: Actor, payment_id: int, raw: dict[str, Any], *, expected_version: int,
+                   today: dt.date | None = None) -> list[str]:
+    today = today or dt.date.today()
+    payment = session.get(AidPayment, payment_id)
+    if payment is None:
+        raise NotFound("找不到该发放记录")
+    _open_file(session, actor, payment.household_id)
+    try:
+        values = check_payment(raw, today=today)
+    except PlanErrors as exc:
+        raise ValidationError(exc.errors) from None
+    return audit.update(session, actor, payment, values, expected_version=expected_version, reason="更正资金发放")
+
+
+def delete_payment(session: Session, actor: Actor, payment_id: int, *, expected_version: int, reason: str) -> None:
+    """Take back a payment entered by mistake (or not made); the audit log keeps what it was and why."""
+    payment = session.get(AidPayment, payment_id)
+    if payment is None:
+        raise NotFound("找不到该发放记录")
+    _open_file(session, actor, payment.household_id)
+    if not (reason or "").strip():
+        raise ValidationError({"reason": "请写明删除原因（如：录入错误、未实际发放）"})
+    audit.delete(session, actor, payment, expected_version=expected_version, reason=reason.strip())
+
+
+def stop_future_payments(session: Session, actor: Actor, household_id: int, after: dt.date, reason: str) -> int:
+    """When a file closes as 脱困 or 退出, the scheduled payments after that day are not made."""
+    future = session.scalars(select(AidPayment).where(AidPayment.household_id == household_id, AidPayment.paid_on > after,
+                                                      AidPayment.measure_id.is_not(None))).all()
+    for payment in future:
+        audit.delete(session, actor, payment, expected_version=None, reason=reason)
+    return len(future)
+

@@ -1,0 +1,69 @@
+"""走访记录: home visits, phone follow-ups and 送温暖 visits, for one file or several at once."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+import pandas as pd
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from core import codes
+from core.plan import PlanErrors, add_months, check_visit
+from db import audit
+from db.actor import Actor
+from db.errors import ValidationError
+from db.households import get_household
+from db.models import Household, StatusChange, Visit
+from db.queries import parameter_on
+
+
+def record_visits(session: Session, actor: Actor, household_ids: list[int], raw: dict[str, Any], *,
+                  today: dt.date | None = None) -> int:
+    """The same visit (e.g. a round of phone calls) on each chosen file: all of them, or none."""
+    today = today or dt.date.today()
+    try:
+        values = check_visit(raw, today=today)
+    except PlanErrors as exc:
+        raise ValidationError(exc.errors) from None
+    if not household_ids:
+        raise ValidationError({"household_ids": "请先选择档案"})
+    for household_id in household_ids:
+        household = get_household(session, actor, household_id=household_id)
+        audit.create(session, actor, Visit(household_id=household.id, **values), reason="登记走访")
+    return len(household_ids)
+
+
+def visits_frame(session: Session, household_id: int) -> pd.DataFrame:
+    rows = session.scalars(select(Visit).where(Visit.household_id == household_id).order_by(Visit.visited_on.desc(), Visit.id.desc())).all()
+    return pd.DataFrame([
+        {"走访日期": v.visited_on, "走访人": v.visitor, "方式": codes.label(codes.VISIT_KIND, v.kind), "情况记录": v.notes or "",
+         "发现的需求": v.needs or ""} for v in rows
+    ], columns=["走访日期", "走访人", "方式", "情况记录", "发现的需求"])
+
+
+def next_visit(session: Session, household: Household, today: dt.date) -> str:
+    """When this file is next due a visit, in a sentence (the interval and the 回访 period are parameters)."""
+    last = session.scalar(select(Visit.visited_on).where(Visit.household_id == household.id).order_by(Visit.visited_on.desc()).limit(1))
+    if household.status in ("exited", "relieved"):
+        months = int(parameter_on(session, "followup_months", today))
+        closed_on = session.scalar(select(StatusChange.effective_on).where(StatusChange.household_id == household.id)
+                                   .order_by(StatusChange.effective_on.desc(), StatusChange.id.desc()).limit(1))
+        if closed_on is None:
+            return ""
+        until = add_months(closed_on, months)
+        if last is not None and last >= closed_on:
+            return f"已于 {last:%Y-%m-%d} 回访（回访期至 {until:%Y-%m-%d}）。"
+        if today > until:
+            return f"回访期已于 {until:%Y-%m-%d} 结束。"
+        return f"{codes.HOUSEHOLD_STATUS[household.status]}后 {months} 个月内应至少回访一次：请在 {until:%Y-%m-%d} 前回访。"
+    if household.status != "active":
+        return ""
+    months = int(parameter_on(session, "visit_interval_months", today))
+    since = last or household.filed_on
+    if since is None:
+        return ""
+    due = add_months(since, months)
+    late = "，**已逾期**" if since < add_months(today, -months) else ""
+    return f"每 {months} 个月至少走访一次：下次应于 {due:%Y-%m-%d} 前走访{late}。"

@@ -1,0 +1,75 @@
+"""结对帮扶: each helper's and each unit's caseload, and moving a departing helper's files in one action."""
+
+import datetime as dt
+
+import streamlit as st
+
+from db import pairings as pairing_service
+from ui import store
+from ui.forms import field_error, form_notice, submit
+from ui.session import require_role
+
+actor = require_role("admin", "staff")
+today = dt.date.today()
+FORM = "pr_move"
+
+st.title("结对帮扶")
+st.caption("一帮一：每户一名帮扶责任人和一个结对单位。这里看每位责任人、每个单位负责多少户，责任人离开时把他的档案一次移交。")
+
+with store.reading() as session:
+    helpers = pairing_service.caseload(session, actor, today)
+units = pairing_service.unit_caseload(helpers)
+
+tab_people, tab_units = st.tabs([f"按责任人（{len(helpers)}）", f"按结对单位（{len(units)}）"])
+with tab_units:
+    st.dataframe(units, hide_index=True, width="stretch")
+with tab_people:
+    if helpers.empty:
+        st.info("您的管辖范围内还没有结对记录。在档案的“结对与走访”页或工作台“没有帮扶责任人”中指定。")
+        st.stop()
+    st.dataframe(helpers, hide_index=True, width="stretch", height=min(38 + 35 * len(helpers), 420))
+
+st.subheader("移交责任人的档案")
+labels = {(r.帮扶责任人, r.结对单位): f"{r.帮扶责任人}（{r.结对单位}）— {r.结对户数} 户" for r in helpers.itertuples()}
+chosen = st.selectbox("原责任人", [None, *labels], format_func=lambda k: "请选择" if k is None else labels[k], key="pr_from")
+form_notice(FORM)
+if chosen is None:
+    st.stop()
+
+with store.reading() as session:
+    files = pairing_service.helper_files(session, actor, *chosen)
+seen = dict(zip(files["pairing_id"].astype(int), files["version"].astype(int)))
+st.dataframe(files.drop(columns=["pairing_id", "version", "household_id"]), hide_index=True, width="stretch",
+             height=min(38 + 35 * len(files), 360))
+
+
+def _move() -> str:
+    s = st.session_state
+    raw = {"helper_name": s.pr_name, "helper_unit": s.pr_unit, "helper_phone": s.pr_phone, "start_on": s.pr_start}
+    with store.transaction() as session:
+        moved, measures = pairing_service.reassign_helper(session, actor, chosen[0], chosen[1], raw, pairing_versions=seen,
+                                                          move_measures=s.pr_measures, today=today,
+                                                          reason=(s.pr_reason or "").strip() or None)
+    st.session_state["pr_from"] = None
+    return f"已将 {chosen[0]} 的 {moved} 户移交给 {s.pr_name}" + (f"，并改了 {measures} 项未完成措施的责任人。" if measures else "。")
+
+
+with st.form(FORM):
+    st.markdown(f"把 **{chosen[0]}** 的全部 **{len(files)}** 户移交给：")
+    c1, c2, c3, c4 = st.columns(4)
+    c1.text_input("新责任人 *", key="pr_name")
+    with c1:
+        field_error(FORM, "helper_name")
+    c2.text_input("结对单位 *", value=chosen[1], key="pr_unit")
+    with c2:
+        field_error(FORM, "helper_unit")
+    c3.text_input("联系电话", key="pr_phone")
+    with c3:
+        field_error(FORM, "helper_phone")
+    c4.date_input("自何日起 *", value=today, max_value=today, key="pr_start", format="YYYY-MM-DD")
+    with c4:
+        field_error(FORM, "start_on")
+    st.checkbox("同时把这些档案中由其负责、尚未完成的措施改由新责任人负责", value=True, key="pr_measures")
+    st.text_input("移交原因", key="pr_reason", placeholder="如：原责任人退休")
+    field_error(FORM, "helper")
+    st.form_submit_button(f"移交全部 {len(files)} 户", type="primary", on_click=submit, args=(FORM, _move))

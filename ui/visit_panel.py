@@ -1,0 +1,95 @@
+"""The 结对与走访 tab of 一户一档: the responsible person (一帮一) with history, and the visits."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import streamlit as st
+
+from core import codes
+from db import pairings as pairing_service
+from db import visits as visit_service
+from db.actor import Actor
+from db.models import Household
+from ui import store
+from ui.forms import field_error, form_notice, submit
+
+FORM_HELPER = "pv_helper"
+FORM_VISIT = "pv_visit"
+
+
+def render(actor: Actor, household: Household, today: dt.date) -> None:
+    hid = household.id
+    with store.reading() as session:
+        current = pairing_service.current_pairing(session, hid)
+        history = pairing_service.pairing_history(session, hid)
+        visits = visit_service.visits_frame(session, hid)
+        due = visit_service.next_visit(session, household, today)
+    seen = current.version if current else None
+
+    st.markdown("**结对帮扶（一帮一）**")
+    if current:
+        phone = f"，{current.helper_phone}" if current.helper_phone else ""
+        st.markdown(f"当前责任人：**{current.helper_name}**（{current.helper_unit}{phone}），自 {current.start_on:%Y-%m-%d} 起")
+    else:
+        st.warning("该户还没有帮扶责任人和结对单位。", icon=":material/person_off:")
+    if household.status in pairing_service.PAIRABLE:
+        def _assign() -> str:
+            s = st.session_state
+            raw = {"helper_name": s.pv_name, "helper_unit": s.pv_unit, "helper_phone": s.pv_phone, "start_on": s.pv_start}
+            with store.transaction() as session:
+                moved = pairing_service.assign_helper(session, actor, [hid], raw, expected={hid: seen}, today=today,
+                                                      reason=(s.pv_reason or "").strip() or None)
+            return f"帮扶责任人已改为 {s.pv_name}。" if moved else "与当前结对相同，没有修改。"
+
+        form_notice(FORM_HELPER)
+        with st.expander("更换帮扶责任人" if current else "指定帮扶责任人", expanded=current is None):
+            with st.form(FORM_HELPER):
+                c1, c2, c3, c4 = st.columns(4)
+                c1.text_input("帮扶责任人 *", key="pv_name")
+                with c1:
+                    field_error(FORM_HELPER, "helper_name")
+                c2.text_input("结对单位 *", key="pv_unit", value=current.helper_unit if current else "")
+                with c2:
+                    field_error(FORM_HELPER, "helper_unit")
+                c3.text_input("联系电话", key="pv_phone")
+                with c3:
+                    field_error(FORM_HELPER, "helper_phone")
+                c4.date_input("自何日起 *", value=today, max_value=today, key="pv_start", format="YYYY-MM-DD")
+                with c4:
+                    field_error(FORM_HELPER, "start_on")
+                st.text_input("更换原因", key="pv_reason", placeholder="如：原责任人工作调动")
+                st.form_submit_button("保存结对", type="primary", on_click=submit, args=(FORM_HELPER, _assign))
+    if not history.empty:
+        st.dataframe(history, hide_index=True, width="stretch")
+
+    st.markdown("**走访记录**")
+    if due:
+        st.markdown(due)
+
+    def _visit() -> str:
+        s = st.session_state
+        raw = {"visited_on": s.pv_visit_on, "visitor": s.pv_visitor, "kind": s.pv_kind, "notes": s.pv_notes, "needs": s.pv_needs}
+        with store.transaction() as session:
+            visit_service.record_visits(session, actor, [hid], raw, today=today)
+        return f"已登记 {s.pv_visit_on:%Y-%m-%d} 的走访。"
+
+    form_notice(FORM_VISIT)
+    with st.form(FORM_VISIT):
+        c1, c2, c3 = st.columns(3)
+        c1.date_input("走访日期 *", value=today, max_value=today, key="pv_visit_on", format="YYYY-MM-DD")
+        with c1:
+            field_error(FORM_VISIT, "visited_on")
+        c2.text_input("走访人 *", value=current.helper_name if current else actor.display_name, key="pv_visitor")
+        with c2:
+            field_error(FORM_VISIT, "visitor")
+        c3.selectbox("方式 *", list(codes.VISIT_KIND), format_func=codes.VISIT_KIND.get, key="pv_kind")
+        st.text_area("情况记录 *", key="pv_notes", height=68, placeholder="家庭收入、就业、健康、子女上学等近况")
+        field_error(FORM_VISIT, "notes")
+        st.text_input("发现的需求", key="pv_needs", placeholder="如：希望参加技能培训")
+        st.form_submit_button("登记走访", type="primary", on_click=submit, args=(FORM_VISIT, _visit),
+                              kwargs={"clear": ("pv_notes", "pv_needs")})
+    if visits.empty:
+        st.caption("还没有走访记录。")
+    else:
+        st.dataframe(visits, hide_index=True, width="stretch", height=min(38 + 35 * len(visits), 320))
