@@ -280,8 +280,9 @@ AUDIT_ACTION: CodeList = {
     "close": "关闭档案", "reopen": "返困",
 }
 
+# the code lists are the names annotated `CodeList` (not the helper mappings such as PROGRAMME_TRACK)
 ALL_LISTS: dict[str, CodeList] = {
-    name: value for name, value in globals().items() if name.isupper() and isinstance(value, dict)
+    name: globals()[name] for name, kind in __annotations__.items() if kind in ("CodeList", CodeList)
 }
 
 

@@ -17,7 +17,7 @@ from core.parameters import SPEC_BY_KEY, display_value, value_on
 from db.actor import Actor
 from db.errors import OutOfScope
 from db.orgs import org_tree
-from db.models import AuditLog, DibaoLine, Household, HouseholdCause, IncomeMonth, Member, Org, Pairing, Place, PolicyParameter, User, Visit
+from db.models import AuditLog, DibaoLine, Household, HouseholdCause, IncomeMonth, Member, Org, Place, PolicyParameter, User
 from db.scope import org_filter, require_admin, scope_orgs
 
 PAGE_SIZE = 50
@@ -25,15 +25,6 @@ PAGE_SIZE = 50
 
 def first_of_month(day: dt.date) -> dt.date:
     return day.replace(day=1)
-
-
-def previous_month(day: dt.date) -> dt.date:
-    return (first_of_month(day) - dt.timedelta(days=1)).replace(day=1)
-
-
-def months_before(day: dt.date, months: int) -> dt.date:
-    index = day.year * 12 + day.month - 1 - months
-    return dt.date(index // 12, index % 12 + 1, min(day.day, 28))
 
 
 # --- home page ---------------------------------------------------------------------------------
@@ -45,42 +36,10 @@ def status_counts(session: Session, actor: Actor) -> dict[str, int]:
     return {code: counts.get(code, 0) for code in codes.HOUSEHOLD_STATUS}
 
 
-def attention(session: Session, actor: Actor, today: dt.date) -> list[tuple[str, int, str]]:
-    """What needs doing in the actor's scope: (what, how many, hint)."""
-    active = org_filter(select(Household.id).where(Household.status == "active"), actor)
-    items = []
-
-    unpaired = select(func.count()).where(
-        Household.id.in_(active),
-        ~select(Pairing.id).where(Pairing.household_id == Household.id, Pairing.end_on.is_(None)).exists(),
-    )
-    items.append(("在档但没有帮扶责任人", session.scalar(unpaired) or 0, "一帮一：每户都应有责任人和结对单位"))
-
-    interval = int(parameter_on(session, "visit_interval_months", today))
-    overdue_since = months_before(today, interval)
-    last_visit = select(func.max(Visit.visited_on)).where(Visit.household_id == Household.id).scalar_subquery()
-    overdue = select(func.count()).where(
-        Household.id.in_(active), or_(last_visit.is_(None), last_visit < overdue_since)
-    )
-    items.append((f"超过{interval}个月未走访", session.scalar(overdue) or 0, f"最近一次走访早于 {overdue_since:%Y-%m-%d}"))
-
-    month = previous_month(today)
-    no_income = select(func.count()).where(
-        Household.id.in_(active),
-        ~select(IncomeMonth.id).where(IncomeMonth.household_id == Household.id, IncomeMonth.month == month).exists(),
-    )
-    items.append((f"缺 {month:%Y年%m月} 收入记录", session.scalar(no_income) or 0, "脱困需连续月份的收入记录，缺月会中断计算"))
-
-    drafts = org_filter(select(func.count()).select_from(Household).where(Household.status == "applying"), actor)
-    items.append(("申请中（尚未在档）", session.scalar(drafts) or 0, "完成入户调查、公示和审核后在档"))
-    return items
-
-
 def home_figures(session: Session, actor: Actor, today: dt.date) -> dict:
     """Everything the home page shows, in one call (the page caches it on the data version)."""
     return {
         "counts": status_counts(session, actor),
-        "attention": attention(session, actor, today),
         "latest": latest_income_month(session, actor),
         "missing": missing_lines(session, actor, first_of_month(today)),
         "demo": demo_lines_in_use(session),

@@ -72,7 +72,8 @@ def facts(session: Session, actor: Actor, today: dt.date) -> tuple[pd.DataFrame,
 
     out = files.copy()
     hid = out["household_id"]
-    out["helper"] = hid.map(helpers["helper"]).fillna("")
+    names = helpers["helper"].to_dict()
+    out["helper"] = [names.get(i, "") for i in hid]
     out["has_helper"] = out["helper"] != ""
     out["open_measures"] = hid.map(open_measures.groupby("household_id").size()).fillna(0).astype(int)
     out["uncovered_causes"] = hid.map(uncovered).fillna(0).astype(int)

@@ -4,8 +4,9 @@ import datetime as dt
 
 import streamlit as st
 
-from core.codes import HOUSEHOLD_STATUS, ROLE
+from core.codes import HOUSEHOLD_STATUS, ROLE, WORK_QUEUE
 from db import audit, queries
+from db import worklist as worklist_service
 from ui import store
 from ui.session import require_role
 
@@ -22,10 +23,16 @@ def _figures(actor, data_version: int, today) -> dict:
         return queries.home_figures(session, actor, today)
 
 
+@st.cache_data(ttl=3600, show_spinner="正在汇总待办……", max_entries=500)
+def _queue_counts(actor, data_version: int, today) -> dict[str, int]:
+    with store.reading() as session:
+        return worklist_service.worklist(session, actor, today).counts
+
+
 with store.reading() as session:
     version = audit.data_version(session)
 figures = _figures(actor, version, today)
-counts, items, latest, missing, demo = (figures[k] for k in ("counts", "attention", "latest", "missing", "demo"))
+counts, latest, missing, demo = (figures[k] for k in ("counts", "latest", "missing", "demo"))
 
 if demo:
     st.warning("当前低保标准为**示例数据（虚构，非官方标准）**。正式使用前，请管理员在“低保标准与参数”中录入本地真实标准。", icon=":material/science:")
@@ -41,8 +48,27 @@ if latest:
     st.caption(f"本范围内最近一次录入收入的月份：{latest:%Y年%m月}")
     if demo and (today - latest).days > 120:
         st.caption(f"示例数据只到 {latest:%Y年%m月}，以今天（{today:%Y年%m月%d日}）计算，走访和收入类待办会显示为几乎全部逾期。")
-for what, n, hint in items:
-    with st.container(border=True):
-        left, right = st.columns([4, 1])
-        left.markdown(f"**{what}**  \n{hint}")
-        right.metric(what, f"{n:,} 户", label_visibility="collapsed")
+HINTS = {
+    "no_helper": "一帮一：每户都应有责任人和结对单位", "no_plan": "一户一计划：每户都应有正在办理或计划中的措施",
+    "uncovered_cause": "每项未消除的致困原因都应有对应的措施", "visit_overdue": "按参数规定的间隔定期走访",
+    "income_missing": "脱困需连续月份的收入记录，缺月会中断计算", "near_exit": "再有一两个月超线即可提出脱困，请重点跟进",
+    "followup_due": "脱困、解困后的回访期内至少回访一次", "untouched": "一年来没有任何录入或更新，请核实",
+    "never_helped": "在档但从未实施过措施、也没有资金发放",
+}
+may_open = actor.role in ("admin", "staff")
+queue_counts = _queue_counts(actor, version, today)
+left, right = st.columns(2)
+for index, (queue, label) in enumerate(WORK_QUEUE.items()):
+    with (left if index % 2 == 0 else right).container(border=True):
+        a, b = st.columns([4, 1], vertical_alignment="center")
+        if may_open:
+            a.page_link("screens/worklist.py", label=f"**{label}**", query_params={"queue": queue}, icon=":material/arrow_forward:")
+        else:
+            a.markdown(f"**{label}**")
+        a.caption(HINTS[queue])
+        b.metric(label, f"{queue_counts[queue]:,} 户", label_visibility="collapsed")
+with (left if len(WORK_QUEUE) % 2 == 0 else right).container(border=True):
+    a, b = st.columns([4, 1], vertical_alignment="center")
+    a.markdown("**申请中（尚未在档）**")
+    a.caption("完成入户调查、公示和审核后在档")
+    b.metric("申请中", f"{counts['applying']:,} 户", label_visibility="collapsed")

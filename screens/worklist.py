@@ -37,9 +37,11 @@ if demo:
     st.info("当前使用示例数据（只到 2020 年底）：以今天计算，走访和收入类待办几乎全部逾期；“即将脱困”按最近一个有收入记录的月份判断。",
             icon=":material/science:")
 
-wanted = st.query_params.get("queue")
-if wanted in codes.WORK_QUEUE and "wl_queue" not in st.session_state:
-    st.session_state["wl_queue"] = wanted
+wanted = st.query_params.get("queue")  # a link from the home page opens its queue
+if wanted is not None:
+    if wanted in codes.WORK_QUEUE:
+        st.session_state["wl_queue"] = wanted
+    del st.query_params["queue"]
 queue = st.radio("待办类别", list(codes.WORK_QUEUE), horizontal=True, key="wl_queue",
                  format_func=lambda q: f"{codes.WORK_QUEUE[q]}（{work.counts[q]:,}）")
 if queue == "near_exit" and work.near_exit_month:
