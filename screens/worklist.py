@@ -60,7 +60,8 @@ if place:
 c2.download_button("下载本类待办（CSV）", table.drop(columns=["household_id"]).to_csv(index=False).encode("utf-8-sig"),
                    file_name=f"工作台-{codes.WORK_QUEUE[queue]}-{today:%Y%m%d}.csv", mime="text/csv", icon=":material/download:")
 
-table_key = f"wl_table_{queue}"
+# a new key after each quick action: the browser's grid then forgets the ticks of rows that have left the queue
+table_key = f"wl_table_{queue}_{st.session_state.get('wl_round', 0)}"
 event = st.dataframe(table.drop(columns=["household_id"]), hide_index=True, width="stretch", height=min(38 + 35 * len(table), 520),
                      on_select="rerun", selection_mode="multi-row", key=table_key)
 picked = table.iloc[event.selection.rows] if event.selection.rows else table.iloc[0:0]
@@ -77,7 +78,7 @@ if queue == "income_missing":
 
 
 def _done_clear() -> None:
-    st.session_state.pop(table_key, None)
+    st.session_state["wl_round"] = st.session_state.get("wl_round", 0) + 1
 
 
 if queue == "no_helper" and ids:

@@ -174,7 +174,7 @@ def _payments(actor: Actor, household: Household, plan: measure_service.PlanView
         st.caption("还没有发放记录。")
     else:
         event = st.dataframe(frame.drop(columns=["id"]), hide_index=True, width="stretch", height=min(38 + 35 * len(frame), 320),
-                             on_select="rerun", selection_mode="single-row", key="pm_pay_table",
+                             on_select="rerun", selection_mode="single-row", key=f"pm_pay_table_{st.session_state.get('pm_pay_round', 0)}",
                              column_config={"金额(元)": st.column_config.NumberColumn(format="%.2f")})
         if event.selection.rows and editable:
             chosen = next(p for p in plan.payments if p.id == int(frame.iloc[event.selection.rows[0]]["id"]))
@@ -233,7 +233,7 @@ def _fix_payment(actor: Actor, payment, today: dt.date) -> None:
     def _delete() -> str:
         with store.transaction() as session:
             measure_service.delete_payment(session, actor, pid, expected_version=version, reason=st.session_state[k("reason")])
-        st.session_state.pop("pm_pay_table", None)
+        st.session_state["pm_pay_round"] = st.session_state.get("pm_pay_round", 0) + 1  # a fresh grid, nothing ticked
         return "已删除该笔发放（操作日志中保留了原记录和原因）。"
 
     form_notice(FORM_FIX)

@@ -132,7 +132,7 @@ def test_the_work_queue_clears_when_visits_are_recorded_from_it(app_db):
     labels = at.radio(key="wl_queue").options
     assert "走访逾期（3）" in labels and "没有帮扶责任人（3）" in labels
     at.radio(key="wl_queue").set_value("visit_overdue").run()
-    at.session_state["wl_table_visit_overdue"] = {"selection": {"rows": [0, 1], "columns": [], "cells": []}}
+    at.session_state["wl_table_visit_overdue_0"] = {"selection": {"rows": [0, 1], "columns": [], "cells": []}}
     at.run()
     assert "为选中的 2 户登记走访" in _texts(at)
     at.text_area(key="wl_v_notes").input("电话了解近况")

@@ -1,0 +1,74 @@
+"""The work queue in a real browser: from the home page to a queue, one row ticked, a visit recorded, the item gone."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+from playwright.sync_api import Page, expect
+from sqlalchemy import select
+
+from db.actor import system_actor
+from db.demo import load_demo
+from db.engine import make_engine, transaction
+from db.models import Org
+from db.users import create_first_admin, create_user
+
+from .conftest import login, settle, uncaught_errors, wait_for_run
+
+PASSWORD = "jiekun-e2e-2024"
+ROW_PX = 35  # glide-data-grid row (and header) height in Streamlit's grids
+SHOT = Path("/tmp/jiekun-worklist.png")
+
+
+@pytest.fixture
+def district_staff(app_db_url: str) -> str:
+    engine = make_engine(app_db_url)
+    try:
+        load_demo(engine, households=600, seed=4)
+        with transaction(engine) as session:
+            create_first_admin(session, username="e2e.admin", display_name="王建国", password=PASSWORD, password_repeat=PASSWORD)
+        with transaction(engine) as session:
+            union = session.scalar(select(Org).where(Org.name == "海港区总工会"))
+            create_user(session, system_actor("test"), username="hg.staff", display_name="刘海港", password=PASSWORD,
+                        role="staff", org_id=union.id)
+    finally:
+        engine.dispose()
+    return "hg.staff"
+
+
+def _overdue_count(page: Page) -> int:
+    label = page.get_by_test_id("stRadio").get_by_text(re.compile(r"^走访逾期（")).inner_text()
+    return int(re.search(r"（([\d,]+)）", label).group(1).replace(",", ""))
+
+
+def test_a_staff_user_clears_an_overdue_visit_from_the_work_queue(district_staff: str, app_url: str, app_log: Path, page: Page) -> None:
+    page.goto(app_url)
+    wait_for_run(page)
+    login(page, district_staff, PASSWORD)
+    expect(page.get_by_role("heading", name="待办事项")).to_be_visible()
+
+    page.get_by_role("link", name="走访逾期").click()  # the home page's to-do opens its queue
+    wait_for_run(page)
+    settle(page)
+    expect(page.get_by_role("heading", name="工作台", exact=True)).to_be_visible()
+    expect(page.get_by_test_id("stRadio").get_by_role("radio", name=re.compile("^走访逾期")).first).to_be_checked()
+    before = _overdue_count(page)
+    assert before > 0
+
+    grid = page.get_by_test_id("stDataFrame").first
+    expect(grid).to_be_visible()
+    box = grid.bounding_box()
+    page.mouse.click(box["x"] + 16, box["y"] + ROW_PX + ROW_PX / 2)  # the first row's tick box (the row-marker column)
+    wait_for_run(page)
+    expect(page.get_by_text("为选中的 1 户登记走访")).to_be_visible()
+
+    form = page.get_by_test_id("stForm")
+    form.get_by_label("情况记录 *").fill("电话回访：户主病情稳定，配偶在超市打零工")
+    form.get_by_role("button", name="登记走访").click()
+    wait_for_run(page)
+    expect(page.get_by_text(re.compile(r"已为 1 户登记 .* 的走访"))).to_be_visible()
+    assert _overdue_count(page) == before - 1
+    page.screenshot(path=str(SHOT), full_page=True)
+    assert not uncaught_errors(app_log)
