@@ -287,7 +287,7 @@ def test_code_columns_hold_only_codes(demo):
         StatusChange: {"from_status": codes.HOUSEHOLD_STATUS, "to_status": codes.HOUSEHOLD_STATUS,
                        "reason": codes.STATUS_REASON},
         Measure: {"track": codes.TRACK, "programme": codes.PROGRAMME, "cause": codes.CAUSE,
-                  "status": codes.MEASURE_STATUS, "fund_source": codes.FUND_SOURCE},
+                  "status": codes.MEASURE_STATUS, "fund_source": codes.FUND_SOURCE, "pay_every": codes.PAY_EVERY},
         AidPayment: {"track": codes.TRACK, "programme": codes.PROGRAMME, "fund_source": codes.FUND_SOURCE},
         Visit: {"kind": codes.VISIT_KIND},
         Org: {"kind": codes.ORG_KIND},
@@ -299,6 +299,23 @@ def test_code_columns_hold_only_codes(demo):
                 assert values - {None} <= set(code_list), (model.__tablename__, column, values - set(code_list))
         # the file's own required codes are always there
         assert s.scalar(select(func.count()).where(Household.sex.is_(None) | Household.ethnicity.is_(None))) == 0
+
+
+def test_money_measures_carry_the_schedule_their_payments_follow(demo):
+    """A measure's amount is each payment's amount and its count the payments made under it (as the app writes them)."""
+    engine, _, _ = demo
+    with reading(engine) as s:
+        scheduled = s.scalars(select(Measure).where(Measure.pay_every.is_not(None))).all()
+        paid = {}
+        for p in s.scalars(select(AidPayment).where(AidPayment.measure_id.is_not(None))):
+            paid.setdefault(p.measure_id, []).append(p)
+    assert scheduled
+    for m in scheduled:
+        rows = paid.get(m.id, [])
+        assert m.amount_fen and m.fund_source and m.first_pay_on and m.pay_count >= 1, m.id
+        assert {p.amount_fen for p in rows} <= {m.amount_fen} and {p.fund_source for p in rows} <= {m.fund_source}
+        assert len(rows) in (0, m.pay_count) and (not rows or min(p.paid_on for p in rows) == m.first_pay_on)
+        assert not rows or m.status != "planned"
 
 
 def test_new_unions_sit_under_their_parents(demo):
