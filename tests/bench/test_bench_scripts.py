@@ -29,3 +29,10 @@ def test_dashboard_benchmark_runs_in_short_form():
                             capture_output=True, text=True, timeout=300)
     assert result.returncode == 0, result.stderr[-2000:]
     assert "dashboard rerun (median)" in result.stdout and "200 households" in result.stdout
+
+
+def test_worklist_benchmark_runs_in_short_form():
+    result = subprocess.run([sys.executable, "bench/worklist.py", "--households", "300"], cwd=ROOT,
+                            capture_output=True, text=True, timeout=300)
+    assert result.returncode == 0, result.stderr[-2000:]
+    assert "work queues, whole city" in result.stdout and "in one transaction" in result.stdout
