@@ -45,6 +45,7 @@ def record(
     old: Any = None,
     new: Any = None,
     reason: str | None = None,
+    household_id: int | None = None,
 ) -> None:
     session.add(
         AuditLog(
@@ -58,6 +59,7 @@ def record(
             old_value=_text(old),
             new_value=_text(new),
             reason=reason,
+            household_id=household_id,
         )
     )
 
@@ -71,6 +73,13 @@ def data_version(session: Session) -> int:
     return session.scalar(select(DataVersion.version).where(DataVersion.id == 1)) or 0
 
 
+def household_of(obj) -> int | None:
+    """The file a row belongs to: the household itself, or the household_id of a member, measure, visit …"""
+    if obj.__tablename__ == "household":
+        return obj.id
+    return getattr(obj, "household_id", None)
+
+
 def _columns(obj) -> dict[str, Any]:
     mapper = inspect(obj).mapper
     return {c.key: getattr(obj, c.key) for c in mapper.column_attrs if c.key not in ("version",)}
@@ -81,7 +90,8 @@ def create(session: Session, actor: Actor, obj, *, reason: str | None = None) ->
     session.add(obj)
     session.flush()
     snapshot = {k: _text(v) for k, v in _columns(obj).items() if k not in SECRET_FIELDS and v is not None}
-    record(session, actor, "create", obj.__tablename__, obj.id, new=json.dumps(snapshot, ensure_ascii=False), reason=reason)
+    record(session, actor, "create", obj.__tablename__, obj.id, new=json.dumps(snapshot, ensure_ascii=False), reason=reason,
+           household_id=household_of(obj))
     bump_data_version(session)
 
 
@@ -112,7 +122,8 @@ def update(
         setattr(obj, field, value)
         changed.append(field)
         shown_old, shown_new = (("***", "***") if field in SECRET_FIELDS else (old, value))
-        record(session, actor, "update", obj.__tablename__, obj.id, field=field, old=shown_old, new=shown_new, reason=reason)
+        record(session, actor, "update", obj.__tablename__, obj.id, field=field, old=shown_old, new=shown_new, reason=reason,
+               household_id=household_of(obj))
     if changed:
         try:
             session.flush()  # the UPDATE carries "WHERE version = :old", so a racing save fails here
@@ -127,7 +138,8 @@ def delete(session: Session, actor: Actor, obj, *, expected_version: int | None,
     if expected_version is not None and obj.version != expected_version:
         raise Conflict(STALE_MESSAGE)
     snapshot = {k: _text(v) for k, v in _columns(obj).items() if k not in SECRET_FIELDS and v is not None}
-    record(session, actor, "delete", obj.__tablename__, obj.id, old=json.dumps(snapshot, ensure_ascii=False), reason=reason)
+    record(session, actor, "delete", obj.__tablename__, obj.id, old=json.dumps(snapshot, ensure_ascii=False), reason=reason,
+           household_id=household_of(obj))
     session.delete(obj)
     try:
         session.flush()

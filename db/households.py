@@ -279,7 +279,8 @@ def _sync_members(session: Session, actor: Actor, household: Household, members:
             changed.append("members")
     for member_id, row in existing.items():
         if member_id not in kept:
-            audit.record(session, actor, "delete", "member", member_id, old=json.dumps({"name": row.name, "id_number": row.id_number}, ensure_ascii=False), reason=reason)
+            audit.record(session, actor, "delete", "member", member_id, old=json.dumps({"name": row.name, "id_number": row.id_number}, ensure_ascii=False), reason=reason,
+                         household_id=household.id)
             session.delete(row)
             changed.append("members")
     session.flush()
@@ -300,7 +301,8 @@ def _sync_causes(session: Session, actor: Actor, household: Household, causes, r
     wanted = {c.cause: c for c in causes}
     for code, row in existing.items():  # removals first, so that a new main cause never meets the old one
         if code not in wanted:
-            audit.record(session, actor, "delete", "household_cause", row.id, old=codes.CAUSE[code], reason=reason)
+            audit.record(session, actor, "delete", "household_cause", row.id, old=codes.CAUSE[code], reason=reason,
+                         household_id=household.id)
             session.delete(row)
             changed.append("causes")
     session.flush()
@@ -443,7 +445,8 @@ def record_step(
                                  note=note, recorded_by=actor.username, recorded_at=audit.now()))
     _touch(session, actor, household)
     session.add(ProcessStep(household_id=household.id, step=step, done_on=done_on, done_by=actor.display_name, note=note))
-    audit.record(session, actor, "create", "process_step", household.id, field=step, new=done_on, reason=note)
+    audit.record(session, actor, "create", "process_step", household.id, field=step, new=done_on, reason=note,
+                 household_id=household.id)
     session.flush()
 
 
@@ -538,7 +541,8 @@ def _change_status(session, actor, household, expected_version, to_status, effec
     _touch(session, actor, household)
     session.add(StatusChange(household_id=household.id, from_status=from_status, to_status=to_status, effective_on=effective_on,
                              reason=reason, note=note, recorded_by=actor.username, recorded_at=audit.now()))
-    audit.record(session, actor, action, "household", household.id, field="status", old=codes.HOUSEHOLD_STATUS[from_status],
+    audit.record(session, actor, action, "household", household.id, household_id=household.id, field="status",
+                 old=codes.HOUSEHOLD_STATUS[from_status],
                  new=codes.HOUSEHOLD_STATUS[to_status], reason=note)
     session.flush()
 
@@ -584,7 +588,9 @@ CHILD_ENTITIES = {"member": Member, "household_cause": HouseholdCause, "exclusio
 
 def file_audit(session: Session, household: Household, limit: int = 500) -> pd.DataFrame:
     """The audit trail of one file: its own rows and those of everything that belongs to it."""
-    conditions = [(AuditLog.entity.in_(("household", "process_step"))) & (AuditLog.entity_id == str(household.id))]
+    # rows written since the audit log kept the file (household_id), and older ones found through their entity ids
+    conditions = [AuditLog.household_id == household.id,
+                  (AuditLog.entity.in_(("household", "process_step"))) & (AuditLog.entity_id == str(household.id))]
     for entity, model in CHILD_ENTITIES.items():
         ids = select(func.cast(model.id, String)).where(model.household_id == household.id)
         conditions.append((AuditLog.entity == entity) & AuditLog.entity_id.in_(ids))

@@ -436,6 +436,8 @@ class AuditLog(Base):
     old_value: Mapped[str | None] = mapped_column(Text)
     new_value: Mapped[str | None] = mapped_column(Text)
     reason: Mapped[str | None] = mapped_column(Text)
+    # the file a row belongs to (household, member, measure, visit …), so a file's trail keeps its deleted rows
+    household_id: Mapped[int | None] = mapped_column(Integer, index=True)
 
     __table_args__ = (Index("ix_audit_log_entity", "entity", "entity_id"),)
 

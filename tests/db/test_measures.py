@@ -235,3 +235,21 @@ def test_the_ledger_totals_are_the_payment_rows_exactly(db_engine):
     assert int(table.at["海港区", "工会经费"]) == 6 * 12345 and int(table.at["山海关区", "社会捐赠"]) == 6 * 7
     assert int(table.at["海港区", "社会捐赠"]) == 100000 and int(table.at["海港区", TOTAL]) == 6 * 12345 + 100000
     assert set(district_rows["区县"]) == {"海港区"}
+
+
+def test_a_deleted_payment_needs_a_reason_and_stays_in_the_files_trail(db_engine):
+    with transaction(db_engine) as s:
+        hid = add_file(s, 1, causes=("6",)).id
+        payment = measures.add_payment(s, actor_of(s), hid, {"amount": "500", "fund_source": "union", "paid_on": TODAY}, today=TODAY)
+        pid, version = payment.id, payment.version
+    with pytest.raises(ValidationError), transaction(db_engine) as s:
+        measures.delete_payment(s, actor_of(s), pid, expected_version=version, reason=" ")
+    with pytest.raises(NotFound), transaction(db_engine) as s:
+        measures.delete_payment(s, actor_of(s, "山海关区总工会"), pid, expected_version=version, reason="录入错误")
+    with transaction(db_engine) as s:
+        measures.delete_payment(s, actor_of(s), pid, expected_version=version, reason="录入错误")
+    with reading(db_engine) as s:
+        assert s.get(AidPayment, pid) is None
+        trail = hh.file_audit(s, s.get(measures.Household, hid))
+    deleted = trail[trail["操作"] == "删除"]
+    assert len(deleted) == 1 and "录入错误" in deleted.iloc[0].to_string() and "50000" in deleted.iloc[0].to_string()

@@ -1,4 +1,4 @@
-"""measure payment schedule; pairing and visit indexes
+"""measure payment schedule; pairing and visit indexes; audit rows keep their file
 
 Revision ID: 0004
 Revises: 0003
@@ -17,6 +17,10 @@ depends_on: Union[str, Sequence[str], None] = None
 
 
 def upgrade() -> None:
+    with op.batch_alter_table('audit_log', schema=None) as batch_op:
+        batch_op.add_column(sa.Column('household_id', sa.Integer(), nullable=True))
+        batch_op.create_index(batch_op.f('ix_audit_log_household_id'), ['household_id'], unique=False)
+
     with op.batch_alter_table('measure', schema=None) as batch_op:
         batch_op.add_column(sa.Column('pay_every', sa.String(length=16), nullable=True))
         batch_op.add_column(sa.Column('first_pay_on', sa.Date(), nullable=True))
@@ -41,4 +45,8 @@ def downgrade() -> None:
         batch_op.drop_column('pay_count')
         batch_op.drop_column('first_pay_on')
         batch_op.drop_column('pay_every')
+
+    with op.batch_alter_table('audit_log', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_audit_log_household_id'))
+        batch_op.drop_column('household_id')
 
