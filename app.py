@@ -191,7 +191,7 @@ def main() -> None:
     hidden = [st.Page(_no_access, title=spec.title, url_path=spec.url_path, visibility="hidden") for spec in pages_not_for(actor.role)]
     if hidden:
         sections.setdefault("", []).extend(hidden)
-    page = st.navigation(sections)
+    page = st.navigation(sections, expanded=True)  # every page of the role in view (no "View more")
     try:
         page.run()
     except Exception:  # st.stop()/st.rerun() are BaseExceptions and pass through

@@ -16,6 +16,10 @@ from typing import Any
 from core import codes
 from core.identity import InvalidIdentifier, parse_id_number, parse_mobile, parse_uscc
 from core.money import InvalidAmount, yuan_to_fen
+from core.typed import INVALID
+from core.typed import as_code as _code
+from core.typed import as_date as _date
+from core.typed import as_text as _text
 
 EARLIEST_DATE = dt.date(1990, 1, 1)
 BANK_ACCOUNT_RE = re.compile(r"^\d{12,19}$")
@@ -77,30 +81,6 @@ class CleanHousehold:
         return [self.head["id_number"]] + [m["id_number"] for m in self.members]
 
 
-def _text(value: Any) -> str:
-    return "" if value is None else str(value).strip()
-
-
-def _code(value: Any, code_list: codes.CodeList) -> str | None:
-    text = _text(value)
-    if not text:
-        return None
-    return codes.code_for(code_list, text) or "\0invalid"
-
-
-def _date(value: Any) -> dt.date | None | str:
-    if value is None or value == "":
-        return None
-    if isinstance(value, dt.datetime):
-        return value.date()
-    if isinstance(value, dt.date):
-        return value
-    try:
-        return dt.date.fromisoformat(_text(value))
-    except ValueError:
-        return "\0invalid"
-
-
 def _check_person_id(prefix: str, raw: dict, today: dt.date, errors: dict[str, str], out: dict) -> None:
     """The ID number, and birth date and sex derived from it and checked against what was typed."""
     try:
@@ -112,12 +92,12 @@ def _check_person_id(prefix: str, raw: dict, today: dt.date, errors: dict[str, s
     out["birth_date"] = parsed.birth_date
     out["sex"] = parsed.sex
     typed_birth = _date(raw.get("birth_date"))
-    if typed_birth == "\0invalid":
+    if typed_birth == INVALID:
         errors[f"{prefix}birth_date"] = "出生日期格式应为 YYYY-MM-DD"
     elif typed_birth and typed_birth != parsed.birth_date:
         errors[f"{prefix}birth_date"] = f"出生日期 {typed_birth:%Y-%m-%d} 与身份证号中的 {parsed.birth_date:%Y-%m-%d} 不一致"
     typed_sex = _code(raw.get("sex"), codes.SEX)
-    if typed_sex == "\0invalid":
+    if typed_sex == INVALID:
         errors[f"{prefix}sex"] = "性别只能是 男 或 女"
     elif typed_sex and typed_sex != parsed.sex:
         errors[f"{prefix}sex"] = f"性别“{codes.SEX[typed_sex]}”与身份证号（第17位）显示的“{codes.SEX[parsed.sex]}”不一致"
@@ -125,7 +105,7 @@ def _check_person_id(prefix: str, raw: dict, today: dt.date, errors: dict[str, s
 
 def _check_date(name: str, value: Any, today: dt.date, errors: dict[str, str], *, earliest: dt.date = EARLIEST_DATE) -> dt.date | None:
     day = _date(value)
-    if day == "\0invalid":
+    if day == INVALID:
         errors[name] = f"{FIELD_LABELS.get(name.split('.')[-1], name)}格式应为 YYYY-MM-DD"
         return None
     if day is not None and not (earliest <= day <= today):
@@ -150,9 +130,9 @@ def check_household(raw: dict[str, Any], today: dt.date | None = None) -> CleanH
 
     for key, code_list in HEAD_CODE_FIELDS.items():
         value = _code(raw.get(key), code_list)
-        if value == "\0invalid":
+        if value == INVALID:
             errors[key] = f"{FIELD_LABELS[key]}“{_text(raw.get(key))}”不在代码表中，请从下拉列表中选择"
-        head[key] = None if value == "\0invalid" else value
+        head[key] = None if value == INVALID else value
     if head.get("disability_kind") and not head.get("disability_grade"):
         errors["disability_grade"] = "填写了残疾类别时，请同时选择残疾等级（一至四级）"
     for key in HEAD_TEXT_FIELDS:
@@ -221,7 +201,7 @@ def _check_members(rows: list[dict], today: dt.date, errors: dict[str, str]) -> 
             errors[prefix + "id_number"] = f"第 {i + 1} 位成员：" + errors[prefix + "id_number"]
         for key, code_list in MEMBER_CODE_FIELDS.items():
             value = _code(raw.get(key), code_list)
-            if value == "\0invalid":
+            if value == INVALID:
                 errors[prefix + key] = f"第 {i + 1} 位成员：{FIELD_LABELS[key]}“{_text(raw.get(key))}”不在代码表中"
                 value = None
             member[key] = value
@@ -244,7 +224,7 @@ def _check_causes(rows: list[dict], today: dt.date, errors: dict[str, str]) -> l
         code = _code(raw.get("cause"), codes.CAUSE)
         if code is None:
             continue
-        if code == "\0invalid":
+        if code == INVALID:
             errors["causes"] = f"致困原因“{_text(raw.get('cause'))}”不在代码表中"
             continue
         removed = _check_date(f"causes.{i}.removed_on", raw.get("removed_on"), today, errors)

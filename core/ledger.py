@@ -25,8 +25,3 @@ def totals(payments: pd.DataFrame, rows: str, columns: str | None = None) -> pd.
     table.columns.name = None
     return table.astype("int64")
 
-
-def counts(payments: pd.DataFrame, rows: str) -> pd.Series:
-    """Payments and households behind each row of a table (so a figure can be checked)."""
-    grouped = payments.groupby(rows, sort=True)
-    return pd.DataFrame({"笔数": grouped.size(), "户数": grouped["household_id"].nunique()})

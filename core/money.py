@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import unicodedata
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 
 
@@ -11,8 +12,10 @@ class InvalidAmount(ValueError):
 
 def yuan_to_fen(value: str | int | float | Decimal, *, allow_negative: bool = False) -> int:
     """Parse an amount in yuan (as typed or read from a spreadsheet) into integer fen."""
+    text = unicodedata.normalize("NFKC", str(value)).strip().replace(",", "").replace("，", "")
+    text = text.removesuffix("元").strip()  # "500元" as people write it
     try:
-        amount = Decimal(str(value).strip().replace(",", "").replace("，", ""))
+        amount = Decimal(text)
     except (InvalidOperation, ValueError):
         raise InvalidAmount(f"金额“{value}”不是有效数字") from None
     if not amount.is_finite():

@@ -14,7 +14,10 @@ from typing import Any
 
 from core import codes
 from core.identity import InvalidIdentifier, parse_mobile
-from core.intake import _code, _date, _text
+from core.typed import INVALID
+from core.typed import as_code as _code
+from core.typed import as_date as _date
+from core.typed import as_text as _text
 from core.money import InvalidAmount, fen_to_yuan, yuan_to_fen
 
 MAX_PAYMENTS = 120  # ten years of a monthly stipend; more is a typing mistake
@@ -94,17 +97,17 @@ def check_measure(raw: dict[str, Any], *, file_causes: set[str], today: dt.date)
     errors: dict[str, str] = {}
 
     track = _code(raw.get("track"), codes.TRACK)
-    if track is None or track == "\0invalid":
+    if track is None or track == INVALID:
         errors["track"] = "请选择措施类别（四个一批或送温暖）"
     programme = _code(raw.get("programme"), codes.PROGRAMME)
-    if programme == "\0invalid":
+    if programme == INVALID:
         errors["programme"] = "帮扶项目不在列表中"
     elif programme and track and programme in codes.PROGRAMME_TRACK and codes.PROGRAMME_TRACK[programme] != track:
         wanted = codes.TRACK[codes.PROGRAMME_TRACK[programme]]
         errors["programme"] = f"{codes.PROGRAMME[programme]}属于“{wanted}”类措施，请改选类别或项目"
 
     cause = _code(raw.get("cause"), codes.CAUSE)
-    if cause == "\0invalid":
+    if cause == INVALID:
         errors["cause"] = "致困原因不在列表中"
     elif cause is None and track in FOUR_TRACKS:
         errors["cause"] = "请选择该措施针对的致困原因（送温暖可不选）"
@@ -118,7 +121,7 @@ def check_measure(raw: dict[str, Any], *, file_causes: set[str], today: dt.date)
         errors["content"] = "帮扶内容请控制在500字以内"
 
     status = _code(raw.get("status"), codes.MEASURE_STATUS)
-    if status is None or status == "\0invalid":
+    if status is None or status == INVALID:
         errors["status"] = "请选择状态"
     start_on = _date(raw.get("start_on"))
     end_on = _date(raw.get("end_on"))
@@ -142,6 +145,11 @@ def check_measure(raw: dict[str, Any], *, file_causes: set[str], today: dt.date)
         errors["responsible"] = "责任人姓名过长"
 
     amount_fen, fund_source, pay_every, first_pay_on, pay_count = _money(raw, errors, start_on, end_on)
+    if status == "planned" and first_pay_on and first_pay_on <= today and "first_pay_on" not in errors:
+        errors["first_pay_on"] = "计划中的措施还没有发放：首次发放日期应晚于今天（已开始发放的，请把状态改为“实施中”）"
+    if pay_every and pay_every != INVALID and first_pay_on and pay_count and end_on and "pay_count" not in errors:
+        # a schedule never runs past its measure's end: the stored count is what will really be paid
+        pay_count = len(payment_dates(first_pay_on, pay_every, pay_count, until=end_on)) or pay_count
 
     if errors:
         raise PlanErrors(errors)
@@ -155,7 +163,7 @@ def _money(raw: dict[str, Any], errors: dict[str, str], start_on, end_on):
     fund = _code(raw.get("fund_source"), codes.FUND_SOURCE)
     every = _code(raw.get("pay_every"), codes.PAY_EVERY)
     if not amount_text:
-        if fund and fund != "\0invalid":
+        if fund and fund != INVALID:
             errors["amount"] = "选择了资金来源，请填写每次发放金额（不涉及资金的措施请清空资金来源）"
         return None, None, None, None, None
     try:
@@ -165,10 +173,10 @@ def _money(raw: dict[str, Any], errors: dict[str, str], start_on, end_on):
     except InvalidAmount as exc:
         errors["amount"] = str(exc)
         amount_fen = None
-    if fund is None or fund == "\0invalid":
+    if fund is None or fund == INVALID:
         errors["fund_source"] = "请选择资金来源"
     every = every or "once"
-    if every == "\0invalid":
+    if every == INVALID:
         errors["pay_every"] = "发放方式不在列表中"
     first_pay_on = _date(raw.get("first_pay_on"))
     if not isinstance(first_pay_on, dt.date):
@@ -204,7 +212,7 @@ def check_payment(raw: dict[str, Any], *, today: dt.date) -> dict[str, Any]:
         except InvalidAmount as exc:
             errors["amount"] = str(exc)
     fund = _code(raw.get("fund_source"), codes.FUND_SOURCE)
-    if fund is None or fund == "\0invalid":
+    if fund is None or fund == INVALID:
         errors["fund_source"] = "请选择资金来源"
     paid_on = _date(raw.get("paid_on"))
     if not isinstance(paid_on, dt.date):
@@ -264,7 +272,7 @@ def check_visit(raw: dict[str, Any], *, today: dt.date) -> dict[str, Any]:
     elif len(visitor) > 64:
         errors["visitor"] = "走访人姓名过长"
     kind = _code(raw.get("kind"), codes.VISIT_KIND)
-    if kind is None or kind == "\0invalid":
+    if kind is None or kind == INVALID:
         errors["kind"] = "请选择走访方式"
     notes = _text(raw.get("notes"))
     if not notes:

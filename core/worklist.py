@@ -2,10 +2,10 @@
 
 The queues (codes.WORK_QUEUE) and when a file is in one:
 - no_helper        在档, no current pairing (一帮一);
-- no_plan          在档, no measure 计划 or 实施中;
+- no_plan          在档, no measure 计划 or 实施中 on one of the four tracks (送温暖 is no plan);
 - uncovered_cause  在档, an open cause that no 计划/实施中 measure addresses;
-- visit_overdue    在档, the last visit (or, with none, the filing date) is more than the visit interval ago;
-- income_missing   在档 before last month began, and no income recorded for last month;
+- visit_overdue    在档, the last visit (or, with none, the filing date) plus the file's visit interval is before today;
+- income_missing   在档 since last month began at the latest, and no income recorded for last month;
 - near_exit        在档, 4 or 5 of the 6 months (exit_run_months − 2 … − 1) above the line, or the whole run there but a
                    cause still open (the status engine's near_exit: only removing the cause is missing);
 - followup_due     closed as 脱困/解困 within the follow-up period, and no visit since it closed;
@@ -22,66 +22,82 @@ import pandas as pd
 from core import codes
 from core.plan import add_months
 
-FACT_COLUMNS = ("household_id", "status", "filed_on", "closed_on", "has_helper", "open_measures", "uncovered_causes",
-                "last_visit", "visited_since_close", "has_last_month_income", "run_months", "open_causes", "near_exit", "last_activity",
-                "helped")
+
+def _dates(column: pd.Series) -> pd.Series:
+    """A column of dates (None/NaT allowed) as datetime64, for vectorised comparisons."""
+    return pd.to_datetime(column, errors="coerce")
 
 
-def _date(value) -> dt.date | None:
-    if value is None or (not isinstance(value, dt.date) and pd.isna(value)):
-        return None
-    return value.date() if isinstance(value, dt.datetime) else value
+def _months_later(days: pd.Series, months: pd.Series) -> pd.Series:
+    """Each date moved by its own number of months (anchor day kept, clamped to the month's end)."""
+    out = [add_months(d.date(), int(m)) if not pd.isna(d) else None for d, m in zip(days, months)]
+    return _dates(pd.Series(out, index=days.index, dtype="object"))
+
+
+def visit_due(last_visit: pd.Series, filed_on: pd.Series, interval: pd.Series | None, default_months: int) -> tuple[pd.Series, pd.Series]:
+    """When each file is next due a visit: its last visit (or, with none, its filing date) plus its own
+    interval (empty: `default_months`). A visit is late from the day after. Returns (due dates, intervals)."""
+    months = (interval if interval is not None else pd.Series(None, index=last_visit.index)).fillna(default_months).astype("int64")
+    since = _dates(last_visit).fillna(_dates(filed_on))
+    return _months_later(since, months), months
 
 
 def work_queues(files: pd.DataFrame, today: dt.date, *, visit_interval_months: int, followup_months: int,
                 exit_run_months: int) -> pd.DataFrame:
-    """One row per (file, queue) it is in: household_id, queue, detail (plain Chinese, what is due)."""
-    last_month = add_months(today.replace(day=1), -1)
-    year_ago = add_months(today, -12)
-    visit_due_before = add_months(today, -visit_interval_months)
-    rows: list[tuple[int, str, str]] = []
-    for f in files.itertuples(index=False):
-        hid = int(f.household_id)
-        if f.status in ("exited", "relieved"):
-            closed_on = _date(f.closed_on)
-            if closed_on is None:
-                continue
-            until = add_months(closed_on, followup_months)
-            if closed_on <= today <= until and not f.visited_since_close:
-                rows.append((hid, "followup_due", f"{closed_on:%Y-%m-%d} {codes.HOUSEHOLD_STATUS[f.status]}，"
-                                                  f"回访期至 {until:%Y-%m-%d}，尚未回访"))
-            continue
-        if f.status != "active":
-            continue
-        filed_on = _date(f.filed_on)
-        if not f.has_helper:
-            rows.append((hid, "no_helper", "没有当前的帮扶责任人和结对单位"))
-        if not f.open_measures:
-            rows.append((hid, "no_plan", "没有“计划”或“实施中”的帮扶措施"))
-        if f.uncovered_causes:
-            rows.append((hid, "uncovered_cause", f"{int(f.uncovered_causes)} 项未消除的致困原因没有在办的措施"))
-        last_visit = _date(f.last_visit)
-        since = last_visit or filed_on
-        if since is not None:
-            if since < visit_due_before:
-                due = add_months(since, visit_interval_months)
-                what = f"最近走访 {last_visit:%Y-%m-%d}" if last_visit else f"{filed_on:%Y-%m-%d} 建档后未走访"
-                rows.append((hid, "visit_overdue", f"{what}，应于 {due:%Y-%m-%d} 前走访"))
-        if not f.has_last_month_income and (filed_on is None or filed_on < last_month):
-            rows.append((hid, "income_missing", f"没有 {last_month:%Y年%m月} 的收入记录"))
-        if f.near_exit:
-            run = int(f.run_months)
-            detail = (f"已连续 {run} 个月人均收入超过低保标准（需 {exit_run_months} 个月）" if run < exit_run_months else
-                      f"已连续 {run} 个月超过低保标准，但还有 {int(f.open_causes)} 项致困原因未消除（核实消除后即可提出脱困）")
-            rows.append((hid, "near_exit", detail))
-        last_activity = _date(f.last_activity)
-        if last_activity is not None and last_activity < year_ago:
-            rows.append((hid, "untouched", f"最近一次记录于 {last_activity:%Y-%m-%d}"))
-        if not f.helped:
-            rows.append((hid, "never_helped", "没有实施过的帮扶措施，也没有资金发放记录"))
-    return pd.DataFrame(rows, columns=["household_id", "queue", "detail"])
+    """One row per (file, queue) it is in: household_id, queue, detail (plain Chinese, what is due).
 
+    `files` holds one row of facts per file (see db.worklist.facts); a file's own visit interval
+    (`visit_interval`, empty for the parameter's) wins over `visit_interval_months`.
+    """
+    now = pd.Timestamp(today)
+    last_month = pd.Timestamp(add_months(today.replace(day=1), -1))
+    year_ago = pd.Timestamp(add_months(today, -12))
+    active = files["status"] == "active"
+    filed_on, last_visit = _dates(files["filed_on"]), _dates(files["last_visit"])
+    hid = files["household_id"].astype("int64")
+    parts: list[pd.DataFrame] = []
 
-def queue_counts(queues: pd.DataFrame) -> dict[str, int]:
-    counts = queues["queue"].value_counts()
-    return {code: int(counts.get(code, 0)) for code in codes.WORK_QUEUE}
+    def add(queue: str, mask: pd.Series, detail) -> None:
+        if mask.any():
+            chosen = files.index[mask]
+            text = detail(chosen) if callable(detail) else [detail] * len(chosen)
+            parts.append(pd.DataFrame({"household_id": hid[chosen].to_numpy(), "queue": queue, "detail": list(text)}))
+
+    add("no_helper", active & ~files["has_helper"].astype(bool), "没有当前的帮扶责任人和结对单位")
+    add("no_plan", active & (files["open_measures"] == 0), "没有“计划”或“实施中”的四个一批措施")
+    add("uncovered_cause", active & (files["uncovered_causes"] > 0),
+        lambda i: [f"{n} 项未消除的致困原因没有在办的措施" for n in files.loc[i, "uncovered_causes"]])
+
+    due, interval = visit_due(files["last_visit"], files["filed_on"], files.get("visit_interval"), visit_interval_months)
+    overdue = active & due.notna() & (due < now)
+    add("visit_overdue", overdue, lambda i: [
+        (f"最近走访 {v:%Y-%m-%d}" if not pd.isna(v) else f"{f:%Y-%m-%d} 建档后未走访") + f"，应于 {d:%Y-%m-%d} 前走访（每 {m} 个月）"
+        for v, f, d, m in zip(last_visit[i], filed_on[i], due[i], interval[i])])
+
+    on_file_all_month = filed_on.isna() | (filed_on <= last_month)
+    add("income_missing", active & ~files["has_last_month_income"].astype(bool) & on_file_all_month,
+        f"没有 {last_month:%Y年%m月} 的收入记录")
+
+    def near_detail(i):
+        return [f"已连续 {r} 个月人均收入超过低保标准（需 {exit_run_months} 个月）" if r < exit_run_months else
+                f"已连续 {r} 个月以上超过低保标准，但还有 {c} 项致困原因未消除（核实消除后即可提出脱困）"
+                for r, c in zip(files.loc[i, "run_months"].astype(int), files.loc[i, "open_causes"].astype(int))]
+    add("near_exit", active & files["near_exit"].astype(bool), near_detail)
+
+    closed_on = _dates(files["closed_on"])
+    until = _months_later(closed_on, pd.Series(followup_months, index=files.index))
+    followup = (files["status"].isin(("exited", "relieved")) & closed_on.notna() & (closed_on <= now) & (now <= until)
+                & ~files["visited_since_close"].astype(bool))
+    add("followup_due", followup, lambda i: [
+        f"{c:%Y-%m-%d} {codes.HOUSEHOLD_STATUS[st]}，回访期至 {u:%Y-%m-%d}，尚未回访"
+        for c, st, u in zip(closed_on[i], files.loc[i, "status"], until[i])])
+
+    last_activity = _dates(files["last_activity"])
+    add("untouched", active & last_activity.notna() & (last_activity < year_ago),
+        lambda i: [f"最近一次记录于 {d:%Y-%m-%d}" for d in last_activity[i]])
+    add("never_helped", active & ~files["helped"].astype(bool), "没有实施过的帮扶措施，也没有资金发放记录")
+
+    if not parts:
+        return pd.DataFrame({"household_id": pd.Series(dtype="int64"), "queue": pd.Series(dtype="str"),
+                             "detail": pd.Series(dtype="str")})
+    return pd.concat(parts, ignore_index=True)

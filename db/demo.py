@@ -33,6 +33,7 @@ from core import codes
 from core.category import DIBAO_RUN_MONTHS, Assessment, Exclusion, MonthFigures, assess
 from core.identity import USCC_CHARS, id_check_char, uscc_check_char
 from core.places import CITY_CODE, DISTRICTS, PLACE_BY_CODE
+from core.plan import payment_dates
 from core.status_engine import month_index, month_of_index
 from db.actor import system_actor
 from db.audit import bump_data_version, record
@@ -1401,7 +1402,17 @@ class DemoCity:
                 day = weekday_on_or_before(dt.date(year, 9, 10))
                 if any(18 <= age_on(birth, day) <= 22 for birth in students):
                     days.append(day)
-        return [d for d in days if start <= d <= last and story.helped_on(plan.filed_on, d)]
+        days = [d for d in days if start <= d <= last and story.helped_on(plan.filed_on, d)]
+        if draft["pay"] in ("monthly", "yearly", "september") and days:
+            # as the app writes a schedule: the first day's date every month (or year), stopping at the first gap
+            regular = payment_dates(days[0], "monthly" if draft["pay"] == "monthly" else "yearly", len(days))
+            kept = []
+            for day in regular:
+                if not (start <= day <= last and story.helped_on(plan.filed_on, day)):
+                    break
+                kept.append(day)
+            days = kept
+        return days
 
     def warmth_days(self, plan: FilePlan, story: Story) -> list[dt.date]:
         """送温暖 before each Spring Festival, to most open files (all the more the hard cases)."""

@@ -244,7 +244,7 @@ def update_household(
     changed += _sync_exclusions(session, actor, household, clean.exclusions, reason)
     if changed:
         # even when only members or causes changed, the file's version moves, so a racing save fails
-        _touch(session, actor, household)
+        touch_file(session, actor, household)
         session.flush()
     return changed
 
@@ -255,7 +255,7 @@ def _conflict(household: Household, loaded: dict[str, Any] | None) -> Conflict:
     return Conflict(f"保存失败：在您打开此档案之后，{who} 已修改并保存了它。您的修改尚未保存，请核对下列变化后重新录入。", changes)
 
 
-def _touch(session: Session, actor: Actor, household: Household) -> None:
+def touch_file(session: Session, actor: Actor, household: Household) -> None:
     """Mark the file as saved by this actor; the UPDATE also moves the file's version."""
     household.updated_by = actor.username
     household.updated_at = audit.now()
@@ -378,7 +378,7 @@ def reassess(session: Session, actor: Actor, household_id: int, *, expected_vers
         "category": result.category, "category_rule_set": result.rule_set, "category_assessed_on": on,
         "category_explanation": result.explanation(),
     }, expected_version=expected_version, reason="认定困难类别")
-    _touch(session, actor, household)
+    touch_file(session, actor, household)
     session.flush()
     return result
 
@@ -443,7 +443,7 @@ def record_step(
         }, expected_version=expected_version, reason="建档：在档")
         session.add(StatusChange(household_id=household.id, from_status="applying", to_status="active", effective_on=done_on,
                                  note=note, recorded_by=actor.username, recorded_at=audit.now()))
-    _touch(session, actor, household)
+    touch_file(session, actor, household)
     session.add(ProcessStep(household_id=household.id, step=step, done_on=done_on, done_by=actor.display_name, note=note))
     audit.record(session, actor, "create", "process_step", household.id, field=step, new=done_on, reason=note,
                  household_id=household.id)
@@ -495,6 +495,9 @@ def close_household(
 
         stop_future_payments(session, actor, household.id, effective_on,
                              f"档案{codes.HOUSEHOLD_STATUS[to_status]}，停止 {effective_on:%Y-%m-%d} 以后的计划发放")
+    if to_status == "withdrawn":  # a 脱困/解困 file keeps its helper for the 回访; a withdrawn one leaves the caseload
+        for pairing in session.scalars(select(Pairing).where(Pairing.household_id == household.id, Pairing.end_on.is_(None))):
+            audit.update(session, actor, pairing, {"end_on": effective_on}, expected_version=None, reason="档案退出，结对结束")
 
 
 def _engine_proposal(session: Session, actor: Actor, household: Household, on: dt.date) -> str:
@@ -538,7 +541,7 @@ def _change_status(session, actor, household, expected_version, to_status, effec
     from_status = household.status
     audit.update(session, actor, household, {"status": to_status}, expected_version=expected_version,
                  reason=(codes.STATUS_REASON.get(reason, "") + (f"：{note}" if note else "")) or None)
-    _touch(session, actor, household)
+    touch_file(session, actor, household)
     session.add(StatusChange(household_id=household.id, from_status=from_status, to_status=to_status, effective_on=effective_on,
                              reason=reason, note=note, recorded_by=actor.username, recorded_at=audit.now()))
     audit.record(session, actor, action, "household", household.id, household_id=household.id, field="status",
@@ -554,31 +557,20 @@ def status_history(session: Session, household_id: int) -> list[StatusChange]:
 # --- the whole file, for the one-household view and its printable sheet --------------------------
 
 
-def support_records(session: Session, household_id: int) -> dict[str, pd.DataFrame]:
-    """Measures, pairings, visits and payments of a file, as tables with Chinese headings."""
+def support_records(session: Session, household_id: int, today: dt.date | None = None) -> dict[str, pd.DataFrame]:
+    """Measures, pairings, visits and payments of a file, as tables with Chinese headings (for the printed sheet)."""
+    from db.measures import measures_frame, payments_frame
+    from db.pairings import pairing_history
+    from db.visits import visits_frame
+
+    today = today or dt.date.today()
     measures = session.scalars(select(Measure).where(Measure.household_id == household_id).order_by(Measure.start_on)).all()
-    pairings = session.scalars(select(Pairing).where(Pairing.household_id == household_id).order_by(Pairing.start_on)).all()
-    visits = session.scalars(select(Visit).where(Visit.household_id == household_id).order_by(Visit.visited_on.desc())).all()
     payments = session.scalars(select(AidPayment).where(AidPayment.household_id == household_id).order_by(AidPayment.paid_on.desc())).all()
     return {
-        "measures": pd.DataFrame([
-            {"措施类别": codes.label(codes.TRACK, m.track), "项目": codes.label(codes.PROGRAMME, m.programme),
-             "针对致困原因": codes.label(codes.CAUSE, m.cause), "内容": m.content, "状态": codes.label(codes.MEASURE_STATUS, m.status),
-             "开始日期": m.start_on, "结束日期": m.end_on, "责任人": m.responsible or "",
-             "金额(元)": None if m.amount_fen is None else m.amount_fen / 100, "资金来源": codes.label(codes.FUND_SOURCE, m.fund_source)}
-            for m in measures], columns=["措施类别", "项目", "针对致困原因", "内容", "状态", "开始日期", "结束日期", "责任人", "金额(元)", "资金来源"]),
-        "pairings": pd.DataFrame([
-            {"帮扶责任人": p.helper_name, "结对单位": p.helper_unit, "联系电话": p.helper_phone or "", "开始日期": p.start_on,
-             "结束日期": p.end_on, "当前": "是" if p.end_on is None else ""}
-            for p in pairings], columns=["帮扶责任人", "结对单位", "联系电话", "开始日期", "结束日期", "当前"]),
-        "visits": pd.DataFrame([
-            {"走访日期": v.visited_on, "走访人": v.visitor, "方式": codes.label(codes.VISIT_KIND, v.kind), "情况记录": v.notes or "",
-             "发现的需求": v.needs or ""}
-            for v in visits], columns=["走访日期", "走访人", "方式", "情况记录", "发现的需求"]),
-        "payments": pd.DataFrame([
-            {"发放日期": p.paid_on, "金额(元)": p.amount_fen / 100, "类别": codes.label(codes.TRACK, p.track),
-             "项目": codes.label(codes.PROGRAMME, p.programme), "资金来源": codes.label(codes.FUND_SOURCE, p.fund_source), "说明": p.note or ""}
-            for p in payments], columns=["发放日期", "金额(元)", "类别", "项目", "资金来源", "说明"]),
+        "measures": measures_frame(list(measures), list(payments), today).drop(columns=["id"]),
+        "pairings": pairing_history(session, household_id),
+        "visits": visits_frame(session, household_id),
+        "payments": payments_frame(list(payments), list(measures), today).drop(columns=["id"]),
     }
 
 

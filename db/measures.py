@@ -26,14 +26,14 @@ from db.errors import NotFound, ValidationError
 from db.households import get_household
 from db.models import AidPayment, DibaoLine, Household, IncomeMonth, Measure
 
-OPEN_FILE = ("applying", "active")
+OPEN_FILE = ("applying", "active", "relieved")  # 解困 goes on being helped (常态化帮扶)
 SCHEDULE_FIELDS = ("amount_fen", "fund_source", "pay_every", "first_pay_on", "pay_count", "end_on", "track", "programme")
 
 
 def _open_file(session: Session, actor: Actor, household_id: int) -> Household:
     household = get_household(session, actor, household_id=household_id)
     if household.status not in OPEN_FILE:
-        raise ValidationError({"household": f"档案为“{codes.HOUSEHOLD_STATUS[household.status]}”，不能再修改帮扶计划（返困后可继续）"})
+        raise ValidationError({"household": f"档案为“{codes.HOUSEHOLD_STATUS[household.status]}”，不能再修改帮扶计划和发放（返困后可继续）"})
     return household
 
 
@@ -90,6 +90,11 @@ def plan_of(session: Session, household: Household, today: dt.date) -> PlanView:
                     planned_fen=sum(p.amount_fen for p in payments if p.paid_on > today))
 
 
+def _day(day: dt.date | None) -> str:
+    """A date as the tables show it (empty rather than "None")."""
+    return f"{day:%Y-%m-%d}" if day else ""
+
+
 def measures_frame(measures: list[Measure], payments: list[AidPayment], today: dt.date) -> pd.DataFrame:
     paid = {}
     for p in payments:
@@ -98,7 +103,7 @@ def measures_frame(measures: list[Measure], payments: list[AidPayment], today: d
     return pd.DataFrame([
         {"id": m.id, "措施类别": codes.label(codes.TRACK, m.track), "项目": codes.label(codes.PROGRAMME, m.programme),
          "针对致困原因": codes.label(codes.CAUSE, m.cause), "帮扶内容": m.content, "状态": codes.label(codes.MEASURE_STATUS, m.status),
-         "开始日期": m.start_on, "结束日期": m.end_on, "责任人": m.responsible or "",
+         "开始日期": _day(m.start_on), "结束日期": _day(m.end_on), "责任人": m.responsible or "",
          "资金安排": schedule_text(m.pay_every, m.first_pay_on, m.pay_count, m.amount_fen)
          or (f"{m.amount_fen / 100:.2f} 元" if m.amount_fen else ""),
          "资金来源": codes.label(codes.FUND_SOURCE, m.fund_source), "已发放(元)": paid.get(m.id, 0) / 100}
@@ -109,7 +114,7 @@ def measures_frame(measures: list[Measure], payments: list[AidPayment], today: d
 def payments_frame(payments: list[AidPayment], measures: list[Measure], today: dt.date) -> pd.DataFrame:
     content = {m.id: m.content for m in measures}
     return pd.DataFrame([
-        {"id": p.id, "发放日期": p.paid_on, "金额(元)": p.amount_fen / 100, "状态": "已发放" if p.paid_on <= today else "待发放",
+        {"id": p.id, "发放日期": _day(p.paid_on), "金额(元)": p.amount_fen / 100, "状态": "已发放" if p.paid_on <= today else "待发放",
          "类别": codes.label(codes.TRACK, p.track), "项目": codes.label(codes.PROGRAMME, p.programme),
          "资金来源": codes.label(codes.FUND_SOURCE, p.fund_source), "所属措施": content.get(p.measure_id, ""), "说明": p.note or ""}
         for p in payments
@@ -126,8 +131,23 @@ def _checked(raw: dict[str, Any], household: Household, today: dt.date) -> Clean
         raise ValidationError(exc.errors) from None
 
 
-def _pay(session: Session, actor: Actor, measure: Measure, days: list[dt.date], reason: str) -> int:
-    for k, day in enumerate(days, start=1):
+NOT_FOUND = "找不到该记录，或它不在您的管辖范围内"
+
+
+def _row(session: Session, actor: Actor, model, row_id: int):
+    """A measure or payment whose file is open and in the actor's scope (out of scope reads as not found)."""
+    row = session.get(model, row_id)
+    if row is None:
+        raise NotFound(NOT_FOUND)
+    try:
+        household = _open_file(session, actor, row.household_id)
+    except NotFound:
+        raise NotFound(NOT_FOUND) from None
+    return row, household
+
+
+def _pay(session: Session, actor: Actor, measure: Measure, days: list[dt.date], reason: str, first_number: int = 1) -> int:
+    for k, day in enumerate(days, start=first_number):
         note = "一次性发放" if measure.pay_every == "once" else f"{codes.PAY_EVERY[measure.pay_every]}发放 第{k}次"
         audit.create(session, actor, AidPayment(
             household_id=measure.household_id, measure_id=measure.id, track=measure.track, programme=measure.programme,
@@ -150,26 +170,38 @@ def update_measure(session: Session, actor: Actor, measure_id: int, raw: dict[st
     """Change a measure. A changed schedule replaces the payments after today (those made stay).
     Returns (changed fields, payments removed, payments added)."""
     today = today or dt.date.today()
-    measure = session.get(Measure, measure_id)
-    if measure is None:
-        raise NotFound("找不到该措施")
-    household = _open_file(session, actor, measure.household_id)
+    measure, household = _row(session, actor, Measure, measure_id)
     clean = _checked(raw, household, today)
     had_schedule = measure.pay_every is not None and measure.amount_fen is not None
     changed = audit.update(session, actor, measure, clean.values(), expected_version=expected_version, reason="修改帮扶措施")
     removed = added = 0
     if set(changed) & set(SCHEDULE_FIELDS):
-        future = session.scalars(select(AidPayment).where(AidPayment.measure_id == measure.id, AidPayment.paid_on > today)).all()
-        for payment in future:
-            audit.delete(session, actor, payment, expected_version=None, reason="发放计划已修改，重新生成今后的发放")
-        removed = len(future)
-        days = clean.payment_dates()
-        added = _pay(session, actor, measure, [d for d in days if d > today] if had_schedule else days, "按修改后的发放计划生成")
+        removed, added = _reschedule(session, actor, measure, clean, had_schedule, today)
     return changed, removed, added
 
 
+def _reschedule(session: Session, actor: Actor, measure: Measure, clean: CleanMeasure, had_schedule: bool,
+                today: dt.date) -> tuple[int, int]:
+    """Replace the payments after today with the new schedule's; those made stay and count towards it.
+
+    A schedule given to a measure that had none also writes its past dates, except where a payment
+    under the measure is already recorded on that day."""
+    rows = session.scalars(select(AidPayment).where(AidPayment.measure_id == measure.id)).all()
+    future = [p for p in rows if p.paid_on > today]
+    for payment in future:
+        audit.delete(session, actor, payment, expected_version=None, reason="发放计划已修改，重新生成今后的发放")
+    made = [p for p in rows if p.paid_on <= today]
+    days = clean.payment_dates()
+    if had_schedule:
+        days = [d for d in days if d > today][:max(0, len(days) - len(made))]
+    else:
+        recorded = {p.paid_on for p in made}
+        days = [d for d in days if d not in recorded]
+    return len(future), _pay(session, actor, measure, days, "按修改后的发放计划生成", first_number=len(made) + 1)
+
+
 def add_payment(session: Session, actor: Actor, household_id: int, raw: dict[str, Any], *, measure_id: int | None = None,
-                today: dt.date | None = None) -> AidPayment:
+                today: dt.date | None = None, confirm_twin: bool = False) -> AidPayment:
     """One payment: under a measure of the file, or on its own (送温暖 慰问金)."""
     today = today or dt.date.today()
     household = _open_file(session, actor, household_id)
@@ -185,6 +217,12 @@ def add_payment(session: Session, actor: Actor, household_id: int, raw: dict[str
         track, programme = measure.track, measure.programme
         if values["paid_on"] < measure.start_on:
             raise ValidationError({"paid_on": f"发放日期不能早于措施开始日期 {measure.start_on:%Y-%m-%d}"})
+    twin = session.scalar(select(AidPayment.id).where(
+        AidPayment.household_id == household.id, AidPayment.paid_on == values["paid_on"], AidPayment.amount_fen == values["amount_fen"],
+        AidPayment.fund_source == values["fund_source"], AidPayment.track == track).limit(1))
+    if twin is not None and not confirm_twin:  # most often a second click, or the same sheet entered twice
+        raise ValidationError({"paid_on": f"{values['paid_on']:%Y-%m-%d} 已登记过一笔相同金额、相同资金来源的发放；"
+                                          "确属另一笔的，请勾选“确认是另一笔发放”后再保存"})
     payment = AidPayment(household_id=household.id, measure_id=measure_id, track=track, programme=programme, **values)
     audit.create(session, actor, payment, reason="登记资金发放")
     return payment
@@ -193,23 +231,20 @@ def add_payment(session: Session, actor: Actor, household_id: int, raw: dict[str
 def update_payment(session: Session, actor: Actor, payment_id: int, raw: dict[str, Any], *, expected_version: int,
                    today: dt.date | None = None) -> list[str]:
     today = today or dt.date.today()
-    payment = session.get(AidPayment, payment_id)
-    if payment is None:
-        raise NotFound("找不到该发放记录")
-    _open_file(session, actor, payment.household_id)
+    payment, _ = _row(session, actor, AidPayment, payment_id)
     try:
         values = check_payment(raw, today=today)
     except PlanErrors as exc:
         raise ValidationError(exc.errors) from None
+    measure = session.get(Measure, payment.measure_id) if payment.measure_id else None
+    if measure is not None and values["paid_on"] < measure.start_on:
+        raise ValidationError({"paid_on": f"发放日期不能早于措施开始日期 {measure.start_on:%Y-%m-%d}"})
     return audit.update(session, actor, payment, values, expected_version=expected_version, reason="更正资金发放")
 
 
 def delete_payment(session: Session, actor: Actor, payment_id: int, *, expected_version: int, reason: str) -> None:
     """Take back a payment entered by mistake (or not made); the audit log keeps what it was and why."""
-    payment = session.get(AidPayment, payment_id)
-    if payment is None:
-        raise NotFound("找不到该发放记录")
-    _open_file(session, actor, payment.household_id)
+    payment, _ = _row(session, actor, AidPayment, payment_id)
     if not (reason or "").strip():
         raise ValidationError({"reason": "请写明删除原因（如：录入错误、未实际发放）"})
     audit.delete(session, actor, payment, expected_version=expected_version, reason=reason.strip())

@@ -131,6 +131,7 @@ class Household(Versioned, Base):
     casualty: Mapped[bool] = mapped_column(Boolean, nullable=False, default=False)  # 成员在灾害/意外中伤亡
     safety_net: Mapped[str | None] = mapped_column(String(16))  # 低保/特困 programme
     safety_net_since: Mapped[dt.date | None] = mapped_column(Date)
+    visit_interval_months: Mapped[int | None] = mapped_column(Integer)  # this file's 走访间隔; empty: the parameter's
     # the head of household (户主)
     worker_no: Mapped[str | None] = mapped_column(String(32))  # 职工编号
     name: Mapped[str] = mapped_column(String(64), nullable=False, index=True)

@@ -15,7 +15,8 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from core import codes
-from core.plan import PlanErrors, add_months, check_helper
+from core.plan import PlanErrors, check_helper
+from core.worklist import visit_due
 from db import audit
 from db.actor import Actor
 from db.errors import Conflict, ValidationError
@@ -35,8 +36,8 @@ def current_pairing(session: Session, household_id: int) -> Pairing | None:
 def pairing_history(session: Session, household_id: int) -> pd.DataFrame:
     rows = session.scalars(select(Pairing).where(Pairing.household_id == household_id).order_by(Pairing.start_on.desc())).all()
     return pd.DataFrame([
-        {"帮扶责任人": p.helper_name, "结对单位": p.helper_unit, "联系电话": p.helper_phone or "", "开始日期": p.start_on,
-         "结束日期": p.end_on, "当前": "是" if p.end_on is None else ""} for p in rows
+        {"帮扶责任人": p.helper_name, "结对单位": p.helper_unit, "联系电话": p.helper_phone or "", "开始日期": f"{p.start_on:%Y-%m-%d}",
+         "结束日期": f"{p.end_on:%Y-%m-%d}" if p.end_on else "", "当前": "是" if p.end_on is None else ""} for p in rows
     ], columns=["帮扶责任人", "结对单位", "联系电话", "开始日期", "结束日期", "当前"])
 
 
@@ -101,7 +102,8 @@ def reassign_helper(session: Session, actor: Actor, helper_name: str, helper_uni
         raise ValidationError({"helper_name": "新责任人与原责任人相同"})
     pairings = session.scalars(org_filter(
         select(Pairing).join(Household, Household.id == Pairing.household_id)
-        .where(Pairing.helper_name == helper_name, Pairing.helper_unit == helper_unit, Pairing.end_on.is_(None)), actor)).all()
+        .where(Pairing.helper_name == helper_name, Pairing.helper_unit == helper_unit, Pairing.end_on.is_(None),
+               Household.status.in_(PAIRABLE)), actor)).all()
     if not pairings:
         raise ValidationError({"helper": f"{helper_name}（{helper_unit}）在您的管辖范围内没有结对的档案"})
     now_seen = {p.id: p.version for p in pairings}
@@ -111,7 +113,7 @@ def reassign_helper(session: Session, actor: Actor, helper_name: str, helper_uni
     why = reason or f"结对帮扶：{helper_name}（{helper_unit}）的档案移交给 {helper['helper_name']}（{helper['helper_unit']}）"
     moved_measures = 0
     for pairing in pairings:
-        household = session.get(Household, pairing.household_id)
+        household = get_household(session, actor, household_id=pairing.household_id)  # scope, and the right to write
         _move(session, actor, household, pairing, helper, why)
         if move_measures:
             measures = session.scalars(select(Measure).where(Measure.household_id == household.id, Measure.responsible == helper_name,
@@ -132,7 +134,8 @@ def helper_files(session: Session, actor: Actor, helper_name: str, helper_unit: 
                Household.status, Pairing.start_on)
         .join(Household, Household.id == Pairing.household_id).join(Place, Place.code == Household.place_code)
         .join(Org, Org.id == Household.org_id)
-        .where(Pairing.helper_name == helper_name, Pairing.helper_unit == helper_unit, Pairing.end_on.is_(None))
+        .where(Pairing.helper_name == helper_name, Pairing.helper_unit == helper_unit, Pairing.end_on.is_(None),
+               Household.status.in_(PAIRABLE))
         .order_by(Household.file_no), actor)).all()
     frame = pd.DataFrame(rows, columns=["pairing_id", "version", "household_id", "档案编号", "户主姓名", "区县", "所属工会", "状态", "结对开始"])
     frame["状态"] = frame["状态"].map(codes.HOUSEHOLD_STATUS)
@@ -142,21 +145,21 @@ def helper_files(session: Session, actor: Actor, helper_name: str, helper_unit: 
 def caseload(session: Session, actor: Actor, today: dt.date) -> pd.DataFrame:
     """One row per helper with current files in scope: how many, how many 在档, how many overdue a visit."""
     interval = int(parameter_on(session, "visit_interval_months", today))
-    overdue_before = add_months(today, -interval)
     last_visit = (select(Visit.household_id, func.max(Visit.visited_on).label("last_visit"))
-                  .group_by(Visit.household_id).subquery())
+                  .where(Visit.household_id.in_(org_filter(select(Household.id), actor))).group_by(Visit.household_id).subquery())
     rows = session.execute(org_filter(
         select(Pairing.helper_name, Pairing.helper_unit, Pairing.helper_phone, Household.status, Household.filed_on,
-               last_visit.c.last_visit, Place.name)
+               Household.visit_interval_months, last_visit.c.last_visit, Place.name)
         .join(Household, Household.id == Pairing.household_id).join(Place, Place.code == Household.place_code)
         .outerjoin(last_visit, last_visit.c.household_id == Household.id)
-        .where(Pairing.end_on.is_(None)), actor)).all()
-    frame = pd.DataFrame(rows, columns=["helper_name", "helper_unit", "helper_phone", "status", "filed_on", "last_visit", "place"])
+        .where(Pairing.end_on.is_(None), Household.status.in_(PAIRABLE)), actor)).all()
+    frame = pd.DataFrame(rows, columns=["helper_name", "helper_unit", "helper_phone", "status", "filed_on", "visit_interval",
+                                        "last_visit", "place"])
     if frame.empty:
         return pd.DataFrame(columns=["帮扶责任人", "结对单位", "联系电话", "区县", "结对户数", "在档", "走访逾期"])
-    since = frame["last_visit"].where(frame["last_visit"].notna(), frame["filed_on"])
+    due, _ = visit_due(frame["last_visit"], frame["filed_on"], frame["visit_interval"], interval)  # as the 走访逾期 queue
+    frame["overdue"] = (frame["status"] == "active") & due.notna() & (due < pd.Timestamp(today))
     frame["active"] = frame["status"] == "active"
-    frame["overdue"] = frame["active"] & since.map(lambda d: d is not None and not pd.isna(d) and d < overdue_before)
     frame["helper_phone"] = frame["helper_phone"].fillna("")
     out = (frame.groupby(["helper_name", "helper_unit"], sort=False)
            .agg(联系电话=("helper_phone", "max"), 区县=("place", lambda s: "、".join(sorted(set(s)))),

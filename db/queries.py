@@ -238,9 +238,17 @@ AUDIT_FIELDS = FIELD_LABELS | {
     "applies": "是否存在", "source": "核查来源", "checked_on": "核查日期", "filed_on": "建档日期", "place_code": "区县",
     "amount_fen": "金额（分）", "effective_from": "生效日期", "is_demo": "示例数据", "kind": "类型", "path": "层级", "parent_id": "上级",
     "household_id": "档案", "relation": "关系", "updated_by": "最后修改人", "survey": "入户调查", "publicity": "公示", "review": "审核", "filed": "在档",
+    "track": "措施类别", "programme": "帮扶项目", "content": "帮扶内容", "start_on": "开始日期", "end_on": "结束日期",
+    "responsible": "责任人", "fund_source": "资金来源", "pay_every": "发放方式", "first_pay_on": "首次发放日期", "pay_count": "发放次数",
+    "measure_id": "所属措施", "paid_on": "发放日期", "note": "说明", "helper_name": "帮扶责任人", "helper_unit": "结对单位",
+    "helper_phone": "联系电话", "visited_on": "走访日期", "visitor": "走访人", "notes": "情况记录", "needs": "发现的需求",
+    "visit_interval_months": "本户走访间隔（月）",
 }
-AUDIT_CODES = {"role": codes.ROLE, "status": codes.HOUSEHOLD_STATUS, "kind": codes.ORG_KIND, "cause": codes.CAUSE,
-               "category": codes.CATEGORY, "relation": codes.RELATION, "exclusion": codes.EXCLUSION, "sex": codes.SEX}
+# code lists by field; lists that share a field name (a file's and a measure's status, an org's and a visit's kind) have no code in common
+AUDIT_CODES = {"role": codes.ROLE, "status": codes.HOUSEHOLD_STATUS | codes.MEASURE_STATUS, "kind": codes.ORG_KIND | codes.VISIT_KIND,
+               "cause": codes.CAUSE, "category": codes.CATEGORY, "relation": codes.RELATION, "exclusion": codes.EXCLUSION,
+               "sex": codes.SEX, "track": codes.TRACK, "programme": codes.PROGRAMME, "fund_source": codes.FUND_SOURCE,
+               "pay_every": codes.PAY_EVERY}
 HIDDEN_IN_SNAPSHOT = {"id", "path", "version", "created_at", "updated_at", "household_id", "password_changed_at"}
 
 

@@ -14,7 +14,7 @@ from core.plan import PlanErrors, add_months, check_visit
 from db import audit
 from db.actor import Actor
 from db.errors import ValidationError
-from db.households import get_household
+from db.households import get_household, touch_file
 from db.models import Household, StatusChange, Visit
 from db.queries import parameter_on
 
@@ -38,7 +38,7 @@ def record_visits(session: Session, actor: Actor, household_ids: list[int], raw:
 def visits_frame(session: Session, household_id: int) -> pd.DataFrame:
     rows = session.scalars(select(Visit).where(Visit.household_id == household_id).order_by(Visit.visited_on.desc(), Visit.id.desc())).all()
     return pd.DataFrame([
-        {"走访日期": v.visited_on, "走访人": v.visitor, "方式": codes.label(codes.VISIT_KIND, v.kind), "情况记录": v.notes or "",
+        {"走访日期": f"{v.visited_on:%Y-%m-%d}", "走访人": v.visitor, "方式": codes.label(codes.VISIT_KIND, v.kind), "情况记录": v.notes or "",
          "发现的需求": v.needs or ""} for v in rows
     ], columns=["走访日期", "走访人", "方式", "情况记录", "发现的需求"])
 
@@ -60,10 +60,25 @@ def next_visit(session: Session, household: Household, today: dt.date) -> str:
         return f"{codes.HOUSEHOLD_STATUS[household.status]}后 {months} 个月内应至少回访一次：请在 {until:%Y-%m-%d} 前回访。"
     if household.status != "active":
         return ""
-    months = int(parameter_on(session, "visit_interval_months", today))
+    months = household.visit_interval_months or int(parameter_on(session, "visit_interval_months", today))
     since = last or household.filed_on
     if since is None:
         return ""
     due = add_months(since, months)
-    late = "，**已逾期**" if since < add_months(today, -months) else ""
+    late = "，**已逾期**" if due < today else ""
     return f"每 {months} 个月至少走访一次：下次应于 {due:%Y-%m-%d} 前走访{late}。"
+
+
+MAX_INTERVAL = 24
+
+
+def set_visit_interval(session: Session, actor: Actor, household_id: int, months: int | None, *, expected_version: int) -> bool:
+    """This file's own visit interval (e.g. monthly for a dialysis patient); None: the parameter's."""
+    household = get_household(session, actor, household_id=household_id)
+    if months is not None and not 1 <= int(months) <= MAX_INTERVAL:
+        raise ValidationError({"visit_interval": f"走访间隔须为 1 到 {MAX_INTERVAL} 个月"})
+    changed = audit.update(session, actor, household, {"visit_interval_months": None if months is None else int(months)},
+                           expected_version=expected_version, reason="设置本户走访间隔")
+    if changed:
+        touch_file(session, actor, household)
+    return bool(changed)

@@ -10,7 +10,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from core import codes
-from core.plan import add_months
+from core.plan import FOUR_TRACKS, add_months
 from core.worklist import work_queues
 from db.actor import Actor
 from db.evaluation import evaluate_files
@@ -37,23 +37,27 @@ def facts(session: Session, actor: Actor, today: dt.date) -> tuple[pd.DataFrame,
     closed_since = add_months(today, -followup)
     last_close = (select(StatusChange.household_id, func.max(StatusChange.effective_on).label("closed_on"))
                   .where(StatusChange.to_status.in_(("exited", "relieved"))).group_by(StatusChange.household_id).subquery())
+    wanted = ((Household.status == "active")
+              | (Household.status.in_(("exited", "relieved")) & (last_close.c.closed_on >= closed_since)))
     files = _frame(session, org_filter(
         select(Household.id, Household.file_no, Household.name, Place.name, Org.name, Household.status, Household.filed_on,
-               last_close.c.closed_on, Household.updated_at)
+               last_close.c.closed_on, Household.updated_at, Household.visit_interval_months)
         .join(Place, Place.code == Household.place_code).join(Org, Org.id == Household.org_id)
-        .outerjoin(last_close, last_close.c.household_id == Household.id)
-        .where((Household.status == "active")
-               | (Household.status.in_(("exited", "relieved")) & (last_close.c.closed_on >= closed_since))), actor),
-        ["household_id", "file_no", "name", "place_name", "org_name", "status", "filed_on", "closed_on", "updated_at"])
+        .outerjoin(last_close, last_close.c.household_id == Household.id).where(wanted), actor),
+        ["household_id", "file_no", "name", "place_name", "org_name", "status", "filed_on", "closed_on", "updated_at",
+         "visit_interval"])
     ids = files["household_id"].tolist()
-    in_files = org_filter(select(Household.id).where(Household.status.in_(("active", "exited", "relieved"))), actor)
+    # every fact below is read for these files only (not for every file ever closed)
+    in_files = org_filter(select(Household.id).outerjoin(last_close, last_close.c.household_id == Household.id).where(wanted), actor)
 
     helpers = _frame(session, select(Pairing.household_id, Pairing.helper_name, Pairing.start_on)
                      .where(Pairing.end_on.is_(None), Pairing.household_id.in_(in_files)), ["household_id", "helper", "paired_on"])
     helpers = helpers.drop_duplicates("household_id", keep="last").set_index("household_id")
-    measures = _frame(session, select(Measure.household_id, Measure.cause, Measure.status, Measure.start_on, Measure.end_on)
-                      .where(Measure.household_id.in_(in_files)), ["household_id", "cause", "status", "start_on", "end_on"])
+    measures = _frame(session, select(Measure.household_id, Measure.track, Measure.cause, Measure.status, Measure.start_on,
+                                      Measure.end_on).where(Measure.household_id.in_(in_files)),
+                      ["household_id", "track", "cause", "status", "start_on", "end_on"])
     open_measures = measures[measures["status"].isin(codes.OPEN_MEASURE_STATUSES)]
+    planned = open_measures[open_measures["track"].isin(FOUR_TRACKS)]  # 送温暖 alone is no plan
     causes = _frame(session, select(HouseholdCause.household_id, HouseholdCause.cause)
                     .where(HouseholdCause.removed_on.is_(None), HouseholdCause.household_id.in_(in_files)), ["household_id", "cause"])
     covered = causes.merge(open_measures[["household_id", "cause"]].drop_duplicates(), how="left", indicator=True)
@@ -75,7 +79,7 @@ def facts(session: Session, actor: Actor, today: dt.date) -> tuple[pd.DataFrame,
     names = helpers["helper"].to_dict()
     out["helper"] = [names.get(i, "") for i in hid]
     out["has_helper"] = out["helper"] != ""
-    out["open_measures"] = hid.map(open_measures.groupby("household_id").size()).fillna(0).astype(int)
+    out["open_measures"] = hid.map(planned.groupby("household_id").size()).fillna(0).astype(int)
     out["uncovered_causes"] = hid.map(uncovered).fillna(0).astype(int)
     out["last_visit"] = hid.map(visits)
     out["visited_since_close"] = [bool(v is not None and not pd.isna(v) and c is not None and not pd.isna(c) and v >= c)
@@ -98,7 +102,8 @@ def facts(session: Session, actor: Actor, today: dt.date) -> tuple[pd.DataFrame,
     judged = min(latest, last_month) if latest else None
     out["run_months"], out["open_causes"], out["near_exit"] = 0, 0, False
     if judged is not None and ids:
-        result = evaluate_files(session, actor, judged).set_index("household_id")
+        months = int(parameter_on(session, "exit_run_months", judged))
+        result = evaluate_files(session, actor, judged, months_back=months).set_index("household_id")
         out["run_months"] = hid.map(result["run_months"]).fillna(0).astype(int)
         out["open_causes"] = hid.map(result["open_causes"]).fillna(0).astype(int)
         out["near_exit"] = hid.map(result["near_exit"]).fillna(False).astype(bool) & (out["status"] == "active")

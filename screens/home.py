@@ -6,8 +6,7 @@ import streamlit as st
 
 from core.codes import HOUSEHOLD_STATUS, ROLE, WORK_QUEUE
 from db import audit, queries
-from db import worklist as worklist_service
-from ui import store
+from ui import cached, store
 from ui.session import require_role
 
 actor = require_role()
@@ -21,12 +20,6 @@ def _figures(actor, data_version: int, today) -> dict:
     # keyed on the data version every write moves (kept in the database), so never stale after an edit
     with store.reading() as session:
         return queries.home_figures(session, actor, today)
-
-
-@st.cache_data(ttl=3600, show_spinner="正在汇总待办……", max_entries=500)
-def _queue_counts(actor, data_version: int, today) -> dict[str, int]:
-    with store.reading() as session:
-        return worklist_service.worklist(session, actor, today).counts
 
 
 with store.reading() as session:
@@ -51,24 +44,21 @@ if latest:
 HINTS = {
     "no_helper": "一帮一：每户都应有责任人和结对单位", "no_plan": "一户一计划：每户都应有正在办理或计划中的措施",
     "uncovered_cause": "每项未消除的致困原因都应有对应的措施", "visit_overdue": "按参数规定的间隔定期走访",
-    "income_missing": "脱困需连续月份的收入记录，缺月会中断计算", "near_exit": "再有一两个月超线即可提出脱困，请重点跟进",
+    "income_missing": "脱困需连续月份的收入记录，缺月会中断计算", "near_exit": "再有一两个月超线，或只差核实消除致困原因，即可提出脱困",
     "followup_due": "脱困、解困后的回访期内至少回访一次", "untouched": "一年来没有任何录入或更新，请核实",
     "never_helped": "在档但从未实施过措施、也没有资金发放",
 }
 may_open = actor.role in ("admin", "staff")
-queue_counts = _queue_counts(actor, version, today)
+queue_counts = cached.worklist(actor, version, today).counts
 left, right = st.columns(2)
 for index, (queue, label) in enumerate(WORK_QUEUE.items()):
+    text = f"**{label}：{queue_counts[queue]:,} 户**"
     with (left if index % 2 == 0 else right).container(border=True):
-        a, b = st.columns([4, 1], vertical_alignment="center")
         if may_open:
-            a.page_link("screens/worklist.py", label=f"**{label}**", query_params={"queue": queue}, icon=":material/arrow_forward:")
+            st.page_link("screens/worklist.py", label=text, query_params={"queue": queue}, icon=":material/arrow_forward:")
         else:
-            a.markdown(f"**{label}**")
-        a.caption(HINTS[queue])
-        b.metric(label, f"{queue_counts[queue]:,} 户", label_visibility="collapsed")
+            st.markdown(text)
+        st.caption(HINTS[queue])
 with (left if len(WORK_QUEUE) % 2 == 0 else right).container(border=True):
-    a, b = st.columns([4, 1], vertical_alignment="center")
-    a.markdown("**申请中（尚未在档）**")
-    a.caption("完成入户调查、公示和审核后在档")
-    b.metric("申请中", f"{counts['applying']:,} 户", label_visibility="collapsed")
+    st.markdown(f"**申请中（尚未在档）：{counts['applying']:,} 户**")
+    st.caption("完成入户调查、公示和审核后在档")

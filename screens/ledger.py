@@ -27,14 +27,15 @@ st.title("资金台账")
 
 
 @st.cache_data(ttl=3600, show_spinner="正在汇总发放记录……", max_entries=100)
-def _payments(actor, data_version: int) -> pd.DataFrame:
+def _summary(actor, data_version: int, today: dt.date) -> pd.DataFrame:
+    # sums by year, district, fund, track, programme (the database adds the fen); few rows at any scale
     with store.reading() as session:
-        return ledger_service.payments(session, actor)
+        return ledger_service.summary(session, actor, today)
 
 
 with store.reading() as session:
     version = audit.data_version(session)
-rows = _payments(actor, version)
+rows = _summary(actor, version, today)
 if rows.empty:
     st.info("您的管辖范围内还没有资金发放记录。发放在档案的“帮扶计划”页登记。")
     st.stop()
@@ -46,26 +47,21 @@ year = c1.selectbox("年度", [None, *years], index=1 + years.index(default_year
                     format_func=lambda y: "全部年度" if y is None else f"{y}年")
 places = sorted(rows["区县"].unique().tolist())
 place = c2.selectbox("区县", [None, *places], format_func=lambda p: "全部" if p is None else p, key="lg_place")
-funds = c3.multiselect("资金来源", list(codes.FUND_SOURCE.values()), key="lg_funds", placeholder="全部")
+funds = c3.multiselect("资金来源", list(codes.FUND_SOURCE), format_func=codes.FUND_SOURCE.get, key="lg_funds", placeholder="全部")
+st.caption("“区县”是家庭所在的区县（档案的区县）；市直产业工会的家庭按其所在区县统计，所以某区县的合计可能大于该区县总工会自己看到的合计。")
 planned = st.toggle("包含计划待发放（今天以后的日期）", key="lg_planned",
                     help="周期性发放（如爱心卡每月补助）按计划生成今后的记录；默认只统计已到发放日期的")
 
-chosen = rows
-if not planned:
-    chosen = chosen[chosen["paid_on"] <= today]
-if year is not None:
-    chosen = chosen[chosen["year"] == year]
-if place:
-    chosen = chosen[chosen["区县"] == place]
-if funds:
-    chosen = chosen[chosen["资金来源"].isin(funds)]
-
+view = ledger_service.View(year=year, place=place, funds=tuple(funds), planned=planned)
+chosen = ledger_service.chosen(rows, view)
 when = "全部年度" if year is None else f"{year}年"
 total = int(chosen["amount_fen"].sum())
+with store.reading() as session:
+    households = ledger_service.households(session, actor, view, today)
 k1, k2, k3 = st.columns(3)
 k1.metric(f"{when}发放合计(元)", fen_to_yuan(total))
-k2.metric("发放笔数", f"{len(chosen):,}")
-k3.metric("受助户数", f"{chosen['household_id'].nunique():,}")
+k2.metric("发放笔数", f"{int(chosen['payments'].sum()):,}")
+k3.metric("受助户数", f"{households:,}")
 if chosen.empty:
     st.info("所选条件下没有发放记录。")
     st.stop()
@@ -79,7 +75,7 @@ def _yuan(table: pd.DataFrame) -> pd.DataFrame:
 def _show(table: pd.DataFrame, title: str) -> pd.DataFrame:
     shown = _yuan(table)
     st.markdown(f"**{title}**（元）")
-    config = {c: st.column_config.NumberColumn(c, format="%.2f") for c in shown.columns[1:]}
+    config = {c: st.column_config.NumberColumn(c, format="%,.2f") for c in shown.columns[1:]}
     st.dataframe(shown, hide_index=True, width="stretch", column_config=config)
     return shown
 
@@ -91,11 +87,7 @@ with left:
     sheets["按项目"] = _show(totals(chosen, "项目", "资金来源"), "按帮扶项目")
 with right:
     sheets["按措施类别"] = _show(totals(chosen, "措施类别", "资金来源"), "按措施类别")
-by_year = rows if planned else rows[rows["paid_on"] <= today]
-if place:
-    by_year = by_year[by_year["区县"] == place]
-if funds:
-    by_year = by_year[by_year["资金来源"].isin(funds)]
+by_year = ledger_service.chosen(rows, ledger_service.View(place=place, funds=tuple(funds), planned=planned))
 sheets["按年度"] = _show(totals(by_year, "年度", "资金来源"), "历年发放（按资金来源）")
 
 by_fund = totals(chosen, "资金来源").drop(index=TOTAL).reset_index()
@@ -104,15 +96,17 @@ charts.show(charts.hbar(by_fund[["资金来源", "金额(元)"]], "资金来源"
             by_fund[["资金来源", "金额(元)"]], f"资金台账-{when}-按资金来源")
 
 if may_see_rows:
-    st.markdown(f"**发放明细**（{len(chosen):,} 笔，合计 {fen_to_yuan(total)} 元）")
+    with store.reading() as session:
+        rows_shown = ledger_service.detail(session, actor, view, today)
+    st.markdown(f"**发放明细**（{len(rows_shown):,} 笔，合计 {fen_to_yuan(int(rows_shown['amount_fen'].sum()))} 元）")
     detail = pd.DataFrame({
-        "发放日期": chosen["paid_on"], "档案编号": chosen["file_no"], "户主姓名": chosen["name"], "区县": chosen["区县"],
-        "所属工会": chosen["org_name"], "金额(元)": chosen["amount_fen"] / 100, "资金来源": chosen["资金来源"],
-        "措施类别": chosen["措施类别"], "项目": chosen["项目"], "状态": chosen["paid_on"].map(lambda d: "已发放" if d <= today else "待发放"),
-        "说明": chosen["note"].fillna(""),
-    }).iloc[::-1].reset_index(drop=True)
+        "发放日期": rows_shown["paid_on"], "档案编号": rows_shown["档案编号"], "户主姓名": rows_shown["户主姓名"],
+        "区县": rows_shown["区县"], "所属工会": rows_shown["所属工会"], "金额(元)": rows_shown["amount_fen"] / 100,
+        "资金来源": rows_shown["资金来源"], "措施类别": rows_shown["措施类别"], "项目": rows_shown["项目"],
+        "状态": rows_shown["paid_on"].map(lambda d: "已发放" if d <= today else "待发放"), "说明": rows_shown["note"].fillna(""),
+    })
     st.dataframe(detail, hide_index=True, width="stretch", height=360,
-                 column_config={"金额(元)": st.column_config.NumberColumn(format="%.2f")})
+                 column_config={"金额(元)": st.column_config.NumberColumn(format="%,.2f")})
     sheets["发放明细"] = detail
 else:
     st.caption("您的角色只查看汇总数；发放明细由业务人员查看。")

@@ -4,6 +4,7 @@ import datetime as dt
 
 import streamlit as st
 
+from db import audit
 from db import pairings as pairing_service
 from ui import store
 from ui.forms import field_error, form_notice, submit
@@ -16,8 +17,15 @@ FORM = "pr_move"
 st.title("结对帮扶")
 st.caption("一帮一：每户一名帮扶责任人和一个结对单位。这里看每位责任人、每个单位负责多少户，责任人离开时把他的档案一次移交。")
 
+@st.cache_data(ttl=3600, show_spinner=False, max_entries=100)
+def _caseload(actor, data_version: int, today: dt.date):
+    with store.reading() as session:
+        return pairing_service.caseload(session, actor, today)
+
+
 with store.reading() as session:
-    helpers = pairing_service.caseload(session, actor, today)
+    version = audit.data_version(session)
+helpers = _caseload(actor, version, today)
 units = pairing_service.unit_caseload(helpers)
 
 tab_people, tab_units = st.tabs([f"按责任人（{len(helpers)}）", f"按结对单位（{len(units)}）"])
@@ -31,7 +39,8 @@ with tab_people:
 
 st.subheader("移交责任人的档案")
 labels = {(r.帮扶责任人, r.结对单位): f"{r.帮扶责任人}（{r.结对单位}）— {r.结对户数} 户" for r in helpers.itertuples()}
-chosen = st.selectbox("原责任人", [None, *labels], format_func=lambda k: "请选择" if k is None else labels[k], key="pr_from")
+chosen = st.selectbox("原责任人", [None, *labels], format_func=lambda k: "请选择" if k is None else labels[k], key="pr_from",
+                      placeholder="请选择")
 form_notice(FORM)
 if chosen is None:
     st.stop()
@@ -45,7 +54,8 @@ st.dataframe(files.drop(columns=["pairing_id", "version", "household_id"]), hide
 
 def _move() -> str:
     s = st.session_state
-    raw = {"helper_name": s.pr_name, "helper_unit": s.pr_unit, "helper_phone": s.pr_phone, "start_on": s.pr_start}
+    raw = {"helper_name": s.pr_name, "helper_unit": s[f"pr_unit_{list(labels).index(chosen)}"], "helper_phone": s.pr_phone,
+           "start_on": s.pr_start}
     with store.transaction() as session:
         moved, measures = pairing_service.reassign_helper(session, actor, chosen[0], chosen[1], raw, pairing_versions=seen,
                                                           move_measures=s.pr_measures, today=today,
@@ -55,12 +65,13 @@ def _move() -> str:
 
 
 with st.form(FORM):
-    st.markdown(f"把 **{chosen[0]}** 的全部 **{len(files)}** 户移交给：")
+    active = int((files["状态"] == "在档").sum())
+    st.markdown(f"把 **{chosen[0]}** 的全部 **{len(files)}** 户（其中在档 {active} 户；已脱困、已解困的仍在回访和常态化帮扶中，一并移交）移交给：")
     c1, c2, c3, c4 = st.columns(4)
     c1.text_input("新责任人 *", key="pr_name")
     with c1:
         field_error(FORM, "helper_name")
-    c2.text_input("结对单位 *", value=chosen[1], key="pr_unit")
+    c2.text_input("结对单位 *", value=chosen[1], key=f"pr_unit_{list(labels).index(chosen)}")  # each helper's own default
     with c2:
         field_error(FORM, "helper_unit")
     c3.text_input("联系电话", key="pr_phone")

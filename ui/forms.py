@@ -30,6 +30,11 @@ def set_errors(form: str, errors: dict[str, str]) -> None:
     st.session_state[_errors_key(form)] = errors
 
 
+def has_errors(form: str) -> bool:
+    """Whether the form's last submit was refused (e.g. to keep an expander with the form open)."""
+    return bool(st.session_state.get(_errors_key(form)))
+
+
 def field_error(form: str, field: str) -> None:
     message = st.session_state.get(_errors_key(form), {}).get(field)
     if message:
@@ -42,6 +47,12 @@ def form_notice(form: str) -> None:
     if notice:
         kind, text = notice
         {"success": st.success, "error": st.error, "warning": st.warning}[kind](text)
+
+
+def form_notices(prefix: str) -> None:
+    """The outcomes of every form whose name starts with `prefix` (forms keyed by the record they edit)."""
+    for key in [k for k in st.session_state if str(k).startswith(_notice_key(prefix))]:
+        form_notice(str(key).removeprefix(_notice_key("")))
 
 
 def submit(form: str, action: Callable[[], str | None], *, clear: tuple[str, ...] = ()) -> None:

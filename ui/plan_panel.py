@@ -8,6 +8,7 @@ row loads its values.
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 
 import streamlit as st
 
@@ -18,7 +19,7 @@ from db.actor import Actor
 from db.models import Household
 from db.pairings import current_pairing
 from ui import store
-from ui.forms import field_error, form_notice, submit
+from ui.forms import field_error, form_notice, form_notices, submit
 
 FORM_MEASURE = "pm_measure"
 FORM_PAY = "pm_payment"
@@ -31,12 +32,20 @@ def _pick(options: dict, *, none: bool) -> tuple[list, callable]:
     return keys, (lambda c: NONE if c is None else options[c])
 
 
+def _rows_key(rows) -> str:
+    """Changes whenever a row is added, removed or saved: the grid (which remembers its selection by
+    position) is then a new one, so a selection never moves onto another measure or payment."""
+    return hashlib.sha1(repr([(r.id, r.version) for r in rows]).encode()).hexdigest()[:12]
+
+
 def render(actor: Actor, household: Household, today: dt.date) -> None:
     with store.reading() as session:
         plan = measure_service.plan_of(session, household, today)
         helper = current_pairing(session, household.id)
     editable = household.status in measure_service.OPEN_FILE
-    _suggestions(plan)
+    form_notices(FORM_MEASURE)  # a saved measure's form may be gone (its row is no longer selected)
+    if editable:  # a closed file's plan is a record, not a to-do
+        _suggestions(plan)
     st.markdown("**帮扶措施（一户一计划）**")
     measures = measure_service.measures_frame(plan.measures, plan.payments, today)
     chosen = None
@@ -44,8 +53,8 @@ def render(actor: Actor, household: Household, today: dt.date) -> None:
         st.info("还没有帮扶措施。可参考上面的建议类别新增。")
     else:
         event = st.dataframe(measures.drop(columns=["id"]), hide_index=True, width="stretch", on_select="rerun",
-                             selection_mode="single-row", key="pm_table",
-                             column_config={"已发放(元)": st.column_config.NumberColumn(format="%.2f")})
+                             selection_mode="single-row", key=f"pm_table_{_rows_key(plan.measures)}",
+                             column_config={"已发放(元)": st.column_config.NumberColumn(format="%,.2f")})
         if event.selection.rows and editable:
             chosen = next(m for m in plan.measures if m.id == int(measures.iloc[event.selection.rows[0]]["id"]))
             st.caption("已选中一项措施，下方表单可修改它；取消选中即可新增。")
@@ -75,6 +84,7 @@ def _suggestions(plan: measure_service.PlanView) -> None:
 def _measure_form(actor: Actor, household: Household, measure, helper_name: str, today: dt.date) -> None:
     mid = measure.id if measure else "new"
     k = lambda name: f"pm_{name}_{mid}"  # noqa: E731 — one key per field and measure
+    form = f"{FORM_MEASURE}_{mid}"  # its messages belong to this measure's form only
     causes = {c.cause: codes.CAUSE[c.cause] + ("（已消除）" if c.removed_on else "") for c in household.causes}
     hid = household.id
 
@@ -97,73 +107,73 @@ def _measure_form(actor: Actor, household: Household, measure, helper_name: str,
         extra = f"今后的发放已按新计划重排（删除 {removed} 笔、生成 {added} 笔）。" if removed or added else ""
         return f"已保存措施的修改。{extra}"
 
-    form_notice(FORM_MEASURE)
-    with st.form(f"{FORM_MEASURE}_{mid}"):
+    with st.form(form):
         st.markdown("**修改所选措施**" if measure else "**新增帮扶措施**")
         c1, c2, c3 = st.columns(3)
         keys, fmt = _pick(codes.TRACK, none=False)
         c1.selectbox("措施类别 *", keys, format_func=fmt, key=k("track"), index=keys.index(measure.track) if measure else 0)
         with c1:
-            field_error(FORM_MEASURE, "track")
+            field_error(form, "track")
         keys, fmt = _pick(codes.PROGRAMME, none=True)
         c2.selectbox("帮扶项目", keys, format_func=fmt, key=k("programme"), index=keys.index(measure.programme) if measure else 0)
         with c2:
-            field_error(FORM_MEASURE, "programme")
+            field_error(form, "programme")
         keys, fmt = _pick(causes, none=True)
         c3.selectbox("针对的致困原因 *", keys, format_func=fmt, key=k("cause"),
                      index=keys.index(measure.cause) if measure and measure.cause in keys else (1 if len(keys) > 1 else 0))
         with c3:
-            field_error(FORM_MEASURE, "cause")
+            field_error(form, "cause")
         st.text_area("帮扶内容 *", value=measure.content if measure else "", key=k("content"), height=68,
                      placeholder="做什么、怎么做，如：推荐到某企业从事保洁工作")
-        field_error(FORM_MEASURE, "content")
+        field_error(form, "content")
         c1, c2, c3, c4 = st.columns(4)
         keys, fmt = _pick(codes.MEASURE_STATUS, none=False)
         c1.selectbox("状态 *", keys, format_func=fmt, key=k("status"), index=keys.index(measure.status) if measure else 0)
         with c1:
-            field_error(FORM_MEASURE, "status")
+            field_error(form, "status")
         c2.date_input("开始日期 *", value=measure.start_on if measure else today, key=k("start_on"), format="YYYY-MM-DD",
                       min_value=dt.date(2000, 1, 1), max_value=dt.date(today.year + 5, 12, 31))
         with c2:
-            field_error(FORM_MEASURE, "start_on")
+            field_error(form, "start_on")
         c3.date_input("结束日期", value=measure.end_on if measure else None, key=k("end_on"), format="YYYY-MM-DD",
                       min_value=dt.date(2000, 1, 1), max_value=dt.date(today.year + 10, 12, 31))
         with c3:
-            field_error(FORM_MEASURE, "end_on")
+            field_error(form, "end_on")
         c4.text_input("责任人", value=(measure.responsible or "") if measure else helper_name, key=k("responsible"))
         with c4:
-            field_error(FORM_MEASURE, "responsible")
+            field_error(form, "responsible")
         st.markdown("资金（不涉及资金的措施留空）：周期性发放（如爱心卡每月补助、透析每年救助）填一次，系统生成每一笔发放记录")
         c1, c2, c3, c4, c5 = st.columns(5)
         c1.text_input("每次金额(元)", value=(f"{measure.amount_fen / 100:.2f}" if measure and measure.amount_fen else ""), key=k("amount"))
         with c1:
-            field_error(FORM_MEASURE, "amount")
+            field_error(form, "amount")
         keys, fmt = _pick(codes.FUND_SOURCE, none=True)
         c2.selectbox("资金来源", keys, format_func=fmt, key=k("fund"), index=keys.index(measure.fund_source) if measure else 0)
         with c2:
-            field_error(FORM_MEASURE, "fund_source")
+            field_error(form, "fund_source")
         keys, fmt = _pick(codes.PAY_EVERY, none=False)
         c3.selectbox("发放方式", keys, format_func=fmt, key=k("every"),
                      index=keys.index(measure.pay_every) if measure and measure.pay_every else 0)
         with c3:
-            field_error(FORM_MEASURE, "pay_every")
+            field_error(form, "pay_every")
         c4.date_input("（首次）发放日期", value=measure.first_pay_on if measure else None, key=k("first"), format="YYYY-MM-DD",
                       min_value=dt.date(2000, 1, 1), max_value=dt.date(today.year + 5, 12, 31))
         with c4:
-            field_error(FORM_MEASURE, "first_pay_on")
+            field_error(form, "first_pay_on")
         c5.number_input("发放次数", min_value=1, max_value=120, value=(measure.pay_count or 1) if measure else 1, key=k("count"),
                         help="一次性发放填 1；每月发放一年填 12")
         with c5:
-            field_error(FORM_MEASURE, "pay_count")
-        field_error(FORM_MEASURE, "household")
+            field_error(form, "pay_count")
+        field_error(form, "household")
         if measure and measure.pay_every:
             st.caption("修改金额或发放计划只影响今天以后的发放；已发放的记录请在下方“资金发放”中逐笔更正。")
-        st.form_submit_button("保存修改" if measure else "新增措施", type="primary", on_click=submit, args=(FORM_MEASURE, _save),
+        st.form_submit_button("保存修改" if measure else "新增措施", type="primary", on_click=submit, args=(form, _save),
                               kwargs={"clear": () if measure else (k("content"), k("amount"))})
 
 
 def _payments(actor: Actor, household: Household, plan: measure_service.PlanView, today: dt.date, editable: bool) -> None:
     st.markdown("**资金发放**")
+    form_notices(FORM_FIX)
     c1, c2 = st.columns(2)
     c1.metric("已发放合计(元)", fen_to_yuan(plan.paid_fen))
     c2.metric("计划待发放(元)", fen_to_yuan(plan.planned_fen))
@@ -173,8 +183,8 @@ def _payments(actor: Actor, household: Household, plan: measure_service.PlanView
         st.caption("还没有发放记录。")
     else:
         event = st.dataframe(frame.drop(columns=["id"]), hide_index=True, width="stretch", height=min(38 + 35 * len(frame), 320),
-                             on_select="rerun", selection_mode="single-row", key=f"pm_pay_table_{st.session_state.get('pm_pay_round', 0)}",
-                             column_config={"金额(元)": st.column_config.NumberColumn(format="%.2f")})
+                             on_select="rerun", selection_mode="single-row", key=f"pm_pay_table_{_rows_key(plan.payments)}",
+                             column_config={"金额(元)": st.column_config.NumberColumn(format="%,.2f")})
         if event.selection.rows and editable:
             chosen = next(p for p in plan.payments if p.id == int(frame.iloc[event.selection.rows[0]]["id"]))
     if not editable:
@@ -189,8 +199,9 @@ def _payments(actor: Actor, household: Household, plan: measure_service.PlanView
         s = st.session_state
         raw = {"amount": s.pm_pay_amount, "fund_source": s.pm_pay_fund, "paid_on": s.pm_pay_on, "note": s.pm_pay_note}
         with store.transaction() as session:
-            measure_service.add_payment(session, actor, hid, raw, measure_id=s.pm_pay_measure, today=today)
-        return f"已登记发放 {s.pm_pay_amount} 元。"
+            payment = measure_service.add_payment(session, actor, hid, raw, measure_id=s.pm_pay_measure, today=today,
+                                                  confirm_twin=s.pm_pay_twin)
+            return f"已登记 {payment.paid_on:%Y-%m-%d} 发放 {fen_to_yuan(payment.amount_fen)} 元。"
 
     form_notice(FORM_PAY)
     with st.form(FORM_PAY):
@@ -211,6 +222,7 @@ def _payments(actor: Actor, household: Household, plan: measure_service.PlanView
         with c4:
             field_error(FORM_PAY, "paid_on")
         st.text_input("说明", key="pm_pay_note", placeholder="如：2027年春节送温暖慰问金")
+        st.checkbox("确认是另一笔发放（同一天已有相同金额的发放时勾选）", key="pm_pay_twin")
         field_error(FORM_PAY, "note")
         field_error(FORM_PAY, "household")
         st.form_submit_button("登记发放", on_click=submit, args=(FORM_PAY, _add), kwargs={"clear": ("pm_pay_amount", "pm_pay_note")})
@@ -232,24 +244,22 @@ def _fix_payment(actor: Actor, payment, today: dt.date) -> None:
     def _delete() -> str:
         with store.transaction() as session:
             measure_service.delete_payment(session, actor, pid, expected_version=version, reason=st.session_state[k("reason")])
-        st.session_state["pm_pay_round"] = st.session_state.get("pm_pay_round", 0) + 1  # a fresh grid, nothing ticked
         return "已删除该笔发放（操作日志中保留了原记录和原因）。"
 
-    form_notice(FORM_FIX)
     with st.form(f"{FORM_FIX}_{pid}"):
         st.markdown(f"**更正或删除所选发放**（{payment.paid_on:%Y-%m-%d}，{fen_to_yuan(payment.amount_fen)} 元）")
         c1, c2, c3 = st.columns(3)
         c1.text_input("金额(元) *", value=f"{payment.amount_fen / 100:.2f}", key=k("amount"))
         with c1:
-            field_error(FORM_FIX, "amount")
+            field_error(f"{FORM_FIX}_{pid}", "amount")
         keys, fmt = _pick(codes.FUND_SOURCE, none=False)
         c2.selectbox("资金来源 *", keys, format_func=fmt, index=keys.index(payment.fund_source), key=k("fund"))
         c3.date_input("发放日期 *", value=payment.paid_on, key=k("on"), format="YYYY-MM-DD", min_value=dt.date(2000, 1, 1))
         with c3:
-            field_error(FORM_FIX, "paid_on")
+            field_error(f"{FORM_FIX}_{pid}", "paid_on")
         st.text_input("说明", value=payment.note or "", key=k("note"))
         st.text_input("删除原因（仅删除时填写）", key=k("reason"), placeholder="如：录入错误、未实际发放")
-        field_error(FORM_FIX, "reason")
+        field_error(f"{FORM_FIX}_{pid}", "reason")
         b1, b2 = st.columns(2)
-        b1.form_submit_button("保存更正", type="primary", on_click=submit, args=(FORM_FIX, _update))
-        b2.form_submit_button("删除该笔", on_click=submit, args=(FORM_FIX, _delete))
+        b1.form_submit_button("保存更正", type="primary", on_click=submit, args=(f"{FORM_FIX}_{pid}", _update))
+        b2.form_submit_button("删除该笔", on_click=submit, args=(f"{FORM_FIX}_{pid}", _delete))

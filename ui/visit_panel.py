@@ -12,7 +12,7 @@ from db import visits as visit_service
 from db.actor import Actor
 from db.models import Household
 from ui import store
-from ui.forms import field_error, form_notice, submit
+from ui.forms import field_error, form_notice, has_errors, submit
 
 FORM_HELPER = "pv_helper"
 FORM_VISIT = "pv_visit"
@@ -43,7 +43,7 @@ def render(actor: Actor, household: Household, today: dt.date) -> None:
             return f"帮扶责任人已改为 {s.pv_name}。" if moved else "与当前结对相同，没有修改。"
 
         form_notice(FORM_HELPER)
-        with st.expander("更换帮扶责任人" if current else "指定帮扶责任人", expanded=current is None):
+        with st.expander("更换帮扶责任人" if current else "指定帮扶责任人", expanded=current is None or has_errors(FORM_HELPER)):
             with st.form(FORM_HELPER):
                 c1, c2, c3, c4 = st.columns(4)
                 c1.text_input("帮扶责任人 *", key="pv_name")
@@ -66,10 +66,13 @@ def render(actor: Actor, household: Household, today: dt.date) -> None:
     st.markdown("**走访记录**")
     if due:
         st.markdown(due)
+    if household.status == "active":
+        _interval_form(actor, household)
 
     def _visit() -> str:
         s = st.session_state
-        raw = {"visited_on": s.pv_visit_on, "visitor": s.pv_visitor, "kind": s.pv_kind, "notes": s.pv_notes, "needs": s.pv_needs}
+        raw = {"visited_on": s.pv_visit_on, "visitor": s[f"pv_visitor_{current.id if current else 0}"], "kind": s.pv_kind,
+               "notes": s.pv_notes, "needs": s.pv_needs}
         with store.transaction() as session:
             visit_service.record_visits(session, actor, [hid], raw, today=today)
         return f"已登记 {s.pv_visit_on:%Y-%m-%d} 的走访。"
@@ -80,7 +83,8 @@ def render(actor: Actor, household: Household, today: dt.date) -> None:
         c1.date_input("走访日期 *", value=today, max_value=today, key="pv_visit_on", format="YYYY-MM-DD")
         with c1:
             field_error(FORM_VISIT, "visited_on")
-        c2.text_input("走访人 *", value=current.helper_name if current else actor.display_name, key="pv_visitor")
+        visitor_key = f"pv_visitor_{current.id if current else 0}"  # follows a change of helper
+        c2.text_input("走访人 *", value=current.helper_name if current else actor.display_name, key=visitor_key)
         with c2:
             field_error(FORM_VISIT, "visitor")
         c3.selectbox("方式 *", list(codes.VISIT_KIND), format_func=codes.VISIT_KIND.get, key="pv_kind")
@@ -93,3 +97,26 @@ def render(actor: Actor, household: Household, today: dt.date) -> None:
         st.caption("还没有走访记录。")
     else:
         st.dataframe(visits, hide_index=True, width="stretch", height=min(38 + 35 * len(visits), 320))
+
+
+def _interval_form(actor: Actor, household: Household) -> None:
+    """This file's own visit interval (e.g. monthly for a dialysis patient); empty: the parameter's."""
+    hid, version = household.id, household.version
+    FORM = "pv_interval"
+
+    def _save() -> str:
+        months = st.session_state.pv_interval
+        with store.transaction() as session:
+            changed = visit_service.set_visit_interval(session, actor, hid, months or None, expected_version=version)
+        if not changed:
+            return "没有修改。"
+        return f"本户走访间隔已设为每 {months} 个月。" if months else "本户走访间隔已改为按政策参数。"
+
+    form_notice(FORM)
+    with st.expander("本户走访间隔", expanded=has_errors(FORM)):
+        with st.form(FORM):
+            st.number_input("每几个月至少走访一次（0 = 按政策参数“走访间隔”）", min_value=0, max_value=visit_service.MAX_INTERVAL,
+                            value=household.visit_interval_months or 0, key="pv_interval",
+                            help="如尿毒症透析、重病等需要经常关注的家庭，可设为每月走访")
+            field_error(FORM, "visit_interval")
+            st.form_submit_button("保存走访间隔", on_click=submit, args=(FORM, _save))

@@ -146,6 +146,9 @@ def queues_of(**over) -> dict[str, str]:
     ({"last_visit": None, "filed_on": D(2026, 5, 1)}, "visit_overdue", True),
     ({"has_last_month_income": False}, "income_missing", True),
     ({"has_last_month_income": False, "filed_on": D(2026, 11, 2)}, "income_missing", False),  # filed after October
+    ({"has_last_month_income": False, "filed_on": D(2026, 10, 1)}, "income_missing", True),  # on file all October
+    ({"last_visit": D(2026, 10, 28), "visit_interval": 1}, "visit_overdue", True),  # this file is visited monthly
+    ({"last_visit": D(2026, 10, 29), "visit_interval": 1}, "visit_overdue", False),
     ({"near_exit": True, "run_months": 5}, "near_exit", True),
     ({"last_activity": D(2025, 11, 28)}, "untouched", True),
     ({"last_activity": D(2025, 11, 29)}, "untouched", False),
@@ -161,6 +164,22 @@ def test_work_queue_rules(over, queue, expected):
         assert found == {}
     else:
         assert (queue in found) is expected
+
+
+def test_a_visit_is_late_the_day_after_it_was_due_even_at_a_months_end():
+    frame = pd.DataFrame([facts_row(last_visit=D(2026, 2, 28))])
+    for today, late in ((D(2026, 8, 28), False), (D(2026, 8, 29), True), (D(2026, 8, 31), True)):
+        found = work_queues(frame, today, visit_interval_months=6, followup_months=6, exit_run_months=6)
+        assert ("visit_overdue" in set(found["queue"])) is late, today
+    assert "应于 2026-08-28 前走访" in dict(zip(found["queue"], found["detail"]))["visit_overdue"]
+
+
+def test_a_schedule_stops_at_the_measures_end_and_a_plan_pays_nothing_yet():
+    clean = check_measure(measure(end_on=D(2026, 3, 31)), file_causes={"6"}, today=TODAY)
+    assert clean.pay_count == 3 and len(clean.payment_dates()) == 3  # the stored count is what will be paid
+    assert "first_pay_on" in errors_of(status="planned", start_on=D(2026, 1, 1), first_pay_on=D(2026, 1, 15))
+    planned = check_measure(measure(status="planned", start_on=TODAY, first_pay_on=D(2027, 1, 15)), file_causes={"6"}, today=TODAY)
+    assert planned.payment_dates()[0] == D(2027, 1, 15)
 
 
 def test_near_exit_says_what_is_missing():

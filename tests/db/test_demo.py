@@ -14,6 +14,7 @@ from core.category import Exclusion, MonthFigures, assess
 from core.dibao import line_on
 from core.identity import parse_id_number, parse_mobile, parse_uscc
 from core.places import DISTRICTS
+from core.plan import payment_dates
 from db.audit import data_version
 from db.demo import DEMO_NOTE, DISTRICT_SPECS, TABLES, DemoCity, Pending, Story, load_demo, with_column_defaults, write_rows
 from db.engine import reading, transaction
@@ -314,8 +315,8 @@ def test_money_measures_carry_the_schedule_their_payments_follow(demo):
         rows = paid.get(m.id, [])
         assert m.amount_fen and m.fund_source and m.first_pay_on and m.pay_count >= 1, m.id
         assert {p.amount_fen for p in rows} <= {m.amount_fen} and {p.fund_source for p in rows} <= {m.fund_source}
-        assert len(rows) in (0, m.pay_count) and (not rows or min(p.paid_on for p in rows) == m.first_pay_on)
-        assert not rows or m.status != "planned"
+        assert rows and m.status != "planned", m.id
+        assert sorted(p.paid_on for p in rows) == payment_dates(m.first_pay_on, m.pay_every, m.pay_count), m.id
 
 
 def test_new_unions_sit_under_their_parents(demo):

@@ -27,8 +27,10 @@ def love_card(**over) -> dict:
 
 def job(**over) -> dict:
     """推荐就业: a measure with no money."""
-    return love_card(cause="3", track="employment", programme=None, content="推荐到港务集团从事保洁工作", amount="", fund_source=None,
-                     pay_every=None, first_pay_on=None, pay_count=None, **over)
+    raw = love_card(cause="3", track="employment", programme=None, content="推荐到港务集团从事保洁工作", amount="", fund_source=None,
+                    pay_every=None, first_pay_on=None, pay_count=None)
+    raw.update(over)
+    return raw
 
 
 def test_a_monthly_schedule_produces_its_payments_and_the_audit(db_engine):
@@ -227,29 +229,127 @@ def test_the_ledger_totals_are_the_payment_rows_exactly(db_engine):
                                                   "note": "春节送温暖"}, today=TODAY)
     with reading(db_engine) as s:
         city = actor_of(s, "秦皇岛市总工会", role="viewer")
-        rows = ledger.payments(s, city, end=TODAY)
-        district_rows = ledger.payments(s, actor_of(s), end=TODAY)
+        rows = ledger.summary(s, city, TODAY)
+        district_rows = ledger.summary(s, actor_of(s), TODAY)
         raw_sum = s.scalar(select(func.sum(AidPayment.amount_fen)).where(AidPayment.paid_on <= TODAY))
-    table = totals(rows[rows["year"] == 2026], "区县", "资金来源")
-    assert int(table.at[TOTAL, TOTAL]) == raw_sum == 6 * 12345 + 6 * 7 + 100000
+        view = ledger.View(year=2026)
+        detail = ledger.detail(s, city, view, TODAY)
+        assert ledger.households(s, city, view, TODAY) == 2
+        assert ledger.households(s, city, ledger.View(year=2026, funds=("donation",), place="海港区"), TODAY) == 1
+    table = totals(ledger.chosen(rows, view), "区县", "资金来源")
+    assert int(table.at[TOTAL, TOTAL]) == raw_sum == int(detail["amount_fen"].sum()) == 6 * 12345 + 6 * 7 + 100000
     assert int(table.at["海港区", "工会经费"]) == 6 * 12345 and int(table.at["山海关区", "社会捐赠"]) == 6 * 7
     assert int(table.at["海港区", "社会捐赠"]) == 100000 and int(table.at["海港区", TOTAL]) == 6 * 12345 + 100000
+    with_planned = totals(ledger.chosen(rows, ledger.View(planned=True)), "区县")
+    assert int(with_planned.at[TOTAL, TOTAL]) == 12 * 12345 + 12 * 7 + 100000  # the six months still to come as well
     assert set(district_rows["区县"]) == {"海港区"}
 
 
-def test_a_deleted_payment_needs_a_reason_and_stays_in_the_files_trail(db_engine):
+def test_another_districts_measures_and_payments_cannot_be_touched(db_engine):
+    with transaction(db_engine) as s:
+        mine = add_file(s, 1, causes=("6",)).id
+        theirs = add_file(s, 2, causes=("6",), org_name="山海关区总工会").id
+        measure, _ = measures.add_measure(s, actor_of(s, "山海关区总工会"), theirs, love_card(), today=TODAY)
+        payment = s.scalar(select(AidPayment).where(AidPayment.measure_id == measure.id).limit(1))
+        ids = (measure.id, measure.version, payment.id, payment.version)
+    mid, mversion, pid, pversion = ids
+    for attempt in (
+        lambda s: measures.update_measure(s, actor_of(s), mid, love_card(amount="1"), expected_version=mversion, today=TODAY),
+        lambda s: measures.update_payment(s, actor_of(s), pid, {"amount": "1", "fund_source": "union", "paid_on": TODAY},
+                                          expected_version=pversion, today=TODAY),
+        lambda s: measures.delete_payment(s, actor_of(s), pid, expected_version=pversion, reason="试图删除"),
+    ):
+        with pytest.raises(NotFound) as caught, transaction(db_engine) as s:
+            attempt(s)
+        assert str(caught.value) == measures.NOT_FOUND  # the same answer as for an id that does not exist
+    # a payment of my file cannot be hung on their measure
+    with pytest.raises(ValidationError), transaction(db_engine) as s:
+        measures.add_payment(s, actor_of(s), mine, {"amount": "10", "fund_source": "union", "paid_on": TODAY}, measure_id=mid,
+                             today=TODAY)
+    with reading(db_engine) as s:
+        assert s.scalar(select(func.sum(AidPayment.amount_fen))) == 12 * 20000
+        assert s.scalar(select(func.count()).select_from(AuditLog).where(AuditLog.action == "delete")) == 0
+
+
+def test_a_schedule_given_later_does_not_repeat_payments_already_recorded(db_engine):
     with transaction(db_engine) as s:
         hid = add_file(s, 1, causes=("6",)).id
-        payment = measures.add_payment(s, actor_of(s), hid, {"amount": "500", "fund_source": "union", "paid_on": TODAY}, today=TODAY)
-        pid, version = payment.id, payment.version
-    with pytest.raises(ValidationError), transaction(db_engine) as s:
-        measures.delete_payment(s, actor_of(s), pid, expected_version=version, reason=" ")
-    with pytest.raises(NotFound), transaction(db_engine) as s:
-        measures.delete_payment(s, actor_of(s, "山海关区总工会"), pid, expected_version=version, reason="录入错误")
+        measure, paid = measures.add_measure(s, actor_of(s), hid, job(cause="6", track="medical", content="爱心卡"), today=TODAY)
+        for day in (dt.date(2026, 6, 15), dt.date(2026, 7, 15)):
+            measures.add_payment(s, actor_of(s), hid, {"amount": "200", "fund_source": "union", "paid_on": day},
+                                 measure_id=measure.id, today=TODAY)
+        mid, version = measure.id, measure.version
+    assert paid == 0
     with transaction(db_engine) as s:
-        measures.delete_payment(s, actor_of(s), pid, expected_version=version, reason="录入错误")
+        _, removed, added = measures.update_measure(s, actor_of(s), mid, love_card(), expected_version=version, today=TODAY)
+    assert (removed, added) == (0, 10)
     with reading(db_engine) as s:
-        assert s.get(AidPayment, pid) is None
-        trail = hh.file_audit(s, s.get(measures.Household, hid))
-    deleted = trail[trail["操作"] == "删除"]
-    assert len(deleted) == 1 and "录入错误" in deleted.iloc[0].to_string() and "50000" in deleted.iloc[0].to_string()
+        days = [d for (d,) in s.execute(select(AidPayment.paid_on).where(AidPayment.measure_id == mid).order_by(AidPayment.paid_on))]
+    assert len(days) == len(set(days)) == 12
+    # moving the schedule later keeps the total number of payments: those made count towards it
+    with transaction(db_engine) as s:
+        m = s.get(Measure, mid)
+        measures.update_measure(s, actor_of(s), mid, love_card(first_pay_on=dt.date(2026, 6, 20)), expected_version=m.version,
+                                today=TODAY)
+    with reading(db_engine) as s:
+        notes = s.scalars(select(AidPayment.note).where(AidPayment.measure_id == mid, AidPayment.paid_on > TODAY)
+                          .order_by(AidPayment.paid_on)).all()
+        assert s.scalar(select(func.count()).select_from(AidPayment).where(AidPayment.measure_id == mid)) == 12
+    assert notes[0] == "每月发放 第7次"
+
+
+def test_the_same_payment_twice_is_stopped_unless_confirmed(db_engine):
+    with transaction(db_engine) as s:
+        hid = add_file(s, 1).id
+    payment = {"amount": "500元", "fund_source": "union", "paid_on": TODAY, "note": "送温暖"}
+    with transaction(db_engine) as s:
+        measures.add_payment(s, actor_of(s), hid, payment, today=TODAY)
+    with pytest.raises(ValidationError) as caught, transaction(db_engine) as s:
+        measures.add_payment(s, actor_of(s), hid, payment, today=TODAY)
+    assert "已登记过一笔相同金额" in caught.value.errors["paid_on"]
+    with transaction(db_engine) as s:
+        measures.add_payment(s, actor_of(s), hid, payment, today=TODAY, confirm_twin=True)
+    with reading(db_engine) as s:
+        assert s.scalar(select(func.sum(AidPayment.amount_fen))) == 2 * 50000
+
+
+def test_relief_keeps_helping_and_withdrawal_ends_the_pairing(db_engine):
+    with transaction(db_engine) as s:
+        relieved = add_file(s, 1, status="relieved").id
+        leaving = add_file(s, 2)
+        pairings.assign_helper(s, actor_of(s), [leaving.id], {"helper_name": "张帮扶", "helper_unit": "港务集团工会",
+                                                              "start_on": dt.date(2026, 1, 1)}, expected={leaving.id: None}, today=TODAY)
+        measures.add_payment(s, actor_of(s), relieved, {"amount": "300", "fund_source": "union", "paid_on": TODAY}, today=TODAY)
+        leaving_id, leaving_version = leaving.id, leaving.version
+    with transaction(db_engine) as s:
+        hh.close_household(s, actor_of(s), leaving_id, expected_version=leaving_version, to_status="withdrawn", reason="death",
+                           effective_on=TODAY, today=TODAY)
+    with reading(db_engine) as s:
+        assert s.scalar(select(Pairing.end_on).where(Pairing.household_id == leaving_id)) == TODAY
+        assert pairings.caseload(s, actor_of(s), TODAY).empty
+
+
+def test_a_viewer_cannot_move_files_and_a_file_can_have_its_own_visit_interval(db_engine):
+    with transaction(db_engine) as s:
+        hid = add_file(s, 1, filed_on=dt.date(2026, 1, 5)).id
+        pairings.assign_helper(s, actor_of(s), [hid], {"helper_name": "李离职", "helper_unit": "港务集团工会",
+                                                       "start_on": dt.date(2026, 1, 5)}, expected={hid: None}, today=TODAY)
+        visits.record_visits(s, actor_of(s), [hid], {"visited_on": dt.date(2026, 10, 20), "visitor": "李离职", "kind": "home",
+                                                      "notes": "入户"}, today=TODAY)
+    with reading(db_engine) as s:
+        seen = {int(r.pairing_id): int(r.version) for r in pairings.helper_files(s, actor_of(s), "李离职", "港务集团工会").itertuples()}
+        assert not {q for q in worklist.worklist(s, actor_of(s), TODAY).queues["queue"]} & {"visit_overdue"}
+    with pytest.raises(NotFound), transaction(db_engine) as s:
+        pairings.reassign_helper(s, actor_of(s, role="viewer"), "李离职", "港务集团工会",
+                                 {"helper_name": "王接任", "helper_unit": "港务集团工会", "start_on": TODAY}, pairing_versions=seen,
+                                 today=TODAY)
+    with transaction(db_engine) as s:
+        version = s.get(measures.Household, hid).version
+        assert visits.set_visit_interval(s, actor_of(s), hid, 1, expected_version=version)
+    with reading(db_engine) as s:
+        work = worklist.worklist(s, actor_of(s), TODAY)
+        assert "每 1 个月" in work.queues.set_index("queue").at["visit_overdue", "detail"]
+        assert pairings.caseload(s, actor_of(s), TODAY).at[0, "走访逾期"] == 1
+        assert "每 1 个月至少走访一次" in visits.next_visit(s, s.get(measures.Household, hid), TODAY)
+    with pytest.raises(ValidationError), transaction(db_engine) as s:
+        visits.set_visit_interval(s, actor_of(s), hid, 30, expected_version=version + 1)

@@ -5,6 +5,7 @@ import datetime as dt
 from sqlalchemy import func, select
 
 from db import pairings
+from db.audit import data_version
 from db.engine import reading, transaction
 from db.models import AidPayment, Measure, Pairing, Visit
 from tests.db.support import actor_of, add_file
@@ -85,7 +86,9 @@ def test_recording_a_visit_and_changing_the_helper_on_the_file(app_db):
     assert "帮扶责任人已改为 张帮扶。" in _texts(at)
     assert "当前责任人：**张帮扶**（港务集团工会，13800001111）" in _texts(at)
 
-    at.text_input(key="pv_visitor").input("张帮扶")
+    with reading(app_db) as s:
+        pairing_id = s.scalar(select(Pairing.id))
+    assert at.text_input(key=f"pv_visitor_{pairing_id}").value == "张帮扶"  # the visitor follows the new helper
     at.selectbox(key="pv_kind").set_value("home")
     at.text_area(key="pv_notes").input("入户了解收入，配偶已找到临时工作")
     at.text_input(key="pv_needs").input("希望参加技能培训")
@@ -132,7 +135,9 @@ def test_the_work_queue_clears_when_visits_are_recorded_from_it(app_db):
     labels = at.radio(key="wl_queue").options
     assert "走访逾期（3）" in labels and "没有帮扶责任人（3）" in labels
     at.radio(key="wl_queue").set_value("visit_overdue").run()
-    at.session_state["wl_table_visit_overdue_0"] = {"selection": {"rows": [0, 1], "columns": [], "cells": []}}
+    with reading(app_db) as s:
+        version = data_version(s)
+    at.session_state[f"wl_table_visit_overdue__{version}"] = {"selection": {"rows": [0, 1], "columns": [], "cells": []}}
     at.run()
     assert "为选中的 2 户登记走访" in _texts(at)
     at.text_area(key="wl_v_notes").input("电话了解近况")

@@ -21,10 +21,17 @@ def upgrade() -> None:
         batch_op.add_column(sa.Column('household_id', sa.Integer(), nullable=True))
         batch_op.create_index(batch_op.f('ix_audit_log_household_id'), ['household_id'], unique=False)
 
+    with op.batch_alter_table('household', schema=None) as batch_op:
+        batch_op.add_column(sa.Column('visit_interval_months', sa.Integer(), nullable=True))
+
     with op.batch_alter_table('measure', schema=None) as batch_op:
         batch_op.add_column(sa.Column('pay_every', sa.String(length=16), nullable=True))
         batch_op.add_column(sa.Column('first_pay_on', sa.Date(), nullable=True))
         batch_op.add_column(sa.Column('pay_count', sa.Integer(), nullable=True))
+
+    # a measure's amount used to be the total of its payments (still in the payment rows); it is now the amount
+    # of each payment of a schedule, which older measures do not have
+    op.execute("UPDATE measure SET amount_fen = NULL, fund_source = NULL WHERE pay_every IS NULL")
 
     with op.batch_alter_table('pairing', schema=None) as batch_op:
         batch_op.create_index('ix_pairing_helper_current', ['helper_name', 'end_on'], unique=False)
@@ -45,6 +52,9 @@ def downgrade() -> None:
         batch_op.drop_column('pay_count')
         batch_op.drop_column('first_pay_on')
         batch_op.drop_column('pay_every')
+
+    with op.batch_alter_table('household', schema=None) as batch_op:
+        batch_op.drop_column('visit_interval_months')
 
     with op.batch_alter_table('audit_log', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_audit_log_household_id'))
