@@ -10,6 +10,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from db.actor import Actor
+from db.frames import plain
 from db.models import AidPayment, Household, HouseholdCause, Measure, Place, StatusChange
 from db.queries import parameter_on
 from db.scope import org_filter
@@ -29,22 +30,22 @@ def load(session: Session, actor: Actor, as_of: dt.date) -> DashboardData:
     main_cause = (select(HouseholdCause.cause).where(HouseholdCause.household_id == Household.id, HouseholdCause.is_main)
                   .limit(1).scalar_subquery())
     files = pd.DataFrame(
-        session.execute(org_filter(
+        plain(session.execute(org_filter(
             select(Household.id, Household.file_no, Place.name, Household.status, Household.category, main_cause,
-                   Household.key_group, Household.filed_on).join(Place, Place.code == Household.place_code), actor)).all(),
+                   Household.key_group, Household.filed_on).join(Place, Place.code == Household.place_code), actor))),
         columns=["household_id", "file_no", "place_name", "status", "category", "main_cause", "key_group", "filed_on"],
     )
     ids = org_filter(select(Household.id), actor)
     changes = pd.DataFrame(
-        session.execute(select(StatusChange.id, StatusChange.household_id, StatusChange.effective_on, StatusChange.to_status,
-                               StatusChange.reason).where(StatusChange.household_id.in_(ids))).all(),
+        plain(session.execute(select(StatusChange.id, StatusChange.household_id, StatusChange.effective_on, StatusChange.to_status,
+                               StatusChange.reason).where(StatusChange.household_id.in_(ids)))),
         columns=["id", "household_id", "effective_on", "to_status", "reason"],
     )
-    measures = pd.DataFrame(session.execute(select(Measure.household_id, Measure.track).where(Measure.household_id.in_(ids))).all(),
+    measures = pd.DataFrame(plain(session.execute(select(Measure.household_id, Measure.track).where(Measure.household_id.in_(ids)))),
                             columns=["household_id", "track"])
     payments = pd.DataFrame(
-        session.execute(select(AidPayment.household_id, AidPayment.paid_on, AidPayment.amount_fen, AidPayment.fund_source)
-                        .where(AidPayment.household_id.in_(ids), AidPayment.paid_on <= as_of)).all(),  # not those still planned
+        plain(session.execute(select(AidPayment.household_id, AidPayment.paid_on, AidPayment.amount_fen, AidPayment.fund_source)
+                        .where(AidPayment.household_id.in_(ids), AidPayment.paid_on <= as_of))),  # not those still planned
         columns=["household_id", "paid_on", "amount_fen", "fund_source"],
     )
     return DashboardData(files, changes, measures, payments,

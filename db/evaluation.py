@@ -16,6 +16,7 @@ from core import codes
 from core.status_engine import Inputs, evaluate, month_index, month_label, month_of_index, status_as_of
 from db.actor import Actor
 from db.errors import ValidationError
+from db.frames import plain
 from db.models import DibaoLine, Household, HouseholdCause, IncomeMonth, Measure, Place, StatusChange
 from db.queries import parameter_on
 from db.scope import org_filter
@@ -30,15 +31,15 @@ def load_inputs(session: Session, actor: Actor, as_of: dt.date, *, months_back: 
     With `months_back`, only that many months of incomes up to `as_of` are read: runs are then
     counted up to that length (enough to tell 即将脱困 from a complete run, and much faster)."""
     files = pd.DataFrame(
-        session.execute(org_filter(
+        plain(session.execute(org_filter(
             select(Household.id, Household.file_no, Household.name, Household.place_code, Household.hard_to_exit,
-                   Household.safety_net, Household.safety_net_since, Household.status).order_by(Household.id), actor)).all(),
+                   Household.safety_net, Household.safety_net_since, Household.status).order_by(Household.id), actor))),
         columns=["household_id", "file_no", "name", "place_code", "hard_to_exit", "safety_net", "safety_net_since", "current_status"],
     )
     ids = select(Household.id).where(Household.id.in_(org_filter(select(Household.id), actor)))
     changes = pd.DataFrame(
-        session.execute(select(StatusChange.id, StatusChange.household_id, StatusChange.effective_on, StatusChange.to_status)
-                        .where(StatusChange.household_id.in_(ids))).all(),
+        plain(session.execute(select(StatusChange.id, StatusChange.household_id, StatusChange.effective_on, StatusChange.to_status)
+                        .where(StatusChange.household_id.in_(ids)))),
         columns=["id", "household_id", "effective_on", "to_status"],
     )
     files["status"] = files["household_id"].map(status_as_of(changes, as_of))
@@ -58,17 +59,17 @@ def load_inputs(session: Session, actor: Actor, as_of: dt.date, *, months_back: 
         first = month_of_index(month_index(last_month) - months_back + 1)
         window.append(IncomeMonth.month >= first)
     incomes = pd.DataFrame(
-        session.execute(select(IncomeMonth.household_id, IncomeMonth.month, IncomeMonth.income_fen, IncomeMonth.persons,
+        plain(session.execute(select(IncomeMonth.household_id, IncomeMonth.month, IncomeMonth.income_fen, IncomeMonth.persons,
                                IncomeMonth.transfer_fen)
                         .where(IncomeMonth.household_id.in_(ids), *window)
-                        .order_by(IncomeMonth.household_id, IncomeMonth.month)).all(),
+                        .order_by(IncomeMonth.household_id, IncomeMonth.month))),
         columns=["household_id", "month", "income_fen", "persons", "transfer_fen"],
     )
     incomes = incomes[incomes["household_id"].isin(files["household_id"])]
-    causes = pd.DataFrame(session.execute(select(HouseholdCause.household_id, HouseholdCause.removed_on)
-                                          .where(HouseholdCause.household_id.in_(ids))).all(),
+    causes = pd.DataFrame(plain(session.execute(select(HouseholdCause.household_id, HouseholdCause.removed_on)
+                                          .where(HouseholdCause.household_id.in_(ids)))),
                           columns=["household_id", "removed_on"])
-    lines = pd.DataFrame(session.execute(select(DibaoLine.place_code, DibaoLine.effective_from, DibaoLine.amount_fen)).all(),
+    lines = pd.DataFrame(plain(session.execute(select(DibaoLine.place_code, DibaoLine.effective_from, DibaoLine.amount_fen))),
                          columns=["place_code", "effective_from", "amount_fen"])
     names = dict(session.execute(select(Place.code, Place.name)).all())
     inputs = Inputs(incomes=incomes, households=files[["household_id", "place_code", "hard_to_exit", "in_safety_net", "has_active_measure"]],

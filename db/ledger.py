@@ -16,6 +16,7 @@ from sqlalchemy.orm import Session
 
 from core import codes
 from db.actor import Actor
+from db.frames import plain
 from db.models import AidPayment, Household, Org, Place
 from db.scope import org_filter
 
@@ -45,7 +46,7 @@ def summary(session: Session, actor: Actor, today: dt.date) -> pd.DataFrame:
                    func.sum(AidPayment.amount_fen), func.count())
             .join(Household, Household.id == AidPayment.household_id).join(Place, Place.code == Household.place_code)
             .group_by(year, Place.name, AidPayment.fund_source, AidPayment.track, AidPayment.programme, due))
-    frame = pd.DataFrame(session.execute(org_filter(stmt, actor)).all(),
+    frame = pd.DataFrame(plain(session.execute(org_filter(stmt, actor))),
                          columns=["year", "区县", "fund_source", "track", "programme", "due", "amount_fen", "payments"])
     frame = frame.astype({"year": "int64", "due": "bool", "amount_fen": "int64", "payments": "int64"})
     frame["年度"] = frame["year"].map(lambda y: f"{y}年")
@@ -91,7 +92,7 @@ def detail(session: Session, actor: Actor, view: View, today: dt.date) -> pd.Dat
                    AidPayment.fund_source, AidPayment.track, AidPayment.programme, AidPayment.note)
             .join(Household, Household.id == AidPayment.household_id).join(Place, Place.code == Household.place_code)
             .join(Org, Org.id == Household.org_id).order_by(AidPayment.paid_on.desc(), AidPayment.id.desc()))
-    frame = pd.DataFrame(session.execute(_where(org_filter(stmt, actor), view, today)).all(),
+    frame = pd.DataFrame(plain(session.execute(_where(org_filter(stmt, actor), view, today))),
                          columns=["paid_on", "档案编号", "户主姓名", "区县", "所属工会", "amount_fen", "fund_source", "track",
                                   "programme", "note"])
     return _labelled(frame)

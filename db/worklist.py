@@ -14,6 +14,7 @@ from core.plan import FOUR_TRACKS, add_months
 from core.worklist import work_queues
 from db.actor import Actor
 from db.evaluation import evaluate_files
+from db.frames import plain
 from db.models import AidPayment, Household, HouseholdCause, IncomeMonth, Measure, Org, Pairing, Place, StatusChange, Visit
 from db.queries import latest_income_month, parameter_on
 from db.scope import org_filter
@@ -28,7 +29,7 @@ class Worklist:
 
 
 def _frame(session: Session, stmt, columns: list[str]) -> pd.DataFrame:
-    return pd.DataFrame(session.execute(stmt).all(), columns=columns)
+    return pd.DataFrame(plain(session.execute(stmt)), columns=columns)
 
 
 def facts(session: Session, actor: Actor, today: dt.date) -> tuple[pd.DataFrame, dt.date | None]:
