@@ -166,7 +166,8 @@ def _measure_form(actor: Actor, household: Household, measure, helper_name: str,
             field_error(form, "pay_count")
         field_error(form, "household")
         if measure and measure.pay_every:
-            st.caption("修改金额或发放计划只影响今天以后的发放；已发放的记录请在下方“资金发放”中逐笔更正。")
+            st.caption("修改金额或发放计划只影响今天以后的发放（今后各笔按新计划重新生成，单独更正过的也一样）；"
+                       "已发放的记录请在下方“资金发放”中逐笔更正。")
         st.form_submit_button("保存修改" if measure else "新增措施", type="primary", on_click=submit, args=(form, _save),
                               kwargs={"clear": () if measure else (k("content"), k("amount"))})
 
@@ -177,6 +178,7 @@ def _payments(actor: Actor, household: Household, plan: measure_service.PlanView
     c1, c2 = st.columns(2)
     c1.metric("已发放合计(元)", fen_to_yuan(plan.paid_fen))
     c2.metric("计划待发放(元)", fen_to_yuan(plan.planned_fen))
+    st.caption("按发放计划生成的记录，到发放日期即计为“已发放”；没有实际发放的，请选中该笔删除并写明原因。")
     frame = measure_service.payments_frame(plan.payments, plan.measures, today)
     chosen = None
     if frame.empty:
