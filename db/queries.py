@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session
 from core import codes
 from core.identity import InvalidIdentifier, mask_id_number, parse_id_number
 from core.intake import FIELD_LABELS
+from core.money import fen_to_yuan
 from core.parameters import SPEC_BY_KEY, display_value, value_on
 from db.actor import Actor
 from db.errors import OutOfScope
@@ -232,11 +233,11 @@ AUDIT_FIELDS = FIELD_LABELS | {
     "username": "用户名", "display_name": "姓名", "role": "角色", "org_id": "所属工会", "active": "启用",
     "password_hash": "密码", "password_changed_at": "密码修改时间", "status": "状态", "file_no": "档案编号",
     "category": "困难类别", "category_rule_set": "认定规则", "category_assessed_on": "认定日期", "category_explanation": "类别说明",
-    "floor_area_dm2": "建筑面积", "monthly_income_fen": "月收入（分）", "income_fen": "家庭月收入（分）", "persons": "家庭人口",
-    "transfer_fen": "转移性收入（分）", "special_spending_fen": "刚性支出（分）", "accident_spending_fen": "意外支出（分）",
+    "floor_area_dm2": "建筑面积", "monthly_income_fen": "月收入（元）", "income_fen": "家庭月收入（元）", "persons": "家庭人口",
+    "transfer_fen": "转移性收入（元）", "special_spending_fen": "刚性支出（元）", "accident_spending_fen": "意外支出（元）",
     "month": "月份", "cause": "致困原因", "is_main": "主要原因", "removed_on": "消除日期", "exclusion": "排除情形",
     "applies": "是否存在", "source": "核查来源", "checked_on": "核查日期", "filed_on": "建档日期", "place_code": "区县",
-    "amount_fen": "金额（分）", "effective_from": "生效日期", "is_demo": "示例数据", "kind": "类型", "path": "层级", "parent_id": "上级",
+    "amount_fen": "金额（元）", "effective_from": "生效日期", "is_demo": "示例数据", "kind": "类型", "path": "层级", "parent_id": "上级",
     "household_id": "档案", "relation": "关系", "updated_by": "最后修改人", "survey": "入户调查", "publicity": "公示", "review": "审核", "filed": "在档",
     "track": "措施类别", "programme": "帮扶项目", "content": "帮扶内容", "start_on": "开始日期", "end_on": "结束日期",
     "responsible": "责任人", "fund_source": "资金来源", "pay_every": "发放方式", "first_pay_on": "首次发放日期", "pay_count": "发放次数",
@@ -261,7 +262,9 @@ def _audit_value(field: str | None, value: str | None) -> str:
             data = json.loads(value)
         except ValueError:
             return value
-        return "；".join(f"{AUDIT_FIELDS.get(k, k)}：{AUDIT_CODES.get(k, {}).get(v, v)}" for k, v in data.items() if k not in HIDDEN_IN_SNAPSHOT)
+        return "；".join(f"{AUDIT_FIELDS.get(k, k)}：{_audit_value(k, v)}" for k, v in data.items() if k not in HIDDEN_IN_SNAPSHOT)
+    if field and field.endswith("_fen") and value.lstrip("-").isdigit():
+        return fen_to_yuan(int(value))  # money is kept in fen, read in yuan
     return AUDIT_CODES.get(field or "", {}).get(value, value)
 
 

@@ -72,11 +72,11 @@ scope = "全市" if actor.sees_everything else actor.org_name
 with st.expander("筛选", expanded=not meeting):
     f1, f2, f3, f4 = st.columns(4)
     places = sorted(data.files["place_name"].dropna().unique())
-    place = f1.selectbox("区县", [None, *places], format_func=lambda p: "全部" if p is None else p, key="db_place")
+    place = f1.selectbox("区县", [None, *places], format_func=lambda p: "全部" if p is None else p, placeholder="请选择", key="db_place")
     default_year = min(max(today.year, years[0]), years[-1])
-    year = f2.selectbox("年份", years, index=years.index(default_year), format_func=lambda y: f"{y}年", key="db_year")
-    category = f3.selectbox("困难类别", [None, *codes.CATEGORY], format_func=lambda c: "全部" if c is None else codes.CATEGORY[c], key="db_category")
-    cause = f4.selectbox("主要致困原因", [None, *codes.CAUSE], format_func=lambda c: "全部" if c is None else codes.CAUSE[c], key="db_cause")
+    year = f2.selectbox("年份", years, index=years.index(default_year), format_func=lambda y: f"{y}年", placeholder="请选择", key="db_year")
+    category = f3.selectbox("困难类别", [None, *codes.CATEGORY], format_func=lambda c: "全部" if c is None else codes.CATEGORY[c], placeholder="请选择", key="db_category")
+    cause = f4.selectbox("主要致困原因", [None, *codes.CAUSE], format_func=lambda c: "全部" if c is None else codes.CAUSE[c], placeholder="请选择", key="db_cause")
 
 t = _tables(actor, version, today, place, year, category, cause)
 row = t["city"][t["city"]["年份"] == year].iloc[0]

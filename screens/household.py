@@ -153,8 +153,8 @@ with tab_income:
         with st.form(FORM):
             c1, c2, c3, c4 = st.columns(4)
             last_month = today.replace(day=1) - dt.timedelta(days=1)
-            c1.selectbox("年", list(range(today.year, 2009, -1)), index=today.year - last_month.year, key="hv_in_year")
-            c2.selectbox("月", list(range(1, 13)), index=last_month.month - 1, key="hv_in_month")
+            c1.selectbox("年", list(range(today.year, 2009, -1)), index=today.year - last_month.year, placeholder="请选择", key="hv_in_year")
+            c2.selectbox("月", list(range(1, 13)), index=last_month.month - 1, placeholder="请选择", key="hv_in_month")
             c3.text_input("家庭月收入(元) *", key="hv_in_income")
             c4.number_input("家庭人口 *", min_value=1, max_value=30, value=1 + len(household.members), key="hv_in_persons")
             c5, c6, c7 = st.columns(3)
@@ -211,9 +211,9 @@ with tab_process:
         with st.form(FORM):
             st.markdown("**关闭档案**（脱困 / 解困 / 退出）")
             c1, c2, c3 = st.columns(3)
-            c1.selectbox("关闭为", hh_service.CLOSE_TO, format_func=codes.HOUSEHOLD_STATUS.get, key="hv_close_to")
+            c1.selectbox("关闭为", hh_service.CLOSE_TO, format_func=codes.HOUSEHOLD_STATUS.get, placeholder="请选择", key="hv_close_to")
             field_error(FORM, "to_status")
-            c2.selectbox("退出原因（仅退出时）", [None, *codes.WITHDRAW_REASON], format_func=lambda c: "—" if c is None else codes.WITHDRAW_REASON[c], key="hv_close_reason")
+            c2.selectbox("退出原因（仅退出时）", [None, *codes.WITHDRAW_REASON], format_func=lambda c: "—" if c is None else codes.WITHDRAW_REASON[c], placeholder="请选择", key="hv_close_reason")
             with c2:
                 field_error(FORM, "reason")
             c3.date_input("日期", value=today, max_value=today, key="hv_close_on", format="YYYY-MM-DD")

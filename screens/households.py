@@ -22,7 +22,7 @@ with store.reading() as session:
 
 
 def _any(options: dict, label: str, key: str, column):
-    return column.selectbox(label, [None, *options], format_func=lambda c: "全部" if c is None else options[c], key=key)
+    return column.selectbox(label, [None, *options], format_func=lambda c: "全部" if c is None else options[c], placeholder="请选择", key=key)
 
 
 c1, c2, c3, c4 = st.columns([3, 2, 2, 2])
@@ -34,7 +34,7 @@ c5, c6, c7, c8 = st.columns(4)
 category = _any(CATEGORY, "困难类别", "hh_category", c5)
 cause = _any(CAUSE, "致困原因（主要或次要）", "hh_cause", c6)
 key_group = _any(KEY_GROUP, "五类重点群体", "hh_key_group", c7)
-sort = c8.selectbox("排序", list(queries.SORTS), format_func=lambda k: queries.SORTS[k][0], key="hh_sort")
+sort = c8.selectbox("排序", list(queries.SORTS), format_func=lambda k: queries.SORTS[k][0], placeholder="请选择", key="hh_sort")
 
 filters = queries.FileFilter(text=text, place_code=place, org_id=union, status=status, category=category, cause=cause, key_group=key_group)
 # a new search starts on page 1
@@ -58,4 +58,4 @@ if event.selection.rows:
     chosen = frame.iloc[event.selection.rows[0]]["档案编号"]
     st.switch_page("screens/household.py", query_params={"file": chosen})
 if pages > 1:
-    st.selectbox("页码", list(range(1, pages + 1)), format_func=lambda p: f"第 {p} 页（共 {pages} 页）", key="hh_page")
+    st.selectbox("页码", list(range(1, pages + 1)), format_func=lambda p: f"第 {p} 页（共 {pages} 页）", placeholder="请选择", key="hh_page")

@@ -22,10 +22,10 @@ with store.reading() as session:
 
 last_month = (today.replace(day=1) - dt.timedelta(days=1)).replace(day=1)
 c1, c2, c3, c4 = st.columns([1, 1, 2, 2])
-year = c1.selectbox("年", list(range(today.year, 2009, -1)), index=0 if last_month.year == today.year else 1, key="inc_year")
-month_no = c2.selectbox("月", list(range(1, 13)), index=last_month.month - 1, key="inc_month")
-place = c3.selectbox("区县", [None, *places], format_func=lambda c: "全部" if c is None else places[c], key="inc_place")
-union = c4.selectbox("所属工会", [None, *unions], format_func=lambda c: "全部" if c is None else unions[c], key="inc_org")
+year = c1.selectbox("年", list(range(today.year, 2009, -1)), index=0 if last_month.year == today.year else 1, placeholder="请选择", key="inc_year")
+month_no = c2.selectbox("月", list(range(1, 13)), index=last_month.month - 1, placeholder="请选择", key="inc_month")
+place = c3.selectbox("区县", [None, *places], format_func=lambda c: "全部" if c is None else places[c], placeholder="请选择", key="inc_place")
+union = c4.selectbox("所属工会", [None, *unions], format_func=lambda c: "全部" if c is None else unions[c], placeholder="请选择", key="inc_org")
 month = dt.date(year, month_no, 1)
 
 # The grid as it was loaded is kept: its rows' file ids and versions travel with the user's edits, so a

@@ -43,10 +43,10 @@ if rows.empty:
 years = sorted(rows["year"].unique().tolist(), reverse=True)
 default_year = today.year if today.year in years else years[0]
 c1, c2, c3 = st.columns([1, 2, 2])
-year = c1.selectbox("年度", [None, *years], index=1 + years.index(default_year), key="lg_year",
+year = c1.selectbox("年度", [None, *years], index=1 + years.index(default_year), placeholder="请选择", key="lg_year",
                     format_func=lambda y: "全部年度" if y is None else f"{y}年")
 places = sorted(rows["区县"].unique().tolist())
-place = c2.selectbox("区县", [None, *places], format_func=lambda p: "全部" if p is None else p, key="lg_place")
+place = c2.selectbox("区县", [None, *places], format_func=lambda p: "全部" if p is None else p, placeholder="请选择", key="lg_place")
 funds = c3.multiselect("资金来源", list(codes.FUND_SOURCE), format_func=codes.FUND_SOURCE.get, key="lg_funds", placeholder="全部")
 st.caption("“区县”是家庭所在的区县（档案的区县）；市直产业工会的家庭按其所在区县统计，所以某区县的合计可能大于该区县总工会自己看到的合计。")
 planned = st.toggle("包含计划待发放（今天以后的日期）", key="lg_planned",
@@ -75,24 +75,23 @@ def _yuan(table: pd.DataFrame) -> pd.DataFrame:
 def _show(table: pd.DataFrame, title: str) -> pd.DataFrame:
     shown = _yuan(table)
     st.markdown(f"**{title}**（元）")
-    config = {c: st.column_config.NumberColumn(c, format="%,.2f") for c in shown.columns[1:]}
+    config = {c: st.column_config.NumberColumn(c, format="%,.2f", width="medium") for c in shown.columns[1:]}
+    config[shown.columns[0]] = st.column_config.TextColumn(width="medium")
     st.dataframe(shown, hide_index=True, width="stretch", column_config=config)
     return shown
 
 
 sheets = {}
 sheets["按区县和资金来源"] = _show(totals(chosen, "区县", "资金来源"), f"{when} 各区县按资金来源")
-left, right = st.columns(2)
-with left:
-    sheets["按项目"] = _show(totals(chosen, "项目", "资金来源"), "按帮扶项目")
-with right:
-    sheets["按措施类别"] = _show(totals(chosen, "措施类别", "资金来源"), "按措施类别")
+sheets["按项目"] = _show(totals(chosen, "项目", "资金来源"), "按帮扶项目")
+sheets["按措施类别"] = _show(totals(chosen, "措施类别", "资金来源"), "按措施类别")
 by_year = ledger_service.chosen(rows, ledger_service.View(place=place, funds=tuple(funds), planned=planned))
 sheets["按年度"] = _show(totals(by_year, "年度", "资金来源"), "历年发放（按资金来源）")
 
 by_fund = totals(chosen, "资金来源").drop(index=TOTAL).reset_index()
 by_fund["金额(元)"] = by_fund[TOTAL] / 100
-charts.show(charts.hbar(by_fund[["资金来源", "金额(元)"]], "资金来源", "金额(元)", f"{when}资金发放（按资金来源）", color="#2c7fb8"),
+charts.show(charts.hbar(by_fund[["资金来源", "金额(元)"]], "资金来源", "金额(元)", f"{when}资金发放（按资金来源）", color="#2c7fb8",
+                        height=60 + 40 * len(by_fund)),
             by_fund[["资金来源", "金额(元)"]], f"资金台账-{when}-按资金来源")
 
 if may_see_rows:
@@ -105,7 +104,7 @@ if may_see_rows:
         "资金来源": rows_shown["资金来源"], "措施类别": rows_shown["措施类别"], "项目": rows_shown["项目"],
         "状态": rows_shown["paid_on"].map(lambda d: "已发放" if d <= today else "待发放"), "说明": rows_shown["note"].fillna(""),
     })
-    st.dataframe(detail, hide_index=True, width="stretch", height=360,
+    st.dataframe(detail, hide_index=True, width="stretch", height=min(38 + 35 * len(detail), 360),
                  column_config={"金额(元)": st.column_config.NumberColumn(format="%,.2f")})
     sheets["发放明细"] = detail
 else:

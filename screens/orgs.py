@@ -42,21 +42,21 @@ with tab_new:
 
     form_notice(FORM)
     with st.form(FORM):
-        st.selectbox("上级工会", parents, format_func=lambda i: by_id[i].name, key="org_parent")
+        st.selectbox("上级工会", parents, format_func=lambda i: by_id[i].name, placeholder="请选择", key="org_parent")
         field_error(FORM, "parent_id")
-        st.selectbox("类型", [k for k in ORG_KIND if k != "city"], format_func=ORG_KIND.get, key="org_kind",
+        st.selectbox("类型", [k for k in ORG_KIND if k != "city"], format_func=ORG_KIND.get, placeholder="请选择", key="org_kind",
                      help="市总工会下设区县工会、产业工会；区县工会和产业工会下设基层工会")
         field_error(FORM, "kind")
         st.text_input("工会名称", key="org_name")
         field_error(FORM, "name")
-        st.selectbox("所在区县", list(place_names), format_func=place_names.get, key="org_place")
+        st.selectbox("所在区县", list(place_names), format_func=place_names.get, placeholder="请选择", key="org_place")
         field_error(FORM, "place_code")
         st.form_submit_button("新增", type="primary", on_click=submit, args=(FORM, _create), kwargs={"clear": ("org_name",)})
 
 with tab_edit:
     FORM = "org_edit"
     form_notice(FORM)
-    chosen = st.selectbox("选择工会", [o.id for o in tree], format_func=lambda i: by_id[i].name, key="org_edit_id")
+    chosen = st.selectbox("选择工会", [o.id for o in tree], format_func=lambda i: by_id[i].name, placeholder="请选择", key="org_edit_id")
     org = by_id[chosen]
     prefix = f"org_{org.id}_{org.version}"
 
@@ -72,7 +72,7 @@ with tab_edit:
         st.text_input("工会名称", value=org.name, key=f"{prefix}_name")
         field_error(FORM, "name")
         st.selectbox("所在区县", codes_, index=codes_.index(org.place_code) if org.place_code in codes_ else 0,
-                     format_func=lambda c: place_names.get(c, "秦皇岛市"), key=f"{prefix}_place")
+                     format_func=lambda c: place_names.get(c, "秦皇岛市"), placeholder="请选择", key=f"{prefix}_place")
         field_error(FORM, "place_code")
         st.checkbox("启用", value=org.active, key=f"{prefix}_active")
         field_error(FORM, "active")

@@ -38,7 +38,8 @@ with tab_people:
     st.dataframe(helpers, hide_index=True, width="stretch", height=min(38 + 35 * len(helpers), 420))
 
 st.subheader("移交责任人的档案")
-labels = {(r.帮扶责任人, r.结对单位): f"{r.帮扶责任人}（{r.结对单位}）— {r.结对户数} 户" for r in helpers.itertuples()}
+# labels without the count: a label that changed when the caseload does would lose the user's choice
+labels = {(r.帮扶责任人, r.结对单位): f"{r.帮扶责任人}（{r.结对单位}）" for r in helpers.itertuples()}
 chosen = st.selectbox("原责任人", [None, *labels], format_func=lambda k: "请选择" if k is None else labels[k], key="pr_from",
                       placeholder="请选择")
 form_notice(FORM)
@@ -77,7 +78,7 @@ with st.form(FORM):
     c3.text_input("联系电话", key="pr_phone")
     with c3:
         field_error(FORM, "helper_phone")
-    c4.date_input("自何日起 *", value=today, max_value=today, key="pr_start", format="YYYY-MM-DD")
+    c4.date_input("自何日起 *", value=today, key="pr_start", format="YYYY-MM-DD")
     with c4:
         field_error(FORM, "start_on")
     st.checkbox("同时把这些档案中由其负责、尚未完成的措施改由新责任人负责", value=True, key="pr_measures")

@@ -39,10 +39,10 @@ with tab_new:
         field_error(FORM, "username")
         st.text_input("姓名", key="new_display_name")
         field_error(FORM, "display_name")
-        st.selectbox("角色", ["staff", "viewer", "analyst", "admin"], format_func=ROLE.get, key="new_role",
+        st.selectbox("角色", ["staff", "viewer", "analyst", "admin"], format_func=ROLE.get, placeholder="请选择", key="new_role",
                      help="管理员必须属于市总工会；业务人员只能查看和录入本工会及下级工会的档案")
         field_error(FORM, "role")
-        st.selectbox("所属工会", org_ids, index=1 if len(org_ids) > 1 else 0, format_func=org_names.get, key="new_org")
+        st.selectbox("所属工会", org_ids, index=1 if len(org_ids) > 1 else 0, format_func=org_names.get, placeholder="请选择", key="new_org")
         field_error(FORM, "org_id")
         st.text_input("初始密码", type="password", key="new_password", help="至少 8 位，最多 72 个字节（约 24 个汉字）")
         field_error(FORM, "password")
@@ -59,7 +59,7 @@ by_name = {u.username: u for u in all_users}
 with tab_edit:
     FORM = "user_edit"
     form_notice(FORM)
-    chosen = st.selectbox("选择用户", list(by_name), format_func=lambda n: f"{n}（{by_name[n].display_name}）", key="edit_user")
+    chosen = st.selectbox("选择用户", list(by_name), format_func=lambda n: f"{n}（{by_name[n].display_name}）", placeholder="请选择", key="edit_user")
     user = by_name[chosen]
     # the form's fields follow the chosen user; its version travels with the form
     prefix = f"edit_{user.id}_{user.version}"
@@ -76,10 +76,10 @@ with tab_edit:
     with st.form(FORM):
         st.text_input("姓名", value=user.display_name, key=f"{prefix}_name")
         field_error(FORM, "display_name")
-        st.selectbox("角色", list(ROLE), index=list(ROLE).index(user.role), format_func=ROLE.get, key=f"{prefix}_role")
+        st.selectbox("角色", list(ROLE), index=list(ROLE).index(user.role), format_func=ROLE.get, placeholder="请选择", key=f"{prefix}_role")
         field_error(FORM, "role")
         st.selectbox("所属工会", org_ids, index=org_ids.index(user.org_id) if user.org_id in org_ids else 0,
-                     format_func=org_names.get, key=f"{prefix}_org")
+                     format_func=org_names.get, placeholder="请选择", key=f"{prefix}_org")
         field_error(FORM, "org_id")
         st.checkbox("启用（停用后不能登录，已登录的会话也会退出）", value=user.active, key=f"{prefix}_active")
         field_error(FORM, "active")
@@ -88,7 +88,7 @@ with tab_edit:
 with tab_password:
     FORM = "user_password"
     form_notice(FORM)
-    chosen_pw = st.selectbox("选择用户", list(by_name), format_func=lambda n: f"{n}（{by_name[n].display_name}）", key="pw_user")
+    chosen_pw = st.selectbox("选择用户", list(by_name), format_func=lambda n: f"{n}（{by_name[n].display_name}）", placeholder="请选择", key="pw_user")
     target = by_name[chosen_pw]
 
     def _reset(user_id=target.id, version=target.version, username=target.username):

@@ -35,8 +35,9 @@ if wanted is not None:
     if wanted in codes.WORK_QUEUE:
         st.session_state["wl_queue"] = wanted
     del st.query_params["queue"]
-queue = st.radio("待办类别", list(codes.WORK_QUEUE), horizontal=True, key="wl_queue",
-                 format_func=lambda q: f"{codes.WORK_QUEUE[q]}（{work.counts[q]:,}）")
+# the counts go in the captions: a label that changed with them would no longer match the choice kept for the user
+queue = st.radio("待办类别", list(codes.WORK_QUEUE), horizontal=True, key="wl_queue", format_func=codes.WORK_QUEUE.get,
+                 captions=[f"{work.counts[q]:,} 户" for q in codes.WORK_QUEUE])
 if queue == "near_exit" and work.near_exit_month:
     st.caption(f"按 {work.near_exit_month:%Y年%m月} 及以前的收入判断：连续超线 4–5 个月的，再有一两个月即可脱困；已满规定月数但仍有"
                "未消除致困原因的，核实后在“修改档案”中标记消除日期，即会出现在“可脱困/可解困名单”中。")
@@ -48,7 +49,7 @@ if table.empty:
 
 places = sorted(table["区县"].unique())
 c1, c2 = st.columns([1, 3])
-place = c1.selectbox("区县", [None, *places], format_func=lambda p: "全部" if p is None else p, key="wl_place")
+place = c1.selectbox("区县", [None, *places], format_func=lambda p: "全部" if p is None else p, placeholder="请选择", key="wl_place")
 if place:
     table = table[table["区县"] == place].reset_index(drop=True)
 c2.download_button("下载本类待办（CSV）", table.drop(columns=["household_id"]).to_csv(index=False).encode("utf-8-sig"),
@@ -59,7 +60,8 @@ c2.download_button("下载本类待办（CSV）", table.drop(columns=["household
 table_key = f"wl_table_{queue}_{place or ''}_{version}"
 actions = st.container()  # above the table: what the ticks allow is seen without scrolling
 event = st.dataframe(table.drop(columns=["household_id"]), hide_index=True, width="stretch", height=min(38 + 35 * len(table), 520),
-                     on_select="rerun", selection_mode="multi-row", key=table_key)
+                     on_select="rerun", selection_mode="multi-row", key=table_key,
+                     column_config={"待办说明": st.column_config.TextColumn(width="large")})
 picked = table.iloc[event.selection.rows] if event.selection.rows else table.iloc[0:0]
 ids = [int(i) for i in picked["household_id"]]
 chosen_files = "、".join(f"{r.档案编号} {r.户主姓名}" for r in picked.head(10).itertuples()) + ("等" if len(picked) > 10 else "")
@@ -98,7 +100,7 @@ with actions:
             c3.text_input("联系电话", key="wl_h_phone")
             with c3:
                 field_error(FORM, "helper_phone")
-            c4.date_input("自何日起 *", value=today, max_value=today, key="wl_h_start", format="YYYY-MM-DD")
+            c4.date_input("自何日起 *", value=today, key="wl_h_start", format="YYYY-MM-DD")
             with c4:
                 field_error(FORM, "start_on")
             field_error(FORM, "household_ids")
@@ -121,7 +123,7 @@ with actions:
         with st.form(FORM):
             st.markdown(f"**为选中的 {len(ids)} 户登记走访**" + ("（回访）" if queue == "followup_due" else "") + f"：{chosen_files}")
             c1, c2, c3 = st.columns(3)
-            c1.date_input("走访日期 *", value=today, max_value=today, key="wl_v_on", format="YYYY-MM-DD")
+            c1.date_input("走访日期 *", value=today, key="wl_v_on", format="YYYY-MM-DD")
             with c1:
                 field_error(FORM, "visited_on")
             helper = picked.iloc[0]["帮扶责任人"] if picked["帮扶责任人"].nunique() == 1 else ""
@@ -129,7 +131,7 @@ with actions:
             with c2:
                 field_error(FORM, "visitor")
             kinds = list(codes.VISIT_KIND)
-            c3.selectbox("方式 *", kinds, format_func=codes.VISIT_KIND.get, key="wl_v_kind", index=kinds.index("phone" if queue == "followup_due" else "home"))
+            c3.selectbox("方式 *", kinds, format_func=codes.VISIT_KIND.get, placeholder="请选择", key="wl_v_kind", index=kinds.index("phone" if queue == "followup_due" else "home"))
             st.text_area("情况记录 *", key="wl_v_notes", height=68)
             field_error(FORM, "notes")
             st.text_input("发现的需求", key="wl_v_needs")

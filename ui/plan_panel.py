@@ -52,7 +52,7 @@ def render(actor: Actor, household: Household, today: dt.date) -> None:
     if measures.empty:
         st.info("还没有帮扶措施。可参考上面的建议类别新增。")
     else:
-        event = st.dataframe(measures.drop(columns=["id"]), hide_index=True, width="stretch", on_select="rerun",
+        event = st.dataframe(measures.drop(columns=["id"]), hide_index=True, width="stretch", on_select="rerun" if editable else "ignore",
                              selection_mode="single-row", key=f"pm_table_{_rows_key(plan.measures)}",
                              column_config={"已发放(元)": st.column_config.NumberColumn(format="%,.2f")})
         if event.selection.rows and editable:
@@ -69,7 +69,7 @@ def _suggestions(plan: measure_service.PlanView) -> None:
         st.caption("暂无建议：档案中没有未消除的致困原因或需要关注的情况。")
     missing = set(plan.coverage.tracks_without_measure)
     for s in plan.suggestions:
-        mark = "⚠️ 尚无在办措施" if s.track in missing else "✅ 已有在办措施"
+        mark = ":orange[:material/warning: 尚无在办措施]" if s.track in missing else ":green[:material/check_circle: 已有在办措施]"
         st.markdown(f"- **{s.label}**（{mark}）：{'；'.join(s.reasons)}。可考虑：{s.examples}")
     if plan.coverage.uncovered_causes:
         parts = []
@@ -111,15 +111,15 @@ def _measure_form(actor: Actor, household: Household, measure, helper_name: str,
         st.markdown("**修改所选措施**" if measure else "**新增帮扶措施**")
         c1, c2, c3 = st.columns(3)
         keys, fmt = _pick(codes.TRACK, none=False)
-        c1.selectbox("措施类别 *", keys, format_func=fmt, key=k("track"), index=keys.index(measure.track) if measure else 0)
+        c1.selectbox("措施类别 *", keys, format_func=fmt, placeholder="请选择", key=k("track"), index=keys.index(measure.track) if measure else 0)
         with c1:
             field_error(form, "track")
         keys, fmt = _pick(codes.PROGRAMME, none=True)
-        c2.selectbox("帮扶项目", keys, format_func=fmt, key=k("programme"), index=keys.index(measure.programme) if measure else 0)
+        c2.selectbox("帮扶项目", keys, format_func=fmt, placeholder="请选择", key=k("programme"), index=keys.index(measure.programme) if measure else 0)
         with c2:
             field_error(form, "programme")
         keys, fmt = _pick(causes, none=True)
-        c3.selectbox("针对的致困原因 *", keys, format_func=fmt, key=k("cause"),
+        c3.selectbox("针对的致困原因 *", keys, format_func=fmt, placeholder="请选择", key=k("cause"),
                      index=keys.index(measure.cause) if measure and measure.cause in keys else (1 if len(keys) > 1 else 0))
         with c3:
             field_error(form, "cause")
@@ -128,7 +128,7 @@ def _measure_form(actor: Actor, household: Household, measure, helper_name: str,
         field_error(form, "content")
         c1, c2, c3, c4 = st.columns(4)
         keys, fmt = _pick(codes.MEASURE_STATUS, none=False)
-        c1.selectbox("状态 *", keys, format_func=fmt, key=k("status"), index=keys.index(measure.status) if measure else 0)
+        c1.selectbox("状态 *", keys, format_func=fmt, placeholder="请选择", key=k("status"), index=keys.index(measure.status) if measure else 0)
         with c1:
             field_error(form, "status")
         c2.date_input("开始日期 *", value=measure.start_on if measure else today, key=k("start_on"), format="YYYY-MM-DD",
@@ -148,11 +148,11 @@ def _measure_form(actor: Actor, household: Household, measure, helper_name: str,
         with c1:
             field_error(form, "amount")
         keys, fmt = _pick(codes.FUND_SOURCE, none=True)
-        c2.selectbox("资金来源", keys, format_func=fmt, key=k("fund"), index=keys.index(measure.fund_source) if measure else 0)
+        c2.selectbox("资金来源", keys, format_func=fmt, placeholder="请选择", key=k("fund"), index=keys.index(measure.fund_source) if measure else 0)
         with c2:
             field_error(form, "fund_source")
         keys, fmt = _pick(codes.PAY_EVERY, none=False)
-        c3.selectbox("发放方式", keys, format_func=fmt, key=k("every"),
+        c3.selectbox("发放方式", keys, format_func=fmt, placeholder="请选择", key=k("every"),
                      index=keys.index(measure.pay_every) if measure and measure.pay_every else 0)
         with c3:
             field_error(form, "pay_every")
@@ -178,14 +178,16 @@ def _payments(actor: Actor, household: Household, plan: measure_service.PlanView
     c1, c2 = st.columns(2)
     c1.metric("已发放合计(元)", fen_to_yuan(plan.paid_fen))
     c2.metric("计划待发放(元)", fen_to_yuan(plan.planned_fen))
-    st.caption("按发放计划生成的记录，到发放日期即计为“已发放”；没有实际发放的，请选中该笔删除并写明原因。")
+    if editable:
+        st.caption("按发放计划生成的记录，到发放日期即计为“已发放”；没有实际发放的，请选中该笔删除并写明原因。")
     frame = measure_service.payments_frame(plan.payments, plan.measures, today)
     chosen = None
     if frame.empty:
         st.caption("还没有发放记录。")
     else:
         event = st.dataframe(frame.drop(columns=["id"]), hide_index=True, width="stretch", height=min(38 + 35 * len(frame), 320),
-                             on_select="rerun", selection_mode="single-row", key=f"pm_pay_table_{_rows_key(plan.payments)}",
+                             on_select="rerun" if editable else "ignore", selection_mode="single-row",
+                             key=f"pm_pay_table_{_rows_key(plan.payments)}",
                              column_config={"金额(元)": st.column_config.NumberColumn(format="%,.2f")})
         if event.selection.rows and editable:
             chosen = next(p for p in plan.payments if p.id == int(frame.iloc[event.selection.rows[0]]["id"]))
@@ -203,21 +205,23 @@ def _payments(actor: Actor, household: Household, plan: measure_service.PlanView
         with store.transaction() as session:
             payment = measure_service.add_payment(session, actor, hid, raw, measure_id=s.pm_pay_measure, today=today,
                                                   confirm_twin=s.pm_pay_twin)
-            return f"已登记 {payment.paid_on:%Y-%m-%d} 发放 {fen_to_yuan(payment.amount_fen)} 元。"
+            text = f"已登记 {payment.paid_on:%Y-%m-%d} 发放 {fen_to_yuan(payment.amount_fen)} 元。"
+        st.session_state.pm_pay_twin = False  # a confirmation holds for one payment only
+        return text
 
     form_notice(FORM_PAY)
     with st.form(FORM_PAY):
         st.markdown("**登记一笔发放**（如送温暖慰问金；选中上表一行可更正或删除该笔）")
         c1, c2, c3, c4 = st.columns([3, 2, 2, 2])
         keys = [None, *measure_options]
-        c1.selectbox("所属措施", keys, format_func=lambda m: "无（送温暖等单独发放）" if m is None else measure_options[m], key="pm_pay_measure")
+        c1.selectbox("所属措施", keys, format_func=lambda m: "无（送温暖等单独发放）" if m is None else measure_options[m], placeholder="请选择", key="pm_pay_measure")
         with c1:
             field_error(FORM_PAY, "measure")
         c2.text_input("金额(元) *", key="pm_pay_amount")
         with c2:
             field_error(FORM_PAY, "amount")
         keys, fmt = _pick(codes.FUND_SOURCE, none=True)
-        c3.selectbox("资金来源 *", keys, format_func=fmt, key="pm_pay_fund")
+        c3.selectbox("资金来源 *", keys, format_func=fmt, placeholder="请选择", key="pm_pay_fund")
         with c3:
             field_error(FORM_PAY, "fund_source")
         c4.date_input("发放日期 *", value=today, key="pm_pay_on", format="YYYY-MM-DD", min_value=dt.date(2000, 1, 1))
@@ -246,6 +250,7 @@ def _fix_payment(actor: Actor, payment, today: dt.date) -> None:
     def _delete() -> str:
         with store.transaction() as session:
             measure_service.delete_payment(session, actor, pid, expected_version=version, reason=st.session_state[k("reason")])
+        st.toast("已删除该笔发放", icon=":material/delete:")  # the form it came from is gone after the rerun
         return "已删除该笔发放（操作日志中保留了原记录和原因）。"
 
     with st.form(f"{FORM_FIX}_{pid}"):
@@ -255,7 +260,7 @@ def _fix_payment(actor: Actor, payment, today: dt.date) -> None:
         with c1:
             field_error(f"{FORM_FIX}_{pid}", "amount")
         keys, fmt = _pick(codes.FUND_SOURCE, none=False)
-        c2.selectbox("资金来源 *", keys, format_func=fmt, index=keys.index(payment.fund_source), key=k("fund"))
+        c2.selectbox("资金来源 *", keys, format_func=fmt, index=keys.index(payment.fund_source), placeholder="请选择", key=k("fund"))
         c3.date_input("发放日期 *", value=payment.paid_on, key=k("on"), format="YYYY-MM-DD", min_value=dt.date(2000, 1, 1))
         with c3:
             field_error(f"{FORM_FIX}_{pid}", "paid_on")

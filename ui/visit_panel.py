@@ -55,7 +55,7 @@ def render(actor: Actor, household: Household, today: dt.date) -> None:
                 c3.text_input("联系电话", key="pv_phone")
                 with c3:
                     field_error(FORM_HELPER, "helper_phone")
-                c4.date_input("自何日起 *", value=today, max_value=today, key="pv_start", format="YYYY-MM-DD")
+                c4.date_input("自何日起 *", value=today, key="pv_start", format="YYYY-MM-DD")
                 with c4:
                     field_error(FORM_HELPER, "start_on")
                 st.text_input("更换原因", key="pv_reason", placeholder="如：原责任人工作调动")
@@ -80,14 +80,14 @@ def render(actor: Actor, household: Household, today: dt.date) -> None:
     form_notice(FORM_VISIT)
     with st.form(FORM_VISIT):
         c1, c2, c3 = st.columns(3)
-        c1.date_input("走访日期 *", value=today, max_value=today, key="pv_visit_on", format="YYYY-MM-DD")
+        c1.date_input("走访日期 *", value=today, key="pv_visit_on", format="YYYY-MM-DD")
         with c1:
             field_error(FORM_VISIT, "visited_on")
         visitor_key = f"pv_visitor_{current.id if current else 0}"  # follows a change of helper
         c2.text_input("走访人 *", value=current.helper_name if current else actor.display_name, key=visitor_key)
         with c2:
             field_error(FORM_VISIT, "visitor")
-        c3.selectbox("方式 *", list(codes.VISIT_KIND), format_func=codes.VISIT_KIND.get, key="pv_kind")
+        c3.selectbox("方式 *", list(codes.VISIT_KIND), format_func=codes.VISIT_KIND.get, placeholder="请选择", key="pv_kind")
         st.text_area("情况记录 *", key="pv_notes", height=68, placeholder="家庭收入、就业、健康、子女上学等近况")
         field_error(FORM_VISIT, "notes")
         st.text_input("发现的需求", key="pv_needs", placeholder="如：希望参加技能培训")

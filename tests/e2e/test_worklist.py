@@ -39,8 +39,8 @@ def district_staff(app_db_url: str) -> str:
 
 
 def _overdue_count(page: Page) -> int:
-    label = page.get_by_test_id("stRadio").get_by_text(re.compile(r"^走访逾期（")).inner_text()
-    return int(re.search(r"（([\d,]+)）", label).group(1).replace(",", ""))
+    text = page.get_by_test_id("stRadio").inner_text()  # each option's label, then its caption "N 户"
+    return int(re.search(r"走访逾期\s*([\d,]+) 户", text).group(1).replace(",", ""))
 
 
 def test_a_staff_user_clears_an_overdue_visit_from_the_work_queue(district_staff: str, app_url: str, app_log: Path, page: Page) -> None:
@@ -70,5 +70,6 @@ def test_a_staff_user_clears_an_overdue_visit_from_the_work_queue(district_staff
     wait_for_run(page)
     expect(page.get_by_text(re.compile(r"已为 1 户登记 .* 的走访"))).to_be_visible()
     assert _overdue_count(page) == before - 1
+    expect(page.get_by_test_id("stRadio").get_by_role("radio", name=re.compile("^走访逾期")).first).to_be_checked()  # still there
     page.screenshot(path=str(SHOT), full_page=True)
     assert not uncaught_errors(app_log)
