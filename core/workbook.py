@@ -1,0 +1,349 @@
+"""The workbook format: one contract for templates, imports and exports (sheets, headers, explanations).
+
+Sheets are matched by name and columns by header, in any order; a trailing `*` marks a required
+column and is not part of the name; extra columns are ignored. A template has a row of
+explanations under the headers; a workbook pasted by hand without that row reads the same.
+Cells are read as values (never formulas), and any text written that begins with = + - @ is
+written as text, so a name can never run as a formula in Excel.
+
+Pure: bytes in, rows out (and rows in, bytes out) — no database.
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import io
+from dataclasses import dataclass, field
+from typing import Any
+
+from core import codes
+
+FORMULA_START = ("=", "+", "-", "@")
+MAX_ROWS = 200_000
+
+
+@dataclass(frozen=True)
+class Column:
+    header: str                       # as users read it (the template adds " *" when required)
+    key: str                          # the field it feeds
+    required: bool = False
+    note: str = ""                    # the explanation row of the template
+    choices: codes.CodeList | None = None  # a code list: the template offers its labels in a drop-down
+
+
+@dataclass(frozen=True)
+class Sheet:
+    name: str
+    columns: tuple[Column, ...]
+
+    def column(self, key: str) -> Column:
+        return next(c for c in self.columns if c.key == key)
+
+
+YES_NO = {"yes": "是", "no": "否"}
+
+
+def _c(header, key, required=False, note="", choices=None) -> Column:
+    return Column(header, key, required, note, choices)
+
+
+HOUSEHOLDS = Sheet("家庭档案", (
+    _c("档案编号", "file_no", True, "新建的户可留空，由系统编号；更新已有档案时必填"),
+    _c("户主姓名", "name", True, "与身份证一致"),
+    _c("户主身份证号", "id_number", True, "18位（15位旧号自动转换），末位X大写小写均可"),
+    _c("区县", "place", True, "区县名称或代码，如 海港区 或 130302"),
+    _c("所属工会", "org", False, "工会全称；留空为所在区县总工会"),
+    _c("建档日期", "filed_on", True, "YYYY-MM-DD"),
+    _c("状态", "status", False, "在档（默认）/申请中/已脱困/已解困/已退出", codes.HOUSEHOLD_STATUS),
+    _c("家庭人口", "persons", False, "含户主"),
+    _c("困难类别", "category", False, "低保户/低保边缘户/意外致困户 等", codes.CATEGORY),
+    _c("主要致困原因", "main_cause", True, "从下拉列表选择", codes.CAUSE),
+    _c("次要致困原因", "other_causes", False, "最多3个，用；分隔"),
+    _c("五类重点群体", "key_group", False, "", codes.KEY_GROUP),
+    _c("难以脱困", "hard_to_exit", False, "是/否", YES_NO),
+    _c("纳入低保", "safety_net", False, "低保/特困供养/否", codes.SAFETY_NET | {"no": "否"}),
+    _c("手机号码", "mobile", False, "11位"),
+    _c("工作单位", "employer"),
+    _c("统一社会信用代码", "employer_uscc", False, "18位"),
+    _c("职工编号", "worker_no"),
+    _c("民族", "ethnicity", False, "", codes.ETHNICITY),
+    _c("政治面貌", "political_status", False, "", codes.POLITICAL_STATUS),
+    _c("健康状况", "health", False, "", codes.HEALTH),
+    _c("残疾类别", "disability_kind", False, "", codes.DISABILITY_KIND),
+    _c("残疾等级", "disability_grade", False, "", codes.DISABILITY_GRADE),
+    _c("工作状态", "work_status", False, "", codes.WORK_STATUS),
+    _c("劳模类型", "model_worker", False, "", codes.MODEL_WORKER),
+    _c("住房类型", "housing", False, "", codes.HOUSING),
+    _c("建筑面积", "floor_area", False, "平方米"),
+    _c("单位性质", "employer_kind", False, "", codes.EMPLOYER_KIND),
+    _c("所属行业", "industry", False, "", codes.INDUSTRY),
+    _c("婚姻状况", "marital", False, "", codes.MARITAL),
+    _c("户口类型", "hukou", False, "", codes.HUKOU),
+    _c("家庭住址", "address"),
+    _c("户口所在地", "hukou_division"),
+    _c("医保状况", "medical_insurance", False, "", codes.MEDICAL_INSURANCE),
+    _c("是否单亲", "single_parent", False, "是/否", YES_NO),
+    _c("是否零就业家庭", "zero_employment", False, "是/否", YES_NO),
+    _c("是否有一定自救能力", "self_help_ability", False, "是/否（默认是）", YES_NO),
+    _c("开户银行", "bank_name"),
+    _c("银行卡号", "bank_account"),
+))
+MEMBERS = Sheet("家庭成员", (
+    _c("档案编号", "file_no", True, "该成员所在家庭的档案编号"),
+    _c("姓名", "name", True),
+    _c("关系", "relation", True, "与户主的关系", codes.RELATION),
+    _c("身份证号", "id_number", True, "18位"),
+    _c("健康状况", "health", False, "", codes.HEALTH),
+    _c("月收入(元)", "monthly_income", False, "元，最多两位小数"),
+    _c("身份", "identity", False, "", codes.MEMBER_IDENTITY),
+))
+INCOMES = Sheet("月收入", (
+    _c("档案编号", "file_no", True),
+    _c("月份", "month", True, "YYYY-MM"),
+    _c("家庭月收入(元)", "income", True, "元，最多两位小数"),
+    _c("家庭人口", "persons", True, "当月家庭人口"),
+    _c("其中转移性收入(元)", "transfer", False, "低保金、养老金等，含在家庭月收入内"),
+))
+CAUSES_REMOVED = Sheet("致困原因消除", (
+    _c("档案编号", "file_no", True),
+    _c("致困原因", "cause", True, "档案上已有的致困原因", codes.CAUSE),
+    _c("消除日期", "removed_on", True, "YYYY-MM-DD"),
+))
+LINES = Sheet("低保标准", (
+    _c("区县", "place", True, "区县名称或代码"),
+    _c("生效日期", "effective_from", True, "YYYY-MM-DD"),
+    _c("标准(元/人·月)", "amount", True, "元"),
+))
+MEASURES = Sheet("帮扶措施", (
+    _c("档案编号", "file_no", True),
+    _c("措施类别", "track", True, "", codes.TRACK),
+    _c("项目", "programme", False, "", codes.PROGRAMME),
+    _c("针对致困原因", "cause", False, "四个一批必填，送温暖可空", codes.CAUSE),
+    _c("内容", "content", False, "做什么、怎么做"),
+    _c("状态", "status", True, "", codes.MEASURE_STATUS),
+    _c("开始日期", "start_on", True, "YYYY-MM-DD"),
+    _c("结束日期", "end_on", False, "YYYY-MM-DD"),
+    _c("责任人", "responsible"),
+    _c("金额(元)", "amount", False, "一次性发放的金额"),
+    _c("资金来源", "fund_source", False, "", codes.FUND_SOURCE),
+    _c("发放日期", "first_pay_on", False, "YYYY-MM-DD"),
+))
+VISITS = Sheet("走访记录", (
+    _c("档案编号", "file_no", True),
+    _c("走访日期", "visited_on", True, "YYYY-MM-DD"),
+    _c("走访人", "visitor", True),
+    _c("方式", "kind", True, "", codes.VISIT_KIND),
+    _c("情况记录", "notes"),
+))
+
+SHEETS: dict[str, Sheet] = {s.name: s for s in (HOUSEHOLDS, MEMBERS, INCOMES, CAUSES_REMOVED, LINES, MEASURES, VISITS)}
+
+
+# --- reading --------------------------------------------------------------------------------------
+
+
+@dataclass
+class Problem:
+    """One thing wrong with the file, where Excel shows it."""
+
+    sheet: str
+    row: int | None       # the row number Excel shows (1 = the header row); None: the whole sheet
+    column: str | None    # the header
+    message: str
+
+    def where(self) -> str:
+        parts = [f"工作表“{self.sheet}”"]
+        if self.row is not None:
+            parts.append(f"第 {self.row} 行")
+        if self.column:
+            parts.append(f"“{self.column}”列")
+        return " ".join(parts)
+
+
+@dataclass
+class Rows:
+    """A sheet as read: each row's Excel row number and its values by column key."""
+
+    sheet: Sheet
+    rows: list[tuple[int, dict[str, Any]]] = field(default_factory=list)
+
+
+def header_key(text: Any) -> str:
+    """A header as typed, without the required mark and spaces: "户主姓名 *" → "户主姓名"."""
+    return str(text or "").replace("*", "").replace("＊", "").strip()
+
+
+def _is_explanation(sheet: Sheet, values: dict[str, Any]) -> bool:
+    notes = {c.key: c.note for c in sheet.columns if c.note}
+    filled = {k: v for k, v in values.items() if v not in (None, "")}
+    return bool(filled) and all(notes.get(k) == str(v).strip() for k, v in filled.items())
+
+
+def _rows(sheet: Sheet, table: list[list[Any]], problems: list[Problem]) -> Rows:
+    out = Rows(sheet)
+    if not table:
+        problems.append(Problem(sheet.name, None, None, "工作表是空的：第一行应为表头"))
+        return out
+    by_header = {header_key(c.header): c for c in sheet.columns}
+    positions: dict[int, Column] = {}
+    for index, text in enumerate(table[0]):
+        column = by_header.get(header_key(text))
+        if column is not None and column not in positions.values():
+            positions[index] = column
+    missing = [c.header for c in sheet.columns if c.required and c not in positions.values()]
+    if missing:
+        problems.append(Problem(sheet.name, 1, None, "缺少必填列：" + "、".join(missing) + "（表头须与模板一致，顺序不限）"))
+        return out
+    for number, cells in enumerate(table[1:], start=2):
+        values = {c.key: cells[i] if i < len(cells) else None for i, c in positions.items()}
+        for key, value in values.items():
+            if isinstance(value, str):
+                values[key] = value.strip()
+        if all(v in (None, "") for v in values.values()):
+            continue  # blank rows between blocks of data
+        if number == 2 and _is_explanation(sheet, values):
+            continue  # the template's explanation row
+        out.rows.append((number, values))
+        if len(out.rows) > MAX_ROWS:
+            problems.append(Problem(sheet.name, number, None, f"一个工作表最多 {MAX_ROWS:,} 行，请分批导入"))
+            break
+    return out
+
+
+def read_xlsx(data: bytes) -> dict[str, list[list[Any]]]:
+    """Every sheet of an .xlsx file as rows of cell values (formulas are read as their text, never run)."""
+    from openpyxl import load_workbook
+
+    book = load_workbook(io.BytesIO(data), read_only=True, data_only=False)
+    try:
+        return {ws.title: [list(r) for r in ws.iter_rows(values_only=True)] for ws in book.worksheets}
+    finally:
+        book.close()
+
+
+def decode_csv(data: bytes) -> str:
+    """UTF-8 (with or without BOM), or GB18030 as Excel in China saves it."""
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        return data.decode("gb18030")
+
+
+def read_csv(data: bytes) -> list[list[Any]]:
+    return [row for row in csv.reader(io.StringIO(decode_csv(data)))]
+
+
+def read_file(data: bytes, filename: str, sheet: str | None = None) -> tuple[dict[str, Rows], list[Problem]]:
+    """The known sheets of an .xlsx, or one sheet saved as CSV (its sheet name given, or the file's name)."""
+    problems: list[Problem] = []
+    name = (filename or "").lower()
+    if name.endswith(".csv"):
+        target = sheet or next((s for s in SHEETS if s in filename), None)
+        if target not in SHEETS:
+            problems.append(Problem(sheet or filename, None, None, "CSV 文件请指明是哪个工作表（" + "、".join(SHEETS) + "）"))
+            return {}, problems
+        tables = {target: read_csv(data)}
+    elif name.endswith((".xlsx", ".xlsm")):
+        try:
+            tables = read_xlsx(data)
+        except Exception:  # a damaged or mislabelled file: say so, never crash
+            problems.append(Problem(filename, None, None, "无法读取该文件：请确认是 Excel 工作簿（.xlsx），或另存为 CSV"))
+            return {}, problems
+        if sheet:
+            tables = {k: v for k, v in tables.items() if k == sheet}
+    else:
+        problems.append(Problem(filename, None, None, "只能导入 .xlsx 工作簿或 .csv 文件（旧版 .xls 请在 Excel 中另存为 .xlsx）"))
+        return {}, problems
+    found = {k: _rows(SHEETS[k], v, problems) for k, v in tables.items() if k in SHEETS}
+    if not found and not problems:
+        problems.append(Problem(filename, None, None, "没有找到可导入的工作表：工作表名称应为 " + "、".join(SHEETS)))
+    return found, problems
+
+
+# --- writing --------------------------------------------------------------------------------------
+
+
+def safe_text(value: Any) -> Any:
+    """Text that Excel (or a CSV opened in it) would run as a formula is kept as text."""
+    if isinstance(value, str) and value.startswith(FORMULA_START):
+        return "'" + value
+    return value
+
+
+def write_xlsx(sheets: dict[str, list[dict[str, Any]]], *, template: bool = False, titles: dict[str, list[str]] | None = None) -> bytes:
+    """A workbook of the format's sheets (rows keyed by column key), or of free tables (`titles`: sheet → headers,
+    rows keyed by header). Strings are always written as text; a template adds the explanation row and drop-downs."""
+    from openpyxl import Workbook
+    from openpyxl.styles import Alignment, Font, PatternFill
+    from openpyxl.worksheet.datavalidation import DataValidation
+
+    book = Workbook()
+    book.remove(book.active)
+    lists = None
+    for name, rows in sheets.items():
+        ws = book.create_sheet(name)
+        if titles and name in titles:
+            headers, keys, spec = titles[name], titles[name], None
+        else:
+            spec = SHEETS[name]
+            headers = [c.header + (" *" if c.required else "") for c in spec.columns]
+            keys = [c.key for c in spec.columns]
+        ws.append(headers)
+        for cell in ws[1]:
+            cell.font = Font(bold=True)
+        first = 2
+        if template and spec is not None:
+            ws.append([c.note for c in spec.columns])
+            for cell in ws[2]:
+                cell.font = Font(italic=True, color="808080")
+                cell.fill = PatternFill("solid", fgColor="F2F2F2")
+                cell.alignment = Alignment(wrap_text=True)
+            first = 3
+        for row in rows:
+            ws.append([_cell(row.get(k)) for k in keys])
+        for index, cell in enumerate(ws[1], start=1):
+            ws.column_dimensions[cell.column_letter].width = max(10, min(40, 2 * len(str(headers[index - 1])) + 4))
+        for row in ws.iter_rows(min_row=first):
+            for cell in row:
+                if isinstance(cell.value, str):
+                    cell.data_type = "s"  # text, even when it looks like a formula or a number
+        if template and spec is not None:
+            if lists is None:
+                lists = book.create_sheet("代码表")
+            for c in spec.columns:
+                if not c.choices:
+                    continue
+                letter = ws.cell(row=1, column=spec.columns.index(c) + 1).column_letter
+                col = lists.max_column + 1 if lists.max_row > 1 or lists["A1"].value else 1
+                lists.cell(row=1, column=col, value=c.header)
+                for i, label in enumerate(c.choices.values(), start=2):
+                    lists.cell(row=i, column=col, value=label)
+                ref = lists.cell(row=1, column=col).column_letter
+                check = DataValidation(type="list", formula1=f"=代码表!${ref}$2:${ref}${len(c.choices) + 1}", allow_blank=True,
+                                       showErrorMessage=True, errorTitle="请从列表中选择", error=f"“{c.header}”请从下拉列表中选择")
+                ws.add_data_validation(check)
+                check.add(f"{letter}{first}:{letter}{first + 2000}")
+    if lists is not None:
+        lists.sheet_state = "hidden"
+    buffer = io.BytesIO()
+    book.save(buffer)
+    return buffer.getvalue()
+
+
+def _cell(value: Any) -> Any:
+    if isinstance(value, dt.datetime):
+        return value.strftime("%Y-%m-%d %H:%M")
+    if isinstance(value, dt.date):
+        return value.strftime("%Y-%m-%d")
+    return value
+
+
+def write_csv(headers: list[str], rows: list[list[Any]]) -> bytes:
+    """A CSV Excel in China opens correctly (UTF-8 with BOM), formula-looking text kept as text."""
+    buffer = io.StringIO()
+    writer = csv.writer(buffer)
+    writer.writerow(headers)
+    for row in rows:
+        writer.writerow([safe_text(_cell(v)) for v in row])
+    return buffer.getvalue().encode("utf-8-sig")
