@@ -273,11 +273,11 @@ AUDIT_ENTITY: CodeList = {
     "app_user": "用户", "household": "档案", "member": "家庭成员", "household_cause": "致困原因",
     "income_month": "月收入", "dibao_line": "低保标准", "policy_parameter": "政策参数", "measure": "帮扶措施",
     "aid_payment": "资金发放", "pairing": "结对帮扶", "visit": "走访记录", "org": "工会组织", "demo": "示例数据",
-    "exclusion_check": "排除情形", "process_step": "建档步骤",
+    "exclusion_check": "排除情形", "process_step": "建档步骤", "import_batch": "导入批次",
 }
 AUDIT_ACTION: CodeList = {
     "create": "新建", "update": "修改", "delete": "删除", "login": "登录", "login_failed": "登录失败",
-    "close": "关闭档案", "reopen": "返困",
+    "close": "关闭档案", "reopen": "返困", "import": "导入", "undo_import": "撤销导入",
 }
 
 # the code lists are the names annotated `CodeList` (not the helper mappings such as PROGRAMME_TRACK)

@@ -22,6 +22,11 @@ from db.models import AuditLog, DataVersion, now
 SECRET_FIELDS = {"password_hash"}
 
 
+def text_of(value: Any) -> str | None:
+    """A value as the audit log (and an import's undo record) keeps it."""
+    return _text(value)
+
+
 def _text(value: Any) -> str | None:
     if value is None:
         return None

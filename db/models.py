@@ -117,6 +117,7 @@ class Household(Versioned, Base):
 
     __tablename__ = "household"
     id: Mapped[int] = mapped_column(primary_key=True)
+    import_batch_id: Mapped[int | None] = mapped_column(ForeignKey("import_batch.id"), index=True)  # created by an import
     file_no: Mapped[str] = mapped_column(String(32), nullable=False, unique=True)  # 档案编号
     org_id: Mapped[int] = mapped_column(ForeignKey("org.id"), nullable=False, index=True)
     place_code: Mapped[str] = mapped_column(ForeignKey("place.code"), nullable=False, index=True)
@@ -194,6 +195,7 @@ class Member(Versioned, Base):
 
     __tablename__ = "member"
     id: Mapped[int] = mapped_column(primary_key=True)
+    import_batch_id: Mapped[int | None] = mapped_column(ForeignKey("import_batch.id"), index=True)  # created by an import
     household_id: Mapped[int] = mapped_column(ForeignKey("household.id"), nullable=False, index=True)
     name: Mapped[str] = mapped_column(String(64), nullable=False)
     relation: Mapped[str] = mapped_column(String(16), nullable=False)
@@ -217,6 +219,7 @@ class HouseholdCause(Versioned, Base):
 
     __tablename__ = "household_cause"
     id: Mapped[int] = mapped_column(primary_key=True)
+    import_batch_id: Mapped[int | None] = mapped_column(ForeignKey("import_batch.id"), index=True)  # created by an import
     household_id: Mapped[int] = mapped_column(ForeignKey("household.id"), nullable=False, index=True)
     cause: Mapped[str] = mapped_column(String(4), nullable=False)
     is_main: Mapped[bool] = mapped_column(Boolean, nullable=False, default=False)
@@ -284,6 +287,7 @@ class IncomeMonth(Versioned, Base):
 
     __tablename__ = "income_month"
     id: Mapped[int] = mapped_column(primary_key=True)
+    import_batch_id: Mapped[int | None] = mapped_column(ForeignKey("import_batch.id"), index=True)  # created by an import
     household_id: Mapped[int] = mapped_column(ForeignKey("household.id"), nullable=False)
     month: Mapped[dt.date] = mapped_column(Date, nullable=False)  # first day of the month
     income_fen: Mapped[int] = mapped_column(BigInteger, nullable=False)
@@ -310,6 +314,7 @@ class DibaoLine(Versioned, Base):
 
     __tablename__ = "dibao_line"
     id: Mapped[int] = mapped_column(primary_key=True)
+    import_batch_id: Mapped[int | None] = mapped_column(ForeignKey("import_batch.id"), index=True)  # created by an import
     place_code: Mapped[str] = mapped_column(ForeignKey("place.code"), nullable=False)
     effective_from: Mapped[dt.date] = mapped_column(Date, nullable=False)
     amount_fen: Mapped[int] = mapped_column(BigInteger, nullable=False)
@@ -348,6 +353,7 @@ class Measure(Versioned, Base):
 
     __tablename__ = "measure"
     id: Mapped[int] = mapped_column(primary_key=True)
+    import_batch_id: Mapped[int | None] = mapped_column(ForeignKey("import_batch.id"), index=True)  # created by an import
     household_id: Mapped[int] = mapped_column(ForeignKey("household.id"), nullable=False, index=True)
     track: Mapped[str] = mapped_column(String(16), nullable=False)
     programme: Mapped[str | None] = mapped_column(String(32))
@@ -373,6 +379,7 @@ class AidPayment(Versioned, Base):
 
     __tablename__ = "aid_payment"
     id: Mapped[int] = mapped_column(primary_key=True)
+    import_batch_id: Mapped[int | None] = mapped_column(ForeignKey("import_batch.id"), index=True)  # created by an import
     household_id: Mapped[int] = mapped_column(ForeignKey("household.id"), nullable=False, index=True)
     measure_id: Mapped[int | None] = mapped_column(ForeignKey("measure.id"), index=True)
     track: Mapped[str] = mapped_column(String(16), nullable=False)
@@ -408,6 +415,7 @@ class Visit(Versioned, Base):
 
     __tablename__ = "visit"
     id: Mapped[int] = mapped_column(primary_key=True)
+    import_batch_id: Mapped[int | None] = mapped_column(ForeignKey("import_batch.id"), index=True)  # created by an import
     household_id: Mapped[int] = mapped_column(ForeignKey("household.id"), nullable=False, index=True)
     visited_on: Mapped[dt.date] = mapped_column(Date, nullable=False)
     visitor: Mapped[str] = mapped_column(String(64), nullable=False)
@@ -417,6 +425,36 @@ class Visit(Versioned, Base):
 
     __table_args__ = (Index("ix_visit_household_on", "household_id", "visited_on"),)
 
+
+
+# --- imports ---------------------------------------------------------------------------------
+
+
+class ImportBatch(Versioned, Base):
+    """One import (who, when, which file, how many rows); it can be undone as a whole."""
+
+    __tablename__ = "import_batch"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    at: Mapped[dt.datetime] = mapped_column(DateTime, nullable=False)
+    user_id: Mapped[int | None] = mapped_column(ForeignKey("app_user.id"))
+    actor: Mapped[str] = mapped_column(String(64), nullable=False)
+    org_path: Mapped[str] = mapped_column(String(255), nullable=False)  # the scope it was imported in
+    filename: Mapped[str] = mapped_column(String(255), nullable=False)
+    counts: Mapped[str] = mapped_column(Text, nullable=False)  # JSON: sheet → {created, updated, unchanged}
+    undone_at: Mapped[dt.datetime | None] = mapped_column(DateTime)
+    undone_by: Mapped[str | None] = mapped_column(String(64))
+
+
+class ImportChange(Base):
+    """A row an import changed (rows it created carry import_batch_id instead): its values before, to undo."""
+
+    __tablename__ = "import_change"
+    id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True)
+    batch_id: Mapped[int] = mapped_column(ForeignKey("import_batch.id"), nullable=False, index=True)
+    entity: Mapped[str] = mapped_column(String(32), nullable=False)
+    entity_id: Mapped[int] = mapped_column(Integer, nullable=False)
+    before: Mapped[str] = mapped_column(Text, nullable=False)  # JSON of the changed fields
+    version_after: Mapped[int] = mapped_column(Integer, nullable=False)
 
 
 # --- audit, data version, settings ------------------------------------------------------------

@@ -21,7 +21,7 @@ def add_file(session, n: int, *, org_name: str = "海港区总工会", status: s
              filed_on: dt.date = dt.date(2026, 1, 5), **fields) -> Household:
     """A filed household with the given causes (the first is the main one); `n` makes its numbers unique."""
     org = session.scalar(select(Org).where(Org.name == org_name))
-    first17 = f"1303021970{n // 100 % 100:02d}{n % 28 + 1:02d}{n % 1000:03d}"
+    first17 = f"1303021970{n // 28 % 12 + 1:02d}{n % 28 + 1:02d}{n % 1000:03d}"  # a real birth date, unique for n < 1000
     household = Household(file_no=f"T-{org.place_code}-{n:06d}", org_id=org.id, place_code=org.place_code, status=status,
                           filed_on=filed_on, name=f"户主{n}", id_number=first17 + id_check_char(first17), **fields)
     session.add(household)

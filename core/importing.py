@@ -1,0 +1,334 @@
+"""An import as read: every row of every sheet checked on its own and against the other rows.
+
+Pure: the rows (core.workbook) in, typed records and problems out. What needs the store — does
+a file number exist, is it in the user's scope, is an ID number already in another open file —
+is checked by db.importer with these records.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from dataclasses import dataclass, field
+from typing import Any
+
+from core import codes
+from core.identity import InvalidIdentifier, parse_id_number
+from core.intake import IntakeErrors, check_household
+from core.money import InvalidAmount, yuan_to_fen
+from core.places import DISTRICTS
+from core.typed import INVALID, as_code, as_date, as_text
+from core.workbook import Problem, Rows, SHEETS
+
+PLACE_BY_NAME = {p.name: p.code for p in DISTRICTS} | {p.code: p.code for p in DISTRICTS}
+BOOL = {"是": True, "否": False, "yes": True, "no": False, "y": True, "n": False, "1": True, "0": False, "true": True, "false": False}
+
+
+@dataclass
+class FileRow:
+    row: int
+    file_no: str | None
+    place_code: str
+    org: str | None
+    filed_on: dt.date
+    status: str
+    category: str | None
+    head: dict[str, Any]            # Household columns, checked by core.intake
+    causes: list[tuple[str, bool]]  # (cause, is_main)
+
+
+@dataclass
+class MemberRow:
+    row: int
+    file_no: str
+    values: dict[str, Any]          # name, relation, id_number, sex, birth_date, health, monthly_income_fen, identity
+
+
+@dataclass
+class Parsed:
+    files: list[FileRow] = field(default_factory=list)
+    members: list[MemberRow] = field(default_factory=list)
+    incomes: list[tuple[int, str, dict[str, Any]]] = field(default_factory=list)     # (row, file_no, values)
+    removals: list[tuple[int, str, str, dt.date]] = field(default_factory=list)      # (row, file_no, cause, date)
+    lines: list[tuple[int, str, dt.date, int]] = field(default_factory=list)         # (row, place, from, fen)
+    measures: list[tuple[int, str, dict[str, Any]]] = field(default_factory=list)
+    visits: list[tuple[int, str, dict[str, Any]]] = field(default_factory=list)
+    problems: list[Problem] = field(default_factory=list)
+
+    def row_count(self) -> int:
+        return sum(len(x) for x in (self.files, self.members, self.incomes, self.removals, self.lines, self.measures, self.visits))
+
+
+class _Sheet:
+    """Collects problems of one sheet under the header of the column they belong to."""
+
+    def __init__(self, rows: Rows, problems: list[Problem]):
+        self.name = rows.sheet.name
+        self.headers = {c.key: c.header for c in rows.sheet.columns}
+        self.problems = problems
+
+    def bad(self, row: int, key: str | None, message: str) -> None:
+        self.problems.append(Problem(self.name, row, self.headers.get(key or "", None), message))
+
+
+def _required(sheet: _Sheet, row: int, values: dict, key: str) -> str | None:
+    text = as_text(values.get(key))
+    if not text:
+        sheet.bad(row, key, f"“{sheet.headers[key]}”必填")
+        return None
+    return text
+
+
+def _date(sheet: _Sheet, row: int, values: dict, key: str, *, required: bool, today: dt.date) -> dt.date | None:
+    value = as_date(values.get(key))
+    if value is None:
+        if required:
+            sheet.bad(row, key, f"“{sheet.headers[key]}”必填，格式 YYYY-MM-DD")
+        return None
+    if value == INVALID:
+        sheet.bad(row, key, f"“{as_text(values.get(key))}”不是有效日期，格式应为 YYYY-MM-DD")
+        return None
+    if not dt.date(1950, 1, 1) <= value <= dt.date(today.year + 5, 12, 31):
+        sheet.bad(row, key, f"日期 {value:%Y-%m-%d} 超出合理范围")
+        return None
+    return value
+
+
+def _money(sheet: _Sheet, row: int, values: dict, key: str, *, required: bool) -> int | None:
+    text = as_text(values.get(key))
+    if not text:
+        if required:
+            sheet.bad(row, key, f"“{sheet.headers[key]}”必填（元）")
+        return None
+    try:
+        return yuan_to_fen(text)
+    except InvalidAmount as exc:
+        sheet.bad(row, key, str(exc))
+        return None
+
+
+def _code(sheet: _Sheet, row: int, values: dict, key: str, code_list: codes.CodeList, *, required: bool = False) -> str | None:
+    value = as_code(values.get(key), code_list)
+    if value is None and required:
+        sheet.bad(row, key, f"“{sheet.headers[key]}”必填")
+    if value == INVALID:
+        sheet.bad(row, key, f"“{as_text(values.get(key))}”不在代码表中（可选：{'、'.join(code_list.values())}）")
+        return None
+    return value
+
+
+def _bool(sheet: _Sheet, row: int, values: dict, key: str, default: bool) -> bool:
+    text = as_text(values.get(key)).lower()
+    if not text:
+        return default
+    if text not in BOOL:
+        sheet.bad(row, key, f"“{as_text(values.get(key))}”应填 是 或 否")
+        return default
+    return BOOL[text]
+
+
+def _file_no(values: dict) -> str:
+    return as_text(values.get("file_no")).upper()
+
+
+MONTH = re.compile(r"^(\d{4})[-/.年](\d{1,2})月?$")
+
+
+def _month(sheet: _Sheet, row: int, values: dict) -> dt.date | None:
+    raw = values.get("month")
+    if isinstance(raw, (dt.date, dt.datetime)):
+        return dt.date(raw.year, raw.month, 1)
+    match = MONTH.match(as_text(raw))
+    if not match or not 1 <= int(match.group(2)) <= 12:
+        sheet.bad(row, "month", f"月份“{as_text(raw)}”格式应为 YYYY-MM，如 2026-03")
+        return None
+    return dt.date(int(match.group(1)), int(match.group(2)), 1)
+
+
+# --- the sheets ----------------------------------------------------------------------------------
+
+HEAD_KEYS = ("name", "id_number", "mobile", "employer", "employer_uscc", "worker_no", "ethnicity", "political_status", "health",
+             "disability_kind", "disability_grade", "work_status", "model_worker", "housing", "floor_area", "employer_kind",
+             "industry", "marital", "hukou", "address", "hukou_division", "medical_insurance", "key_group", "bank_name",
+             "bank_account")
+HEAD_BOOLS = {"single_parent": False, "zero_employment": False, "self_help_ability": True, "hard_to_exit": False}
+INTAKE_TO_COLUMN = {"causes": "main_cause", "safety_net_since": "safety_net", "floor_area": "floor_area"}
+
+
+def _files(rows: Rows, out: Parsed, today: dt.date) -> None:
+    sheet = _Sheet(rows, out.problems)
+    for row, values in rows.rows:
+        before = len(out.problems)
+        place = as_text(values.get("place"))
+        place_code = PLACE_BY_NAME.get(place)
+        if not place:
+            sheet.bad(row, "place", "“区县”必填")
+        elif place_code is None:
+            sheet.bad(row, "place", f"区县“{place}”不存在（可填：{'、'.join(p.name for p in DISTRICTS)}，或其代码）")
+        filed_on = _date(sheet, row, values, "filed_on", required=True, today=today)
+        status = _code(sheet, row, values, "status", codes.HOUSEHOLD_STATUS) or "active"
+        category = _code(sheet, row, values, "category", codes.CATEGORY)
+        main = _code(sheet, row, values, "main_cause", codes.CAUSE, required=True)
+        others = []
+        for part in re.split(r"[；;,，、]", as_text(values.get("other_causes"))):
+            if part.strip():
+                code = as_code(part, codes.CAUSE)
+                if code in (None, INVALID):
+                    sheet.bad(row, "other_causes", f"次要致困原因“{part.strip()}”不在代码表中")
+                else:
+                    others.append(code)
+        raw = {k: values.get(k) for k in HEAD_KEYS}
+        raw |= {k: _bool(sheet, row, values, k, default) for k, default in HEAD_BOOLS.items()}
+        net = as_code(values.get("safety_net"), codes.SAFETY_NET | {"no": "否"})
+        if net == INVALID:
+            sheet.bad(row, "safety_net", f"“{as_text(values.get('safety_net'))}”应填 低保、特困供养 或 否")
+        elif net and net != "no":
+            raw |= {"safety_net": net, "safety_net_since": filed_on}  # the sheet has no date of its own: from filing
+        raw["causes"] = ([{"cause": main, "is_main": True}] if main else []) + [{"cause": c, "is_main": False} for c in others]
+        try:
+            clean = check_household(raw, today)
+        except IntakeErrors as exc:
+            for key, message in exc.errors.items():
+                sheet.bad(row, INTAKE_TO_COLUMN.get(key, key), message)
+            continue
+        if len(out.problems) > before or place_code is None or filed_on is None or main is None:
+            continue
+        out.files.append(FileRow(row, _file_no(values) or None, place_code, as_text(values.get("org")) or None, filed_on, status,
+                                 category, clean.head, [(c.cause, c.is_main) for c in clean.causes]))
+
+
+def _members(rows: Rows, out: Parsed, today: dt.date) -> None:
+    sheet = _Sheet(rows, out.problems)
+    for row, values in rows.rows:
+        before = len(out.problems)
+        file_no = _required(sheet, row, values, "file_no")
+        name = _required(sheet, row, values, "name")
+        relation = _code(sheet, row, values, "relation", codes.RELATION, required=True)
+        number = _required(sheet, row, values, "id_number")
+        parsed = None
+        if number:
+            try:
+                parsed = parse_id_number(number, today)
+            except InvalidIdentifier as exc:
+                sheet.bad(row, "id_number", f"身份证号“{number}”：{exc}")
+        health = _code(sheet, row, values, "health", codes.HEALTH)
+        identity = _code(sheet, row, values, "identity", codes.MEMBER_IDENTITY)
+        income = _money(sheet, row, values, "monthly_income", required=False)
+        if len(out.problems) > before or not (file_no and name and relation and parsed):
+            continue
+        out.members.append(MemberRow(row, file_no.upper(), {
+            "name": name, "relation": relation, "id_number": parsed.number, "sex": parsed.sex, "birth_date": parsed.birth_date,
+            "health": health, "identity": identity, "monthly_income_fen": income or 0}))
+
+
+def _incomes(rows: Rows, out: Parsed, today: dt.date) -> None:
+    sheet = _Sheet(rows, out.problems)
+    seen: dict[tuple[str, dt.date], int] = {}
+    for row, values in rows.rows:
+        before = len(out.problems)
+        file_no = _required(sheet, row, values, "file_no")
+        month = _month(sheet, row, values)
+        income = _money(sheet, row, values, "income", required=True)
+        transfer = _money(sheet, row, values, "transfer", required=False) or 0
+        persons = None
+        try:
+            persons = int(float(as_text(values.get("persons"))))
+            if not 1 <= persons <= 30:
+                raise ValueError
+        except ValueError:
+            sheet.bad(row, "persons", f"家庭人口“{as_text(values.get('persons'))}”应为 1–30 的整数")
+        if month and month > today.replace(day=1):
+            sheet.bad(row, "month", f"{month:%Y-%m} 还没有到，不能录入收入")
+        if income is not None and transfer > income:
+            sheet.bad(row, "transfer", "转移性收入不能大于家庭月收入")
+        if len(out.problems) > before or not (file_no and month and income is not None and persons):
+            continue
+        key = (file_no.upper(), month)
+        if key in seen:
+            sheet.bad(row, "month", f"{file_no} {month:%Y-%m} 与第 {seen[key]} 行重复（同一户同一月只能有一行）")
+            continue
+        seen[key] = row
+        out.incomes.append((row, file_no.upper(), {"month": month, "income_fen": income, "persons": persons, "transfer_fen": transfer}))
+
+
+def _removals(rows: Rows, out: Parsed, today: dt.date) -> None:
+    sheet = _Sheet(rows, out.problems)
+    for row, values in rows.rows:
+        before = len(out.problems)
+        file_no = _required(sheet, row, values, "file_no")
+        cause = _code(sheet, row, values, "cause", codes.CAUSE, required=True)
+        day = _date(sheet, row, values, "removed_on", required=True, today=today)
+        if day and day > today:
+            sheet.bad(row, "removed_on", "消除日期不能晚于今天")
+        if len(out.problems) == before and file_no and cause and day:
+            out.removals.append((row, file_no.upper(), cause, day))
+
+
+def _lines(rows: Rows, out: Parsed, today: dt.date) -> None:
+    sheet = _Sheet(rows, out.problems)
+    seen: dict[tuple[str, dt.date], int] = {}
+    for row, values in rows.rows:
+        before = len(out.problems)
+        place = _required(sheet, row, values, "place")
+        code = PLACE_BY_NAME.get(place or "")
+        if place and code is None:
+            sheet.bad(row, "place", f"区县“{place}”不存在")
+        day = _date(sheet, row, values, "effective_from", required=True, today=today)
+        amount = _money(sheet, row, values, "amount", required=True)
+        if amount is not None and amount <= 0:
+            sheet.bad(row, "amount", "标准须大于0")
+        if len(out.problems) > before or not (code and day and amount):
+            continue
+        if (code, day) in seen:
+            sheet.bad(row, "effective_from", f"与第 {seen[(code, day)]} 行是同一区县同一生效日期")
+            continue
+        seen[(code, day)] = row
+        out.lines.append((row, code, day, amount))
+
+
+def _measures(rows: Rows, out: Parsed, today: dt.date) -> None:
+    sheet = _Sheet(rows, out.problems)
+    for row, values in rows.rows:
+        file_no = _required(sheet, row, values, "file_no")
+        if file_no:
+            raw = {k: values.get(k) for k in ("track", "programme", "cause", "content", "status", "start_on", "end_on", "responsible",
+                                               "amount", "fund_source", "first_pay_on")}
+            raw["pay_every"] = "once" if as_text(values.get("amount")) else None
+            out.measures.append((row, file_no.upper(), raw))  # checked with the file's causes by db.importer
+
+
+def _visits(rows: Rows, out: Parsed, today: dt.date) -> None:
+    sheet = _Sheet(rows, out.problems)
+    for row, values in rows.rows:
+        file_no = _required(sheet, row, values, "file_no")
+        if file_no:
+            out.visits.append((row, file_no.upper(), {k: values.get(k) for k in ("visited_on", "visitor", "kind", "notes")}))
+
+
+READERS = {"家庭档案": _files, "家庭成员": _members, "月收入": _incomes, "致困原因消除": _removals, "低保标准": _lines,
+           "帮扶措施": _measures, "走访记录": _visits}
+assert set(READERS) == set(SHEETS)
+
+
+def parse(sheets: dict[str, Rows], today: dt.date) -> Parsed:
+    """Every sheet read into records; problems by sheet, row and column. Duplicate people are found here."""
+    out = Parsed()
+    for name, rows in sheets.items():
+        READERS[name](rows, out, today)
+    # one person, one row: a head or member ID number twice in the workbook
+    seen: dict[str, tuple[str, int]] = {}
+    for sheet, row, number in ([("家庭档案", f.row, f.head["id_number"]) for f in out.files]
+                               + [("家庭成员", m.row, m.values["id_number"]) for m in out.members]):
+        if number in seen:
+            first = seen[number]
+            column = "户主身份证号" if sheet == "家庭档案" else "身份证号"
+            out.problems.append(Problem(sheet, row, column, f"身份证号 {number} 与工作表“{first[0]}”第 {first[1]} 行是同一人"))
+        else:
+            seen[number] = (sheet, row)
+    numbers: dict[str, int] = {}
+    for f in out.files:
+        if f.file_no and f.file_no in numbers:
+            out.problems.append(Problem("家庭档案", f.row, "档案编号", f"档案编号 {f.file_no} 与第 {numbers[f.file_no]} 行重复"))
+        elif f.file_no:
+            numbers[f.file_no] = f.row
+    return out

@@ -1,0 +1,459 @@
+"""Importing a workbook: check everything first, then write all of it in one transaction, as a batch that can be undone.
+
+`check` reads the file (core.workbook), checks each row (core.importing) and then against the store:
+file numbers and ID numbers, the user's scope, one open file per person. `run` writes only when no
+problem stands, in the caller's transaction, and records an ImportBatch: rows it creates carry the
+batch id, rows it changes leave their old values in ImportChange, so `undo` restores the exact
+previous state (refused when someone has changed those rows since).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from sqlalchemy import delete, func, insert, select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from core import codes
+from core.importing import FileRow, Parsed, parse
+from core.plan import PlanErrors, check_measure, check_visit
+from core.workbook import Problem, read_file
+from db import audit
+from db.actor import Actor
+from db.errors import Conflict, NotFound, OutOfScope, ServiceError
+from db.households import next_file_no
+from db.models import (
+    AidPayment, DibaoLine, Household, HouseholdCause, ImportBatch, ImportChange, IncomeMonth, Measure, Member, Org, StatusChange,
+    Visit, now,
+)
+from db.scope import org_filter
+
+Progress = Callable[[float, str], None]
+OPEN = ("applying", "active")
+MEMBER_UPDATABLE = ("name", "relation", "health", "identity", "monthly_income_fen")
+HEAD_UPDATABLE_SKIP = {"id_number", "sex", "birth_date"}  # who the head is does not change by import
+
+
+class ImportRefused(ServiceError):
+    """The file has problems; nothing was written. `problems` lists them by sheet, row and column."""
+
+    def __init__(self, problems: list[Problem]):
+        self.problems = problems
+        super().__init__(f"导入未执行：发现 {len(problems)} 处问题，请修改后重新上传")
+
+
+@dataclass
+class Report:
+    filename: str
+    counts: dict[str, dict[str, int]] = field(default_factory=dict)  # sheet → created / updated / unchanged
+    batch_id: int | None = None
+
+    def add(self, sheet: str, what: str, n: int = 1) -> None:
+        self.counts.setdefault(sheet, {"created": 0, "updated": 0, "unchanged": 0})[what] += n
+
+    def summary(self) -> str:
+        words = {"created": "新增", "updated": "更新", "unchanged": "无变化"}
+        return "；".join(f"{sheet}：" + "，".join(f"{words[k]} {v:,}" for k, v in c.items() if v) for sheet, c in self.counts.items()
+                        if any(c.values())) or "没有可导入的数据"
+
+
+# --- what the store knows --------------------------------------------------------------------------
+
+
+@dataclass
+class Known:
+    files: dict[str, tuple[int, str, int]]            # file_no → (id, status, version), in scope
+    out_of_scope: set[str]                           # file numbers that exist elsewhere
+    open_heads: dict[str, tuple[str, bool]]          # ID → (file_no, in scope) of open files, heads
+    open_members: dict[str, tuple[str, bool]]        # ID → (file_no, in scope) of open files, members
+    orgs: dict[str, tuple[int, str]]                 # union name → (id, place_code), in scope
+    district_unions: dict[str, int]                  # place_code → the district union's id, in scope
+
+
+def _known(session: Session, actor: Actor) -> Known:
+    scoped = {r[0] for r in session.execute(org_filter(select(Household.file_no), actor))}
+    files = {no: (hid, status, version) for no, hid, status, version in session.execute(
+        select(Household.file_no, Household.id, Household.status, Household.version).where(Household.file_no.in_(
+            org_filter(select(Household.file_no), actor))))}
+    every = set(session.scalars(select(Household.file_no)))
+    heads = {n: (no, no in scoped) for n, no in session.execute(
+        select(Household.id_number, Household.file_no).where(Household.status.in_(OPEN)))}
+    members = {n: (no, no in scoped) for n, no in session.execute(
+        select(Member.id_number, Household.file_no).join(Household, Household.id == Member.household_id)
+        .where(Household.status.in_(OPEN), Member.id_number.is_not(None)))}
+    orgs = {name: (oid, place) for oid, name, place, kind in session.execute(
+        org_filter(select(Org.id, Org.name, Org.place_code, Org.kind), actor, Org.id))}
+    district = {place: oid for oid, name, place, kind in session.execute(
+        org_filter(select(Org.id, Org.name, Org.place_code, Org.kind).where(Org.kind == "district"), actor, Org.id))}
+    return Known(files, every - scoped, heads, members, orgs, district)
+
+
+# --- checking --------------------------------------------------------------------------------------
+
+
+@dataclass
+class Plan:
+    parsed: Parsed
+    known: Known
+    file_targets: dict[int, str | None] = field(default_factory=dict)   # FileRow.row → existing file_no (None: new)
+    file_orgs: dict[int, int] = field(default_factory=dict)              # FileRow.row → org id
+    new_numbers: set[str] = field(default_factory=set)                   # file numbers the workbook creates
+
+
+def check(session: Session, actor: Actor, data: bytes, filename: str, *, sheet: str | None = None,
+          today: dt.date | None = None) -> tuple[Plan | None, list[Problem]]:
+    """Everything wrong with the file, by sheet, row and column; a plan to write when nothing is."""
+    today = today or dt.date.today()
+    if not actor.can_write_files:
+        raise OutOfScope("您的角色只能查看，不能导入数据")
+    sheets, problems = read_file(data, filename, sheet)
+    if problems:
+        return None, problems
+    parsed = parse(sheets, today)
+    known = _known(session, actor)
+    plan = Plan(parsed, known)
+    problems = list(parsed.problems)
+    _check_files(plan, actor, problems)
+    _check_children(session, plan, actor, problems, today)
+    problems.sort(key=lambda p: (list(sheets).index(p.sheet) if p.sheet in sheets else 99, p.row or 0))
+    return (None if problems else plan), problems
+
+
+def _check_files(plan: Plan, actor: Actor, problems: list[Problem]) -> None:
+    known = plan.known
+    for f in plan.parsed.files:
+        bad = lambda column, message: problems.append(Problem("家庭档案", f.row, column, message))  # noqa: E731
+        number = f.head["id_number"]
+        by_number = f.file_no if f.file_no in known.files else None
+        holder = known.open_heads.get(number)
+        if f.file_no and f.file_no in known.out_of_scope:
+            bad("档案编号", f"档案编号 {f.file_no} 不在您的管辖范围内（不能导入其他工会的档案）")
+            continue
+        if holder and not holder[1]:
+            bad("户主身份证号", "该身份证号已在其他工会的在档档案中，不能重复建档")
+            continue
+        by_id = holder[0] if holder else None
+        if by_number and by_id and by_number != by_id:
+            bad("档案编号", f"这一行可能对应两户：档案编号是 {by_number}，户主身份证号却在 {by_id} 中，请核对")
+            continue
+        member_of = known.open_members.get(number)
+        target = by_number or by_id
+        if member_of and member_of[0] != target:
+            bad("户主身份证号", f"该身份证号已是档案 {member_of[0] if member_of[1] else '（其他工会）'} 的家庭成员，一人只能在一个在档档案中")
+            continue
+        plan.file_targets[f.row] = target
+        if target is None:
+            if f.file_no:
+                plan.new_numbers.add(f.file_no)
+            org = _org_for(plan, f, bad)
+            if org is not None:
+                plan.file_orgs[f.row] = org
+        elif known.files[target][1] != f.status:
+            bad("状态", f"档案 {target} 现为“{codes.HOUSEHOLD_STATUS[known.files[target][1]]}”；状态变更（脱困、退出、返困）请在档案中办理")
+
+
+def _org_for(plan: Plan, f: FileRow, bad) -> int | None:
+    known = plan.known
+    if f.org:
+        if f.org not in known.orgs:
+            bad("所属工会", f"工会“{f.org}”不存在或不在您的管辖范围内")
+            return None
+        return known.orgs[f.org][0]
+    if f.place_code in known.district_unions:
+        return known.district_unions[f.place_code]
+    bad("区县", "该区县不在您的管辖范围内；如属您的下级工会，请填写“所属工会”")
+    return None
+
+
+def _check_children(session: Session, plan: Plan, actor: Actor, problems: list[Problem], today: dt.date) -> None:
+    known, parsed = plan.known, plan.parsed
+    in_book = {f.file_no or "" for f in parsed.files} | {t for t in plan.file_targets.values() if t}
+
+    def exists(sheet: str, row: int, file_no: str) -> bool:
+        if file_no in known.files or file_no in in_book:
+            return True
+        problems.append(Problem(sheet, row, "档案编号", f"档案编号 {file_no} 不存在（也不在本工作簿的“家庭档案”中），或不在您的管辖范围内"))
+        return False
+
+    heads_in_book = {f.head["id_number"]: plan.file_targets.get(f.row) or f.file_no for f in parsed.files}
+    for m in parsed.members:
+        if not exists("家庭成员", m.row, m.file_no):
+            continue
+        number = m.values["id_number"]
+        for holders in (known.open_heads, known.open_members):
+            holder = holders.get(number)
+            if holder and holder[0] != m.file_no:
+                problems.append(Problem("家庭成员", m.row, "身份证号", "该身份证号已在其他在档档案中" +
+                                        (f"（{holder[0]}）" if holder[1] else "（其他工会）") + "，一人只能在一个在档档案中"))
+                break
+        else:
+            head_of = heads_in_book.get(number)
+            if head_of and head_of != m.file_no:
+                problems.append(Problem("家庭成员", m.row, "身份证号", f"该身份证号是本工作簿中档案 {head_of} 的户主"))
+    for row, file_no, _ in parsed.incomes:
+        exists("月收入", row, file_no)
+    causes = _causes_by_file(session, known)
+    book_causes = {f.file_no: {c for c, _ in f.causes} for f in parsed.files if f.file_no}
+    for row, file_no, cause, _ in parsed.removals:
+        if exists("致困原因消除", row, file_no) and cause not in causes.get(file_no, set()) | book_causes.get(file_no, set()):
+            problems.append(Problem("致困原因消除", row, "致困原因", f"档案 {file_no} 没有“{codes.CAUSE[cause]}”这一致困原因"))
+    if parsed.lines and actor.role != "admin":
+        problems.append(Problem("低保标准", parsed.lines[0][0], None, "只有管理员可以导入低保标准"))
+    for row, file_no, raw in parsed.measures:
+        if exists("帮扶措施", row, file_no):
+            try:
+                check_measure(raw, file_causes=causes.get(file_no, set()) | book_causes.get(file_no, set()), today=today)
+            except PlanErrors as exc:
+                problems.extend(Problem("帮扶措施", row, _MEASURE_HEADERS.get(k, k), v) for k, v in exc.errors.items())
+    for row, file_no, raw in parsed.visits:
+        if exists("走访记录", row, file_no):
+            try:
+                check_visit(raw, today=today)
+            except PlanErrors as exc:
+                problems.extend(Problem("走访记录", row, _VISIT_HEADERS.get(k, k), v) for k, v in exc.errors.items())
+
+
+_MEASURE_HEADERS = {"track": "措施类别", "programme": "项目", "cause": "针对致困原因", "content": "内容", "status": "状态", "start_on": "开始日期",
+                    "end_on": "结束日期", "responsible": "责任人", "amount": "金额(元)", "fund_source": "资金来源", "first_pay_on": "发放日期",
+                    "pay_count": "金额(元)", "pay_every": "金额(元)"}
+_VISIT_HEADERS = {"visited_on": "走访日期", "visitor": "走访人", "kind": "方式", "notes": "情况记录"}
+
+
+def _causes_by_file(session: Session, known: Known) -> dict[str, set[str]]:
+    ids = {hid: no for no, (hid, _, _) in known.files.items()}
+    out: dict[str, set[str]] = {}
+    for hid, cause in session.execute(select(HouseholdCause.household_id, HouseholdCause.cause)):
+        if hid in ids:
+            out.setdefault(ids[hid], set()).add(cause)
+    return out
+
+
+# --- writing ---------------------------------------------------------------------------------------
+
+
+def run(session: Session, actor: Actor, data: bytes, filename: str, *, sheet: str | None = None, dry_run: bool = False,
+        today: dt.date | None = None, progress: Progress | None = None) -> Report:
+    """Check the file and, when nothing is wrong and not `dry_run`, write it all in the caller's transaction."""
+    today = today or dt.date.today()
+    say = progress or (lambda fraction, text: None)
+    say(0.02, "正在检查……")
+    plan, problems = check(session, actor, data, filename, sheet=sheet, today=today)
+    if problems:
+        raise ImportRefused(problems)
+    report = Report(filename)
+    if dry_run:
+        return report
+    batch = ImportBatch(at=now(), user_id=actor.user_id, actor=actor.username, org_path=actor.org_path, filename=filename[:255],
+                        counts="{}")
+    session.add(batch)
+    session.flush()
+    writer = _Writer(session, actor, plan, batch.id, report, today)
+    steps = [("家庭档案", writer.files), ("家庭成员", writer.members), ("月收入", writer.incomes), ("致困原因消除", writer.removals),
+             ("低保标准", writer.lines), ("帮扶措施", writer.measures), ("走访记录", writer.visits)]
+    for index, (name, step) in enumerate(steps):
+        say(0.1 + 0.85 * index / len(steps), f"正在写入“{name}”……")
+        step()
+    batch.counts = json.dumps(report.counts, ensure_ascii=False)
+    audit.record(session, actor, "import", "import_batch", batch.id, new=report.summary(), reason=f"导入 {filename}")
+    audit.bump_data_version(session)
+    session.flush()
+    report.batch_id = batch.id
+    say(1.0, "导入完成")
+    return report
+
+
+class _Writer:
+    def __init__(self, session: Session, actor: Actor, plan: Plan, batch_id: int, report: Report, today: dt.date):
+        self.s, self.actor, self.plan, self.batch, self.report, self.today = session, actor, plan, batch_id, report, today
+        self.ids: dict[str, int] = {no: hid for no, (hid, _, _) in plan.known.files.items()}
+
+    def _change(self, obj, values: dict[str, Any], sheet: str) -> None:
+        """Apply changed fields to an existing row, keeping its old values for an undo."""
+        changed = {k: v for k, v in values.items() if getattr(obj, k) != v}
+        if not changed:
+            self.report.add(sheet, "unchanged")
+            return
+        before = {k: audit.text_of(getattr(obj, k)) for k in changed}
+        audit.update(self.s, self.actor, obj, changed, expected_version=None, reason=f"导入批次 {self.batch}")
+        self.s.add(ImportChange(batch_id=self.batch, entity=obj.__tablename__, entity_id=obj.id,
+                                before=json.dumps(before, ensure_ascii=False), version_after=obj.version))
+        self.report.add(sheet, "updated")
+
+    def files(self) -> None:
+        for f in self.plan.parsed.files:
+            target = self.plan.file_targets.get(f.row)
+            head = {k: v for k, v in f.head.items()}
+            if target is None:
+                household = Household(file_no=f.file_no or next_file_no(self.s, f.place_code), org_id=self.plan.file_orgs[f.row],
+                                      place_code=f.place_code, status=f.status, filed_on=f.filed_on, category=f.category,
+                                      updated_by=self.actor.username, import_batch_id=self.batch, **head)
+                self.s.add(household)
+                self.s.flush()
+                for cause, is_main in f.causes:
+                    self.s.add(HouseholdCause(household_id=household.id, cause=cause, is_main=is_main, import_batch_id=self.batch))
+                self.s.add(StatusChange(household_id=household.id, from_status=None, to_status=f.status, effective_on=f.filed_on,
+                                        note=f"导入批次 {self.batch}", recorded_by=self.actor.username, recorded_at=now()))
+                audit.record(self.s, self.actor, "create", "household", household.id, household_id=household.id,
+                             new=household.file_no, reason=f"导入批次 {self.batch}")
+                self.ids[household.file_no] = household.id
+                if f.file_no is None:
+                    f.file_no = household.file_no
+                self.report.add("家庭档案", "created")
+                continue
+            household = self.s.get(Household, self.ids[target])
+            values = {k: v for k, v in head.items() if k not in HEAD_UPDATABLE_SKIP}
+            values |= {"filed_on": f.filed_on, "category": f.category or household.category}
+            self._change(household, values, "家庭档案")
+            have = {c.cause for c in household.causes}
+            for cause, is_main in f.causes:
+                if cause not in have and not is_main:
+                    self.s.add(HouseholdCause(household_id=household.id, cause=cause, is_main=False, import_batch_id=self.batch))
+        self.s.flush()
+
+    def members(self) -> None:
+        existing = {}
+        if self.plan.parsed.members:
+            for m in self.s.scalars(select(Member).where(Member.household_id.in_({self.ids[x.file_no] for x in self.plan.parsed.members}))):
+                existing[(m.household_id, m.id_number)] = m
+        for m in self.plan.parsed.members:
+            hid = self.ids[m.file_no]
+            row = existing.get((hid, m.values["id_number"]))
+            if row is None:
+                self.s.add(Member(household_id=hid, import_batch_id=self.batch, **m.values))
+                self.report.add("家庭成员", "created")
+            else:
+                self._change(row, {k: m.values[k] for k in MEMBER_UPDATABLE}, "家庭成员")
+        self.s.flush()
+
+    def incomes(self) -> None:
+        rows = self.plan.parsed.incomes
+        if not rows:
+            return
+        hids = {self.ids[no] for _, no, _ in rows}
+        existing = {(r.household_id, r.month): r for r in self.s.scalars(select(IncomeMonth).where(IncomeMonth.household_id.in_(hids)))} \
+            if len(hids) < 5000 else {(r.household_id, r.month): r for r in self.s.scalars(select(IncomeMonth))}
+        new = []
+        for _, no, values in rows:
+            hid = self.ids[no]
+            row = existing.get((hid, values["month"]))
+            if row is None:
+                new.append({"household_id": hid, "import_batch_id": self.batch, "version": 1, **values})
+            else:
+                self._change(row, values | {"month": row.month}, "月收入")
+        for start in range(0, len(new), 5000):  # many months at once: a bulk insert, not one object per row
+            self.s.execute(insert(IncomeMonth), new[start:start + 5000])
+        self.report.add("月收入", "created", len(new))
+
+    def removals(self) -> None:
+        for _, no, cause, day in self.plan.parsed.removals:
+            row = self.s.scalar(select(HouseholdCause).where(HouseholdCause.household_id == self.ids[no], HouseholdCause.cause == cause))
+            self._change(row, {"removed_on": day}, "致困原因消除")
+
+    def lines(self) -> None:
+        for _, place, day, fen in self.plan.parsed.lines:
+            row = self.s.scalar(select(DibaoLine).where(DibaoLine.place_code == place, DibaoLine.effective_from == day))
+            if row is None:
+                self.s.add(DibaoLine(place_code=place, effective_from=day, amount_fen=fen, is_demo=False, import_batch_id=self.batch))
+                self.report.add("低保标准", "created")
+            else:
+                self._change(row, {"amount_fen": fen, "is_demo": False}, "低保标准")
+        self.s.flush()
+
+    def measures(self) -> None:
+        for _, no, raw in self.plan.parsed.measures:
+            hid = self.ids[no]
+            household = self.s.get(Household, hid)
+            clean = check_measure(raw, file_causes={c.cause for c in household.causes}, today=self.today)
+            same = self.s.scalar(select(Measure.id).where(Measure.household_id == hid, Measure.track == clean.track,
+                                                          Measure.content == clean.content, Measure.start_on == clean.start_on).limit(1))
+            if same is not None:
+                self.report.add("帮扶措施", "unchanged")
+                continue
+            measure = Measure(household_id=hid, import_batch_id=self.batch, **clean.values())
+            self.s.add(measure)
+            self.s.flush()
+            for day in clean.payment_dates():
+                self.s.add(AidPayment(household_id=hid, measure_id=measure.id, track=clean.track, programme=clean.programme,
+                                      amount_fen=clean.amount_fen, fund_source=clean.fund_source, paid_on=day, note="导入",
+                                      import_batch_id=self.batch))
+            self.report.add("帮扶措施", "created")
+        self.s.flush()
+
+    def visits(self) -> None:
+        for _, no, raw in self.plan.parsed.visits:
+            hid = self.ids[no]
+            values = check_visit(raw, today=self.today)
+            same = self.s.scalar(select(Visit.id).where(Visit.household_id == hid, Visit.visited_on == values["visited_on"],
+                                                        Visit.visitor == values["visitor"], Visit.kind == values["kind"]).limit(1))
+            if same is not None:
+                self.report.add("走访记录", "unchanged")
+                continue
+            self.s.add(Visit(household_id=hid, import_batch_id=self.batch, **values))
+            self.report.add("走访记录", "created")
+        self.s.flush()
+
+
+# --- batches and undo ------------------------------------------------------------------------------
+
+CREATED_ORDER = (AidPayment, Visit, Measure, IncomeMonth, Member, HouseholdCause, DibaoLine)  # children before their files
+
+
+def batches(session: Session, actor: Actor, limit: int = 200) -> list[ImportBatch]:
+    stmt = select(ImportBatch).order_by(ImportBatch.id.desc()).limit(limit)
+    if not actor.sees_everything:
+        stmt = stmt.where(ImportBatch.org_path.startswith(actor.org_path))
+    return list(session.scalars(stmt))
+
+
+def undo(session: Session, actor: Actor, batch_id: int, *, expected_version: int) -> None:
+    """Restore the exact state before the batch: its rows removed, the rows it changed given back their values.
+    Refused (nothing changes) when any of those rows was changed after the import."""
+    batch = session.get(ImportBatch, batch_id)
+    if batch is None or not (actor.sees_everything or batch.org_path.startswith(actor.org_path)) or not actor.can_write_files:
+        raise NotFound("找不到该导入批次，或它不在您的管辖范围内")
+    if batch.undone_at is not None:
+        raise Conflict(f"该批次已于 {batch.undone_at:%Y-%m-%d %H:%M} 撤销")
+    stale = "该批次导入的数据之后已被修改（{}），不能整批撤销；请先在档案中核对"
+    models = {m.__tablename__: m for m in (Household, Member, HouseholdCause, IncomeMonth, DibaoLine, Measure, AidPayment, Visit)}
+    for change in session.scalars(select(ImportChange).where(ImportChange.batch_id == batch_id).order_by(ImportChange.id.desc())):
+        row = session.get(models[change.entity], change.entity_id)
+        if row is None or row.version != change.version_after:
+            raise Conflict(stale.format(codes.AUDIT_ENTITY.get(change.entity, change.entity)))
+        before = json.loads(change.before)
+        values = {k: _typed(row, k, v) for k, v in before.items()}
+        audit.update(session, actor, row, values, expected_version=change.version_after, reason=f"撤销导入批次 {batch_id}")
+    for model in (*CREATED_ORDER, Household):
+        if session.scalar(select(func.count()).select_from(model).where(model.import_batch_id == batch_id, model.version > 1)):
+            raise Conflict(stale.format(codes.AUDIT_ENTITY.get(model.__tablename__, model.__tablename__)))
+    created = select(Household.id).where(Household.import_batch_id == batch_id)
+    try:
+        for model in CREATED_ORDER:
+            session.execute(delete(model).where(model.import_batch_id == batch_id))
+        session.execute(delete(StatusChange).where(StatusChange.household_id.in_(created)))
+        session.execute(delete(Household).where(Household.import_batch_id == batch_id))
+        session.flush()
+    except IntegrityError:
+        raise Conflict("该批次导入的档案之后又录入了其他记录（如走访、措施、收入），不能整批撤销") from None
+    audit.update(session, actor, batch, {"undone_at": now(), "undone_by": actor.username}, expected_version=expected_version,
+                 reason="撤销导入")
+    audit.record(session, actor, "undo_import", "import_batch", batch_id, reason=f"撤销导入 {batch.filename}")
+
+
+def _typed(row, key: str, text: str | None) -> Any:
+    """A value kept as text in ImportChange, back in the column's type."""
+    if text is None:
+        return None
+    current = getattr(row, key)
+    column_type = type(row).__table__.c[key].type.python_type
+    if column_type is bool:
+        return text == "是"
+    if column_type is dt.date:
+        return dt.date.fromisoformat(text)
+    if column_type is int:
+        return int(text)
+    return type(current)(text) if current is not None and not isinstance(current, str) else text
