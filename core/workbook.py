@@ -20,7 +20,7 @@ from typing import Any
 from core import codes
 
 FORMULA_START = ("=", "+", "-", "@")
-MAX_ROWS = 200_000
+MAX_ROWS = 1_048_575  # as many as an Excel sheet holds
 
 
 @dataclass(frozen=True)
@@ -212,14 +212,14 @@ def _rows(sheet: Sheet, table: list[list[Any]], problems: list[Problem]) -> Rows
 
 
 def read_xlsx(data: bytes) -> dict[str, list[list[Any]]]:
-    """Every sheet of an .xlsx file as rows of cell values (formulas are read as their text, never run)."""
-    from openpyxl import load_workbook
+    """Every sheet of an .xlsx file as rows of cell values (a formula cell gives its saved value; nothing is run).
 
-    book = load_workbook(io.BytesIO(data), read_only=True, data_only=False)
-    try:
-        return {ws.title: [list(r) for r in ws.iter_rows(values_only=True)] for ws in book.worksheets}
-    finally:
-        book.close()
+    Read with calamine (a Rust reader, about ten times faster than openpyxl on large sheets)."""
+    from python_calamine import CalamineWorkbook
+
+    book = CalamineWorkbook.from_filelike(io.BytesIO(data))
+    return {name: [[None if v == "" else v for v in row] for row in book.get_sheet_by_name(name).to_python(skip_empty_area=False)]
+            for name in book.sheet_names}
 
 
 def decode_csv(data: bytes) -> str:
