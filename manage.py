@@ -5,6 +5,7 @@
   python manage.py create-user USERNAME --name 姓名 --role staff --org 海港区总工会
   python manage.py demo [--households N] [--seed S]
   python manage.py evaluate --as-of 2018-12-31 [--out FILE.csv]
+  python manage.py export [--what workbook|档案台账|措施台账|资金台账|进度表] [--out FILE] [--user NAME] [--csv]
   python manage.py list-orgs
 
 The database is the one the app uses: JIEKUN_DATABASE_URL, .streamlit/secrets.toml, or data/jiekun.db.
@@ -146,6 +147,48 @@ def cmd_evaluate(args) -> int:
     return 1 if len(problems) else 0
 
 
+EXPORTS = {"workbook": "档案数据", "档案台账": "困难职工档案台账", "措施台账": "帮扶措施台账", "资金台账": "资金发放台账", "进度表": "解困脱困进度表"}
+
+
+def cmd_export(args) -> int:
+    """The workbook (it re-imports unchanged) or a ledger, within the named user's scope and role."""
+    import datetime as dt
+    from pathlib import Path
+
+    from db import exporter, users
+
+    if args.what not in EXPORTS:
+        print(f"--what 应为 {'、'.join(EXPORTS)} 之一，而不是“{args.what}”", file=sys.stderr)
+        return 2
+    title = EXPORTS[args.what]
+    if args.what == "workbook" and args.csv:
+        print("完整工作簿有多个工作表，不能存为一个 CSV：请去掉 --csv，或用 --what 选择一种台账", file=sys.stderr)
+        return 2
+    out = Path(args.out or f"{title}_{dt.date.today():%Y%m%d}.{'csv' if args.csv else 'xlsx'}")
+    with reading(_engine()) as s:
+        actor = users.actor_for(s, args.user) if args.user else system_actor("export")
+        if actor is None:
+            print(f"找不到用户“{args.user}”，或该用户已停用", file=sys.stderr)
+            return 2
+        try:
+            if args.what == "workbook":
+                data, rows = exporter.export_workbook(s, actor), ""
+            else:
+                table = exporter.LEDGERS[title](s, actor)
+                data = exporter.ledger_csv(table) if args.csv else exporter.ledger_xlsx(title, table)
+                rows = f"{len(table[1]):,} 行；"
+        except ServiceError as exc:  # a role that may not see files
+            print(str(exc), file=sys.stderr)
+            return 2
+    try:
+        out.write_bytes(data)
+    except OSError:
+        print(f"无法写入文件 {out}：请确认目录存在且可以写入", file=sys.stderr)
+        return 2
+    print(f"已导出{title}到 {out}（{rows}导出人：{actor.display_name}）")
+    return 0
+
+
 def _safe_url() -> str:
     return make_engine(database_url()).url.render_as_string(hide_password=True)
 
@@ -170,6 +213,12 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--as-of", required=True, help="评估日期 YYYY-MM-DD（以该月为最近月份）")
     p.add_argument("--out", help="写出 CSV 文件（UTF-8，带 BOM，Excel 可直接打开）")
     p.set_defaults(func=cmd_evaluate)
+    p = sub.add_parser("export", help="导出档案工作簿（可原样导入）或上报台账（Excel 或 CSV）")
+    p.add_argument("--what", default="workbook", help="workbook（默认）、档案台账、措施台账、资金台账 或 进度表")
+    p.add_argument("--out", help="写出的文件（默认按台账名称和日期命名）")
+    p.add_argument("--user", help="以该用户的身份和管辖范围导出（默认为系统，全市）")
+    p.add_argument("--csv", action="store_true", help="写 CSV（UTF-8，带 BOM）而不是 Excel")
+    p.set_defaults(func=cmd_export)
     args = parser.parse_args(argv)
     return args.func(args)
 

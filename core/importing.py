@@ -35,6 +35,7 @@ class FileRow:
     category: str | None
     head: dict[str, Any]            # Household columns, checked by core.intake
     causes: list[tuple[str, bool]]  # (cause, is_main)
+    given: frozenset[str] = frozenset()  # the Household columns the sheet has: an update touches only these
 
 
 @dataclass
@@ -42,6 +43,7 @@ class MemberRow:
     row: int
     file_no: str
     values: dict[str, Any]          # name, relation, id_number, sex, birth_date, health, monthly_income_fen, identity
+    given: frozenset[str] = frozenset()  # the Member columns the sheet has
 
 
 @dataclass
@@ -153,6 +155,7 @@ HEAD_KEYS = ("name", "id_number", "mobile", "employer", "employer_uscc", "worker
              "bank_account")
 HEAD_BOOLS = {"single_parent": False, "zero_employment": False, "self_help_ability": True, "hard_to_exit": False}
 INTAKE_TO_COLUMN = {"causes": "main_cause", "safety_net_since": "safety_net", "floor_area": "floor_area"}
+HEAD_COLUMN = {"floor_area": "floor_area_dm2"}  # sheet column → Household column, where they differ
 
 
 def _files(rows: Rows, out: Parsed, today: dt.date) -> None:
@@ -165,8 +168,8 @@ def _files(rows: Rows, out: Parsed, today: dt.date) -> None:
             sheet.bad(row, "place", "“区县”必填")
         elif place_code is None:
             sheet.bad(row, "place", f"区县“{place}”不存在（可填：{'、'.join(p.name for p in DISTRICTS)}，或其代码）")
-        filed_on = _date(sheet, row, values, "filed_on", required=True, today=today)
         status = _code(sheet, row, values, "status", codes.HOUSEHOLD_STATUS) or "active"
+        filed_on = _date(sheet, row, values, "filed_on", required=status != "applying", today=today)  # 申请中: not yet filed
         category = _code(sheet, row, values, "category", codes.CATEGORY)
         main = _code(sheet, row, values, "main_cause", codes.CAUSE, required=True)
         others = []
@@ -183,7 +186,8 @@ def _files(rows: Rows, out: Parsed, today: dt.date) -> None:
         if net == INVALID:
             sheet.bad(row, "safety_net", f"“{as_text(values.get('safety_net'))}”应填 低保、特困供养 或 否")
         elif net and net != "no":
-            raw |= {"safety_net": net, "safety_net_since": filed_on}  # the sheet has no date of its own: from filing
+            # the sheet has no date of its own: from filing (an existing file keeps its date, see db.importer)
+            raw |= {"safety_net": net, "safety_net_since": filed_on or today}
         raw["causes"] = ([{"cause": main, "is_main": True}] if main else []) + [{"cause": c, "is_main": False} for c in others]
         try:
             clean = check_household(raw, today)
@@ -191,10 +195,11 @@ def _files(rows: Rows, out: Parsed, today: dt.date) -> None:
             for key, message in exc.errors.items():
                 sheet.bad(row, INTAKE_TO_COLUMN.get(key, key), message)
             continue
-        if len(out.problems) > before or place_code is None or filed_on is None or main is None:
+        if len(out.problems) > before or place_code is None or (filed_on is None and status != "applying") or main is None:
             continue
+        given = {HEAD_COLUMN.get(k, k) for k in values} | ({"safety_net_since"} if "safety_net" in values else set())
         out.files.append(FileRow(row, _file_no(values) or None, place_code, as_text(values.get("org")) or None, filed_on, status,
-                                 category, clean.head, [(c.cause, c.is_main) for c in clean.causes]))
+                                 category, clean.head, [(c.cause, c.is_main) for c in clean.causes], frozenset(given)))
 
 
 def _members(rows: Rows, out: Parsed, today: dt.date) -> None:
@@ -216,9 +221,10 @@ def _members(rows: Rows, out: Parsed, today: dt.date) -> None:
         income = _money(sheet, row, values, "monthly_income", required=False)
         if len(out.problems) > before or not (file_no and name and relation and parsed):
             continue
+        given = {"monthly_income_fen" if k == "monthly_income" else k for k in values}
         out.members.append(MemberRow(row, file_no.upper(), {
             "name": name, "relation": relation, "id_number": parsed.number, "sex": parsed.sex, "birth_date": parsed.birth_date,
-            "health": health, "identity": identity, "monthly_income_fen": income or 0}))
+            "health": health, "identity": identity, "monthly_income_fen": income or 0}, frozenset(given)))
 
 
 def _incomes(rows: Rows, out: Parsed, today: dt.date) -> None:

@@ -296,7 +296,7 @@ class _Writer:
                 self.s.flush()
                 for cause, is_main in f.causes:
                     self.s.add(HouseholdCause(household_id=household.id, cause=cause, is_main=is_main, import_batch_id=self.batch))
-                self.s.add(StatusChange(household_id=household.id, from_status=None, to_status=f.status, effective_on=f.filed_on,
+                self.s.add(StatusChange(household_id=household.id, from_status=None, to_status=f.status, effective_on=f.filed_on or self.today,
                                         note=f"导入批次 {self.batch}", recorded_by=self.actor.username, recorded_at=now()))
                 audit.record(self.s, self.actor, "create", "household", household.id, household_id=household.id,
                              new=household.file_no, reason=f"导入批次 {self.batch}")
@@ -306,8 +306,11 @@ class _Writer:
                 self.report.add("家庭档案", "created")
                 continue
             household = self.s.get(Household, self.ids[target])
-            values = {k: v for k, v in head.items() if k not in HEAD_UPDATABLE_SKIP}
-            values |= {"filed_on": f.filed_on, "category": f.category or household.category}
+            # only the columns the sheet has: a workbook without, say, 银行卡号 leaves the file's bank account alone
+            values = {k: v for k, v in head.items() if k in f.given and k not in HEAD_UPDATABLE_SKIP}
+            if values.get("safety_net") == household.safety_net:
+                values.pop("safety_net_since", None)  # same programme: its date (not in the sheet) stays
+            values |= {"filed_on": f.filed_on or household.filed_on, "category": f.category or household.category}
             self._change(household, values, "家庭档案")
             have = {c.cause for c in household.causes}
             for cause, is_main in f.causes:
@@ -327,7 +330,7 @@ class _Writer:
                 self.s.add(Member(household_id=hid, import_batch_id=self.batch, **m.values))
                 self.report.add("家庭成员", "created")
             else:
-                self._change(row, {k: m.values[k] for k in MEMBER_UPDATABLE}, "家庭成员")
+                self._change(row, {k: m.values[k] for k in MEMBER_UPDATABLE if k in m.given}, "家庭成员")
         self.s.flush()
 
     def incomes(self) -> None:
@@ -361,7 +364,8 @@ class _Writer:
                 self.s.add(DibaoLine(place_code=place, effective_from=day, amount_fen=fen, is_demo=False, import_batch_id=self.batch))
                 self.report.add("低保标准", "created")
             else:
-                self._change(row, {"amount_fen": fen, "is_demo": False}, "低保标准")
+                # a new amount is a real one; the same amount leaves a demo line labelled as such
+                self._change(row, {"amount_fen": fen} | ({"is_demo": False} if row.amount_fen != fen else {}), "低保标准")
         self.s.flush()
 
     def measures(self) -> None:

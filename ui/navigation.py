@@ -31,6 +31,7 @@ PAGES: tuple[PageSpec, ...] = (
     PageSpec("档案", "screens/incomes.py", "月收入录入", ":material/payments:", ("admin", "staff"), "incomes"),
     PageSpec("帮扶", "screens/pairings.py", "结对帮扶", ":material/handshake:", ("admin", "staff"), "pairings"),
     PageSpec("帮扶", "screens/ledger.py", "资金台账", ":material/account_balance_wallet:", ALL_ROLES, "ledger"),
+    PageSpec("数据", "screens/excel.py", "Excel导入导出", ":material/table_view:", ("admin", "staff"), "excel"),
     PageSpec("进度", "screens/dashboard.py", "进度看板", ":material/monitoring:", ALL_ROLES, "dashboard"),
     PageSpec("进度", "screens/proposals.py", "可脱困/可解困名单", ":material/task_alt:", ("admin", "staff"), "proposals"),
     PageSpec("政策参数", "screens/policy_params.py", "低保标准与参数", ":material/tune:", ALL_ROLES, "parameters"),

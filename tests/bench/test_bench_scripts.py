@@ -36,3 +36,10 @@ def test_worklist_benchmark_runs_in_short_form():
                             capture_output=True, text=True, timeout=300)
     assert result.returncode == 0, result.stderr[-2000:]
     assert "work queues, whole city" in result.stdout and "in one transaction" in result.stdout
+
+
+def test_import_benchmark_runs_in_short_form():
+    result = subprocess.run([sys.executable, "bench/import_workbook.py", "--households", "200", "--months", "12"], cwd=ROOT,
+                            capture_output=True, text=True, timeout=300)
+    assert result.returncode == 0, result.stderr[-2000:]
+    assert "家庭档案：新增 200" in result.stdout and "月收入：新增 2,400" in result.stdout and "ratio" in result.stdout
