@@ -5,6 +5,7 @@
   python manage.py create-user USERNAME --name 姓名 --role staff --org 海港区总工会
   python manage.py demo [--households N] [--seed S]
   python manage.py evaluate --as-of 2018-12-31 [--out FILE.csv]
+  python manage.py import FILE [--sheet NAME] [--dry-run] [--user NAME]
   python manage.py export [--what workbook|档案台账|措施台账|资金台账|进度表] [--out FILE] [--user NAME] [--csv]
   python manage.py list-orgs
 
@@ -165,7 +166,7 @@ def cmd_export(args) -> int:
         print("完整工作簿有多个工作表，不能存为一个 CSV：请去掉 --csv，或用 --what 选择一种台账", file=sys.stderr)
         return 2
     out = Path(args.out or f"{title}_{dt.date.today():%Y%m%d}.{'csv' if args.csv else 'xlsx'}")
-    with reading(_engine()) as s:
+    with transaction(_engine()) as s:  # the export is written to the audit log
         actor = users.actor_for(s, args.user) if args.user else system_actor("export")
         if actor is None:
             print(f"找不到用户“{args.user}”，或该用户已停用", file=sys.stderr)
@@ -173,10 +174,12 @@ def cmd_export(args) -> int:
         try:
             if args.what == "workbook":
                 data, rows = exporter.export_workbook(s, actor), ""
+                exporter.record_export(s, actor, title)
             else:
                 table = exporter.LEDGERS[title](s, actor)
                 data = exporter.ledger_csv(table) if args.csv else exporter.ledger_xlsx(title, table)
                 rows = f"{len(table[1]):,} 行；"
+                exporter.record_export(s, actor, title, len(table[1]))
         except ServiceError as exc:  # a role that may not see files
             print(str(exc), file=sys.stderr)
             return 2
@@ -186,6 +189,40 @@ def cmd_export(args) -> int:
         print(f"无法写入文件 {out}：请确认目录存在且可以写入", file=sys.stderr)
         return 2
     print(f"已导出{title}到 {out}（{rows}导出人：{actor.display_name}）")
+    return 0
+
+
+def cmd_import(args) -> int:
+    """A workbook (or one sheet as CSV) checked whole, then written all or nothing as a batch; problems listed, exit 1."""
+    from pathlib import Path
+
+    from db import importer, users
+
+    path = Path(args.file)
+    try:
+        data = path.read_bytes()
+    except OSError:
+        print(f"无法读取文件 {path}", file=sys.stderr)
+        return 2
+    with transaction(_engine()) as s:
+        actor = users.actor_for(s, args.user) if args.user else system_actor("import")
+        if actor is None:
+            print(f"找不到用户“{args.user}”，或该用户已停用", file=sys.stderr)
+            return 2
+        try:
+            report = importer.run(s, actor, data, path.name, sheet=args.sheet, dry_run=args.dry_run)
+        except importer.ImportRefused as exc:
+            print(str(exc), file=sys.stderr)
+            for problem in exc.problems:
+                print(f"{problem.where()}：{problem.message}", file=sys.stderr)
+            return 1
+        except ServiceError as exc:
+            print(str(exc), file=sys.stderr)
+            return 2
+    if args.dry_run:
+        print(f"检查通过（未写入，--dry-run）：{path.name}")
+    else:
+        print(f"导入完成（批次 {report.batch_id}，导入人：{actor.display_name}）：{report.summary()}")
     return 0
 
 
@@ -213,6 +250,12 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--as-of", required=True, help="评估日期 YYYY-MM-DD（以该月为最近月份）")
     p.add_argument("--out", help="写出 CSV 文件（UTF-8，带 BOM，Excel 可直接打开）")
     p.set_defaults(func=cmd_evaluate)
+    p = sub.add_parser("import", help="导入工作簿（或单个工作表的 CSV）：先检查，全部无误才写入，记为一个可撤销的批次")
+    p.add_argument("file", help=".xlsx 工作簿，或 .csv（UTF-8 或 GB18030）")
+    p.add_argument("--sheet", help="CSV 对应的工作表名称，如 月收入")
+    p.add_argument("--dry-run", action="store_true", help="只检查，不写入")
+    p.add_argument("--user", help="以该用户的身份和管辖范围导入（默认为系统，全市）")
+    p.set_defaults(func=cmd_import)
     p = sub.add_parser("export", help="导出档案工作簿（可原样导入）或上报台账（Excel 或 CSV）")
     p.add_argument("--what", default="workbook", help="workbook（默认）、档案台账、措施台账、资金台账 或 进度表")
     p.add_argument("--out", help="写出的文件（默认按台账名称和日期命名）")

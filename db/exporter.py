@@ -20,6 +20,7 @@ from core import codes, progress
 from core.identity import mask_id_number
 from core.workbook import HOUSEHOLDS, SHEETS, YES_NO, write_csv, write_xlsx
 from db import dashboard, ledger
+from db import audit
 from db.actor import Actor
 from db.errors import OutOfScope
 from db.models import AidPayment, DibaoLine, Household, HouseholdCause, IncomeMonth, Measure, Member, Org, Pairing, Place, Visit
@@ -228,3 +229,8 @@ def ledger_xlsx(title: str, table: Table) -> bytes:
 def ledger_csv(table: Table) -> bytes:
     headers, rows = table
     return write_csv(headers, [[row[h] for h in headers] for row in rows])
+
+
+def record_export(session: Session, actor: Actor, title: str, rows: int | None = None) -> None:
+    """Who took personal data out, and what: an export of files is written to the audit log."""
+    audit.record(session, actor, "export", "household", None, new=None if rows is None else f"{rows:,} 行", reason=f"导出{title}")

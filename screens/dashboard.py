@@ -8,7 +8,7 @@ import pandas as pd
 import streamlit as st
 
 from core import codes, progress
-from db import audit
+from db import audit, exporter
 from db import dashboard as source
 from ui import charts, store
 from ui.session import require_role
@@ -178,5 +178,14 @@ def _workbook(actor, data_version: int, today, place, year, category, cause) -> 
     return buffer.getvalue()
 
 
+def _progress_table() -> bytes:
+    """The 解困脱困进度表 unions report upward (by district, per year, against target), whatever the filters."""
+    with store.reading() as session:
+        return exporter.ledger_xlsx(exporter.PROGRESS_TABLE, exporter.progress_table(session, actor, today))
+
+
+st.download_button("下载解困脱困进度表（上报用）", _progress_table, file_name=f"{exporter.PROGRESS_TABLE}_{today:%Y%m%d}.xlsx",
+                   mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", icon=":material/download:",
+                   on_click="ignore")
 st.download_button("下载全部数据（Excel）", _workbook(actor, version, today, place, year, category, cause), file_name=f"解困脱困进度_{today:%Y%m%d}.xlsx",
                    mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", icon=":material/download:")

@@ -123,12 +123,15 @@ with tab_export:
     st.markdown("导出的档案工作簿与导入模板格式相同，可修改后原样导入。台账按您的管辖范围导出。")
 
     def _workbook() -> bytes:
-        with store.reading() as session:
+        with store.transaction() as session:  # the export itself is written to the audit log
+            exporter.record_export(session, actor, "档案数据工作簿")
             return exporter.export_workbook(session, actor)
 
     def _ledger(title: str) -> bytes:
-        with store.reading() as session:
-            return exporter.ledger_xlsx(title, exporter.LEDGERS[title](session, actor))
+        with store.transaction() as session:
+            table = exporter.LEDGERS[title](session, actor)
+            exporter.record_export(session, actor, title, len(table[1]))
+            return exporter.ledger_xlsx(title, table)
 
     st.download_button("档案数据工作簿（可重新导入）", _workbook, file_name=f"档案数据_{today:%Y%m%d}.xlsx", mime=XLSX,
                        icon=":material/download:", on_click="ignore")

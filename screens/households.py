@@ -5,6 +5,7 @@ import math
 import streamlit as st
 
 from core.codes import CATEGORY, CAUSE, HOUSEHOLD_STATUS, KEY_GROUP
+from core import workbook
 from db import queries
 from ui import store
 from ui.session import require_role
@@ -51,7 +52,19 @@ if not total:
     st.stop()
 
 pages = max(1, math.ceil(total / queries.PAGE_SIZE))
-st.caption(f"共 {total:,} 户，第 {page} / {pages} 页。选中一行即可打开档案。")
+left, right = st.columns([3, 1], vertical_alignment="center")
+left.caption(f"共 {total:,} 户，第 {page} / {pages} 页。选中一行即可打开档案。")
+
+
+def _whole_list() -> bytes:
+    """Every file of the current search (not only this page), as the list shows it (ID numbers masked)."""
+    with store.reading() as session:
+        everything, _ = queries.search_households(session, actor, filters, sort=sort, page=1, page_size=max(total, 1))
+    return workbook.write_xlsx({"档案列表": everything.fillna("").to_dict("records")}, titles={"档案列表": list(everything.columns)})
+
+
+right.download_button("导出当前列表（Excel）", _whole_list, file_name="档案列表.xlsx", on_click="ignore", icon=":material/download:",
+                      mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", width="stretch")
 event = st.dataframe(frame.fillna(""), hide_index=True, width="stretch", height=min(38 + 35 * len(frame), 720),
                      on_select="rerun", selection_mode="single-row", key="hh_table")
 if event.selection.rows:

@@ -59,3 +59,32 @@ def test_demo_then_evaluate_writes_the_table_and_reports_problems(db, tmp_path):
     assert "2015年06月 没有生效的低保标准" in early.stderr and early_file.file_no in early.stdout
     bad = run(db, "evaluate", "--as-of", "31/12/2018")
     assert bad.returncode == 2 and "格式不正确" in bad.stderr
+
+
+def test_import_refuses_a_bad_workbook_with_the_same_problems_then_imports_the_fixed_one(db, tmp_path):
+    from core.workbook import write_xlsx
+    from tests.db.test_import import family
+
+    bad, good = tmp_path / "bad.xlsx", tmp_path / "good.xlsx"
+    bad.write_bytes(write_xlsx({"家庭档案": [family(1), family(2, place="南京市")]}, template=True))
+    good.write_bytes(write_xlsx({"家庭档案": [family(1), family(2)]}, template=True))
+    refused = run(db, "import", str(bad))
+    assert refused.returncode == 1 and "工作表“家庭档案” 第 4 行 “区县”列：区县“南京市”不存在" in refused.stderr
+    checked = run(db, "import", str(good), "--dry-run")
+    assert checked.returncode == 0 and "检查通过（未写入" in checked.stdout
+    done = run(db, "import", str(good))
+    assert done.returncode == 0 and "家庭档案：新增 2" in done.stdout and "系统（import）" in done.stdout
+    again = run(db, "import", str(good))  # the same file again changes nothing
+    assert again.returncode == 0 and "家庭档案：无变化 2" in again.stdout
+    assert run(db, "import", str(tmp_path / "missing.xlsx")).returncode == 2
+
+
+def test_an_export_of_personal_data_is_written_to_the_audit_log(db, tmp_path):
+    import sqlite3
+
+    out = tmp_path / "档案.xlsx"
+    done = run(db, "export", "--what", "workbook", "--out", str(out))
+    assert done.returncode == 0 and out.stat().st_size > 0
+    with sqlite3.connect(db) as c:
+        rows = c.execute("select actor, reason from audit_log where action = 'export'").fetchall()
+    assert rows == [("system:export", "导出档案数据")]
