@@ -222,7 +222,8 @@ def cmd_import(args) -> int:
     if args.dry_run:
         print(f"检查通过（未写入，--dry-run）：{path.name}")
     else:
-        print(f"导入完成（批次 {report.batch_id}，导入人：{actor.display_name}）：{report.summary()}")
+        print(f"导入完成（批次 {report.batch_id}，导入人：{actor.display_name}）：{report.summary()}" if report.batch_id else
+              f"与系统中的数据一致，没有需要写入的内容（{report.summary()}）")
     return 0
 
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 from dataclasses import dataclass
+from typing import Any
 
 ID_WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
 ID_CHECK_CHARS = "10X98765432"
@@ -100,3 +101,24 @@ def parse_mobile(raw: str) -> str:
     if not MOBILE_RE.match(text):
         raise InvalidIdentifier("手机号码应为以1开头的11位数字")
     return text
+
+
+SCIENTIFIC_RE = re.compile(r"^\d(\.\d+)?[eE]\+?\d+$")
+
+
+def id_number_text(value: Any) -> tuple[str, str | None]:
+    """The number as text; Excel keeps long numbers typed into a number cell only to 15 significant digits."""
+    if value is None or value == "":
+        return "", "身份证号为空"
+    if isinstance(value, bool):
+        return str(value), "身份证号应为18位（或旧式15位）"
+    if isinstance(value, int):
+        return str(value), None
+    if isinstance(value, float):
+        if value.is_integer() and value < 1e15:
+            return str(int(value)), None
+        return f"{value:.0f}", "身份证号被 Excel 存成了数字，后几位已经丢失：请把该列设为“文本”后重新录入或从原始名单复制"
+    text = str(value).replace("\u3000", "").strip()
+    if SCIENTIFIC_RE.match(text):
+        return text, "身份证号被 Excel 存成了数字（科学计数法），后几位已经丢失：请把该列设为“文本”后重新录入或从原始名单复制"
+    return text, None

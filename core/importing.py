@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from core import codes
-from core.identity import InvalidIdentifier, parse_id_number
+from core.identity import InvalidIdentifier, id_number_text, parse_id_number
 from core.intake import IntakeErrors, check_household
 from core.money import InvalidAmount, yuan_to_fen
 from core.places import DISTRICTS
@@ -133,13 +133,28 @@ def _file_no(values: dict) -> str:
     return as_text(values.get("file_no")).upper()
 
 
+def _check_file_no(sheet: "_Sheet", row: int, number: str) -> bool:
+    if not FILE_NO.match(number):
+        sheet.bad(row, "file_no", f"档案编号“{number}”格式不对：只能用字母、数字和减号，最多32位")
+        return False
+    if number.startswith("QHD-") and not OUR_FILE_NO.match(number):
+        sheet.bad(row, "file_no", f"档案编号“{number}”：以 QHD- 开头的是系统编号，应以6位数字结尾（如 QHD-130302-000123）；新建的户请留空")
+        return False
+    return True
+
+
 MONTH = re.compile(r"^(\d{4})[-/.年](\d{1,2})月?$")
+FILE_NO = re.compile(r"^[A-Z0-9][A-Z0-9-]{0,31}$")
+OUR_FILE_NO = re.compile(r"^QHD-[A-Z0-9-]+-\d{6}$")  # what the app numbers files as (QHD-<district>-000123)
 
 
 def _month(sheet: _Sheet, row: int, values: dict) -> dt.date | None:
     raw = values.get("month")
     if isinstance(raw, (dt.date, dt.datetime)):
         return dt.date(raw.year, raw.month, 1)
+    if isinstance(raw, float):  # 2026.10 typed into a number cell reads as 2026.1: which month was meant is lost
+        sheet.bad(row, "month", f"月份“{raw}”被 Excel 存成了数字：请把该列设为文本，按 YYYY-MM 填写，如 2026-10")
+        return None
     match = MONTH.match(as_text(raw))
     if not match or not 1 <= int(match.group(2)) <= 12:
         sheet.bad(row, "month", f"月份“{as_text(raw)}”格式应为 YYYY-MM，如 2026-03")
@@ -162,6 +177,13 @@ def _files(rows: Rows, out: Parsed, today: dt.date) -> None:
     sheet = _Sheet(rows, out.problems)
     for row, values in rows.rows:
         before = len(out.problems)
+        if _file_no(values):
+            _check_file_no(sheet, row, _file_no(values))
+        number, why = id_number_text(values.get("id_number"))
+        if why and values.get("id_number") not in (None, ""):
+            sheet.bad(row, "id_number", why)
+            continue
+        values = values | {"id_number": number}
         place = as_text(values.get("place"))
         place_code = PLACE_BY_NAME.get(place)
         if not place:
@@ -208,10 +230,14 @@ def _members(rows: Rows, out: Parsed, today: dt.date) -> None:
         before = len(out.problems)
         file_no = _required(sheet, row, values, "file_no")
         name = _required(sheet, row, values, "name")
+        if name and len(name) > 64:
+            sheet.bad(row, "name", "姓名过长（最多 64 个字）")
         relation = _code(sheet, row, values, "relation", codes.RELATION, required=True)
-        number = _required(sheet, row, values, "id_number")
+        number, why = id_number_text(values.get("id_number"))
         parsed = None
-        if number:
+        if why and values.get("id_number") not in (None, ""):
+            sheet.bad(row, "id_number", why)
+        elif number:
             try:
                 parsed = parse_id_number(number, today)
             except InvalidIdentifier as exc:
@@ -219,11 +245,12 @@ def _members(rows: Rows, out: Parsed, today: dt.date) -> None:
         health = _code(sheet, row, values, "health", codes.HEALTH)
         identity = _code(sheet, row, values, "identity", codes.MEMBER_IDENTITY)
         income = _money(sheet, row, values, "monthly_income", required=False)
-        if len(out.problems) > before or not (file_no and name and relation and parsed):
+        if len(out.problems) > before or not (file_no and name and relation):
             continue
         given = {"monthly_income_fen" if k == "monthly_income" else k for k in values}
         out.members.append(MemberRow(row, file_no.upper(), {
-            "name": name, "relation": relation, "id_number": parsed.number, "sex": parsed.sex, "birth_date": parsed.birth_date,
+            "name": name, "relation": relation, "id_number": parsed.number if parsed else None,
+            "sex": parsed.sex if parsed else None, "birth_date": parsed.birth_date if parsed else None,
             "health": health, "identity": identity, "monthly_income_fen": income or 0}, frozenset(given)))
 
 
@@ -238,8 +265,9 @@ def _incomes(rows: Rows, out: Parsed, today: dt.date) -> None:
         transfer = _money(sheet, row, values, "transfer", required=False) or 0
         persons = None
         try:
-            persons = int(float(as_text(values.get("persons"))))
-            if not 1 <= persons <= 30:
+            number = float(as_text(values.get("persons")))
+            persons = int(number)
+            if persons != number or not 1 <= persons <= 30:
                 raise ValueError
         except ValueError:
             sheet.bad(row, "persons", f"家庭人口“{as_text(values.get('persons'))}”应为 1–30 的整数")
@@ -259,6 +287,7 @@ def _incomes(rows: Rows, out: Parsed, today: dt.date) -> None:
 
 def _removals(rows: Rows, out: Parsed, today: dt.date) -> None:
     sheet = _Sheet(rows, out.problems)
+    seen: dict[tuple[str, str], int] = {}
     for row, values in rows.rows:
         before = len(out.problems)
         file_no = _required(sheet, row, values, "file_no")
@@ -267,6 +296,10 @@ def _removals(rows: Rows, out: Parsed, today: dt.date) -> None:
         if day and day > today:
             sheet.bad(row, "removed_on", "消除日期不能晚于今天")
         if len(out.problems) == before and file_no and cause and day:
+            if (file_no.upper(), cause) in seen:
+                sheet.bad(row, "cause", f"与第 {seen[(file_no.upper(), cause)]} 行是同一户的同一致困原因")
+                continue
+            seen[(file_no.upper(), cause)] = row
             out.removals.append((row, file_no.upper(), cause, day))
 
 
@@ -324,7 +357,7 @@ def parse(sheets: dict[str, Rows], today: dt.date) -> Parsed:
     # one person, one row: a head or member ID number twice in the workbook
     seen: dict[str, tuple[str, int]] = {}
     for sheet, row, number in ([("家庭档案", f.row, f.head["id_number"]) for f in out.files]
-                               + [("家庭成员", m.row, m.values["id_number"]) for m in out.members]):
+                               + [("家庭成员", m.row, m.values["id_number"]) for m in out.members if m.values["id_number"]]):
         if number in seen:
             first = seen[number]
             column = "户主身份证号" if sheet == "家庭档案" else "身份证号"

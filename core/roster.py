@@ -20,6 +20,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from core import codes
+from core.identity import id_number_text as _id_text
 from core.identity import InvalidIdentifier, parse_id_number
 from core.workbook import MAX_ROWS, header_key, read_csv, read_xlsx, write_csv, write_xlsx
 
@@ -43,7 +44,6 @@ PROGRAMMES: dict[str, str] = {
     "特困人员救助供养": "tekun",
 }
 
-_SCIENTIFIC_RE = re.compile(r"^\d(\.\d+)?[eE]\+?\d+$")
 _DATE_RE = re.compile(r"^(\d{4})\s*[-/.年]\s*(\d{1,2})(?:\s*[-/.月]\s*(\d{1,2})\s*日?|\s*月?)$")
 
 
@@ -185,24 +185,6 @@ def _read_line(roster: Roster, seen: dict, sheet: str, row: int, values: dict[st
     entry = RosterEntry(row, number, programme, since, person, sheet, typed)
     seen[number] = entry
     roster.entries.append(entry)
-
-
-def _id_text(value: Any) -> tuple[str, str | None]:
-    """The number as text; Excel keeps long numbers typed into a number cell only to 15 significant digits."""
-    if value is None or value == "":
-        return "", "身份证号为空"
-    if isinstance(value, bool):
-        return str(value), "身份证号应为18位（或旧式15位）"
-    if isinstance(value, int):
-        return str(value), None
-    if isinstance(value, float):
-        if value.is_integer() and value < 1e15:
-            return str(int(value)), None
-        return f"{value:.0f}", "身份证号被 Excel 存成了数字，后几位已经丢失：请把该列设为“文本”后重新录入或从原始名单复制"
-    text = str(value).replace("\u3000", "").strip()
-    if _SCIENTIFIC_RE.match(text):
-        return text, "身份证号被 Excel 存成了数字（科学计数法），后几位已经丢失：请把该列设为“文本”后重新录入或从原始名单复制"
-    return text, None
 
 
 def parse_programme(value: Any) -> tuple[str, str | None]:

@@ -7,11 +7,13 @@ so a checker can say "missing" and "wrong" apart and put each message under its 
 from __future__ import annotations
 
 import datetime as dt
+import re
 from typing import Any
 
 from core import codes
 
 INVALID = "\0invalid"
+LOOSE_DATE = re.compile(r"^(\d{4})\s*[/.年-]\s*(\d{1,2})\s*[/.月-]\s*(\d{1,2})\s*日?$")
 
 
 def as_text(value: Any) -> str:
@@ -34,7 +36,11 @@ def as_date(value: Any) -> dt.date | None | str:
         return value.date()
     if isinstance(value, dt.date):
         return value
+    text = as_text(value)
+    match = LOOSE_DATE.match(text)
     try:
-        return dt.date.fromisoformat(as_text(value))
+        if match:  # 2025/5/6, 2025.5.6, 2025年5月6日
+            return dt.date(*(int(g) for g in match.groups()))
+        return dt.date.fromisoformat(text)
     except ValueError:
         return INVALID

@@ -19,7 +19,7 @@ from typing import Any
 
 from core import codes
 
-FORMULA_START = ("=", "+", "-", "@")
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 MAX_ROWS = 1_048_575  # as many as an Excel sheet holds
 
 
@@ -49,7 +49,7 @@ def _c(header, key, required=False, note="", choices=None) -> Column:
 
 
 HOUSEHOLDS = Sheet("家庭档案", (
-    _c("档案编号", "file_no", True, "新建的户可留空，由系统编号；更新已有档案时必填"),
+    _c("档案编号", "file_no", False, "新建的户可留空，由系统编号；更新已有档案时必填"),
     _c("户主姓名", "name", True, "与身份证一致"),
     _c("户主身份证号", "id_number", True, "18位（15位旧号自动转换），末位X大写小写均可"),
     _c("区县", "place", True, "区县名称或代码，如 海港区 或 130302"),
@@ -93,7 +93,7 @@ MEMBERS = Sheet("家庭成员", (
     _c("档案编号", "file_no", True, "该成员所在家庭的档案编号"),
     _c("姓名", "name", True),
     _c("关系", "relation", True, "与户主的关系", codes.RELATION),
-    _c("身份证号", "id_number", True, "18位"),
+    _c("身份证号", "id_number", False, "18位；没有身份证号的（如幼儿）可留空，按姓名对应"),
     _c("健康状况", "health", False, "", codes.HEALTH),
     _c("月收入(元)", "monthly_income", False, "元，最多两位小数"),
     _c("身份", "identity", False, "", codes.MEMBER_IDENTITY),
@@ -138,6 +138,19 @@ VISITS = Sheet("走访记录", (
 ))
 
 SHEETS: dict[str, Sheet] = {s.name: s for s in (HOUSEHOLDS, MEMBERS, INCOMES, CAUSES_REMOVED, LINES, MEASURES, VISITS)}
+TEXT_COLUMNS = {"file_no", "id_number", "mobile", "bank_account", "employer_uscc", "month"}
+
+
+def guess_sheet(data: bytes) -> str | None:
+    """The sheet a CSV holds, from its headers: the one whose required columns are all there (most columns wins)."""
+    try:
+        first = next(iter(read_csv(data)), [])
+    except (UnicodeDecodeError, csv.Error):
+        return None
+    headers = {header_key(h) for h in first}
+    fits = [(sum(header_key(c.header) in headers for c in s.columns), name) for name, s in SHEETS.items()
+            if all(header_key(c.header) in headers for c in s.columns if c.required)]
+    return max(fits)[1] if fits else None
 
 
 # --- reading --------------------------------------------------------------------------------------
@@ -199,7 +212,10 @@ def _rows(sheet: Sheet, table: list[list[Any]], problems: list[Problem]) -> Rows
         values = {c.key: cells[i] if i < len(cells) else None for i, c in positions.items()}
         for key, value in values.items():
             if isinstance(value, str):
-                values[key] = value.strip()
+                value = value.strip()
+                if len(value) > 1 and value[0] == "'" and value[1] in FORMULA_START:
+                    value = value[1:]  # the quote our CSV export puts before formula-looking text
+                values[key] = value
         if all(v in (None, "") for v in values.values()):
             continue  # blank rows between blocks of data
         if number == 2 and _is_explanation(sheet, values):
@@ -218,8 +234,18 @@ def read_xlsx(data: bytes) -> dict[str, list[list[Any]]]:
     from python_calamine import CalamineWorkbook
 
     book = CalamineWorkbook.from_filelike(io.BytesIO(data))
-    return {name: [[None if v == "" else v for v in row] for row in book.get_sheet_by_name(name).to_python(skip_empty_area=False)]
+    return {name: [[_plain_cell(v) for v in row] for row in book.get_sheet_by_name(name).to_python(skip_empty_area=False)]
             for name in book.sheet_names}
+
+
+def _plain_cell(value: Any) -> Any:
+    """A cell as a person typed it: empty is None, a whole number typed into a number cell is its digits (1001, not
+    1001.0), so file numbers and phone numbers typed as numbers read as text would."""
+    if value == "":
+        return None
+    if isinstance(value, float) and value.is_integer() and abs(value) < 1e15:
+        return int(value)
+    return value
 
 
 def decode_csv(data: bytes) -> str:
@@ -243,7 +269,11 @@ def read_file(data: bytes, filename: str, sheet: str | None = None) -> tuple[dic
         if target not in SHEETS:
             problems.append(Problem(sheet or filename, None, None, "CSV 文件请指明是哪个工作表（" + "、".join(SHEETS) + "）"))
             return {}, problems
-        tables = {target: read_csv(data)}
+        try:
+            tables = {target: read_csv(data)}
+        except (UnicodeDecodeError, csv.Error):
+            problems.append(Problem(filename, None, None, "无法读取该 CSV 文件：请在 Excel 中另存为“CSV UTF-8”或“CSV（逗号分隔）”后再上传"))
+            return {}, problems
     elif name.endswith((".xlsx", ".xlsm")):
         try:
             tables = read_xlsx(data)
@@ -308,7 +338,14 @@ def write_xlsx(sheets: dict[str, list[dict[str, Any]]], *, template: bool = Fals
             for cell in row:
                 if isinstance(cell.value, str):
                     cell.data_type = "s"  # text, even when it looks like a formula or a number
+        ws.freeze_panes = ws.cell(row=first, column=1).coordinate  # the headers (and explanations) stay in view
         if template and spec is not None:
+            for index, c in enumerate(spec.columns, start=1):
+                if c.key in TEXT_COLUMNS:  # typed as text: Excel must not turn an ID number into 1.30302E+17
+                    letter = ws.cell(row=1, column=index).column_letter
+                    ws.column_dimensions[letter].number_format = "@"
+                    for row in range(first, first + 2001):
+                        ws.cell(row=row, column=index).number_format = "@"
             if lists is None:
                 lists = book.create_sheet("代码表")
             for c in spec.columns:

@@ -115,10 +115,12 @@ def workbook_rows(session: Session, actor: Actor) -> dict[str, list[dict]]:
             {"file_no": h.file_no, "cause": _label(codes.CAUSE, c.cause), "removed_on": _day(c.removed_on)}
             for h in files for c in causes[h.id] if c.removed_on
         ],
-        "低保标准": [  # the lines are the city's, not a union's: every district
+        # the lines are the city's, kept by administrators: only their export carries them (so a union's export
+        # re-imports as it is, the import taking 低保标准 from administrators only)
+        "低保标准": [
             {"place": places[line.place_code], "effective_from": _day(line.effective_from), "amount": _yuan(line.amount_fen)}
             for line in session.scalars(select(DibaoLine).order_by(DibaoLine.place_code, DibaoLine.effective_from))
-        ],
+        ] if actor.role == "admin" else [],
         "帮扶措施": [
             {"file_no": file_no[m.household_id], "track": _label(codes.TRACK, m.track), "programme": _label(codes.PROGRAMME, m.programme),
              "cause": _label(codes.CAUSE, m.cause), "content": m.content or "", "status": _label(codes.MEASURE_STATUS, m.status),
@@ -211,6 +213,9 @@ def progress_table(session: Session, actor: Actor, today: dt.date | None = None)
     for record in table.to_dict("records"):
         # a year not begun has no figures (empty cells); its None made the count columns float: counts are whole
         row = {h: None if pd.isna(v) else v for h, v in record.items()}
+        below_city = not actor.sees_everything and actor.org_path.count("/") > 2  # '/1/' is the city union itself
+        if below_city and row.get(headers[0]) == "全市":
+            row[headers[0]] = actor.org_name  # the whole of a union's scope is that union, not the city
         rows.append(row | {h: int(row[h]) for h in counts if row[h] is not None})
     return headers, rows
 

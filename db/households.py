@@ -176,8 +176,11 @@ def _org_of(session: Session, household_id: int) -> int:
 
 def next_file_no(session: Session, place_code: str) -> str:
     prefix = f"QHD-{place_code}-"
-    last = session.scalar(select(func.max(Household.file_no)).where(Household.file_no.like(prefix + "%")))
-    number = int(last.rsplit("-", 1)[1]) + 1 if last else 1
+    # only numbers of the system's own form (prefix + 6 digits) count; an imported number of another form does not
+    last = session.scalar(select(func.max(Household.file_no)).where(Household.file_no.like(prefix + "%"),
+                                                                   func.length(Household.file_no) == len(prefix) + 6))
+    suffix = last.rsplit("-", 1)[1] if last else ""
+    number = int(suffix) + 1 if suffix.isdigit() else 1
     return f"{prefix}{number:06d}"
 
 

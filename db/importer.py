@@ -21,6 +21,7 @@ from sqlalchemy.orm import Session
 
 from core import codes
 from core.importing import FileRow, Parsed, parse
+from core.places import CITY_CODE
 from core.plan import PlanErrors, check_measure, check_visit
 from core.workbook import Problem, read_file
 from db import audit
@@ -73,6 +74,16 @@ class Known:
     open_members: dict[str, tuple[str, bool]]        # ID → (file_no, in scope) of open files, members
     orgs: dict[str, tuple[int, str]]                 # union name → (id, place_code), in scope
     district_unions: dict[str, int]                  # place_code → the district union's id, in scope
+    held: dict[str, "Held"] = field(default_factory=dict)  # file_no → what an import may not change, in scope
+    lines_admin: bool = False
+
+
+@dataclass(frozen=True)
+class Held:
+    id_number: str
+    place_code: str
+    org_id: int
+    main_cause: str | None
 
 
 def _known(session: Session, actor: Actor) -> Known:
@@ -90,7 +101,11 @@ def _known(session: Session, actor: Actor) -> Known:
         org_filter(select(Org.id, Org.name, Org.place_code, Org.kind), actor, Org.id))}
     district = {place: oid for oid, name, place, kind in session.execute(
         org_filter(select(Org.id, Org.name, Org.place_code, Org.kind).where(Org.kind == "district"), actor, Org.id))}
-    return Known(files, every - scoped, heads, members, orgs, district)
+    main = (select(HouseholdCause.cause).where(HouseholdCause.household_id == Household.id, HouseholdCause.is_main)
+            .limit(1).scalar_subquery())
+    held = {no: Held(number, place, org, cause) for no, number, place, org, cause in session.execute(
+        org_filter(select(Household.file_no, Household.id_number, Household.place_code, Household.org_id, main), actor))}
+    return Known(files, every - scoped, heads, members, orgs, district, held)
 
 
 # --- checking --------------------------------------------------------------------------------------
@@ -132,14 +147,14 @@ def _check_files(plan: Plan, actor: Actor, problems: list[Problem]) -> None:
         by_number = f.file_no if f.file_no in known.files else None
         holder = known.open_heads.get(number)
         if f.file_no and f.file_no in known.out_of_scope:
-            bad("档案编号", f"档案编号 {f.file_no} 不在您的管辖范围内（不能导入其他工会的档案）")
+            bad("档案编号", f"档案编号 {f.file_no} 已被使用，且不在您的管辖范围内：新建的户请留空档案编号")
             continue
         if holder and not holder[1]:
             bad("户主身份证号", "该身份证号已在其他工会的在档档案中，不能重复建档")
             continue
         by_id = holder[0] if holder else None
-        if by_number and by_id and by_number != by_id:
-            bad("档案编号", f"这一行可能对应两户：档案编号是 {by_number}，户主身份证号却在 {by_id} 中，请核对")
+        if (by_number and by_id and by_number != by_id) or (f.file_no and not by_number and by_id):
+            bad("档案编号", f"这一行可能对应两户：档案编号是 {f.file_no}，户主身份证号却在 {by_id} 中，请核对")
             continue
         member_of = known.open_members.get(number)
         target = by_number or by_id
@@ -153,8 +168,18 @@ def _check_files(plan: Plan, actor: Actor, problems: list[Problem]) -> None:
             org = _org_for(plan, f, bad)
             if org is not None:
                 plan.file_orgs[f.row] = org
-        elif known.files[target][1] != f.status:
+            continue
+        # what an import may not change on a file: who it is, where it belongs, its status, its main cause
+        held = known.held[target]
+        if known.files[target][1] != f.status:
             bad("状态", f"档案 {target} 现为“{codes.HOUSEHOLD_STATUS[known.files[target][1]]}”；状态变更（脱困、退出、返困）请在档案中办理")
+        if held.id_number != number:
+            bad("户主身份证号", f"与档案 {target} 的户主身份证号不一致：更换户主请在档案中修改")
+        if held.place_code != f.place_code or (f.org and known.orgs.get(f.org, (None,))[0] != held.org_id):
+            bad("区县" if held.place_code != f.place_code else "所属工会", f"与档案 {target} 不一致：变更区县或所属工会请在档案中修改")
+        main = next((c for c, is_main in f.causes if is_main), None)
+        if held.main_cause and main != held.main_cause:
+            bad("主要致困原因", f"与档案 {target} 的主要致困原因（{codes.CAUSE[held.main_cause]}）不一致：请在档案中修改")
 
 
 def _org_for(plan: Plan, f: FileRow, bad) -> int | None:
@@ -163,7 +188,11 @@ def _org_for(plan: Plan, f: FileRow, bad) -> int | None:
         if f.org not in known.orgs:
             bad("所属工会", f"工会“{f.org}”不存在或不在您的管辖范围内")
             return None
-        return known.orgs[f.org][0]
+        org_id, org_place = known.orgs[f.org]
+        if org_place not in (f.place_code, CITY_CODE):  # a city-level (industry) union has files in every district
+            bad("所属工会", f"工会“{f.org}”不属于该区县，请核对“区县”和“所属工会”")
+            return None
+        return org_id
     if f.place_code in known.district_unions:
         return known.district_unions[f.place_code]
     bad("区县", "该区县不在您的管辖范围内；如属您的下级工会，请填写“所属工会”")
@@ -185,6 +214,11 @@ def _check_children(session: Session, plan: Plan, actor: Actor, problems: list[P
         if not exists("家庭成员", m.row, m.file_no):
             continue
         number = m.values["id_number"]
+        if number is None:
+            continue  # matched by name within its file
+        if known.open_heads.get(number, (None,))[0] == m.file_no or heads_in_book.get(number) == m.file_no:
+            problems.append(Problem("家庭成员", m.row, "身份证号", f"该身份证号是档案 {m.file_no} 的户主，不能再作为家庭成员"))
+            continue
         for holders in (known.open_heads, known.open_members):
             holder = holders.get(number)
             if holder and holder[0] != m.file_no:
@@ -258,6 +292,11 @@ def run(session: Session, actor: Actor, data: bytes, filename: str, *, sheet: st
     for index, (name, step) in enumerate(steps):
         say(0.1 + 0.85 * index / len(steps), f"正在写入“{name}”……")
         step()
+    if not any(c["created"] or c["updated"] for c in report.counts.values()):
+        session.delete(batch)  # nothing to undo: no batch
+        session.flush()
+        say(1.0, "没有变化")
+        return report
     batch.counts = json.dumps(report.counts, ensure_ascii=False)
     audit.record(session, actor, "import", "import_batch", batch.id, new=report.summary(), reason=f"导入 {filename}")
     audit.bump_data_version(session)
@@ -273,23 +312,37 @@ class _Writer:
         self.ids: dict[str, int] = {no: hid for no, (hid, _, _) in plan.known.files.items()}
 
     def _change(self, obj, values: dict[str, Any], sheet: str) -> None:
-        """Apply changed fields to an existing row, keeping its old values for an undo."""
+        """Apply changed fields to an existing row, keeping its old values for an undo (a row this batch created
+        keeps none: the undo removes it — but its version after the batch is kept, so the undo still recognises it)."""
         changed = {k: v for k, v in values.items() if getattr(obj, k) != v}
         if not changed:
             self.report.add(sheet, "unchanged")
             return
-        before = {k: audit.text_of(getattr(obj, k)) for k in changed}
+        ours = getattr(obj, "import_batch_id", None) == self.batch
+        before = {} if ours else {k: audit.text_of(getattr(obj, k)) for k in changed}
         audit.update(self.s, self.actor, obj, changed, expected_version=None, reason=f"导入批次 {self.batch}")
+        if isinstance(obj, Household):
+            obj.updated_by = self.actor.username  # the file's last editor, for later conflict messages
+        self.s.flush()
         self.s.add(ImportChange(batch_id=self.batch, entity=obj.__tablename__, entity_id=obj.id,
                                 before=json.dumps(before, ensure_ascii=False), version_after=obj.version))
         self.report.add(sheet, "updated")
+
+    def _number(self, place_code: str) -> str:
+        """The next system file number of the district, skipping numbers typed for new files in this workbook."""
+        number = next_file_no(self.s, place_code)
+        while number in self.plan.new_numbers:
+            prefix, last = number.rsplit("-", 1)
+            number = f"{prefix}-{int(last) + 1:06d}"
+        self.plan.new_numbers.add(number)
+        return number
 
     def files(self) -> None:
         for f in self.plan.parsed.files:
             target = self.plan.file_targets.get(f.row)
             head = {k: v for k, v in f.head.items()}
             if target is None:
-                household = Household(file_no=f.file_no or next_file_no(self.s, f.place_code), org_id=self.plan.file_orgs[f.row],
+                household = Household(file_no=f.file_no or self._number(f.place_code), org_id=self.plan.file_orgs[f.row],
                                       place_code=f.place_code, status=f.status, filed_on=f.filed_on, category=f.category,
                                       updated_by=self.actor.username, import_batch_id=self.batch, **head)
                 self.s.add(household)
@@ -322,10 +375,10 @@ class _Writer:
         existing = {}
         if self.plan.parsed.members:
             for m in self.s.scalars(select(Member).where(Member.household_id.in_({self.ids[x.file_no] for x in self.plan.parsed.members}))):
-                existing[(m.household_id, m.id_number)] = m
+                existing[(m.household_id, m.id_number or f"姓名:{m.name}")] = m
         for m in self.plan.parsed.members:
             hid = self.ids[m.file_no]
-            row = existing.get((hid, m.values["id_number"]))
+            row = existing.get((hid, m.values["id_number"] or f"姓名:{m.values['name']}"))  # no ID number: by name
             if row is None:
                 self.s.add(Member(household_id=hid, import_batch_id=self.batch, **m.values))
                 self.report.add("家庭成员", "created")
@@ -337,9 +390,11 @@ class _Writer:
         rows = self.plan.parsed.incomes
         if not rows:
             return
-        hids = {self.ids[no] for _, no, _ in rows}
-        existing = {(r.household_id, r.month): r for r in self.s.scalars(select(IncomeMonth).where(IncomeMonth.household_id.in_(hids)))} \
-            if len(hids) < 5000 else {(r.household_id, r.month): r for r in self.s.scalars(select(IncomeMonth))}
+        hids = sorted({self.ids[no] for _, no, _ in rows})
+        existing = {}
+        for start in range(0, len(hids), 2000):  # the months already there, for these files only
+            chunk = hids[start:start + 2000]
+            existing |= {(r.household_id, r.month): r for r in self.s.scalars(select(IncomeMonth).where(IncomeMonth.household_id.in_(chunk)))}
         new = []
         for _, no, values in rows:
             hid = self.ids[no]
@@ -373,10 +428,11 @@ class _Writer:
             hid = self.ids[no]
             household = self.s.get(Household, hid)
             clean = check_measure(raw, file_causes={c.cause for c in household.causes}, today=self.today)
-            same = self.s.scalar(select(Measure.id).where(Measure.household_id == hid, Measure.track == clean.track,
-                                                          Measure.content == clean.content, Measure.start_on == clean.start_on).limit(1))
-            if same is not None:
-                self.report.add("帮扶措施", "unchanged")
+            same = self.s.scalar(select(Measure).where(Measure.household_id == hid, Measure.track == clean.track,
+                                                       Measure.content == clean.content, Measure.start_on == clean.start_on).limit(1))
+            if same is not None:  # the same measure: its progress may have moved on (the money stays as it is)
+                self._change(same, {"status": clean.status, "end_on": clean.end_on, "responsible": clean.responsible,
+                                    "programme": clean.programme, "cause": clean.cause}, "帮扶措施")
                 continue
             measure = Measure(household_id=hid, import_batch_id=self.batch, **clean.values())
             self.s.add(measure)
@@ -392,10 +448,11 @@ class _Writer:
         for _, no, raw in self.plan.parsed.visits:
             hid = self.ids[no]
             values = check_visit(raw, today=self.today)
-            same = self.s.scalar(select(Visit.id).where(Visit.household_id == hid, Visit.visited_on == values["visited_on"],
-                                                        Visit.visitor == values["visitor"], Visit.kind == values["kind"]).limit(1))
+            same = self.s.scalar(select(Visit).where(Visit.household_id == hid, Visit.visited_on == values["visited_on"],
+                                                     Visit.visitor == values["visitor"], Visit.kind == values["kind"]).limit(1))
             if same is not None:
-                self.report.add("走访记录", "unchanged")
+                self._change(same, {"notes": values["notes"], "needs": same.needs if values["needs"] is None else values["needs"]},
+                             "走访记录")
                 continue
             self.s.add(Visit(household_id=hid, import_batch_id=self.batch, **values))
             self.report.add("走访记录", "created")
@@ -422,18 +479,28 @@ def undo(session: Session, actor: Actor, batch_id: int, *, expected_version: int
         raise NotFound("找不到该导入批次，或它不在您的管辖范围内")
     if batch.undone_at is not None:
         raise Conflict(f"该批次已于 {batch.undone_at:%Y-%m-%d %H:%M} 撤销")
+    if actor.role != "admin" and session.scalar(select(func.count()).select_from(DibaoLine).where(DibaoLine.import_batch_id == batch_id)):
+        raise OutOfScope("该批次导入了低保标准，只有管理员可以撤销")
     stale = "该批次导入的数据之后已被修改（{}），不能整批撤销；请先在档案中核对"
     models = {m.__tablename__: m for m in (Household, Member, HouseholdCause, IncomeMonth, DibaoLine, Measure, AidPayment, Visit)}
-    for change in session.scalars(select(ImportChange).where(ImportChange.batch_id == batch_id).order_by(ImportChange.id.desc())):
-        row = session.get(models[change.entity], change.entity_id)
-        if row is None or row.version != change.version_after:
-            raise Conflict(stale.format(codes.AUDIT_ENTITY.get(change.entity, change.entity)))
+    changes = session.scalars(select(ImportChange).where(ImportChange.batch_id == batch_id).order_by(ImportChange.id.desc())).all()
+    left_at = {}  # the version each row was left at by the batch (the latest change to it)
+    for change in changes:
+        left_at.setdefault((change.entity, change.entity_id), change.version_after)
+    for model in (*CREATED_ORDER, Household):  # rows the batch created: untouched since (version 1, or as the batch left them)
+        for row_id, version in session.execute(select(model.id, model.version).where(model.import_batch_id == batch_id, model.version > 1)):
+            if left_at.get((model.__tablename__, row_id)) != version:
+                raise Conflict(stale.format(codes.AUDIT_ENTITY.get(model.__tablename__, model.__tablename__)))
+    for change in changes:
         before = json.loads(change.before)
+        if not before:
+            continue  # a row this batch created: removed below
+        row = session.get(models[change.entity], change.entity_id)
+        if row is None or row.version != left_at[(change.entity, change.entity_id)]:
+            raise Conflict(stale.format(codes.AUDIT_ENTITY.get(change.entity, change.entity)))
         values = {k: _typed(row, k, v) for k, v in before.items()}
-        audit.update(session, actor, row, values, expected_version=change.version_after, reason=f"撤销导入批次 {batch_id}")
-    for model in (*CREATED_ORDER, Household):
-        if session.scalar(select(func.count()).select_from(model).where(model.import_batch_id == batch_id, model.version > 1)):
-            raise Conflict(stale.format(codes.AUDIT_ENTITY.get(model.__tablename__, model.__tablename__)))
+        audit.update(session, actor, row, values, expected_version=row.version, reason=f"撤销导入批次 {batch_id}")
+        left_at[(change.entity, change.entity_id)] = row.version
     created = select(Household.id).where(Household.import_batch_id == batch_id)
     try:
         for model in CREATED_ORDER:
@@ -442,7 +509,8 @@ def undo(session: Session, actor: Actor, batch_id: int, *, expected_version: int
         session.execute(delete(Household).where(Household.import_batch_id == batch_id))
         session.flush()
     except IntegrityError:
-        raise Conflict("该批次导入的档案之后又录入了其他记录（如走访、措施、收入），不能整批撤销") from None
+        raise Conflict("该批次导入的档案之后又录入了其他记录（如走访、措施、收入，或较晚的导入批次），不能整批撤销；"
+                       "如是较晚的导入批次，请先撤销较晚的批次") from None
     audit.update(session, actor, batch, {"undone_at": now(), "undone_by": actor.username}, expected_version=expected_version,
                  reason="撤销导入")
     audit.record(session, actor, "undo_import", "import_batch", batch_id, reason=f"撤销导入 {batch.filename}")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import re
 from dataclasses import dataclass
 
 import pandas as pd
@@ -141,8 +142,8 @@ def search_households(
                 pass
             member_of = select(Member.household_id).where(Member.id_number == upper)
             conditions.append(or_(Household.id_number == upper, Household.id.in_(member_of)))
-        elif upper.startswith("QHD-"):
-            conditions.append(_starts_with(Household.file_no, upper))
+        elif upper.startswith("QHD-") or (re.fullmatch(r"[A-Z0-9-]+", upper) and any(ch.isdigit() for ch in upper)):
+            conditions.append(_starts_with(Household.file_no, upper))  # a file number (or its beginning), ours or imported
         else:  # a name, or its beginning (e.g. the surname)
             conditions.append(_starts_with(Household.name, text))
     if filters.place_code:
@@ -249,7 +250,7 @@ AUDIT_FIELDS = FIELD_LABELS | {
 AUDIT_CODES = {"role": codes.ROLE, "status": codes.HOUSEHOLD_STATUS | codes.MEASURE_STATUS, "kind": codes.ORG_KIND | codes.VISIT_KIND,
                "cause": codes.CAUSE, "category": codes.CATEGORY, "relation": codes.RELATION, "exclusion": codes.EXCLUSION,
                "sex": codes.SEX, "track": codes.TRACK, "programme": codes.PROGRAMME, "fund_source": codes.FUND_SOURCE,
-               "pay_every": codes.PAY_EVERY}
+               "pay_every": codes.PAY_EVERY, "safety_net": codes.SAFETY_NET}
 HIDDEN_IN_SNAPSHOT = {"id", "path", "version", "created_at", "updated_at", "household_id", "password_changed_at"}
 
 

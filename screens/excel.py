@@ -43,7 +43,7 @@ with tab_import:
                                 key=f"ex_file_{st.session_state.get('ex_round', 0)}")
     sheet = None
     if uploaded is not None and uploaded.name.lower().endswith(".csv"):
-        guess = next((name for name in workbook.SHEETS if name in uploaded.name), None)
+        guess = next((name for name in workbook.SHEETS if name in uploaded.name), None) or workbook.guess_sheet(uploaded.getvalue())
         sheet = st.selectbox("这个 CSV 是哪个工作表？", list(workbook.SHEETS), index=list(workbook.SHEETS).index(guess) if guess else 0,
                              placeholder="请选择", key="ex_sheet")
     if uploaded is not None:
@@ -83,7 +83,9 @@ with tab_import:
                     st.error(str(exc))
                 else:
                     st.session_state.pop("ex_checked", None)
-                    st.session_state["ex_done"] = f"导入完成（批次 {report.batch_id}，{uploaded.name}）：{report.summary()}。如需撤销，请到“导入记录（撤销）”。"
+                    st.session_state["ex_done"] = (
+                        f"导入完成（批次 {report.batch_id}，{uploaded.name}）：{report.summary()}。如需撤销，请到“导入记录（撤销）”。"
+                        if report.batch_id else f"{uploaded.name} 与系统中的数据一致（{report.summary()}），没有需要写入的内容。")
                     st.session_state["ex_round"] = st.session_state.get("ex_round", 0) + 1
                     st.rerun()
 
@@ -99,13 +101,15 @@ with tab_batches:
                               for b in batches])
         event = st.dataframe(frame, hide_index=True, width="stretch", on_select="rerun", selection_mode="single-row",
                              key=f"ex_batches_{hashlib.sha1(repr([(b.id, b.version) for b in batches]).encode()).hexdigest()[:10]}",
-                             column_config={"内容": st.column_config.TextColumn(width="large")})
+                             column_config={"内容": st.column_config.TextColumn(width="large"), "状态": st.column_config.TextColumn(width="medium")})
         notice = st.session_state.pop("ex_undo_notice", None)
         if notice:
             getattr(st, notice[0])(notice[1])
         if event.selection.rows:
             chosen = batches[event.selection.rows[0]]
-            if chosen.undone_at is None:
+            if chosen.undone_at is not None:
+                st.caption(f"批次 {chosen.id} 已于 {chosen.undone_at:%Y-%m-%d %H:%M} 撤销。")
+            else:
                 st.warning(f"撤销批次 {chosen.id}（{chosen.filename}）：该批次新增的记录将删除，修改过的记录恢复为导入前的样子。"
                            "如果这些记录之后又被修改过，将不能撤销。")
 
@@ -144,21 +148,28 @@ with tab_roster:
                 "户主或家庭成员在名单中的在档档案，将标记为已纳入低保（或特困供养）及纳入日期；未找到和对应多户的会列出，可下载。")
     upload = st.file_uploader("民政名单", type=["xlsx", "csv"], key="ro_file")
     if upload is not None:
-        roster = read_roster(upload.getvalue(), upload.name, today=today)
-        with store.reading() as session:
-            result = roster_service.match_roster(session, actor, roster.entries, today=today, problems=roster.problems)
+        kept = st.session_state.get("ro_result")
+        if not kept or kept[0] != upload.file_id:
+            # matched once per uploaded file: the button applies exactly the preview shown (the versions seen then)
+            roster = read_roster(upload.getvalue(), upload.name, today=today)
+            with store.reading() as session:
+                kept = (upload.file_id, roster_service.match_roster(session, actor, roster.entries, today=today,
+                                                                    problems=roster.problems))
+            st.session_state["ro_result"] = kept
+        result = kept[1]
         c1, c2, c3, c4 = st.columns(4)
-        c1.metric("将标记的档案", f"{len(result.matched):,}")
+        c1.metric("将标记的档案", f"{len(result.to_change):,}")
         c2.metric("未找到", f"{len(result.unmatched):,}")
         c3.metric("对应多户", f"{len(result.ambiguous):,}")
         c4.metric("名单有误", f"{len(result.problems):,}")
         outcome = st.session_state.get("ro_outcome")
         rows = roster_service.report_rows(result, outcome[1] if outcome and outcome[0] == upload.file_id else None)
-        st.dataframe(pd.DataFrame(rows), hide_index=True, width="stretch", height=min(38 + 35 * len(rows), 420))
+        st.dataframe(pd.DataFrame(rows).astype("string").fillna(""), hide_index=True, width="stretch", height=min(38 + 35 * len(rows), 420),
+                     column_config={"说明": st.column_config.TextColumn(width="large")})
         st.download_button("下载比对结果（Excel）", roster_service.report_xlsx(result, outcome[1] if outcome and outcome[0] == upload.file_id else None),
                            file_name=f"低保名单比对结果_{today:%Y%m%d}.xlsx", mime=XLSX, icon=":material/download:")
-        if result.matched and not (outcome and outcome[0] == upload.file_id):
-            if st.button(f"标记这 {len(result.matched):,} 户", type="primary", key="ro_apply"):
+        if result.to_change and not (outcome and outcome[0] == upload.file_id):
+            if st.button(f"标记这 {len(result.to_change):,} 户", type="primary", key="ro_apply"):
                 try:
                     with store.transaction() as session:
                         done = roster_service.apply_roster(session, actor, result, today=today)

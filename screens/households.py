@@ -6,7 +6,7 @@ import streamlit as st
 
 from core.codes import CATEGORY, CAUSE, HOUSEHOLD_STATUS, KEY_GROUP
 from core import workbook
-from db import queries
+from db import exporter, queries
 from ui import store
 from ui.session import require_role
 
@@ -58,8 +58,9 @@ left.caption(f"共 {total:,} 户，第 {page} / {pages} 页。选中一行即可
 
 def _whole_list() -> bytes:
     """Every file of the current search (not only this page), as the list shows it (ID numbers masked)."""
-    with store.reading() as session:
+    with store.transaction() as session:  # personal data taken out: written to the audit log
         everything, _ = queries.search_households(session, actor, filters, sort=sort, page=1, page_size=max(total, 1))
+        exporter.record_export(session, actor, "档案列表", len(everything))
     return workbook.write_xlsx({"档案列表": everything.fillna("").to_dict("records")}, titles={"档案列表": list(everything.columns)})
 
 

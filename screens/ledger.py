@@ -6,12 +6,11 @@ with the number of rows behind it. Managers see the totals; staff also see and d
 
 import datetime as dt
 import functools
-import io
 
 import pandas as pd
 import streamlit as st
 
-from core import codes
+from core import codes, workbook
 from core.ledger import TOTAL, totals
 from core.money import fen_to_yuan
 from db import audit
@@ -113,11 +112,9 @@ else:
 
 
 def _workbook(sheets: dict[str, pd.DataFrame]) -> bytes:
-    buffer = io.BytesIO()
-    with pd.ExcelWriter(buffer, engine="openpyxl") as writer:
-        for name, frame in sheets.items():
-            frame.to_excel(writer, sheet_name=name, index=False)
-    return buffer.getvalue()
+    # through the project's writer: a name or note that looks like a formula stays text
+    return workbook.write_xlsx({name: frame.to_dict("records") for name, frame in sheets.items()},
+                               titles={name: [str(c) for c in frame.columns] for name, frame in sheets.items()})
 
 
 # built when clicked (tens of thousands of rows take seconds), not on every rerun

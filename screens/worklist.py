@@ -4,7 +4,7 @@ import datetime as dt
 
 import streamlit as st
 
-from core import codes
+from core import codes, workbook
 from db import audit, queries
 from db import pairings as pairing_service
 from db import visits as visit_service
@@ -52,7 +52,8 @@ c1, c2 = st.columns([1, 3])
 place = c1.selectbox("区县", [None, *places], format_func=lambda p: "全部" if p is None else p, placeholder="请选择", key="wl_place")
 if place:
     table = table[table["区县"] == place].reset_index(drop=True)
-c2.download_button("下载本类待办（CSV）", table.drop(columns=["household_id"]).to_csv(index=False).encode("utf-8-sig"),
+shown = table.drop(columns=["household_id"])
+c2.download_button("下载本类待办（CSV）", workbook.write_csv(list(shown.columns), shown.values.tolist()),
                    file_name=f"工作台-{codes.WORK_QUEUE[queue]}-{today:%Y%m%d}.csv", mime="text/csv", icon=":material/download:")
 
 # the grid remembers ticks by row position: a new key whenever its rows may change (a filter, anyone's save)

@@ -57,3 +57,15 @@ def test_text_that_looks_like_a_formula_stays_text():
     assert [(c.value, c.data_type) for c in cells[:4]] == [("=1+1", "s"), ("@SUM(A1)", "s"), ("-2+3", "s"), ("+86", "s")]
     assert write_csv(["姓名"], [["=HYPERLINK(\"x\")"], ["王芳"]]).decode("utf-8-sig").splitlines()[1:] == ["\"'=HYPERLINK(\"\"x\"\")\"", "王芳"]
     assert [c.header for c in INCOMES.columns][:2] == ["档案编号", "月份"]
+
+
+def test_a_csv_says_which_sheet_it_is_by_its_headers_and_dates_read_as_people_write_them():
+    import datetime as dt
+
+    from core.typed import as_date
+    from core.workbook import guess_sheet
+
+    assert guess_sheet("家庭人口,档案编号,月份,家庭月收入(元)\nHG-1,2026-01,1,2\n".encode("gb18030")) == "月收入"
+    assert guess_sheet("档案编号,姓名,关系\n".encode()) == "家庭成员" and guess_sheet(b"a,b\n") is None
+    assert as_date("2025/5/6") == as_date("2025年5月6日") == as_date("2025-05-06") == dt.date(2025, 5, 6)
+    assert as_date("2025/13/6") != dt.date(2025, 1, 6) and as_date("5/6/2025") not in (None, dt.date(2025, 5, 6))

@@ -78,7 +78,10 @@ def test_the_workbook_has_every_sheet_with_the_template_headers_and_values_as_ty
                               "health": "患慢性病", "monthly_income": "1234.50", "identity": "学生"}]
     assert rows["月收入"] == [{"file_no": "T-130302-000001", "month": "2026-03", "income": "1800.05", "persons": 2, "transfer": "300.00"}]
     assert rows["致困原因消除"] == [{"file_no": "T-130302-000001", "cause": "子女上学", "removed_on": "2026-03-01"}]
-    assert rows["低保标准"] == [{"place": "海港区", "effective_from": "2025-01-01", "amount": "640.00"}]
+    assert rows["低保标准"] == []  # the city's lines: in an administrator's export only (the import takes them from admins)
+    with reading(db_engine) as s:
+        admin_rows = exporter.workbook_rows(s, actor_of(s, "秦皇岛市总工会", role="admin"))
+    assert admin_rows["低保标准"] == [{"place": "海港区", "effective_from": "2025-01-01", "amount": "640.00"}]
     assert rows["帮扶措施"] == [{"file_no": "T-130302-000001", "track": "就业创业", "programme": None, "cause": "下岗失业",
                               "content": "推荐上岗", "status": "实施中", "start_on": "2026-02-01", "end_on": None, "responsible": "李帮",
                               "amount": "500.00", "fund_source": "工会经费", "first_pay_on": "2026-02-10"}]
@@ -128,7 +131,7 @@ def test_a_district_user_exports_only_the_files_of_their_union_tree(db_engine):
     assert {row["档案编号"] for row in ledgers[exporter.FILES_LEDGER]} == subtree
     assert {row["档案编号"] for row in ledgers[exporter.MEASURES_LEDGER]} <= subtree
     assert {row["档案编号"] for row in ledgers[exporter.PAYMENTS_LEDGER]} <= subtree
-    assert {row["范围"] for row in ledgers[exporter.PROGRESS_TABLE]} == {"全市", "海港区"}
+    assert {row["范围"] for row in ledgers[exporter.PROGRESS_TABLE]} == {"海港区总工会", "海港区"}  # the scope is the union, not the city
 
 
 @pytest.mark.parametrize("text", ["=1+1", "@SUM(A1)", "+86 1", "-2+3"])
@@ -162,7 +165,7 @@ def test_viewers_and_analysts_get_the_progress_table_but_no_rows_of_files(db_eng
                 with pytest.raises(OutOfScope, match="不能导出档案明细"):
                     refused(s, actor)
             headers, rows = exporter.progress_table(s, actor, TODAY)
-            assert "身份证号" not in headers and {r["范围"] for r in rows} == {"全市", "海港区"}
+            assert "身份证号" not in headers and {r["范围"] for r in rows} == {"海港区总工会", "海港区"}
             assert _book(exporter.ledger_xlsx(exporter.PROGRESS_TABLE, (headers, rows))).sheetnames == [exporter.PROGRESS_TABLE]
 
 
