@@ -292,6 +292,7 @@ def run(session: Session, actor: Actor, data: bytes, filename: str, *, sheet: st
     for index, (name, step) in enumerate(steps):
         say(0.1 + 0.85 * index / len(steps), f"正在写入“{name}”……")
         step()
+    writer.file_trails()
     if not any(c["created"] or c["updated"] for c in report.counts.values()):
         session.delete(batch)  # nothing to undo: no batch
         session.flush()
@@ -310,6 +311,19 @@ class _Writer:
     def __init__(self, session: Session, actor: Actor, plan: Plan, batch_id: int, report: Report, today: dt.date):
         self.s, self.actor, self.plan, self.batch, self.report, self.today = session, actor, plan, batch_id, report, today
         self.ids: dict[str, int] = {no: hid for no, (hid, _, _) in plan.known.files.items()}
+        self.trail: dict[int, dict[tuple[str, str], int]] = {}
+
+    def touched(self, household_id: int, sheet: str, what: str) -> None:
+        """What the batch did to each file, for one line in that file's own trail (操作记录)."""
+        per_file = self.trail.setdefault(household_id, {})
+        per_file[(sheet, what)] = per_file.get((sheet, what), 0) + 1
+
+    def file_trails(self) -> None:
+        words = {"created": "新增", "updated": "更新"}
+        for household_id, done in self.trail.items():
+            text = "；".join(f"{sheet}{words[what]} {n}" for (sheet, what), n in sorted(done.items()))
+            audit.record(self.s, self.actor, "import", "household", household_id, household_id=household_id, new=text,
+                         reason=f"导入批次 {self.batch}")
 
     def _change(self, obj, values: dict[str, Any], sheet: str) -> None:
         """Apply changed fields to an existing row, keeping its old values for an undo (a row this batch created
@@ -327,6 +341,8 @@ class _Writer:
         self.s.add(ImportChange(batch_id=self.batch, entity=obj.__tablename__, entity_id=obj.id,
                                 before=json.dumps(before, ensure_ascii=False), version_after=obj.version))
         self.report.add(sheet, "updated")
+        if audit.household_of(obj) is not None:
+            self.touched(audit.household_of(obj), sheet, "updated")
 
     def _number(self, place_code: str) -> str:
         """The next system file number of the district, skipping numbers typed for new files in this workbook."""
@@ -382,6 +398,7 @@ class _Writer:
             if row is None:
                 self.s.add(Member(household_id=hid, import_batch_id=self.batch, **m.values))
                 self.report.add("家庭成员", "created")
+                self.touched(hid, "家庭成员", "created")
             else:
                 self._change(row, {k: m.values[k] for k in MEMBER_UPDATABLE if k in m.given}, "家庭成员")
         self.s.flush()
@@ -401,6 +418,7 @@ class _Writer:
             row = existing.get((hid, values["month"]))
             if row is None:
                 new.append({"household_id": hid, "import_batch_id": self.batch, "version": 1, **values})
+                self.touched(hid, "月收入", "created")
             else:
                 self._change(row, values | {"month": row.month}, "月收入")
         for start in range(0, len(new), 5000):  # many months at once: a bulk insert, not one object per row
@@ -434,6 +452,7 @@ class _Writer:
                 self._change(same, {"status": clean.status, "end_on": clean.end_on, "responsible": clean.responsible,
                                     "programme": clean.programme, "cause": clean.cause}, "帮扶措施")
                 continue
+            self.touched(hid, "帮扶措施", "created")
             measure = Measure(household_id=hid, import_batch_id=self.batch, **clean.values())
             self.s.add(measure)
             self.s.flush()
@@ -456,6 +475,7 @@ class _Writer:
                 continue
             self.s.add(Visit(household_id=hid, import_batch_id=self.batch, **values))
             self.report.add("走访记录", "created")
+            self.touched(hid, "走访记录", "created")
         self.s.flush()
 
 
