@@ -153,8 +153,11 @@ def _check_files(plan: Plan, actor: Actor, problems: list[Problem]) -> None:
             bad("户主身份证号", "该身份证号已在其他工会的在档档案中，不能重复建档")
             continue
         by_id = holder[0] if holder else None
-        if (by_number and by_id and by_number != by_id) or (f.file_no and not by_number and by_id):
+        if by_number and by_id and by_number != by_id:
             bad("档案编号", f"这一行可能对应两户：档案编号是 {f.file_no}，户主身份证号却在 {by_id} 中，请核对")
+            continue
+        if f.file_no and not by_number and by_id:
+            bad("档案编号", f"该户主已有档案 {by_id}：更新该户请填写档案编号 {by_id}（档案编号不能更改）")
             continue
         member_of = known.open_members.get(number)
         target = by_number or by_id

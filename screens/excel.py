@@ -97,7 +97,7 @@ with tab_batches:
     else:
         frame = pd.DataFrame([{"批次": b.id, "时间": f"{b.at:%Y-%m-%d %H:%M}", "导入人": b.actor, "文件": b.filename,
                                "内容": importer.Report(b.filename, json.loads(b.counts)).summary(),
-                               "状态": f"已于 {b.undone_at:%Y-%m-%d %H:%M} 由 {b.undone_by} 撤销" if b.undone_at else "有效"}
+                               "状态": "已撤销" if b.undone_at else "有效"}
                               for b in batches])
         event = st.dataframe(frame, hide_index=True, width="stretch", on_select="rerun", selection_mode="single-row",
                              key=f"ex_batches_{hashlib.sha1(repr([(b.id, b.version) for b in batches]).encode()).hexdigest()[:10]}",
@@ -108,7 +108,7 @@ with tab_batches:
         if event.selection.rows:
             chosen = batches[event.selection.rows[0]]
             if chosen.undone_at is not None:
-                st.caption(f"批次 {chosen.id} 已于 {chosen.undone_at:%Y-%m-%d %H:%M} 撤销。")
+                st.caption(f"批次 {chosen.id} 已于 {chosen.undone_at:%Y-%m-%d %H:%M} 由 {chosen.undone_by} 撤销。")
             else:
                 st.warning(f"撤销批次 {chosen.id}（{chosen.filename}）：该批次新增的记录将删除，修改过的记录恢复为导入前的样子。"
                            "如果这些记录之后又被修改过，将不能撤销。")

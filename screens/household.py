@@ -127,7 +127,7 @@ with tab_income:
     else:
         chart_data = incomes.assign(月份=pd.to_datetime(incomes["月份"]))
         per_capita = alt.Chart(chart_data).mark_line(point=True).encode(
-            x=alt.X("月份:T", title="月份", axis=alt.Axis(format="%Y-%m", labelAngle=0)),
+            x=alt.X("月份:T", title="月份", axis=alt.Axis(format="%Y-%m", labelAngle=0, tickCount="month")),  # one tick a month at most
             y=alt.Y("人均收入:Q", title="元/人·月"),
             tooltip=[alt.Tooltip("月份:T", format="%Y-%m"), alt.Tooltip("人均收入:Q", format=".2f"), alt.Tooltip("低保标准:Q", format=".2f"), "是否超过低保标准"],
         )

@@ -192,7 +192,7 @@ def test_what_an_import_may_not_change_on_a_file_is_refused_at_its_cell(db_engin
     cases = [
         (family(1, main_cause="患重特大疾病", other_causes="子女上学"), "主要致困原因", "不一致"),
         (family(1, place="山海关区"), "区县", "不一致"),
-        (family(7, file_no="HG-NEW", id_number=pid(1)), "档案编号", "可能对应两户"),
+        (family(7, file_no="HG-NEW", id_number=pid(1)), "档案编号", "该户主已有档案 HG-0001"),
         (family(1, status="已脱困"), "状态", "请在档案中办理"),
         (family(2, org="山海关区总工会"), "所属工会", "不在您的管辖范围"),
         (family(3, file_no="QHD-130302-00A001"), "档案编号", "6位数字"),
