@@ -225,32 +225,40 @@ def check_payment(raw: dict[str, Any], *, today: dt.date) -> dict[str, Any]:
     return {"amount_fen": amount_fen, "fund_source": fund, "paid_on": paid_on, "note": note}
 
 
+def _required_text(raw: dict[str, Any], key: str, limit: int, missing: str, too_long: str, errors: dict[str, str]) -> str:
+    text = _text(raw.get(key))
+    if not text:
+        errors[key] = missing
+    elif len(text) > limit:
+        errors[key] = too_long
+    return text
+
+
+def _past_date(raw: dict[str, Any], key: str, today: dt.date, missing: str, future: str, errors: dict[str, str]) -> dt.date | None:
+    day = _date(raw.get(key))
+    if not isinstance(day, dt.date):
+        errors[key] = missing
+        return None
+    if day > today:
+        errors[key] = future
+    return day
+
+
 # --- pairing (一帮一) ----------------------------------------------------------------------------
 
 
 def check_helper(raw: dict[str, Any], *, today: dt.date) -> dict[str, Any]:
     """The responsible person and pairing unit as typed, with the date the pairing starts."""
     errors: dict[str, str] = {}
-    name, unit = _text(raw.get("helper_name")), _text(raw.get("helper_unit"))
-    if not name:
-        errors["helper_name"] = "请填写帮扶责任人姓名"
-    elif len(name) > 64:
-        errors["helper_name"] = "责任人姓名过长"
-    if not unit:
-        errors["helper_unit"] = "请填写结对单位"
-    elif len(unit) > 128:
-        errors["helper_unit"] = "结对单位名称过长"
+    name = _required_text(raw, "helper_name", 64, "请填写帮扶责任人姓名", "责任人姓名过长", errors)
+    unit = _required_text(raw, "helper_unit", 128, "请填写结对单位", "结对单位名称过长", errors)
     phone = _text(raw.get("helper_phone")) or None
     if phone:
         try:
             phone = parse_mobile(phone)
         except InvalidIdentifier as exc:
             errors["helper_phone"] = str(exc)
-    start_on = _date(raw.get("start_on"))
-    if not isinstance(start_on, dt.date):
-        errors["start_on"] = "请填写结对开始日期（YYYY-MM-DD）"
-    elif start_on > today:
-        errors["start_on"] = "结对开始日期不能晚于今天"
+    start_on = _past_date(raw, "start_on", today, "请填写结对开始日期（YYYY-MM-DD）", "结对开始日期不能晚于今天", errors)
     if errors:
         raise PlanErrors(errors)
     return {"helper_name": name, "helper_unit": unit, "helper_phone": phone, "start_on": start_on}
@@ -261,16 +269,8 @@ def check_helper(raw: dict[str, Any], *, today: dt.date) -> dict[str, Any]:
 
 def check_visit(raw: dict[str, Any], *, today: dt.date) -> dict[str, Any]:
     errors: dict[str, str] = {}
-    visited_on = _date(raw.get("visited_on"))
-    if not isinstance(visited_on, dt.date):
-        errors["visited_on"] = "请填写走访日期（YYYY-MM-DD）"
-    elif visited_on > today:
-        errors["visited_on"] = "走访日期不能晚于今天（计划中的走访请不要登记）"
-    visitor = _text(raw.get("visitor"))
-    if not visitor:
-        errors["visitor"] = "请填写走访人"
-    elif len(visitor) > 64:
-        errors["visitor"] = "走访人姓名过长"
+    visited_on = _past_date(raw, "visited_on", today, "请填写走访日期（YYYY-MM-DD）", "走访日期不能晚于今天（计划中的走访请不要登记）", errors)
+    visitor = _required_text(raw, "visitor", 64, "请填写走访人", "走访人姓名过长", errors)
     kind = _code(raw.get("kind"), codes.VISIT_KIND)
     if kind is None or kind == INVALID:
         errors["kind"] = "请选择走访方式"

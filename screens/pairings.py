@@ -8,6 +8,7 @@ from db import audit
 from db import pairings as pairing_service
 from ui import store
 from ui.forms import field_error, form_notice, submit
+from ui.helper_form import helper_inputs, helper_values
 from ui.session import require_role
 
 actor = require_role("admin", "staff")
@@ -49,14 +50,14 @@ if chosen is None:
 with store.reading() as session:
     files = pairing_service.helper_files(session, actor, *chosen)
 seen = dict(zip(files["pairing_id"].astype(int), files["version"].astype(int)))
+unit_key = f"pr_unit_{list(labels).index(chosen)}"
 st.dataframe(files.drop(columns=["pairing_id", "version", "household_id"]), hide_index=True, width="stretch",
              height=min(38 + 35 * len(files), 360))
 
 
 def _move() -> str:
     s = st.session_state
-    raw = {"helper_name": s.pr_name, "helper_unit": s[f"pr_unit_{list(labels).index(chosen)}"], "helper_phone": s.pr_phone,
-           "start_on": s.pr_start}
+    raw = helper_values("pr_", unit_key)
     with store.transaction() as session:
         moved, measures = pairing_service.reassign_helper(session, actor, chosen[0], chosen[1], raw, pairing_versions=seen,
                                                           move_measures=s.pr_measures, today=today,
@@ -68,19 +69,7 @@ def _move() -> str:
 with st.form(FORM):
     active = int((files["状态"] == "在档").sum())
     st.markdown(f"把 **{chosen[0]}** 的全部 **{len(files)}** 户（其中在档 {active} 户；已脱困、已解困的仍在回访和常态化帮扶中，一并移交）移交给：")
-    c1, c2, c3, c4 = st.columns(4)
-    c1.text_input("新责任人 *", key="pr_name")
-    with c1:
-        field_error(FORM, "helper_name")
-    c2.text_input("结对单位 *", value=chosen[1], key=f"pr_unit_{list(labels).index(chosen)}")  # each helper's own default
-    with c2:
-        field_error(FORM, "helper_unit")
-    c3.text_input("联系电话", key="pr_phone")
-    with c3:
-        field_error(FORM, "helper_phone")
-    c4.date_input("自何日起 *", value=today, key="pr_start", format="YYYY-MM-DD")
-    with c4:
-        field_error(FORM, "start_on")
+    helper_inputs(FORM, "pr_", today=today, name_label="新责任人 *", unit=chosen[1], unit_key=unit_key)  # each helper's own default
     st.checkbox("同时把这些档案中由其负责、尚未完成的措施改由新责任人负责", value=True, key="pr_measures")
     st.text_input("移交原因", key="pr_reason", placeholder="如：原责任人退休")
     field_error(FORM, "helper")

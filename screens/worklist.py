@@ -11,6 +11,7 @@ from db import visits as visit_service
 from db import worklist as worklist_service
 from ui import cached, store
 from ui.forms import field_error, form_notice, submit
+from ui.helper_form import helper_inputs, helper_values
 from ui.session import require_role
 
 actor = require_role("admin", "staff")
@@ -83,7 +84,7 @@ with actions:
 
         def _assign() -> str:
             s = st.session_state
-            raw = {"helper_name": s.wl_h_name, "helper_unit": s.wl_h_unit, "helper_phone": s.wl_h_phone, "start_on": s.wl_h_start}
+            raw = helper_values("wl_h_")
             with store.transaction() as session:
                 moved = pairing_service.assign_helper(session, actor, ids, raw, expected={i: None for i in ids}, today=today)
             return f"已为 {moved} 户指定帮扶责任人 {s.wl_h_name}。"
@@ -91,19 +92,7 @@ with actions:
         form_notice(FORM)
         with st.form(FORM):
             st.markdown(f"**为选中的 {len(ids)} 户指定帮扶责任人**：{chosen_files}")
-            c1, c2, c3, c4 = st.columns(4)
-            c1.text_input("帮扶责任人 *", key="wl_h_name")
-            with c1:
-                field_error(FORM, "helper_name")
-            c2.text_input("结对单位 *", key="wl_h_unit")
-            with c2:
-                field_error(FORM, "helper_unit")
-            c3.text_input("联系电话", key="wl_h_phone")
-            with c3:
-                field_error(FORM, "helper_phone")
-            c4.date_input("自何日起 *", value=today, key="wl_h_start", format="YYYY-MM-DD")
-            with c4:
-                field_error(FORM, "start_on")
+            helper_inputs(FORM, "wl_h_", today=today)
             field_error(FORM, "household_ids")
             st.form_submit_button("保存", type="primary", on_click=submit, args=(FORM, _assign))
     elif queue == "no_helper":

@@ -13,6 +13,7 @@ from db.actor import Actor
 from db.models import Household
 from ui import store
 from ui.forms import field_error, form_notice, has_errors, submit
+from ui.helper_form import helper_inputs, helper_values
 
 FORM_HELPER = "pv_helper"
 FORM_VISIT = "pv_visit"
@@ -36,7 +37,7 @@ def render(actor: Actor, household: Household, today: dt.date) -> None:
     if household.status in pairing_service.PAIRABLE:
         def _assign() -> str:
             s = st.session_state
-            raw = {"helper_name": s.pv_name, "helper_unit": s.pv_unit, "helper_phone": s.pv_phone, "start_on": s.pv_start}
+            raw = helper_values("pv_")
             with store.transaction() as session:
                 moved = pairing_service.assign_helper(session, actor, [hid], raw, expected={hid: seen}, today=today,
                                                       reason=(s.pv_reason or "").strip() or None)
@@ -45,19 +46,7 @@ def render(actor: Actor, household: Household, today: dt.date) -> None:
         form_notice(FORM_HELPER)
         with st.expander("更换帮扶责任人" if current else "指定帮扶责任人", expanded=current is None or has_errors(FORM_HELPER)):
             with st.form(FORM_HELPER):
-                c1, c2, c3, c4 = st.columns(4)
-                c1.text_input("帮扶责任人 *", key="pv_name")
-                with c1:
-                    field_error(FORM_HELPER, "helper_name")
-                c2.text_input("结对单位 *", key="pv_unit", value=current.helper_unit if current else "")
-                with c2:
-                    field_error(FORM_HELPER, "helper_unit")
-                c3.text_input("联系电话", key="pv_phone")
-                with c3:
-                    field_error(FORM_HELPER, "helper_phone")
-                c4.date_input("自何日起 *", value=today, key="pv_start", format="YYYY-MM-DD")
-                with c4:
-                    field_error(FORM_HELPER, "start_on")
+                helper_inputs(FORM_HELPER, "pv_", today=today, unit=current.helper_unit if current else "")
                 st.text_input("更换原因", key="pv_reason", placeholder="如：原责任人工作调动")
                 st.form_submit_button("保存结对", type="primary", on_click=submit, args=(FORM_HELPER, _assign))
     if not history.empty:

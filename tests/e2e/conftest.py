@@ -234,3 +234,31 @@ def login(page: Page, username: str, password: str) -> None:
     form.get_by_role("button", name="登录", exact=True).click()
     wait_for_run(page)
     settle(page)
+
+
+E2E_PASSWORD = "jiekun-e2e-2024"
+
+
+def district_staff_user(db_url: str, *, demo_households: int = 0) -> str:
+    """An administrator (so the app is past its first run) and hg.staff of 海港区总工会, optionally on demo data."""
+    from sqlalchemy import select
+
+    from db.actor import system_actor
+    from db.demo import load_demo
+    from db.engine import make_engine, transaction
+    from db.models import Org
+    from db.users import create_first_admin, create_user
+
+    engine = make_engine(db_url)
+    try:
+        if demo_households:
+            load_demo(engine, households=demo_households, seed=4)
+        with transaction(engine) as session:
+            create_first_admin(session, username="e2e.admin", display_name="王建国", password=E2E_PASSWORD, password_repeat=E2E_PASSWORD)
+        with transaction(engine) as session:
+            union = session.scalar(select(Org).where(Org.name == "海港区总工会"))
+            create_user(session, system_actor("test"), username="hg.staff", display_name="刘海港", password=E2E_PASSWORD,
+                        role="staff", org_id=union.id)
+    finally:
+        engine.dispose()
+    return "hg.staff"

@@ -9,32 +9,19 @@ from playwright.sync_api import Page, expect
 from sqlalchemy import func, select
 
 from core.workbook import write_xlsx
-from db.actor import system_actor
-from db.engine import make_engine, reading, transaction
-from db.models import Household, Org
-from db.users import create_first_admin, create_user
+from db.engine import make_engine, reading
+from db.models import Household
 from tests.db.test_import import family
 
-from .conftest import login, settle, uncaught_errors, wait_for_run
+from .conftest import E2E_PASSWORD as PASSWORD, district_staff_user, login, settle, uncaught_errors, wait_for_run
 
-PASSWORD = "jiekun-e2e-2024"
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 SHOT = Path("/tmp/jiekun-import-problems.png")
 
 
 @pytest.fixture
 def district_staff(app_db_url: str) -> str:
-    engine = make_engine(app_db_url)
-    try:
-        with transaction(engine) as session:
-            create_first_admin(session, username="e2e.admin", display_name="王建国", password=PASSWORD, password_repeat=PASSWORD)
-        with transaction(engine) as session:
-            union = session.scalar(select(Org).where(Org.name == "海港区总工会"))
-            create_user(session, system_actor("test"), username="hg.staff", display_name="刘海港", password=PASSWORD,
-                        role="staff", org_id=union.id)
-    finally:
-        engine.dispose()
-    return "hg.staff"
+    return district_staff_user(app_db_url)
 
 
 def _upload(page: Page, name: str, data: bytes) -> None:

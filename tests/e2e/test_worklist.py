@@ -7,35 +7,17 @@ from pathlib import Path
 
 import pytest
 from playwright.sync_api import Page, expect
-from sqlalchemy import select
 
-from db.actor import system_actor
-from db.demo import load_demo
-from db.engine import make_engine, transaction
-from db.models import Org
-from db.users import create_first_admin, create_user
 
-from .conftest import login, settle, uncaught_errors, wait_for_run
+from .conftest import E2E_PASSWORD as PASSWORD, district_staff_user, login, settle, uncaught_errors, wait_for_run
 
-PASSWORD = "jiekun-e2e-2024"
 ROW_PX = 35  # glide-data-grid row (and header) height in Streamlit's grids
 SHOT = Path("/tmp/jiekun-worklist.png")
 
 
 @pytest.fixture
 def district_staff(app_db_url: str) -> str:
-    engine = make_engine(app_db_url)
-    try:
-        load_demo(engine, households=600, seed=4)
-        with transaction(engine) as session:
-            create_first_admin(session, username="e2e.admin", display_name="王建国", password=PASSWORD, password_repeat=PASSWORD)
-        with transaction(engine) as session:
-            union = session.scalar(select(Org).where(Org.name == "海港区总工会"))
-            create_user(session, system_actor("test"), username="hg.staff", display_name="刘海港", password=PASSWORD,
-                        role="staff", org_id=union.id)
-    finally:
-        engine.dispose()
-    return "hg.staff"
+    return district_staff_user(app_db_url, demo_households=600)
 
 
 def _overdue_count(page: Page) -> int:
