@@ -72,6 +72,14 @@ class _Sheet:
     def bad(self, row: int, key: str | None, message: str) -> None:
         self.problems.append(Problem(self.name, row, self.headers.get(key or "", None), message))
 
+    def first(self, seen: dict, what: Any, row: int, key: str, message: str) -> bool:
+        """Whether this is the first row for `what`; a later one gets `message` (with "{row}", the first row's number)."""
+        if what in seen:
+            self.bad(row, key, message.replace("{row}", str(seen[what])))
+            return False
+        seen[what] = row
+        return True
+
 
 def _required(sheet: _Sheet, row: int, values: dict, key: str) -> str | None:
     text = as_text(values.get(key))
@@ -278,11 +286,9 @@ def _incomes(rows: Rows, out: Parsed, today: dt.date) -> None:
         if len(out.problems) > before or not (file_no and month and income is not None and persons):
             continue
         key = (file_no.upper(), month)
-        if key in seen:
-            sheet.bad(row, "month", f"{file_no} {month:%Y-%m} 与第 {seen[key]} 行重复（同一户同一月只能有一行）")
-            continue
-        seen[key] = row
-        out.incomes.append((row, file_no.upper(), {"month": month, "income_fen": income, "persons": persons, "transfer_fen": transfer}))
+        if sheet.first(seen, key, row, "month", f"{file_no} {month:%Y-%m} 与第 " + "{row} 行重复（同一户同一月只能有一行）"):
+            out.incomes.append((row, file_no.upper(), {"month": month, "income_fen": income, "persons": persons,
+                                                       "transfer_fen": transfer}))
 
 
 def _removals(rows: Rows, out: Parsed, today: dt.date) -> None:
@@ -296,11 +302,8 @@ def _removals(rows: Rows, out: Parsed, today: dt.date) -> None:
         if day and day > today:
             sheet.bad(row, "removed_on", "消除日期不能晚于今天")
         if len(out.problems) == before and file_no and cause and day:
-            if (file_no.upper(), cause) in seen:
-                sheet.bad(row, "cause", f"与第 {seen[(file_no.upper(), cause)]} 行是同一户的同一致困原因")
-                continue
-            seen[(file_no.upper(), cause)] = row
-            out.removals.append((row, file_no.upper(), cause, day))
+            if sheet.first(seen, (file_no.upper(), cause), row, "cause", "与第 {row} 行是同一户的同一致困原因"):
+                out.removals.append((row, file_no.upper(), cause, day))
 
 
 def _lines(rows: Rows, out: Parsed, today: dt.date) -> None:
@@ -318,11 +321,8 @@ def _lines(rows: Rows, out: Parsed, today: dt.date) -> None:
             sheet.bad(row, "amount", "标准须大于0")
         if len(out.problems) > before or not (code and day and amount):
             continue
-        if (code, day) in seen:
-            sheet.bad(row, "effective_from", f"与第 {seen[(code, day)]} 行是同一区县同一生效日期")
-            continue
-        seen[(code, day)] = row
-        out.lines.append((row, code, day, amount))
+        if sheet.first(seen, (code, day), row, "effective_from", "与第 {row} 行是同一区县同一生效日期"):
+            out.lines.append((row, code, day, amount))
 
 
 def _measures(rows: Rows, out: Parsed, today: dt.date) -> None:

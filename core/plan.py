@@ -157,6 +157,18 @@ def check_measure(raw: dict[str, Any], *, file_causes: set[str], today: dt.date)
                         amount_fen, fund_source, pay_every, first_pay_on, pay_count)
 
 
+def _positive_amount(text: str, errors: dict[str, str]) -> int | None:
+    """Yuan as typed → fen, above zero; otherwise the message under 金额."""
+    try:
+        fen = yuan_to_fen(text)
+        if fen <= 0:
+            raise InvalidAmount("金额须大于0")
+        return fen
+    except InvalidAmount as exc:
+        errors["amount"] = str(exc)
+        return None
+
+
 def _money(raw: dict[str, Any], errors: dict[str, str], start_on, end_on):
     """The money part of a measure: all of amount, fund and schedule, or none of them."""
     amount_text = _text(raw.get("amount"))
@@ -166,13 +178,7 @@ def _money(raw: dict[str, Any], errors: dict[str, str], start_on, end_on):
         if fund and fund != INVALID:
             errors["amount"] = "选择了资金来源，请填写每次发放金额（不涉及资金的措施请清空资金来源）"
         return None, None, None, None, None
-    try:
-        amount_fen = yuan_to_fen(amount_text)
-        if amount_fen <= 0:
-            raise InvalidAmount("金额须大于0")
-    except InvalidAmount as exc:
-        errors["amount"] = str(exc)
-        amount_fen = None
+    amount_fen = _positive_amount(amount_text, errors)
     if fund is None or fund == INVALID:
         errors["fund_source"] = "请选择资金来源"
     every = every or "once"
@@ -205,12 +211,7 @@ def check_payment(raw: dict[str, Any], *, today: dt.date) -> dict[str, Any]:
     if not amount_text:
         errors["amount"] = "请填写发放金额（元）"
     else:
-        try:
-            amount_fen = yuan_to_fen(amount_text)
-            if amount_fen <= 0:
-                raise InvalidAmount("金额须大于0")
-        except InvalidAmount as exc:
-            errors["amount"] = str(exc)
+        amount_fen = _positive_amount(amount_text, errors)
     fund = _code(raw.get("fund_source"), codes.FUND_SOURCE)
     if fund is None or fund == INVALID:
         errors["fund_source"] = "请选择资金来源"

@@ -38,6 +38,17 @@ def _rows_key(rows) -> str:
     return hashlib.sha1(repr([(r.id, r.version) for r in rows]).encode()).hexdigest()[:12]
 
 
+def _selectable(frame, rows, key: str, money: str, *, editable: bool, height: int | str = "auto"):
+    """A table of measures or payments; the row the user selected (when the file may be changed), or None."""
+    event = st.dataframe(frame.drop(columns=["id"]), hide_index=True, width="stretch", height=height,
+                         on_select="rerun" if editable else "ignore", selection_mode="single-row", key=f"{key}_{_rows_key(rows)}",
+                         column_config={money: st.column_config.NumberColumn(format="%,.2f")})
+    if not (editable and event.selection.rows):
+        return None
+    wanted = int(frame.iloc[event.selection.rows[0]]["id"])
+    return next(r for r in rows if r.id == wanted)
+
+
 def render(actor: Actor, household: Household, today: dt.date) -> None:
     with store.reading() as session:
         plan = measure_service.plan_of(session, household, today)
@@ -52,11 +63,8 @@ def render(actor: Actor, household: Household, today: dt.date) -> None:
     if measures.empty:
         st.info("还没有帮扶措施。可参考上面的建议类别新增。")
     else:
-        event = st.dataframe(measures.drop(columns=["id"]), hide_index=True, width="stretch", on_select="rerun" if editable else "ignore",
-                             selection_mode="single-row", key=f"pm_table_{_rows_key(plan.measures)}",
-                             column_config={"已发放(元)": st.column_config.NumberColumn(format="%,.2f")})
-        if event.selection.rows and editable:
-            chosen = next(m for m in plan.measures if m.id == int(measures.iloc[event.selection.rows[0]]["id"]))
+        chosen = _selectable(measures, plan.measures, "pm_table", "已发放(元)", editable=editable)
+        if chosen is not None:
             st.caption("已选中一项措施，下方表单可修改它；取消选中即可新增。")
     if editable:
         _measure_form(actor, household, chosen, helper.helper_name if helper else "", today)
@@ -185,12 +193,7 @@ def _payments(actor: Actor, household: Household, plan: measure_service.PlanView
     if frame.empty:
         st.caption("还没有发放记录。")
     else:
-        event = st.dataframe(frame.drop(columns=["id"]), hide_index=True, width="stretch", height=min(38 + 35 * len(frame), 320),
-                             on_select="rerun" if editable else "ignore", selection_mode="single-row",
-                             key=f"pm_pay_table_{_rows_key(plan.payments)}",
-                             column_config={"金额(元)": st.column_config.NumberColumn(format="%,.2f")})
-        if event.selection.rows and editable:
-            chosen = next(p for p in plan.payments if p.id == int(frame.iloc[event.selection.rows[0]]["id"]))
+        chosen = _selectable(frame, plan.payments, "pm_pay_table", "金额(元)", editable=editable, height=min(38 + 35 * len(frame), 320))
     if not editable:
         return
     hid = household.id
