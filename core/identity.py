@@ -8,7 +8,10 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+import unicodedata
 from dataclasses import dataclass
+from functools import cache
+from importlib import resources
 from typing import Any
 
 ID_WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
@@ -17,7 +20,11 @@ ID_CHECK_CHARS = "10X98765432"
 USCC_CHARS = "0123456789ABCDEFGHJKLMNPQRTUWXY"
 USCC_WEIGHTS = tuple(pow(3, i, 31) for i in range(17))
 
-MOBILE_RE = re.compile(r"^1\d{10}$")
+MOBILE_RE = re.compile(r"1[0-9]{10}")
+ID18_RE = re.compile(r"[0-9]{17}[0-9X]")  # ASCII only: str.isdigit() also accepts "²", which int() refuses
+ID15_RE = re.compile(r"[0-9]{15}")
+EARLIEST_BIRTH = dt.date(1900, 1, 1)
+CHECKSUM_MESSAGE = "校验位不符，请逐位核对"  # never the character that would pass: that invites a valid-looking wrong number
 
 
 class InvalidIdentifier(ValueError):
@@ -38,34 +45,76 @@ def id_check_char(first17: str) -> str:
     return ID_CHECK_CHARS[total % 11]
 
 
-def parse_id_number(raw: str, today: dt.date | None = None) -> IdNumber:
-    """Validate a 身份证号; a 15-digit legacy number is converted to its 18-digit form."""
+def normalise_identifier(raw: Any) -> str:
+    """The form every check and every match uses: NFKC (full-width digits and letters become ASCII, "\u3000" a
+    space), every kind of space removed, upper case (a lower-case x is the same check character)."""
+    text = unicodedata.normalize("NFKC", "" if raw is None else str(raw))
+    return "".join(ch for ch in text if not ch.isspace() and unicodedata.category(ch) not in ("Cf", "Zs")).upper()
+
+
+@cache
+def division_codes() -> frozenset[str]:
+    """Every GB/T 2260 county-level code that has existed at some time, from python-stdnum's list (stdnum/cn/loc.dat).
+
+    The list's validity periods are ignored on purpose: a person keeps the code of the place and time they were
+    registered (old 130323 抚宁县 stays valid), and stdnum's own period check wrongly refuses people born before their
+    district's current code existed.
+    """
+    codes, province = set(), None
+    text = resources.files("stdnum").joinpath("cn/loc.dat").read_text(encoding="utf-8")
+    for line in text.splitlines():
+        if not line.strip() or line.startswith("#"):
+            continue
+        key = line.split()[0]
+        if not line.startswith(" ") and len(key) == 2:
+            province = key
+        elif line.startswith("  ") and len(key) == 4 and province:
+            codes.add(province + key)
+    return frozenset(codes)
+
+
+def parse_id_number(raw: Any, today: dt.date | None = None) -> IdNumber:
+    """Validate a 身份证号 after normalising it; a 15-digit legacy number is converted to its 18-digit form.
+
+    Any text at all gives either an `IdNumber` or an `InvalidIdentifier` with a Chinese message, never another error.
+    """
     today = today or dt.date.today()
-    text = (raw or "").strip().upper().replace(" ", "")
+    text = normalise_identifier(raw)
     if not text:
         raise InvalidIdentifier("请填写身份证号")
     if len(text) == 15:
-        if not text.isdigit():
+        if not ID15_RE.fullmatch(text):
             raise InvalidIdentifier("15位身份证号只能由数字组成")
         body = text[:6] + "19" + text[6:]
         text = body + id_check_char(body)
     elif len(text) != 18:
         raise InvalidIdentifier(f"身份证号应为18位（或旧式15位），现为{len(text)}位")
-    if not text[:17].isdigit():
+    if not ID18_RE.fullmatch(text):
+        if re.fullmatch(r"[0-9]{17}", text[:17]):
+            raise InvalidIdentifier("身份证号最后一位只能是数字或X")
         raise InvalidIdentifier("身份证号前17位只能是数字")
-    if text[17] not in "0123456789X":
-        raise InvalidIdentifier("身份证号最后一位只能是数字或X")
+    if text[:6] not in division_codes():
+        raise InvalidIdentifier(f"身份证号前6位 {text[:6]} 不是有效的行政区划代码（GB/T 2260），请核对")
     try:
-        birth = dt.datetime.strptime(text[6:14], "%Y%m%d").date()
+        birth = dt.date(int(text[6:10]), int(text[10:12]), int(text[12:14]))
     except ValueError:
         raise InvalidIdentifier(f"身份证号中的出生日期 {text[6:14]} 不是有效日期") from None
+    if birth < EARLIEST_BIRTH:
+        raise InvalidIdentifier(f"身份证号中的出生日期 {birth:%Y-%m-%d} 早于 1900-01-01，请核对")
     if birth > today:
         raise InvalidIdentifier(f"身份证号中的出生日期 {birth:%Y-%m-%d} 晚于今天")
-    expected = id_check_char(text[:17])
-    if text[17] != expected:
-        raise InvalidIdentifier(f"身份证号校验位错误：最后一位应为 {expected}，请核对是否录错")
+    if text[17] != id_check_char(text[:17]):
+        raise InvalidIdentifier(CHECKSUM_MESSAGE)
     sex = "1" if int(text[16]) % 2 == 1 else "2"
     return IdNumber(number=text, birth_date=birth, sex=sex, division=text[:6])
+
+
+def id_number_key(raw: Any) -> str:
+    """What a typed or stored number is matched on: its 18-digit form when it is valid, else its normal form."""
+    try:
+        return parse_id_number(raw).number
+    except InvalidIdentifier:
+        return normalise_identifier(raw)
 
 
 def mask_id_number(number: str | None) -> str:
@@ -83,22 +132,21 @@ def uscc_check_char(first17: str) -> str:
 
 
 def parse_uscc(raw: str) -> str:
-    """Validate a 统一社会信用代码 and return it in upper case."""
-    text = (raw or "").strip().upper().replace(" ", "")
+    """Validate a 统一社会信用代码 (normalised like an ID number) and return it in upper case."""
+    text = normalise_identifier(raw)
     if len(text) != 18:
         raise InvalidIdentifier(f"统一社会信用代码应为18位，现为{len(text)}位")
     bad = sorted({c for c in text if c not in USCC_CHARS})
     if bad:
         raise InvalidIdentifier(f"统一社会信用代码不能包含字符：{'、'.join(bad)}（不使用 I、O、Z、S、V）")
-    expected = uscc_check_char(text[:17])
-    if text[17] != expected:
-        raise InvalidIdentifier(f"统一社会信用代码校验位错误：最后一位应为 {expected}，请核对是否录错")
+    if text[17] != uscc_check_char(text[:17]):
+        raise InvalidIdentifier(f"统一社会信用代码{CHECKSUM_MESSAGE}")
     return text
 
 
 def parse_mobile(raw: str) -> str:
-    text = (raw or "").strip().replace(" ", "").replace("-", "")
-    if not MOBILE_RE.match(text):
+    text = normalise_identifier(raw).replace("-", "")
+    if not MOBILE_RE.fullmatch(text):
         raise InvalidIdentifier("手机号码应为以1开头的11位数字")
     return text
 
@@ -118,7 +166,7 @@ def id_number_text(value: Any) -> tuple[str, str | None]:
         if value.is_integer() and value < 1e15:
             return str(int(value)), None
         return f"{value:.0f}", "身份证号被 Excel 存成了数字，后几位已经丢失：请把该列设为“文本”后重新录入或从原始名单复制"
-    text = str(value).replace("\u3000", "").strip()
+    text = normalise_identifier(value)
     if SCIENTIFIC_RE.match(text):
         return text, "身份证号被 Excel 存成了数字（科学计数法），后几位已经丢失：请把该列设为“文本”后重新录入或从原始名单复制"
     return text, None

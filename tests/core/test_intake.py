@@ -51,11 +51,11 @@ def test_a_15_digit_number_is_stored_in_18_digit_form():
 @pytest.mark.parametrize(
     "over,field,message",
     [
-        ({"id_number": "110105194912310021"}, "id_number", "校验位错误：最后一位应为 X"),
+        ({"id_number": "110105194912310021"}, "id_number", "校验位不符，请逐位核对"),
         ({"birth_date": "1950-01-01"}, "birth_date", "与身份证号中的 1949-12-31 不一致"),
         ({"sex": "男"}, "sex", "与身份证号（第17位）显示的“女”不一致"),
         ({"mobile": "2381234567"}, "mobile", "以1开头的11位数字"),
-        ({"employer_uscc": "91110108551385082A"}, "employer_uscc", "校验位错误"),
+        ({"employer_uscc": "91110108551385082A"}, "employer_uscc", "统一社会信用代码校验位不符，请逐位核对"),
         ({"bank_account": "6222 02"}, "bank_account", "12–19 位数字"),
         ({"floor_area": "-3"}, "floor_area", "建筑面积"),
         ({"housing": "别墅"}, "housing", "不在代码表中"),
@@ -91,7 +91,7 @@ def test_member_mistakes_name_the_row():
     ]))
     assert errors["members.1.name"] == "第 2 位成员：请填写姓名"
     assert errors["members.1.relation"] == "第 2 位成员：请选择与户主的关系"
-    assert errors["members.1.id_number"].startswith("第 2 位成员：身份证号校验位错误")
+    assert errors["members.1.id_number"] == "第 2 位成员：校验位不符，请逐位核对"
     assert "不能为负数" in errors["members.1.monthly_income"]
 
 

@@ -278,7 +278,7 @@ def test_the_report_lists_every_line_with_its_result_full_number_and_file_and_do
     ]
     assert preview[0]["结果"] == "待标记" and "将改为低保（2025-03-01 起）" in preview[0]["说明"]
     assert rows[0]["说明"] == "户主；原为未纳入，已改为低保（2025-03-01 起）"
-    assert rows[4]["说明"].startswith("“身份证号”列：身份证号校验位错误")
+    assert rows[4]["说明"] == "“身份证号”列：校验位不符，请逐位核对"
     sheet = read_xlsx(report_xlsx(result, outcome))["比对结果"]
     assert sheet[0][:6] == ["位置", "身份证号", "姓名", "救助类型", "纳入日期", "结果"]
     assert [row[1] for row in sheet[1:]] == [r["身份证号"] for r in rows]  # numbers kept as text, in full

@@ -257,8 +257,8 @@ def test_staff_opens_a_file_with_two_members(staff_user: str, app_url: str, app_
     # Refused, with the exact reason under the field; nothing typed is lost.
     _save(page)
     expect(page.get_by_text("未保存：有 1 处需要修改，见下方标红的提示。")).to_be_visible()
-    reason = page.get_by_test_id("stAlert").filter(has_text="身份证号校验位错误：最后一位应为")
-    expect(reason.get_by_test_id("stMarkdownContainer")).to_have_text(f"身份证号校验位错误：最后一位应为 {HEAD_ID[-1]}，请核对是否录错")
+    reason = page.get_by_test_id("stAlert").filter(has_text="校验位不符")
+    expect(reason.get_by_test_id("stMarkdownContainer")).to_have_text("校验位不符，请逐位核对")
     expect(name_box).to_have_value(HEAD)
     expect(id_box).to_have_value(MISTYPED_ID)
     _expect_chosen(page, "主要致困原因 *", "下岗失业")

@@ -62,7 +62,7 @@ def test_a_mistyped_id_number_is_stopped_at_its_field_and_the_input_is_kept(app_
     at = _open_form(app_db)
     _fill_new(at, id_number=HEAD[:-1] + ("0" if HEAD[-1] != "0" else "1"))
     _submit(at)
-    assert "身份证号校验位错误：最后一位应为" in _texts(at)
+    assert "校验位不符，请逐位核对" in _texts(at)
     assert at.text_input(key="hf.name").value == "赵永刚"
     assert at.selectbox(key="hf.main_cause").value == "3"
     with reading(app_db) as s:
