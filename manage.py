@@ -8,6 +8,7 @@
   python manage.py import FILE [--sheet NAME] [--dry-run] [--user NAME]
   python manage.py export [--what workbook|档案台账|措施台账|资金台账|进度表] [--out FILE] [--user NAME] [--csv]
   python manage.py list-orgs
+  python manage.py id-duplicates [--out FILE.csv]
 
 The database is the one the app uses: JIEKUN_DATABASE_URL, .streamlit/secrets.toml, or data/jiekun.db.
 """
@@ -227,6 +228,25 @@ def cmd_import(args) -> int:
     return 0
 
 
+def cmd_id_duplicates(args) -> int:
+    """Every 身份证号 held by two or more open files (read in its normal form); exit 1 when there are any."""
+    import pandas as pd
+
+    from db.id_duplicates import open_id_duplicates
+
+    with reading(_engine()) as s:
+        rows = open_id_duplicates(s, system_actor("id-duplicates"))
+    table = pd.DataFrame(rows, columns=["身份证号", "档案编号", "户主姓名", "区县", "身份", "状态", "存储形式"])
+    if args.out:
+        table.to_csv(args.out, index=False, encoding="utf-8-sig")
+        print(f"已写出 {len(table):,} 行到 {args.out}")
+    elif len(table):
+        print(table.to_csv(index=False), end="")
+    people = table["身份证号"].nunique()
+    print(f"{people:,} 个身份证号同时在多个未关闭的档案中" if people else "没有同一身份证号在多个未关闭档案中的情况", file=sys.stderr)
+    return 1 if people else 0
+
+
 def _safe_url() -> str:
     return make_engine(database_url()).url.render_as_string(hide_password=True)
 
@@ -263,6 +283,9 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--user", help="以该用户的身份和管辖范围导出（默认为系统，全市）")
     p.add_argument("--csv", action="store_true", help="写 CSV（UTF-8，带 BOM）而不是 Excel")
     p.set_defaults(func=cmd_export)
+    p = sub.add_parser("id-duplicates", help="列出同一身份证号（按规范化后的形式）在多个未关闭档案中的情况（有则返回 1）")
+    p.add_argument("--out", help="写出 CSV 文件（UTF-8，带 BOM）")
+    p.set_defaults(func=cmd_id_duplicates)
     args = parser.parse_args(argv)
     return args.func(args)
 

@@ -134,7 +134,8 @@ def confirm(
     corrected an income since the list was shown). With `publicity_from`, the 公示 must have lasted
     the parameter's number of working days by the closing date.
     """
-    from db.households import close_household, get_household, working_days_between
+    from db.households import close_household, get_household
+    from db.workdays import publicity_refusal
 
     today = today or dt.date.today()
     if kind not in SUGGESTION:
@@ -144,10 +145,10 @@ def confirm(
     if effective_on is None:
         raise ValidationError({"effective_on": "请填写确认日期"})
     if publicity_from is not None:
-        days = int(parameter_on(session, "publicity_working_days", effective_on))
-        if publicity_from > effective_on or working_days_between(publicity_from, effective_on) < days:
-            raise ValidationError({"publicity_from": f"公示期为 {days} 个工作日：自 {publicity_from:%Y-%m-%d} 起公示的，"
-                                                     f"确认日期须在公示期满之后"})
+        refusal = publicity_refusal(session, publicity_from, effective_on,
+                                    int(parameter_on(session, "publicity_working_days", effective_on)), what="确认")
+        if refusal:
+            raise ValidationError({"publicity_from": refusal})
     current = evaluate_files(session, actor, as_of).set_index("household_id")
     problems = {}
     for household_id in household_ids:

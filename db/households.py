@@ -30,6 +30,7 @@ from db.models import (
 )
 from db.queries import audit_frame, parameter_on
 from db.scope import in_scope, require_org
+from db.workdays import publicity_refusal
 
 OPEN_STATUSES = ("applying", "active")
 HEAD_FIELDS = (
@@ -392,16 +393,6 @@ def reassess(session: Session, actor: Actor, household_id: int, *, expected_vers
 STEP_ORDER = tuple(codes.PROCESS_STEP)
 
 
-def working_days_between(start: dt.date, end: dt.date) -> int:
-    """Monday–Friday days after `start` up to and including `end` (public holidays are not known here)."""
-    days, day = 0, start
-    while day < end:
-        day += dt.timedelta(days=1)
-        if day.weekday() < 5:
-            days += 1
-    return days
-
-
 def steps_of(session: Session, household_id: int) -> list[ProcessStep]:
     return list(session.scalars(select(ProcessStep).where(ProcessStep.household_id == household_id).order_by(ProcessStep.id)))
 
@@ -429,9 +420,9 @@ def record_step(
         raise ValidationError({"done_on": f"办理日期不能早于上一步的日期 {last:%Y-%m-%d}"})
     if step == "review":
         publicity = next(s.done_on for s in steps_of(session, household.id) if s.step == "publicity")
-        days = parameter_on(session, "publicity_working_days", done_on)
-        if working_days_between(publicity, done_on) < days:
-            raise ValidationError({"done_on": f"公示期为 {days} 个工作日：公示始于 {publicity:%Y-%m-%d}，审核日期须在公示期满之后"})
+        refusal = publicity_refusal(session, publicity, done_on, int(parameter_on(session, "publicity_working_days", done_on)))
+        if refusal:
+            raise ValidationError({"done_on": refusal})
     if step == "filed":
         checked = {e.exclusion for e in exclusions_of(session, household.id)}
         unchecked = [codes.EXCLUSION[c] for c in codes.EXCLUSION if c not in checked]

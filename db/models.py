@@ -345,6 +345,18 @@ class PolicyParameter(Versioned, Base):
 
 
 
+class OfficialCalendarYear(Versioned, Base):
+    """A year of the official calendar entered by an administrator (法定节假日和调休), for a year the
+    chinese-calendar package does not know yet. Dates are ISO days separated by commas."""
+
+    __tablename__ = "official_calendar_year"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    year: Mapped[int] = mapped_column(Integer, nullable=False, unique=True)
+    holidays: Mapped[str] = mapped_column(Text, nullable=False)  # 放假日期
+    workdays: Mapped[str] = mapped_column(Text, nullable=False, default="")  # 调休上班日期 (weekend days)
+    source: Mapped[str | None] = mapped_column(String(255))  # e.g. the 国务院办公厅 notice
+
+
 # --- measures, pairing, visits, payments ------------------------------------------------------
 
 

@@ -12,7 +12,7 @@ from sqlalchemy import and_, func, or_, select
 from sqlalchemy.orm import Session
 
 from core import codes
-from core.identity import InvalidIdentifier, mask_id_number, parse_id_number
+from core.identity import InvalidIdentifier, mask_id_number, normalise_identifier, parse_id_number
 from core.intake import FIELD_LABELS
 from core.money import fen_to_yuan
 from core.parameters import SPEC_BY_KEY, display_value, value_on
@@ -135,7 +135,9 @@ def search_households(
     text = (filters.text or "").strip()
     if text:
         upper = text.upper()
-        if len(upper) in (15, 18) and upper[:15].isdigit():  # an ID number: exact, as head or member
+        typed_id = normalise_identifier(text)  # full-width digits, spaces, a lower-case x: the stored form is ASCII
+        if len(typed_id) in (15, 18) and re.fullmatch(r"[0-9]{15}([0-9]{2}[0-9X])?", typed_id):  # an ID number: exact, as head or member
+            upper = typed_id
             try:  # a legacy 15-digit number is stored in its 18-digit form
                 upper = parse_id_number(upper).number
             except InvalidIdentifier:
