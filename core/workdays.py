@@ -78,6 +78,23 @@ def publicity_end(start: dt.date, days: int, calendar: Calendar) -> dt.date:
     raise ValueError(f"a 公示 of {days} working days is longer than {LONGEST_PUBLICITY_DAYS} calendar days")
 
 
+def latest_publicity_start(done_on: dt.date, days: int, calendar: Calendar) -> dt.date:
+    """The latest start day of a 公示 of `days` working days that allows a 审核 on `done_on` (the inverse of
+    `publicity_end`; the demo plans its filings backwards from the filing day with it)."""
+    counted, day = 0, done_on
+    while counted < days:
+        if calendar.is_working_day(day):
+            counted += 1
+        day -= dt.timedelta(days=1)
+    return day
+
+
+def working_day_on_or_before(day: dt.date, calendar: Calendar) -> dt.date:
+    while not calendar.is_working_day(day):
+        day -= dt.timedelta(days=1)
+    return day
+
+
 def publicity_refusal(start: dt.date, done_on: dt.date, days: int, calendar: Calendar, *, what: str = "审核") -> str | None:
     """None when `done_on` comes after a full 公示; else the Chinese reason, naming the first allowed date."""
     if done_on < start:

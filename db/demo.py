@@ -32,6 +32,7 @@ from sqlalchemy.orm import Session
 from core import codes
 from core.category import DIBAO_RUN_MONTHS, Assessment, Exclusion, MonthFigures, assess
 from core.identity import USCC_CHARS, id_check_char, uscc_check_char
+from core.workdays import Calendar, latest_publicity_start, working_day_on_or_before
 from core.places import CITY_CODE, DISTRICTS, PLACE_BY_CODE
 from core.plan import payment_dates
 from core.status_engine import month_index, month_of_index
@@ -66,6 +67,8 @@ INSERT_CHUNK = 5000
 FLUSH_ROWS = 60_000  # rows held in memory before they are written (a province-sized load stays small)
 
 TODAY = dt.date(2020, 12, 31)  # the demo's "now": the end of the policy period
+OFFICIAL_CALENDAR = Calendar()  # chinese-calendar knows every year the demo covers
+DEMO_PUBLICITY_DAYS = 5  # the parameter's default, which the demo leaves in force
 BASELINE = dt.date(2017, 12, 31)
 LINES_FROM_YEAR, LINES_TO_YEAR = 2016, 2021
 
@@ -1165,8 +1168,10 @@ class DemoCity:
         staff = self.staff[spec.code]
         if plan.filed_on:
             filed = plan.filed_on
-            review = weekday_on_or_before(days_after(filed, -rng.randint(0, 3)))
-            publicity = weekday_on_or_before(days_after(review, -rng.randint(7, 9)))
+            # official working days (法定节假日, 调休): the 公示 of 5 working days is over by the 审核
+            review = working_day_on_or_before(days_after(filed, -rng.randint(0, 3)), OFFICIAL_CALENDAR)
+            latest = latest_publicity_start(review, DEMO_PUBLICITY_DAYS, OFFICIAL_CALENDAR)
+            publicity = working_day_on_or_before(days_after(latest, -rng.randint(0, 2)), OFFICIAL_CALENDAR)
             survey = weekday_on_or_before(days_after(publicity, -rng.randint(2, 8)))
             apply = weekday_on_or_before(days_after(survey, -rng.randint(3, 12)))
             plan.apply_on = apply

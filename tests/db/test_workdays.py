@@ -100,3 +100,24 @@ def test_a_confirmation_after_publicity_names_its_first_allowed_date(db_engine):
             confirm(s, staff(s), [out_id], kind="exit", as_of=dt.date(2026, 10, 31), effective_on=today,
                     publicity_from=dt.date(2026, 11, 25), today=today)
     assert refused.value.errors["publicity_from"].endswith("公示始于 2026-11-25，最早可于 2026-12-02 确认")
+
+
+def test_every_demo_filing_reviews_after_a_full_publicity_of_official_working_days(db_engine):
+    from collections import defaultdict
+
+    from core.workdays import Calendar, publicity_refusal
+    from db.demo import load_demo
+    from db.models import ProcessStep
+
+    load_demo(db_engine, households=400)
+    with reading(db_engine) as s:
+        steps = defaultdict(dict)
+        for step in s.scalars(select(ProcessStep)):
+            steps[step.household_id][step.step] = step.done_on
+    reviewed = [(d["publicity"], d["review"]) for d in steps.values() if "review" in d]
+    assert len(reviewed) > 300
+    calendar = Calendar()
+    too_short = [(p, r, publicity_refusal(p, r, 5, calendar)) for p, r in reviewed if publicity_refusal(p, r, 5, calendar)]
+    assert too_short == []
+    # a 审核 on a holiday or a plain weekend never happens; the 公示 starts on a working day too
+    assert all(calendar.is_working_day(r) and calendar.is_working_day(p) for p, r in reviewed)
