@@ -12,6 +12,7 @@ from core.parameters import SPEC_BY_KEY
 from db import params, queries
 from db.errors import ServiceError, ValidationError
 from ui import store
+from ui.calendar_panel import calendar_form, show_calendar
 from ui.session import require_role
 
 actor = require_role()
@@ -72,6 +73,8 @@ if not numeric.empty:
         width="stretch",
     )
 
+show_calendar()
+
 if actor.role != "admin":
     st.stop()
 
@@ -119,7 +122,7 @@ def _grid_editor(kind: str, loader, saver, column_config: dict) -> None:
         st.rerun()
 
 
-tab_lines, tab_params = st.tabs(["低保标准", "政策参数"])
+tab_lines, tab_params, tab_calendar = st.tabs(["低保标准", "政策参数", "法定节假日"])
 with tab_lines:
     with store.reading() as session:
         districts = dict(queries.places_in_scope(session, actor))
@@ -140,3 +143,5 @@ with tab_params:
     })
     st.caption("参数：" + "；".join(f"{key} = {spec.label}" + (f"（{spec.unit}）" if spec.unit else "") for key, spec in SPEC_BY_KEY.items())
                + "。年度目标写作 {\"2018\": 50, \"2019\": 40, \"2020\": 10}；认定规则写作 national_2016 或 deep_relative_2019。")
+with tab_calendar:
+    calendar_form(actor)
