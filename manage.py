@@ -58,7 +58,7 @@ def cmd_list_orgs(_args) -> int:
 
 def _find_org(session, text: str) -> Org | None:
     text = text.strip()
-    if text.isdigit():
+    if text.isascii() and text.isdigit():  # "²".isdigit() is true, int("²") fails
         return session.get(Org, int(text))
     return session.scalar(select(Org).where(Org.name == text))
 

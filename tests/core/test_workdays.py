@@ -20,6 +20,8 @@ BEYOND = PACKAGE_YEARS[-1] + 1  # the first year chinese-calendar 1.11.0 does no
         (D(2018, 9, 28), 5, D(2018, 10, 10), "09-29 and 09-30 are 调休 working days; National Day 10-01..10-07 is off"),
         (D(2020, 1, 23), 5, D(2020, 2, 7), "Spring Festival 2020, extended to 02-02: no working day until 02-03"),
         (D(2019, 9, 27), 1, D(2019, 9, 29), "Sunday 2019-09-29 is a 调休 working day and counts"),
+        (D(2019, 10, 11), 1, D(2019, 10, 12), "Saturday 2019-10-12 is a 调休 working day and counts"),
+        (D(2019, 10, 18), 1, D(2019, 10, 21), "an ordinary Saturday does not"),
         (D(2026, 11, 3), 5, D(2026, 11, 10), "an ordinary week: Monday to Friday"),
         (D(2026, 11, 6), 5, D(2026, 11, 13), "a Friday start: the weekend does not count, the start day neither"),
         (D(2026, 11, 3), 0, D(2026, 11, 3), "no 公示 required"),
