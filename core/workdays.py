@@ -20,7 +20,6 @@ from dataclasses import dataclass, field
 import chinese_calendar
 
 PACKAGE_YEARS = range(min(chinese_calendar.holidays).year, max(chinese_calendar.holidays).year + 1)
-LONGEST_PUBLICITY_DAYS = 366  # no 公示 looks further ahead than this many calendar days
 
 
 class CalendarMissing(Exception):
@@ -69,13 +68,11 @@ def publicity_end(start: dt.date, days: int, calendar: Calendar) -> dt.date:
     if days <= 0:
         return start
     counted, day = 0, start
-    for _ in range(LONGEST_PUBLICITY_DAYS):
+    while counted < days:  # ends: every known year has working days, and an unknown one raises CalendarMissing
         day += dt.timedelta(days=1)
         if calendar.is_working_day(day):
             counted += 1
-            if counted == days:
-                return day
-    raise ValueError(f"a 公示 of {days} working days is longer than {LONGEST_PUBLICITY_DAYS} calendar days")
+    return day
 
 
 def latest_publicity_start(done_on: dt.date, days: int, calendar: Calendar) -> dt.date:
