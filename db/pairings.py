@@ -74,6 +74,8 @@ def assign_helper(session: Session, actor: Actor, household_ids: list[int], raw:
     helper = _helper(raw, today)
     if not household_ids:
         raise ValidationError({"household_ids": "请先选择档案"})
+    if len(set(household_ids)) != len(household_ids):
+        raise ValidationError({"household_ids": "同一档案被选了两次，请刷新后重新勾选"})
     moved = 0
     for household_id in household_ids:
         household = get_household(session, actor, household_id=household_id)

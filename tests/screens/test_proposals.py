@@ -10,18 +10,13 @@ from db.engine import reading, transaction
 from db.models import Household
 from db.users import actor_for
 from tests.screens.conftest import app_as, assert_ok, make_user
-from ui.selection import current_key_name, escape_markdown
+from tests.screens.ticks import tick, ticked
+from ui.selection import escape_markdown
 
 
 def _texts(at) -> str:
     kinds = ("title", "markdown", "caption", "error", "warning", "success", "info")
     return "\n".join(str(e.value) for kind in kinds for e in getattr(at, kind))
-
-
-def tick(at, table: str, rows: list[int]) -> None:
-    """Tick rows (by position, as a person does in the grid) of the selectable table `table` as it is shown now."""
-    at.session_state[at.session_state[current_key_name(table)]] = {"selection": {"rows": rows, "columns": [], "cells": []}}
-    at.run()
 
 
 def _statuses(engine, files) -> dict[str, str]:
@@ -87,7 +82,7 @@ def test_after_a_confirmation_nothing_is_ticked_and_the_next_one_closes_only_the
 
     # the refreshed list: the two are gone, the rows now at positions 0 and 1 are other files, and none is ticked
     assert _exit_list(at) == files[2:]
-    assert at.session_state[at.session_state[current_key_name("pp_table_exit")]]["selection"]["rows"] == []
+    assert ticked(at, "pp_table_exit") == []
     assert "已勾选 **0** 户" in _texts(at)
     assert "已勾选 **2** 户" not in _texts(at)
 
