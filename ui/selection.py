@@ -110,7 +110,12 @@ def show_chosen(chosen: Selection, *, action: str, number: str = "档案编号",
     if rows.empty:
         st.markdown(f"已勾选 **0** 户。请在上表勾选要{action}的档案。")
         return
-    text = f"已勾选 **{len(rows)}** 户，将{action}：{files_text(rows, number=number, name=name)}"
+    show_files(rows, lead=f"已勾选 **{len(rows)}** 户，将{action}", number=number, name=name)
+
+
+def show_files(rows: pd.DataFrame, *, lead: str, number: str = "档案编号", name: str = "户主姓名") -> None:
+    """“<lead>：number name、…” — every file, in a scrolling box when there are many."""
+    text = f"{lead}：{files_text(rows, number=number, name=name)}"
     if len(rows) > LIST_LIMIT:
         with st.container(height=110):
             st.markdown(text)

@@ -114,6 +114,7 @@ def test_reassigning_a_departing_helpers_files_at_once(app_db):
     caseload = at.dataframe[0].value
     assert caseload.set_index("帮扶责任人").at["李离职", "结对户数"] == 40
     at.selectbox(key="pr_from").set_value(("李离职", "港务集团工会")).run()
+    assert "将移交的 **40** 户：T-130302-000001 户主1、" in _texts(at)
     at.text_input(key="pr_name").input("王接任")
     at.text_input(key="pr_reason").input("原责任人退休")
     at.button(key="FormSubmitter:pr_move-移交全部 40 户").click().run()
