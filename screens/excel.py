@@ -173,6 +173,9 @@ with tab_roster:
         st.download_button("下载比对结果（Excel）", roster_service.report_xlsx(result, outcome[1] if outcome and outcome[0] == upload.file_id else None),
                            file_name=f"低保名单比对结果_{today:%Y%m%d}.xlsx", mime=XLSX, icon=":material/download:")
         if result.to_change and not (outcome and outcome[0] == upload.file_id):
+            selection.show_files(pd.DataFrame({"档案编号": [m.file_no for m in result.to_change],  # the files the button marks
+                                               "户主姓名": [m.head_name for m in result.to_change]}),
+                                 lead=f"将标记的 **{len(result.to_change):,}** 户")
             if st.button(f"标记这 {len(result.to_change):,} 户", type="primary", key="ro_apply"):
                 try:
                     with store.transaction() as session:
