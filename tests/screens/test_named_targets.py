@@ -1,5 +1,9 @@
 """Every write on chosen rows names what it will change right above its button; a tick opens the file ticked."""
 
+import datetime as dt
+
+from sqlalchemy import select
+
 from db import users
 from db.engine import reading, transaction
 from tests.db.support import add_file
@@ -58,3 +62,33 @@ def test_a_tick_in_the_file_list_opens_the_file_ticked(app_db):
     assert_ok(at)
     assert at.query_params["file"] == listed[2]
     assert f"档案编号 **{listed[2]}**" in _texts(at)  # the file page of the row ticked
+
+
+def test_a_measure_ticked_is_the_one_changed_and_the_tick_goes_after_the_save(app_db):
+    from db import measures
+    from db.models import Measure
+    from tests.db.support import actor_of
+    from tests.db.test_measures import job
+    from tests.screens.ticks import ticked
+
+    make_user(app_db, "hgstaff", "staff", "海港区总工会")
+    with transaction(app_db) as s:
+        household = add_file(s, 1, causes=("3",))
+        hid, file_no = household.id, household.file_no
+        first = measures.add_measure(s, actor_of(s), hid, job(content="推荐到港务集团从事保洁工作"), today=dt.date.today())[0].id
+        second = measures.add_measure(s, actor_of(s), hid, job(content="参加家政服务技能培训"), today=dt.date.today())[0].id
+    at = app_as("hgstaff").run()
+    at.switch_page("screens/household.py")
+    at.query_params["file"] = file_no
+    at.run()
+    shown = list(at.dataframe(key=at.session_state["_selection_key::pm_table"]).value["帮扶内容"])
+    row = shown.index("参加家政服务技能培训")
+    tick(at, "pm_table", [row])
+    assert at.text_area(key=f"pm_content_{second}").value == "参加家政服务技能培训"
+    at.text_area(key=f"pm_content_{second}").input("参加家政服务技能培训（已报名）")
+    at.button(key=f"FormSubmitter:pm_measure_{second}-保存修改").click().run()
+    assert_ok(at)
+    with reading(app_db) as s:
+        contents = {m.id: m.content for m in s.scalars(select(Measure))}
+    assert contents == {first: "推荐到港务集团从事保洁工作", second: "参加家政服务技能培训（已报名）"}
+    assert ticked(at, "pm_table") == []  # the saved row starts the table afresh: the form is for a new measure again
