@@ -149,13 +149,17 @@ def confirm(
                                     int(parameter_on(session, "publicity_working_days", effective_on)), what="确认")
         if refusal:
             raise ValidationError({"publicity_from": refusal})
+    if len(set(household_ids)) != len(household_ids):
+        raise ValidationError({"household_ids": "同一档案被选了两次，请刷新名单后重新勾选"})
     current = evaluate_files(session, actor, as_of).set_index("household_id")
     problems = {}
-    for household_id in household_ids:
-        if (household_id not in current.index or current.at[household_id, "suggestion"] != kind
-                or current.at[household_id, "current_status"] != "active"):
-            file_no = current.at[household_id, "file_no"] if household_id in current.index else str(household_id)
-            problems[file_no] = f"已不再符合{SUGGESTION[kind][1:]}条件（数据可能已被更正），请刷新名单"
+    for household_id in household_ids:  # the ids the person saw: each must still be proposed, or nothing closes
+        if household_id not in current.index:
+            problems[str(household_id)] = "所选档案不存在或不在您的管辖范围内，请刷新名单。本次没有关闭任何档案"
+        elif current.at[household_id, "suggestion"] != kind or current.at[household_id, "current_status"] != "active":
+            file_no, name = current.at[household_id, "file_no"], current.at[household_id, "name"]
+            problems[file_no] = (f"{file_no} {name} 已不再符合{SUGGESTION[kind][1:]}条件（可能已被他人确认或数据已更正），"
+                                 "请刷新名单。本次没有关闭任何档案")
     if problems:
         raise ValidationError(problems)
     label = SUGGESTION[kind]

@@ -74,6 +74,8 @@ def assign_helper(session: Session, actor: Actor, household_ids: list[int], raw:
     helper = _helper(raw, today)
     if not household_ids:
         raise ValidationError({"household_ids": "请先选择档案"})
+    if len(set(household_ids)) != len(household_ids):
+        raise ValidationError({"household_ids": "同一档案被选了两次，请刷新后重新勾选"})
     moved = 0
     for household_id in household_ids:
         household = get_household(session, actor, household_id=household_id)
@@ -108,8 +110,12 @@ def reassign_helper(session: Session, actor: Actor, helper_name: str, helper_uni
         raise ValidationError({"helper": f"{helper_name}（{helper_unit}）在您的管辖范围内没有结对的档案"})
     now_seen = {p.id: p.version for p in pairings}
     if now_seen != pairing_versions:
-        raise Conflict(f"{helper_name} 的结对档案刚刚有变化（您看到 {len(pairing_versions)} 户，现为 {len(now_seen)} 户），"
-                       "请刷新后重试。本次没有移交任何档案。")
+        changed = {i for i in now_seen.keys() | pairing_versions.keys() if now_seen.get(i) != pairing_versions.get(i)}
+        files = session.execute(select(Household.file_no, Household.name).join(Pairing, Pairing.household_id == Household.id)
+                                .where(Pairing.id.in_(changed)).order_by(Household.file_no)).all()
+        named = "、".join(f"{f} {n}" for f, n in files[:10]) + (f" 等 {len(files)} 户" if len(files) > 10 else "")
+        raise Conflict(f"{helper_name} 的结对档案刚刚有变化（您看到 {len(pairing_versions)} 户，现为 {len(now_seen)} 户；"
+                       f"有变化的：{named or '—'}），请刷新后重试。本次没有移交任何档案。")
     why = reason or f"结对帮扶：{helper_name}（{helper_unit}）的档案移交给 {helper['helper_name']}（{helper['helper_unit']}）"
     moved_measures = 0
     for pairing in pairings:

@@ -20,8 +20,12 @@ from db.queries import parameter_on
 
 
 def record_visits(session: Session, actor: Actor, household_ids: list[int], raw: dict[str, Any], *,
-                  today: dt.date | None = None) -> int:
-    """The same visit (e.g. a round of phone calls) on each chosen file: all of them, or none."""
+                  today: dt.date | None = None, statuses: tuple[str, ...] | None = None) -> int:
+    """The same visit (e.g. a round of phone calls) on each chosen file: all of them, or none.
+
+    `statuses`: the statuses a chosen file must still have (a work queue's files: one withdrawn since the
+    list was shown is refused by name); None takes any file.
+    """
     today = today or dt.date.today()
     try:
         values = check_visit(raw, today=today)
@@ -29,8 +33,14 @@ def record_visits(session: Session, actor: Actor, household_ids: list[int], raw:
         raise ValidationError(exc.errors) from None
     if not household_ids:
         raise ValidationError({"household_ids": "请先选择档案"})
-    for household_id in household_ids:
-        household = get_household(session, actor, household_id=household_id)
+    if len(set(household_ids)) != len(household_ids):
+        raise ValidationError({"household_ids": "同一档案被选了两次，请刷新后重新勾选"})
+    households = [get_household(session, actor, household_id=household_id) for household_id in household_ids]
+    for household in households:  # every file checked before any visit is written
+        if statuses is not None and household.status not in statuses:
+            raise ValidationError({"household_ids": f"{household.file_no} {household.name} 现为“{codes.HOUSEHOLD_STATUS[household.status]}”，"
+                                                    "不再走访。本次没有登记任何走访，请刷新后重新勾选"})
+    for household in households:
         audit.create(session, actor, Visit(household_id=household.id, **values), reason="登记走访")
     return len(household_ids)
 

@@ -14,7 +14,7 @@ from core.roster import read_roster
 from db import exporter, importer
 from db import roster as roster_service
 from db.errors import ServiceError
-from ui import store
+from ui import selection, store
 from ui.session import require_role
 
 actor = require_role("admin", "staff")
@@ -99,24 +99,28 @@ with tab_batches:
                                "内容": importer.Report(b.filename, json.loads(b.counts)).summary(),
                                "状态": "已撤销" if b.undone_at else "有效"}
                               for b in batches])
-        event = st.dataframe(frame, hide_index=True, width="stretch", on_select="rerun", selection_mode="single-row",
-                             key=f"ex_batches_{hashlib.sha1(repr([(b.id, b.version) for b in batches]).encode()).hexdigest()[:10]}",
-                             column_config={"内容": st.column_config.TextColumn(width="large"), "状态": st.column_config.TextColumn(width="medium")})
+        # the selection is bound to the batch (its id, and every batch's version), never to a row position
+        picked = selection.select_rows(frame, key="ex_batches", id_column="批次", hidden=[], multi=False,
+                                       context=[(b.id, b.version) for b in batches],
+                                       column_config={"内容": st.column_config.TextColumn(width="large"),
+                                                      "状态": st.column_config.TextColumn(width="medium")})
         notice = st.session_state.pop("ex_undo_notice", None)
         if notice:
             getattr(st, notice[0])(notice[1])
-        if event.selection.rows:
-            chosen = batches[event.selection.rows[0]]
+        if picked.ids:
+            chosen = next(b for b in batches if b.id == picked.ids[0])
             if chosen.undone_at is not None:
                 st.caption(f"批次 {chosen.id} 已于 {chosen.undone_at:%Y-%m-%d %H:%M} 由 {chosen.undone_by} 撤销。")
             else:
-                st.warning(f"撤销批次 {chosen.id}（{chosen.filename}）：该批次新增的记录将删除，修改过的记录恢复为导入前的样子。"
+                st.warning(f"撤销批次 {chosen.id}（{selection.escape_markdown(chosen.filename)}，{chosen.at:%Y-%m-%d %H:%M} 由 "
+                           f"{selection.escape_markdown(chosen.actor)} 导入）：该批次新增的记录将删除，修改过的记录恢复为导入前的样子。"
                            "如果这些记录之后又被修改过，将不能撤销。")
 
                 def _undo(batch_id=chosen.id, version=chosen.version):
                     try:
                         with store.transaction() as session:
                             importer.undo(session, actor, batch_id, expected_version=version)
+                        selection.clear("ex_batches")
                         st.session_state["ex_undo_notice"] = ("success", f"已撤销批次 {batch_id}。")
                     except ServiceError as exc:
                         st.session_state["ex_undo_notice"] = ("error", str(exc))
@@ -169,6 +173,9 @@ with tab_roster:
         st.download_button("下载比对结果（Excel）", roster_service.report_xlsx(result, outcome[1] if outcome and outcome[0] == upload.file_id else None),
                            file_name=f"低保名单比对结果_{today:%Y%m%d}.xlsx", mime=XLSX, icon=":material/download:")
         if result.to_change and not (outcome and outcome[0] == upload.file_id):
+            selection.show_files(pd.DataFrame({"档案编号": [m.file_no for m in result.to_change],  # the files the button marks
+                                               "户主姓名": [m.head_name for m in result.to_change]}),
+                                 lead=f"将标记的 **{len(result.to_change):,}** 户")
             if st.button(f"标记这 {len(result.to_change):,} 户", type="primary", key="ro_apply"):
                 try:
                     with store.transaction() as session:

@@ -7,7 +7,7 @@ import streamlit as st
 from core.codes import CATEGORY, CAUSE, HOUSEHOLD_STATUS, KEY_GROUP
 from core import workbook
 from db import exporter, queries
-from ui import store
+from ui import selection, store
 from ui.session import require_role
 
 actor = require_role("admin", "staff")
@@ -66,10 +66,10 @@ def _whole_list() -> bytes:
 
 right.download_button("导出当前列表（Excel）", _whole_list, file_name="档案列表.xlsx", on_click="ignore", icon=":material/download:",
                       mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", width="stretch")
-event = st.dataframe(frame.fillna(""), hide_index=True, width="stretch", height=min(38 + 35 * len(frame), 720),
-                     on_select="rerun", selection_mode="single-row", key="hh_table")
-if event.selection.rows:
-    chosen = frame.iloc[event.selection.rows[0]]["档案编号"]
-    st.switch_page("screens/household.py", query_params={"file": chosen})
+# the selection is bound to the file number (the rows of this search and page), never to a row position
+picked = selection.select_rows(frame.fillna(""), key="hh_table", id_column="档案编号", hidden=[], multi=False,
+                               height=min(38 + 35 * len(frame), 720))
+if picked.ids:
+    st.switch_page("screens/household.py", query_params={"file": picked.ids[0]})
 if pages > 1:
     st.selectbox("页码", list(range(1, pages + 1)), format_func=lambda p: f"第 {p} 页（共 {pages} 页）", placeholder="请选择", key="hh_page")

@@ -6,7 +6,7 @@ import streamlit as st
 
 from db import audit
 from db import pairings as pairing_service
-from ui import store
+from ui import selection, store
 from ui.forms import field_error, form_notice, submit
 from ui.helper_form import helper_inputs, helper_values
 from ui.session import require_role
@@ -73,4 +73,5 @@ with st.form(FORM):
     st.checkbox("同时把这些档案中由其负责、尚未完成的措施改由新责任人负责", value=True, key="pr_measures")
     st.text_input("移交原因", key="pr_reason", placeholder="如：原责任人退休")
     field_error(FORM, "helper")
+    selection.show_files(files, lead=f"将移交的 **{len(files)}** 户")  # the files the button changes, right above it
     st.form_submit_button(f"移交全部 {len(files)} 户", type="primary", on_click=submit, args=(FORM, _move))

@@ -10,7 +10,7 @@ from core.status_engine import month_label
 from db import audit
 from db import evaluation
 from db.errors import ServiceError, ValidationError
-from ui import store
+from ui import selection, store
 from ui.session import require_role
 
 actor = require_role("admin", "staff")
@@ -70,27 +70,30 @@ for tab, kind in zip(tabs[:2], ("exit", "relief"), strict=True):
         if rows.empty:
             st.info("目前没有符合条件的档案。")
             continue
-        event = st.dataframe(_table(rows), hide_index=True, width="stretch", on_select="rerun", selection_mode="multi-row",
-                             key=f"pp_table_{kind}", height=min(38 + 35 * len(rows), 520))
-        chosen = rows.iloc[event.selection.rows] if event.selection.rows else rows.iloc[0:0]
+        # ticks are bound to the files (ids in order, for this month), never to row positions: see ui.selection
+        chosen = selection.select_rows(_table(rows).assign(household_id=rows["household_id"]), key=f"pp_table_{kind}",
+                                       id_column="household_id", context=(kind, as_of), height=min(38 + 35 * len(rows), 520))
         label = evaluation.SUGGESTION[kind][1:]
         errors = st.session_state.pop(f"pp_errors_{kind}", {})
         with st.form(f"pp_confirm_{kind}"):
-            st.markdown(f"已勾选 **{len(chosen)}** 户。确认后档案关闭为“已{label}”，记入状态变更和操作日志。")
+            st.caption(f"确认后档案关闭为“已{label}”，记入状态变更和操作日志；每户在确认时重新核对是否仍符合条件。")
             f1, f2, f3 = st.columns(3)
             effective_on = f1.date_input("确认日期", value=today, max_value=today, format="YYYY-MM-DD", key=f"pp_on_{kind}")
             publicised = f2.checkbox("已公示", key=f"pp_pub_{kind}", help="勾选后须填写公示开始日期；确认日期须在公示期满之后")
             publicity_from = f3.date_input("公示开始日期", value=None, max_value=today, format="YYYY-MM-DD", key=f"pp_pub_from_{kind}")
             note = st.text_input("说明（可选）", key=f"pp_note_{kind}")
             for message in errors.values():
-                st.error(message, icon=":material/error:")
-            submitted = st.form_submit_button(f"确认{label}", type="primary", disabled=False)
+                st.error(selection.escape_markdown(message), icon=":material/error:")
+            selection.show_chosen(chosen, action=f"确认{label}", name="户主")
+            submitted = st.form_submit_button(f"确认{label}", type="primary")
         if submitted:
             try:
                 with store.transaction() as session:
+                    if chosen.dropped:  # the list changed under the ticks: never confirm what was not seen
+                        raise ValidationError({"household_ids": selection.DROPPED + "本次没有关闭任何档案。"})
                     if publicised and publicity_from is None:
                         raise ValidationError({"publicity_from": "勾选“已公示”时，请填写公示开始日期"})
-                    n = evaluation.confirm(session, actor, [int(h) for h in chosen["household_id"]], kind=kind, as_of=as_of,
+                    n = evaluation.confirm(session, actor, [int(h) for h in chosen.ids], kind=kind, as_of=as_of,
                                            effective_on=effective_on, note=note, publicity_from=publicity_from if publicised else None,
                                            today=today)
             except ValidationError as exc:
@@ -100,7 +103,7 @@ for tab, kind in zip(tabs[:2], ("exit", "relief"), strict=True):
                 st.session_state[f"pp_errors_{kind}"] = {"": str(exc)}
                 st.rerun()
             st.session_state["pp_done"] = f"已确认{label} {n} 户。"
-            st.session_state.pop(f"pp_table_{kind}", None)
+            selection.clear(f"pp_table_{kind}")
             st.rerun()
 
 with tabs[2]:

@@ -6,6 +6,7 @@ from core.codes import ROLE
 from db import queries, users
 from ui import store
 from ui.forms import field_error, form_notice, submit
+from ui.selection import escape_markdown
 from ui.session import require_role
 
 actor = require_role("admin")
@@ -83,6 +84,7 @@ with tab_edit:
         field_error(FORM, "org_id")
         st.checkbox("启用（停用后不能登录，已登录的会话也会退出）", value=user.active, key=f"{prefix}_active")
         field_error(FORM, "active")
+        st.markdown(f"将修改用户 **{escape_markdown(user.username)}**（{escape_markdown(user.display_name)}）")  # whom the button changes
         st.form_submit_button("保存修改", type="primary", on_click=submit, args=(FORM, _update))
 
 with tab_password:
@@ -102,4 +104,5 @@ with tab_password:
         field_error(FORM, "password")
         st.text_input("再次输入新密码", type="password", key="pw_repeat")
         field_error(FORM, "password_repeat")
+        st.markdown(f"将重置用户 **{escape_markdown(target.username)}**（{escape_markdown(target.display_name)}）的密码")
         st.form_submit_button("重置密码", type="primary", on_click=submit, args=(FORM, _reset), kwargs={"clear": ("pw_new", "pw_repeat")})

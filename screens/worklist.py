@@ -9,7 +9,7 @@ from db import audit, queries
 from db import pairings as pairing_service
 from db import visits as visit_service
 from db import worklist as worklist_service
-from ui import cached, store
+from ui import cached, selection, store
 from ui.forms import field_error, form_notice, submit
 from ui.helper_form import helper_inputs, helper_values
 from ui.session import require_role
@@ -57,22 +57,22 @@ shown = table.drop(columns=["household_id"])
 c2.download_button("下载本类待办（CSV）", workbook.write_csv(list(shown.columns), shown.values.tolist()),
                    file_name=f"工作台-{codes.WORK_QUEUE[queue]}-{today:%Y%m%d}.csv", mime="text/csv", icon=":material/download:")
 
-# the grid remembers ticks by row position: a new key whenever its rows may change (a filter, anyone's save)
-# so that a tick never lands on another household
-table_key = f"wl_table_{queue}_{place or ''}_{version}"
 actions = st.container()  # above the table: what the ticks allow is seen without scrolling
-event = st.dataframe(table.drop(columns=["household_id"]), hide_index=True, width="stretch", height=min(38 + 35 * len(table), 520),
-                     on_select="rerun", selection_mode="multi-row", key=table_key,
-                     column_config={"待办说明": st.column_config.TextColumn(width="large")})
-picked = table.iloc[event.selection.rows] if event.selection.rows else table.iloc[0:0]
-ids = [int(i) for i in picked["household_id"]]
-chosen_files = "、".join(f"{r.档案编号} {r.户主姓名}" for r in picked.head(10).itertuples()) + ("等" if len(picked) > 10 else "")
+# ticks are bound to the files (ids in order, in this queue and filter), never to row positions: see ui.selection
+TABLE = "wl_table"
+chosen = selection.select_rows(table, key=TABLE, id_column="household_id", context=(queue, place or ""),
+                               height=min(38 + 35 * len(table), 520),
+                               column_config={"待办说明": st.column_config.TextColumn(width="large")})
+picked = chosen.rows
+ids = [int(i) for i in chosen.ids]
 
 with actions:
     if len(ids) == 1:
         if st.button(f"打开档案 {picked.iloc[0]['档案编号']}", icon=":material/open_in_new:", type="primary", key="wl_open"):
             st.switch_page("screens/household.py", query_params={"file": picked.iloc[0]["档案编号"]})
     elif not ids:
+        if chosen.dropped:
+            st.warning(selection.DROPPED, icon=":material/refresh:")
         st.caption("勾选左侧方框选中档案：选一户可打开档案，选多户可批量处理。")
 
     if queue == "income_missing":
@@ -87,13 +87,15 @@ with actions:
             raw = helper_values("wl_h_")
             with store.transaction() as session:
                 moved = pairing_service.assign_helper(session, actor, ids, raw, expected={i: None for i in ids}, today=today)
+            selection.clear(TABLE)
             return f"已为 {moved} 户指定帮扶责任人 {s.wl_h_name}。"
 
         form_notice(FORM)
         with st.form(FORM):
-            st.markdown(f"**为选中的 {len(ids)} 户指定帮扶责任人**：{chosen_files}")
+            st.markdown(f"**为选中的 {len(ids)} 户指定帮扶责任人**")
             helper_inputs(FORM, "wl_h_", today=today)
             field_error(FORM, "household_ids")
+            selection.show_chosen(chosen, action="指定帮扶责任人")
             st.form_submit_button("保存", type="primary", on_click=submit, args=(FORM, _assign))
     elif queue == "no_helper":
         form_notice("wl_helper")
@@ -106,12 +108,13 @@ with actions:
             s = st.session_state
             raw = {"visited_on": s.wl_v_on, "visitor": s[visitor_key], "kind": s.wl_v_kind, "notes": s.wl_v_notes, "needs": s.wl_v_needs}
             with store.transaction() as session:
-                n = visit_service.record_visits(session, actor, ids, raw, today=today)
+                n = visit_service.record_visits(session, actor, ids, raw, today=today, statuses=pairing_service.PAIRABLE)
+            selection.clear(TABLE)
             return f"已为 {n} 户登记 {s.wl_v_on:%Y-%m-%d} 的走访。"
 
         form_notice(FORM)
         with st.form(FORM):
-            st.markdown(f"**为选中的 {len(ids)} 户登记走访**" + ("（回访）" if queue == "followup_due" else "") + f"：{chosen_files}")
+            st.markdown(f"**为选中的 {len(ids)} 户登记走访**" + ("（回访）" if queue == "followup_due" else ""))
             c1, c2, c3 = st.columns(3)
             c1.date_input("走访日期 *", value=today, key="wl_v_on", format="YYYY-MM-DD")
             with c1:
@@ -126,6 +129,7 @@ with actions:
             field_error(FORM, "notes")
             st.text_input("发现的需求", key="wl_v_needs")
             field_error(FORM, "household_ids")
+            selection.show_chosen(chosen, action="登记走访")
             st.form_submit_button("登记走访", type="primary", on_click=submit, args=(FORM, _visit), kwargs={"clear": ("wl_v_notes", "wl_v_needs")})
     elif queue in ("visit_overdue", "followup_due"):
         form_notice("wl_visit")

@@ -8,7 +8,6 @@ row loads its values.
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
 
 import streamlit as st
 
@@ -18,7 +17,7 @@ from db import measures as measure_service
 from db.actor import Actor
 from db.models import Household
 from db.pairings import current_pairing
-from ui import store
+from ui import selection, store
 from ui.forms import field_error, form_notice, form_notices, submit
 
 FORM_MEASURE = "pm_measure"
@@ -32,20 +31,15 @@ def _pick(options: dict, *, none: bool) -> tuple[list, callable]:
     return keys, (lambda c: NONE if c is None else options[c])
 
 
-def _rows_key(rows) -> str:
-    """Changes whenever a row is added, removed or saved: the grid (which remembers its selection by
-    position) is then a new one, so a selection never moves onto another measure or payment."""
-    return hashlib.sha1(repr([(r.id, r.version) for r in rows]).encode()).hexdigest()[:12]
-
-
 def _selectable(frame, rows, key: str, money: str, *, editable: bool, height: int | str = "auto"):
-    """A table of measures or payments; the row the user selected (when the file may be changed), or None."""
-    event = st.dataframe(frame.drop(columns=["id"]), hide_index=True, width="stretch", height=height,
-                         on_select="rerun" if editable else "ignore", selection_mode="single-row", key=f"{key}_{_rows_key(rows)}",
-                         column_config={money: st.column_config.NumberColumn(format="%,.2f")})
-    if not (editable and event.selection.rows):
+    """A table of measures or payments; the row the user selected (when the file may be changed), or None.
+    The selection is bound to the row's id (and every row's version: a saved row starts the table afresh)."""
+    chosen = selection.select_rows(frame, key=key, id_column="id", context=[(r.id, r.version) for r in rows], multi=False,
+                                   selectable=editable, height=height,
+                                   column_config={money: st.column_config.NumberColumn(format="%,.2f")})
+    if not chosen.ids:
         return None
-    wanted = int(frame.iloc[event.selection.rows[0]]["id"])
+    wanted = int(chosen.ids[0])
     return next(r for r in rows if r.id == wanted)
 
 
