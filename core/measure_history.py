@@ -1,0 +1,66 @@
+"""A measure's status on a past day (措施状态), from its status history — never from today's status.
+
+DOMAIN.md, "When a household is out": measures "on D" are judged by their dates and status history as of D.
+- 脱困 (经精准帮扶后) needs a measure *carried out* on D: its status on D is 实施中 or 已完成, and it started on or
+  before D (`start_on <= D`).
+- 解困 needs a measure *going on* on D (常态化帮扶): 实施中 on D, or 已完成 with an end on or after D.
+
+The history is a list of changes (measure_id, to_status, effective_on, id); the status on D is the last change
+dated on or before D (ties on one day in the order recorded). A measure with no recorded change at all (written by
+an import or the demo, which write rows in bulk) is read with the history its own row implies: `implied_history`,
+the same rule the migration used to backfill the measures that existed before the history did.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pandas as pd
+
+CARRIED_OUT = ("in_progress", "done")
+
+
+def implied_history(status: str, start_on: dt.date, end_on: dt.date | None) -> list[tuple[str | None, str, dt.date]]:
+    """The changes (from, to, effective on) a measure's own row implies: 实施中 from its start, 已完成 from its end."""
+    if status == "done":
+        return [(None, "in_progress", start_on), ("in_progress", "done", end_on or start_on)]
+    return [(None, status, start_on)]
+
+
+def change_effective_on(to_status: str, start_on: dt.date, end_on: dt.date | None, today: dt.date) -> dt.date:
+    """The day a status change recorded `today` takes effect: 实施中 from the measure's start, 已完成 on its end
+    (neither after today); back to 计划 from today."""
+    if to_status == "in_progress":
+        return min(start_on, today)
+    if to_status == "done":
+        return min(end_on, today) if end_on else today
+    return today
+
+
+def measure_flags(measures: pd.DataFrame, changes: pd.DataFrame, as_of: dt.date) -> pd.DataFrame:
+    """Per household: has_measure_carried_out (脱困) and has_active_measure (解困) on `as_of`.
+
+    measures: measure_id, household_id, status (today's), start_on, end_on
+    changes:  measure_id, to_status, effective_on, id — the recorded history (may be empty)
+    Returns a frame indexed by household_id (households with no measure are absent: both False).
+    """
+    day = pd.Timestamp(as_of)
+    recorded = changes[["measure_id", "to_status", "effective_on", "id"]]
+    without = measures[~measures["measure_id"].isin(recorded["measure_id"])]
+    implied = pd.DataFrame(
+        [(m, to, on, -1) for m, s, start, end in zip(without["measure_id"], without["status"], without["start_on"], without["end_on"])
+         for _, to, on in implied_history(s, start, None if pd.isna(end) else end)],
+        columns=["measure_id", "to_status", "effective_on", "id"])
+    history = pd.concat([recorded, implied], ignore_index=True) if len(implied) else recorded
+    history = history[pd.to_datetime(history["effective_on"]) <= day]
+    status_on = (history.assign(effective_on=pd.to_datetime(history["effective_on"]))
+                 .sort_values(["measure_id", "effective_on", "id"]).drop_duplicates("measure_id", keep="last")
+                 .set_index("measure_id")["to_status"])
+    status = measures["measure_id"].map(status_on)
+    started = pd.to_datetime(measures["start_on"]) <= day
+    end = pd.to_datetime(measures["end_on"])
+    carried = status.isin(CARRIED_OUT) & started
+    active = started & ((status == "in_progress") | ((status == "done") & end.notna() & (end >= day)))
+    flags = pd.DataFrame({"household_id": measures["household_id"].to_numpy(), "has_measure_carried_out": carried.to_numpy(),
+                          "has_active_measure": active.to_numpy()})
+    return flags.groupby("household_id").any()
