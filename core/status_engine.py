@@ -49,6 +49,13 @@ def month_label(index: int) -> str:
     return f"{index // 12}年{index % 12 + 1:02d}月"
 
 
+def lacking_text(lacking_month: int, income_lag_months: int) -> str:
+    """缺近期收入: the months a file has no income record in, from the earliest the lag allows to the judged month."""
+    last = lacking_month + income_lag_months
+    months = month_label(last) if income_lag_months == 0 else f"{month_label(lacking_month)}至{month_label(last)}"
+    return f"{months}没有收入记录，无法判断（收入录入最多可滞后 {income_lag_months} 个月）"
+
+
 def _index_array(values) -> np.ndarray:
     """Month indices from a column of dates (date objects, Timestamps or datetime64), without pandas accessors."""
     months = np.asarray(pd.to_datetime(pd.Series(values)).to_numpy(), dtype="datetime64[M]")
