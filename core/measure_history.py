@@ -47,11 +47,16 @@ def measure_flags(measures: pd.DataFrame, changes: pd.DataFrame, as_of: dt.date)
     day = pd.Timestamp(as_of)
     recorded = changes[["measure_id", "to_status", "effective_on", "id"]]
     without = measures[~measures["measure_id"].isin(recorded["measure_id"])]
-    implied = pd.DataFrame(
-        [(m, to, on, -1) for m, s, start, end in zip(without["measure_id"], without["status"], without["start_on"], without["end_on"])
-         for _, to, on in implied_history(s, start, None if pd.isna(end) else end)],
-        columns=["measure_id", "to_status", "effective_on", "id"])
-    history = pd.concat([recorded, implied], ignore_index=True) if len(implied) else recorded
+    done = without["status"] == "done"
+    # implied_history, for a whole table at once: 实施中 (or 计划) from the start; 已完成 from the end
+    implied = pd.concat([
+        pd.DataFrame({"measure_id": without["measure_id"], "to_status": without["status"].where(~done, "in_progress"),
+                      "effective_on": without["start_on"], "id": -2}),
+        pd.DataFrame({"measure_id": without["measure_id"][done], "to_status": "done",
+                      "effective_on": without["end_on"][done].where(without["end_on"][done].notna(), without["start_on"][done]),
+                      "id": -1}),
+    ], ignore_index=True)
+    history = pd.concat([recorded, implied], ignore_index=True) if len(implied) else recorded.copy()
     history = history[pd.to_datetime(history["effective_on"]) <= day]
     status_on = (history.assign(effective_on=pd.to_datetime(history["effective_on"]))
                  .sort_values(["measure_id", "effective_on", "id"]).drop_duplicates("measure_id", keep="last")
