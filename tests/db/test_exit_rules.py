@@ -14,7 +14,7 @@ from db.engine import make_engine, reading, transaction
 from db.errors import ValidationError
 from db.evaluation import confirm, evaluate_files, report
 from db.migrate import alembic_config, prepare
-from db.models import AuditLog, DibaoLine, IncomeMonth, Measure, MeasureStatusChange
+from db.models import AuditLog, DibaoLine, IncomeMonth, Measure, MeasureStatusChange, PolicyParameter
 from tests.conftest import PG_ADMIN_URL
 from tests.db.support import actor_of, add_file
 
@@ -177,4 +177,6 @@ def test_the_migration_backfills_each_measures_history_from_its_status_and_dates
             (2, None, "in_progress", dt.date(2018, 5, 1), 1),
             (3, None, "planned", dt.date(2021, 1, 4), 1),
             (4, None, "in_progress", dt.date(2018, 1, 1), 1), (4, "in_progress", "done", dt.date(2018, 1, 1), 1)]
+        # the new parameter is seeded into an existing database, so it shows in the 低保标准与参数 grid
+        assert s.scalars(select(PolicyParameter.value).where(PolicyParameter.key == "income_lag_months")).all() == ["1"]
     engine.dispose()
