@@ -27,14 +27,28 @@ def implied_history(status: str, start_on: dt.date, end_on: dt.date | None) -> l
     return [(None, status, start_on)]
 
 
-def change_effective_on(to_status: str, start_on: dt.date, end_on: dt.date | None, today: dt.date) -> dt.date:
-    """The day a status change recorded `today` takes effect: 实施中 from the measure's start, 已完成 on its end
-    (neither after today); back to 计划 from today."""
+def change_effective_on(from_status: str | None, to_status: str, start_on: dt.date, end_on: dt.date | None,
+                        today: dt.date) -> dt.date:
+    """The day a status change recorded `today` takes effect: 实施中 from the measure's start (a 已完成 measure taken up
+    again: from today), 已完成 on its end; back to 计划 from today. Never after today."""
     if to_status == "in_progress":
-        return min(start_on, today)
+        return today if from_status == "done" else min(start_on, today)
     if to_status == "done":
         return min(end_on, today) if end_on else today
     return today
+
+
+def date_corrections(status: str, old_start: dt.date, new_start: dt.date, old_end: dt.date | None, new_end: dt.date | None,
+                     today: dt.date) -> list[tuple[str | None, str, dt.date]]:
+    """Changes to append when a measure's dates are corrected and its status is not, so that the history agrees with
+    the dates: a measure carried out that started earlier is 实施中 from its new start; a 已完成 one that ended earlier
+    is 已完成 from its new end. (A later start needs nothing: a measure counts only from its start anyway.)"""
+    out: list[tuple[str | None, str, dt.date]] = []
+    if status in CARRIED_OUT and new_start < old_start:
+        out.append((None, "in_progress", min(new_start, today)))
+    if status == "done" and new_end is not None and (old_end is None or new_end < old_end):
+        out.append(("in_progress", "done", min(new_end, today)))
+    return out
 
 
 def measure_flags(measures: pd.DataFrame, changes: pd.DataFrame, as_of: dt.date) -> pd.DataFrame:

@@ -17,7 +17,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from core import codes
-from core.measure_history import change_effective_on, implied_history
+from core.measure_history import change_effective_on, date_corrections, implied_history
 from core.money import per_capita_fen
 from core.plan import (CleanMeasure, Coverage, FileFacts, MeasureFact, PlanErrors, Suggestion, check_measure, check_payment,
                        coverage, schedule_text, suggest_tracks)
@@ -176,11 +176,14 @@ def update_measure(session: Session, actor: Actor, measure_id: int, raw: dict[st
     measure, household = _row(session, actor, Measure, measure_id)
     clean = _checked(raw, household, today)
     had_schedule = measure.pay_every is not None and measure.amount_fen is not None
-    before = measure.status
+    before, start, end = measure.status, measure.start_on, measure.end_on
     changed = audit.update(session, actor, measure, clean.values(), expected_version=expected_version, reason="修改帮扶措施")
     if "status" in changed:
         _status_change(session, actor, measure, before, measure.status,
-                       change_effective_on(measure.status, measure.start_on, measure.end_on, today))
+                       change_effective_on(before, measure.status, measure.start_on, measure.end_on, today))
+    else:  # corrected dates: the history follows them
+        for old, new, on in date_corrections(measure.status, start, measure.start_on, end, measure.end_on, today):
+            _status_change(session, actor, measure, old, new, on)
     removed = added = 0
     if set(changed) & set(SCHEDULE_FIELDS):
         removed, added = _reschedule(session, actor, measure, clean, had_schedule, today)

@@ -5,7 +5,7 @@ import datetime as dt
 import pandas as pd
 import pytest
 
-from core.measure_history import change_effective_on, implied_history, measure_flags
+from core.measure_history import change_effective_on, date_corrections, implied_history, measure_flags
 
 D = dt.date
 
@@ -63,17 +63,40 @@ def test_changes_on_one_day_follow_the_order_recorded():
 
 
 @pytest.mark.parametrize(
-    "to,start,end,today,expected",
+    "before,to,start,end,today,expected",
     [
-        ("in_progress", D(2018, 3, 1), None, D(2018, 5, 1), D(2018, 3, 1)),   # 实施中 from the measure's start
-        ("in_progress", D(2018, 6, 1), None, D(2018, 5, 1), D(2018, 5, 1)),   # never after today
-        ("done", D(2018, 3, 1), D(2018, 4, 30), D(2018, 5, 1), D(2018, 4, 30)),  # 已完成 on its end
-        ("done", D(2018, 3, 1), None, D(2018, 5, 1), D(2018, 5, 1)),          # no end given: today
-        ("planned", D(2018, 3, 1), None, D(2018, 5, 1), D(2018, 5, 1)),
+        ("planned", "in_progress", D(2018, 3, 1), None, D(2018, 5, 1), D(2018, 3, 1)),  # 实施中 from the measure's start
+        ("planned", "in_progress", D(2018, 6, 1), None, D(2018, 5, 1), D(2018, 5, 1)),  # never after today
+        ("done", "in_progress", D(2018, 3, 1), None, D(2018, 9, 1), D(2018, 9, 1)),     # taken up again: from today
+        ("in_progress", "done", D(2018, 3, 1), D(2018, 4, 30), D(2018, 5, 1), D(2018, 4, 30)),  # 已完成 on its end
+        ("in_progress", "done", D(2018, 3, 1), None, D(2018, 5, 1), D(2018, 5, 1)),     # no end given: today
+        ("in_progress", "planned", D(2018, 3, 1), None, D(2018, 5, 1), D(2018, 5, 1)),
     ],
 )
-def test_when_a_recorded_change_takes_effect(to, start, end, today, expected):
-    assert change_effective_on(to, start, end, today) == expected
+def test_when_a_recorded_change_takes_effect(before, to, start, end, today, expected):
+    assert change_effective_on(before, to, start, end, today) == expected
+
+
+def test_a_measure_taken_up_again_is_going_on_after_its_old_end():
+    measure = dict(status="in_progress", start_on=D(2018, 3, 1), end_on=None)
+    changes = [(1, "in_progress", D(2018, 3, 1), 1), (1, "done", D(2018, 6, 30), 2),
+               (1, "in_progress", change_effective_on("done", "in_progress", D(2018, 3, 1), None, D(2018, 9, 1)), 3)]
+    assert flags([measure], changes, D(2018, 8, 1)) == (True, False)  # 已完成 between its end and being taken up again
+    assert flags([measure], changes, D(2018, 12, 31)) == (True, True)
+
+
+@pytest.mark.parametrize(
+    "status,old_start,new_start,old_end,new_end,expected",
+    [
+        ("in_progress", D(2018, 6, 1), D(2018, 2, 1), None, None, [(None, "in_progress", D(2018, 2, 1))]),  # began earlier
+        ("in_progress", D(2018, 2, 1), D(2018, 6, 1), None, None, []),  # began later: the start alone decides
+        ("planned", D(2018, 6, 1), D(2018, 2, 1), None, None, []),       # not carried out: nothing to follow
+        ("done", D(2018, 2, 1), D(2018, 2, 1), D(2018, 9, 30), D(2018, 7, 31), [("in_progress", "done", D(2018, 7, 31))]),
+        ("done", D(2018, 2, 1), D(2018, 2, 1), D(2018, 7, 31), D(2018, 9, 30), []),  # ended later: 已完成 with end ≥ D counts
+    ],
+)
+def test_corrected_dates_are_followed_by_the_history(status, old_start, new_start, old_end, new_end, expected):
+    assert date_corrections(status, old_start, new_start, old_end, new_end, D(2018, 12, 31)) == expected
 
 
 def test_the_history_a_row_implies():

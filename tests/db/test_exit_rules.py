@@ -180,3 +180,24 @@ def test_the_migration_backfills_each_measures_history_from_its_status_and_dates
         # the new parameter is seeded into an existing database, so it shows in the 低保标准与参数 grid
         assert s.scalars(select(PolicyParameter.value).where(PolicyParameter.key == "income_lag_months")).all() == ["1"]
     engine.dispose()
+
+
+def test_a_corrected_start_date_moves_the_history_with_it(db_engine):
+    with transaction(db_engine) as s:
+        _line(s)
+        household = _file(s, 1, [1, 2])
+        raw = {"track": "employment", "programme": None, "cause": "3", "content": "推荐就业", "status": "in_progress",
+               "start_on": dt.date(2026, 3, 1), "end_on": None, "responsible": "张帮扶", "amount": "", "fund_source": None,
+               "pay_every": None, "first_pay_on": None, "pay_count": None}
+        measure, _ = measures.add_measure(s, actor_of(s), household.id, raw, today=dt.date(2026, 3, 5))
+        hid, mid, version = household.id, measure.id, measure.version
+    with reading(db_engine) as s:
+        assert not evaluate_files(s, actor_of(s), dt.date(2026, 2, 28)).set_index("household_id").at[hid, "has_measure_carried_out"]
+    with transaction(db_engine) as s:  # it really began in January
+        measures.update_measure(s, actor_of(s), mid, raw | {"start_on": dt.date(2026, 1, 15)}, expected_version=version,
+                                today=dt.date(2026, 3, 9))
+    with reading(db_engine) as s:
+        assert evaluate_files(s, actor_of(s), dt.date(2026, 2, 28)).set_index("household_id").at[hid, "has_measure_carried_out"]
+        history = s.scalars(select(MeasureStatusChange.effective_on).where(MeasureStatusChange.measure_id == mid)
+                            .order_by(MeasureStatusChange.id)).all()
+    assert history == [dt.date(2026, 3, 1), dt.date(2026, 1, 15)]
