@@ -7,8 +7,9 @@ DOMAIN.md, "When a household is out": measures "on D" are judged by their dates 
 
 The history is a list of changes (measure_id, to_status, effective_on, id); the status on D is the last change
 dated on or before D (ties on one day in the order recorded). A measure with no recorded change at all (written by
-an import or the demo, which write rows in bulk) is read with the history its own row implies: `implied_history`,
-the same rule the migration used to backfill the measures that existed before the history did.
+an import or the demo, which write rows in bulk), or whose status is no longer the last one recorded (changed by an
+import), is read with the history its own row implies: `implied_history`, the same rule the migration used to
+backfill the measures that existed before the history did.
 """
 
 from __future__ import annotations
@@ -60,7 +61,12 @@ def measure_flags(measures: pd.DataFrame, changes: pd.DataFrame, as_of: dt.date)
     """
     day = pd.Timestamp(as_of)
     recorded = changes[["measure_id", "to_status", "effective_on", "id"]]
-    without = measures[~measures["measure_id"].isin(recorded["measure_id"])]
+    # a row that no longer matches the last change recorded for it was changed elsewhere (an import): read it as
+    # its row implies, like a measure with no history at all
+    last = recorded.sort_values("id").drop_duplicates("measure_id", keep="last").set_index("measure_id")["to_status"]
+    matches = measures["measure_id"].map(last) == measures["status"]
+    recorded = recorded[recorded["measure_id"].isin(measures["measure_id"][matches])]
+    without = measures[~matches]
     done = without["status"] == "done"
     # implied_history, for a whole table at once: 实施中 (or 计划) from the start; 已完成 from the end
     implied = pd.concat([

@@ -44,6 +44,9 @@ def flags(measures, changes=(), as_of=D(2018, 12, 31)) -> tuple[bool, bool]:
         (dict(status="done", start_on=D(2018, 3, 1), end_on=D(2019, 6, 30)), [], D(2018, 12, 31), True, True),
         (dict(status="done", start_on=D(2018, 3, 1), end_on=D(2019, 6, 30)), [], D(2018, 2, 28), False, False),
         (dict(status="in_progress", start_on=D(2018, 3, 1), end_on=None), [], D(2018, 12, 31), True, True),
+        # its status changed elsewhere (an import) since the last recorded change: read from its own row
+        (dict(status="done", start_on=D(2018, 3, 1), end_on=D(2018, 10, 31)), [(1, "planned", D(2018, 3, 1), 1)],
+         D(2018, 6, 30), True, True),
     ],
 )
 def test_a_measure_on_a_past_day_by_its_history(measure, changes, as_of, carried_out, going_on):
