@@ -227,3 +227,12 @@ def test_exit_needs_a_measure_carried_out(removed, helped, exit_met, unhelped, n
     result = one(inputs([70000] * 6, removed=removed, helped=helped))
     assert (bool(result["exit_met"]), bool(result["unhelped"]), bool(result["near_exit"])) == (exit_met, unhelped, near)
     assert result["suggestion"] == ("exit" if exit_met else "")
+
+
+def test_eight_months_above_with_december_not_entered_is_an_exit_judged_on_november():
+    # the example: on 2020-12-31 a household 8 months above the line whose December is not entered yet
+    data = inputs([70000] * 8)
+    data.incomes["month"] = [dt.date(2020, m, 1) for m in range(4, 12)]  # April–November
+    result = one(data, as_of=dt.date(2020, 12, 31), lag=1)
+    assert result["suggestion"] == "exit" and result["run_months"] == 8 and result["judged_month"] == 2020 * 12 + 10
+    assert one(data, as_of=dt.date(2020, 12, 31), lag=0)["missing_recent"]  # without the lag: 缺近期收入, not judged
