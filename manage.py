@@ -142,8 +142,10 @@ def cmd_evaluate(args) -> int:
         print(table.to_csv(index=False), end="")
     problems = table[table["问题"] != ""]
     counts = table["建议"].value_counts()
+    pending = table["待处理"]
     print(f"{as_of:%Y-%m-%d}：{len(table):,} 户在册，可脱困 {counts.get('可脱困', 0):,}，可解困 {counts.get('可解困', 0):,}，"
-          f"有问题 {len(problems):,}", file=sys.stderr)
+          f"收入已达标、未记录帮扶 {int((pending == '收入已达标、未记录帮扶').sum()):,}，"
+          f"缺近期收入 {int(pending.str.startswith('缺近期收入').sum()):,}，有问题 {len(problems):,}", file=sys.stderr)
     for message in sorted(set(problems["问题"]))[:20]:
         print(f"问题：{message}", file=sys.stderr)
     return 1 if len(problems) else 0
@@ -268,7 +270,7 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--seed", type=int, default=20171231)
     p.set_defaults(func=cmd_demo)
     p = sub.add_parser("evaluate", help="按某日评估每户是否可脱困/可解困（有问题时返回非零）")
-    p.add_argument("--as-of", required=True, help="评估日期 YYYY-MM-DD（以该月为最近月份）")
+    p.add_argument("--as-of", required=True, help="评估日期 YYYY-MM-DD（判断该月；该月尚无收入的，按参数可顺延到此前月份）")
     p.add_argument("--out", help="写出 CSV 文件（UTF-8，带 BOM，Excel 可直接打开）")
     p.set_defaults(func=cmd_evaluate)
     p = sub.add_parser("import", help="导入工作簿（或单个工作表的 CSV）：先检查，全部无误才写入，记为一个可撤销的批次")

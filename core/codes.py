@@ -244,6 +244,8 @@ WORK_QUEUE: CodeList = {
     "visit_overdue": "走访逾期",
     "income_missing": "缺上月收入",
     "near_exit": "即将脱困",
+    "exit_unhelped": "收入已达标、未记录帮扶",
+    "income_not_recent": "缺近期收入",
     "followup_due": "脱困/解困后待回访",
     "untouched": "一年以上无任何更新",
     "never_helped": "从未得到帮扶",

@@ -21,12 +21,16 @@ class ParameterSpec:
     kind: str  # int | decimal | date | shares | code
     default: str  # as stored (text)
     unit: str = ""
+    minimum: int = 1  # for kind "int"
 
 
 SEED_DATE = dt.date(2000, 1, 1)  # the decided defaults hold for every file, however old
 
 SPECS: tuple[ParameterSpec, ...] = (
     ParameterSpec("exit_run_months", "脱困所需连续超线月数", "int", "6", "个月"),
+    # incomes are entered after a month ends: a file with no record for the judged month may end its run this many
+    # months earlier (0: the judged month itself must be recorded)
+    ParameterSpec("income_lag_months", "收入录入允许滞后", "int", "1", "个月", minimum=0),
     ParameterSpec("publicity_working_days", "公示期", "int", "5", "个工作日"),
     ParameterSpec("baseline_date", "目标基数截止日（基线）", "date", "2017-12-31"),
     ParameterSpec("target_shares", "年度解困脱困目标（占基数%）", "shares", '{"2018": 50, "2019": 40, "2020": 10}'),
@@ -49,8 +53,8 @@ def parse_value(key: str, text: str) -> Any:
     try:
         if spec.kind == "int":
             value = int(text)
-            if value < 1:
-                raise InvalidParameter(f"{spec.label}必须是正整数")
+            if value < spec.minimum:
+                raise InvalidParameter(f"{spec.label}必须是正整数" if spec.minimum == 1 else f"{spec.label}必须是不小于 {spec.minimum} 的整数")
             return value
         if spec.kind == "decimal":
             value = Decimal(text)

@@ -1,14 +1,23 @@
 """The status engine: who is out of hardship (脱困 / 解困), evaluated for every household-month at once.
 
 Rules (DOMAIN.md, "When a household is out"):
-- 脱困: all causes removed, AND per-capita income strictly above (超过) the 低保 line of that month and
-  district for N consecutive months (N = exit_run_months, default 6). A month with no income record
-  breaks the run. Money is integer fen; per-capita = household income // persons.
-- 解困: marked 难以脱困, in a government safety net (低保/特困), with an active union measure, and the
-  per-capita income including transfers in the latest recorded month reaches (≥) that month's line.
+- The month judged: an evaluation as of D judges month(D). Incomes are entered after a month ends, so a file with
+  no record for month(D) is judged on its latest recorded month up to `income_lag_months` earlier — each file on its
+  own months. A file with no record in those months gets no proposal at all and is listed as 缺近期收入, with the
+  earliest month of the window it lacks (`lacking_month`).
+- 脱困: all causes removed, AND household income strictly above (超过) the 低保 line of that month and district
+  times the persons — compared exactly in fen, income_fen > line_fen × persons, never on a rounded per-capita —
+  for N consecutive months (N = exit_run_months) ending in the judged month; a month with no income record
+  breaks the run. 经精准帮扶后: the file must also have a measure carried out on D (`has_measure_carried_out`);
+  a file meeting the income and cause rule without one is not proposed but flagged `unhelped`
+  (收入已达标、未记录帮扶).
+- 解困: marked 难以脱困, in the government assistance system on D (`in_safety_net`), with a union measure going
+  on on D (`has_active_measure`, 常态化帮扶), and income in the judged month reaching (≥) the line times the persons.
+  The stored income_fen is the household's whole income, transfers (转移性收入, `transfer_fen`) included — they
+  are a part of it, never added again — so both rules compare income_fen.
 - A month with no line in force for the district is an error naming the district and month, never a
   fallback. The line of a month is the one in force on its first day (a line effective on the 15th
-  applies from the next month).
+  applies from the next month). The per-capita figure is shown rounded down to the fen.
 
 Everything is vectorised with numpy over arrays sorted by (household, month); `evaluate_slow` is the
 straightforward per-household version of the same rule, kept as the benchmark's baseline and as an
@@ -40,6 +49,13 @@ def month_label(index: int) -> str:
     return f"{index // 12}年{index % 12 + 1:02d}月"
 
 
+def lacking_text(lacking_month: int, income_lag_months: int) -> str:
+    """缺近期收入: the months a file has no income record in, from the earliest the lag allows to the judged month."""
+    last = lacking_month + income_lag_months
+    months = month_label(last) if income_lag_months == 0 else f"{month_label(lacking_month)}至{month_label(last)}"
+    return f"{months}没有收入记录，无法判断（收入录入最多可滞后 {income_lag_months} 个月）"
+
+
 def _index_array(values) -> np.ndarray:
     """Month indices from a column of dates (date objects, Timestamps or datetime64), without pandas accessors."""
     months = np.asarray(pd.to_datetime(pd.Series(values)).to_numpy(), dtype="datetime64[M]")
@@ -51,7 +67,8 @@ class Inputs:
     """Plain tables, as the store gives them.
 
     incomes:    household_id, month (first of month) or month_index (int, faster), income_fen, persons
-    households: household_id, place_code, hard_to_exit, in_safety_net, has_active_measure
+    households: household_id, place_code, hard_to_exit, in_safety_net (on D), has_measure_carried_out (on D, 脱困),
+                has_active_measure (on D, 解困) — see core.measure_history
     causes:     household_id, removed_on (None/NaT while open) — one row per cause
     lines:      place_code, effective_from, amount_fen
     place_names: place_code -> name (for messages)
@@ -87,9 +104,10 @@ class Months:
 
     row: np.ndarray          # index of the household in inputs.households
     month: np.ndarray
-    per_capita_fen: np.ndarray
+    per_capita_fen: np.ndarray  # rounded down to the fen: for showing only
     line_fen: np.ndarray
-    above: np.ndarray
+    above: np.ndarray           # income_fen > line_fen × persons (exact)
+    reaches: np.ndarray         # income_fen ≥ line_fen × persons (exact)
     run_months: np.ndarray   # the run of months strictly above the line ending at this month
     run_start: np.ndarray    # the month that run began (−1 when not above)
     places: np.ndarray       # place codes; place of a household = places[place_of_household[row]]
@@ -130,14 +148,16 @@ def evaluate_months(inputs: Inputs) -> Months:
     else:
         line = np.zeros(0, dtype=np.int64)
     per_capita = income // persons
-    above = (per_capita > line) & (line > 0)
+    household_line = line * persons  # compared in whole fen: no rounding of the per-capita figure
+    above = (income > household_line) & (line > 0)
+    reaches = (income >= household_line) & (line > 0)
     index = np.arange(n)
     continues = np.zeros(n, dtype=bool)
     if n > 1:
         continues[1:] = (row[1:] == row[:-1]) & (month[1:] == month[:-1] + 1) & above[:-1]
     run_start = np.maximum.accumulate(np.where(above & ~continues, index, 0)) if n else index
     return Months(
-        row=row, month=month, per_capita_fen=per_capita, line_fen=line, above=above,
+        row=row, month=month, per_capita_fen=per_capita, line_fen=line, above=above, reaches=reaches,
         run_months=np.where(above, index - run_start + 1, 0), run_start=np.where(above, month[run_start] if n else month, -1),
         places=np.asarray(places), place_of_household=np.asarray(place_of_household),
     )
@@ -150,11 +170,12 @@ def open_causes(causes: pd.DataFrame, as_of: dt.date) -> pd.Series:
     return still_open.groupby(causes["household_id"].to_numpy()).sum()
 
 
-def evaluate(inputs: Inputs, as_of: dt.date, exit_run_months: int) -> pd.DataFrame:
-    """One row per household: the run ending in the as-of month, the latest month, the rules met, problems.
+def evaluate(inputs: Inputs, as_of: dt.date, exit_run_months: int, *, income_lag_months: int) -> pd.DataFrame:
+    """One row per household: the month judged, the run ending in it, the rules met, problems.
 
-    Columns: household_id, run_months, run_start, latest_month, per_capita_fen, line_fen,
-    open_causes, exit_met, relief_met, near_exit, suggestion ('exit' | 'relief' | ''), problem.
+    Columns: household_id, judged_month (−1: none), lacking_month (−1: none lacking), run_months, run_start,
+    per_capita_fen, line_fen (of the judged month), open_causes, exit_met, relief_met, near_exit, unhelped,
+    missing_recent, suggestion ('exit' | 'relief' | ''), problem.
     """
     m = evaluate_months(inputs)
     target = month_index(as_of)
@@ -165,29 +186,33 @@ def evaluate(inputs: Inputs, as_of: dt.date, exit_run_months: int) -> pd.DataFra
     if len(last) > 1:
         last[:-1] &= ~((m.row[1:] == m.row[:-1]) & upto[1:])
     at = np.flatnonzero(last)
+    at = at[m.month[at] >= target - income_lag_months]  # the file's own judged month: within the lag, or none
 
-    def per_household(values: np.ndarray, rows: np.ndarray, fill) -> np.ndarray:
+    def per_household(values: np.ndarray, fill) -> np.ndarray:
         out = np.full(count, fill, dtype=np.int64)
-        out[m.row[rows]] = values[rows]
+        out[m.row[at]] = values[at]
         return out
 
-    latest_month = per_household(m.month, at, -1)
-    in_target = at[m.month[at] == target]
-    run = per_household(m.run_months, in_target, 0)
+    judged = per_household(m.month, -1)
+    run = per_household(m.run_months, 0)
+    reaches = per_household(m.reaches.astype(np.int64), 0).astype(bool)
     hh = inputs.households
     causes_open = open_causes(inputs.causes, as_of).reindex(hh["household_id"].to_numpy()).fillna(0).to_numpy(np.int64)
-    per_capita = per_household(m.per_capita_fen, at, -1)
-    line = per_household(m.line_fen, at, 0)
+    missing = judged < 0
 
-    exit_met = (run >= exit_run_months) & (causes_open == 0)
-    reaches = (per_capita >= line) & (line > 0)  # transfers are part of the household income
+    income_met = (run >= exit_run_months) & (causes_open == 0)
+    helped = hh["has_measure_carried_out"].to_numpy(bool)
+    exit_met = income_met & helped
     relief_met = (hh["hard_to_exit"].to_numpy(bool) & hh["in_safety_net"].to_numpy(bool)
                   & hh["has_active_measure"].to_numpy(bool) & reaches & ~exit_met)
     out = pd.DataFrame({
-        "household_id": hh["household_id"].to_numpy(), "run_months": run, "run_start": per_household(m.run_start, in_target, -1),
-        "latest_month": latest_month, "per_capita_fen": per_capita, "line_fen": line, "open_causes": causes_open,
-        "exit_met": exit_met, "relief_met": relief_met,
-        "near_exit": ~exit_met & (run >= max(exit_run_months - NEAR_EXIT_MONTHS, 1)),
+        "household_id": hh["household_id"].to_numpy(), "judged_month": judged,
+        "lacking_month": np.where(missing, target - income_lag_months, -1),
+        "run_months": run, "run_start": per_household(m.run_start, -1),
+        "per_capita_fen": per_household(m.per_capita_fen, -1), "line_fen": per_household(m.line_fen, 0),
+        "open_causes": causes_open, "exit_met": exit_met, "relief_met": relief_met,
+        "near_exit": ~income_met & (run >= max(exit_run_months - NEAR_EXIT_MONTHS, 1)),
+        "unhelped": income_met & ~helped, "missing_recent": missing,
     })
     out["suggestion"] = np.where(exit_met, "exit", np.where(relief_met, "relief", ""))
 
@@ -202,8 +227,11 @@ def evaluate(inputs: Inputs, as_of: dt.date, exit_run_months: int) -> pd.DataFra
     return out
 
 
-def evaluate_slow(inputs: Inputs, as_of: dt.date, exit_run_months: int) -> pd.DataFrame:
-    """The same rule, household by household with groupby().apply() — the benchmark's baseline."""
+def evaluate_slow(inputs: Inputs, as_of: dt.date, exit_run_months: int, *, income_lag_months: int) -> pd.DataFrame:
+    """The same rule, household by household with groupby().apply() — the benchmark's baseline and the tests' oracle.
+
+    Returns, indexed by household_id (households with at least one income record): judged_month, run_months,
+    exit_met, relief_met, unhelped, missing_recent."""
     target = month_index(as_of)
     hh = inputs.households.set_index("household_id")
     lines_by_place: dict[str, list[tuple[int, int]]] = {}
@@ -231,17 +259,19 @@ def evaluate_slow(inputs: Inputs, as_of: dt.date, exit_run_months: int) -> pd.Da
             if month > target:
                 break
             line = line_for(place, month)
-            per_capita = int(r.income_fen) // int(r.persons)
-            above = line > 0 and per_capita > line
+            income, persons = int(r.income_fen), int(r.persons)
+            above = line > 0 and income > line * persons
             run = (run + 1 if previous == month - 1 and run else 1) if above else 0
-            previous, latest = month, (month, per_capita, line)
-        run_now = run if latest and latest[0] == target else 0
-        open_now = int(causes_open.get(household_id, 0))
-        exit_met = run_now >= exit_run_months and open_now == 0
-        reaches = bool(latest) and latest[2] > 0 and latest[1] >= latest[2]
-        relief = bool(hh.at[household_id, "hard_to_exit"] and hh.at[household_id, "in_safety_net"]
-                      and hh.at[household_id, "has_active_measure"] and reaches and not exit_met)
-        return pd.Series({"run_months": run_now, "exit_met": exit_met, "relief_met": relief})
+            previous, latest = month, (month, line > 0 and income >= line * persons)
+        judged = latest is not None and latest[0] >= target - income_lag_months
+        run_now = run if judged else 0
+        income_met = run_now >= exit_run_months and int(causes_open.get(household_id, 0)) == 0
+        helped = bool(hh.at[household_id, "has_measure_carried_out"])
+        exit_met = income_met and helped
+        relief = bool(judged and latest[1] and hh.at[household_id, "hard_to_exit"] and hh.at[household_id, "in_safety_net"]
+                      and hh.at[household_id, "has_active_measure"] and not exit_met)
+        return pd.Series({"judged_month": latest[0] if judged else -1, "run_months": run_now, "exit_met": exit_met,
+                          "relief_met": relief, "unhelped": income_met and not helped, "missing_recent": not judged})
 
     return inputs.incomes.groupby("household_id").apply(one, include_groups=False)
 

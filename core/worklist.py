@@ -8,6 +8,10 @@ The queues (codes.WORK_QUEUE) and when a file is in one:
 - income_missing   在档 since last month began at the latest, and no income recorded for last month;
 - near_exit        在档, 4 or 5 of the 6 months (exit_run_months − 2 … − 1) above the line, or the whole run there but a
                    cause still open (the status engine's near_exit: only removing the cause is missing);
+- exit_unhelped    在档, meets 脱困's income and cause rule but no measure was carried out (经精准帮扶后 is missing): record
+                   the help, or withdraw the file;
+- income_not_recent 在档, no income record in the months the status engine may judge (缺近期收入): it cannot be judged;
+- (the three above are the status engine's answer as of the end of last month, each file on its own months)
 - followup_due     closed as 脱困/解困 within the follow-up period, and no visit since it closed;
 - untouched        在档, nothing recorded for a year (file, income, measure, payment, visit, pairing);
 - never_helped     在档, no measure ever carried out (实施中/已完成) and no payment ever made.
@@ -21,6 +25,7 @@ import pandas as pd
 
 from core import codes
 from core.plan import add_months
+from core.status_engine import lacking_text
 
 
 def _dates(column: pd.Series) -> pd.Series:
@@ -83,6 +88,11 @@ def work_queues(files: pd.DataFrame, today: dt.date, *, visit_interval_months: i
                 f"已连续 {r} 个月以上超过低保标准，但还有 {c} 项致困原因未消除（核实消除后即可提出脱困）"
                 for r, c in zip(files.loc[i, "run_months"].astype(int), files.loc[i, "open_causes"].astype(int))]
     add("near_exit", active & files["near_exit"].astype(bool), near_detail)
+    add("exit_unhelped", active & files["unhelped"].astype(bool), lambda i: [
+        f"已连续 {r} 个月超过低保标准、致困原因已全部消除，但没有已实施的帮扶措施：请补录帮扶措施，或核实后退出"
+        for r in files.loc[i, "run_months"].astype(int)])
+    add("income_not_recent", active & files["missing_recent"].astype(bool), lambda i: [
+        lacking_text(int(m), int(lag)) for m, lag in zip(files.loc[i, "lacking_month"], files.loc[i, "income_lag_months"])])
 
     closed_on = _dates(files["closed_on"])
     until = _months_later(closed_on, pd.Series(followup_months, index=files.index))

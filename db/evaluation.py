@@ -1,7 +1,8 @@
 """Feeds the status engine from the store, within the actor's scope, and shapes its answer for people.
 
 `evaluate_files(session, actor, as_of)` gives one row per file on record at `as_of` (its status that
-day rebuilt from the status history), with the engine's proposal for the files 在档 that day.
+day rebuilt from the status history), with the engine's proposal for the files 在档 that day, each judged
+on its own latest month within `income_lag_months`, its measures as they stood on `as_of` (their status history).
 """
 
 from __future__ import annotations
@@ -9,27 +10,31 @@ from __future__ import annotations
 import datetime as dt
 
 import pandas as pd
-from sqlalchemy import or_, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from core import codes
-from core.status_engine import Inputs, evaluate, month_index, month_label, month_of_index, status_as_of
+from core.measure_history import measure_flags
+from core.status_engine import Inputs, evaluate, lacking_text, month_index, month_label, month_of_index, status_as_of
 from db.actor import Actor
 from db.errors import ValidationError
 from db.frames import plain
-from db.models import DibaoLine, Household, HouseholdCause, IncomeMonth, Measure, Place, StatusChange
+from db.models import DibaoLine, Household, HouseholdCause, IncomeMonth, Measure, MeasureStatusChange, Place, StatusChange
 from db.queries import parameter_on
 from db.scope import org_filter
 
 SUGGESTION = {"exit": "可脱困", "relief": "可解困"}
-ACTIVE_MEASURE = ("in_progress",)  # 常态化帮扶: a measure being carried out
+UNHELPED = "收入已达标、未记录帮扶"  # meets the income and cause rule, no measure carried out: not proposed
+MISSING_RECENT = "缺近期收入"
 
 
-def load_inputs(session: Session, actor: Actor, as_of: dt.date, *, months_back: int | None = None) -> tuple[Inputs, pd.DataFrame]:
+def load_inputs(session: Session, actor: Actor, as_of: dt.date, *, months_back: int | None = None,
+                income_lag_months: int = 0) -> tuple[Inputs, pd.DataFrame]:
     """The engine's tables for the files in scope, and the files themselves (id, file_no, place, status as of).
 
-    With `months_back`, only that many months of incomes up to `as_of` are read: runs are then
-    counted up to that length (enough to tell 即将脱困 from a complete run, and much faster)."""
+    With `months_back`, only that many months of incomes up to each file's judged month are read (the window
+    reaches `income_lag_months` further back): runs are then counted up to that length (enough to tell
+    即将脱困 from a complete run, and much faster)."""
     files = pd.DataFrame(
         plain(session.execute(org_filter(
             select(Household.id, Household.file_no, Household.name, Household.place_code, Household.hard_to_exit,
@@ -47,16 +52,23 @@ def load_inputs(session: Session, actor: Actor, as_of: dt.date, *, months_back: 
 
     since = pd.to_datetime(files["safety_net_since"])
     files["in_safety_net"] = files["safety_net"].notna() & (since.isna() | (since <= pd.Timestamp(as_of)))
-    measured = set(session.scalars(
-        select(Measure.household_id).where(
-            Measure.household_id.in_(ids), Measure.status.in_(ACTIVE_MEASURE), Measure.start_on <= as_of,
-            or_(Measure.end_on.is_(None), Measure.end_on >= as_of))))
-    files["has_active_measure"] = files["household_id"].isin(measured)
+    measures = pd.DataFrame(
+        plain(session.execute(select(Measure.id, Measure.household_id, Measure.status, Measure.start_on, Measure.end_on)
+                              .where(Measure.household_id.in_(ids), Measure.start_on <= as_of))),
+        columns=["measure_id", "household_id", "status", "start_on", "end_on"])
+    history = pd.DataFrame(
+        plain(session.execute(select(MeasureStatusChange.measure_id, MeasureStatusChange.to_status, MeasureStatusChange.effective_on,
+                                     MeasureStatusChange.id)
+                              .where(MeasureStatusChange.household_id.in_(ids)))),  # all of it: a later change is no "no history"
+        columns=["measure_id", "to_status", "effective_on", "id"])
+    flags = measure_flags(measures, history, as_of)
+    for column in ("has_measure_carried_out", "has_active_measure"):
+        files[column] = files["household_id"].isin(flags.index[flags[column].to_numpy(bool)])
 
     last_month = as_of.replace(day=1)
     window = [IncomeMonth.month <= last_month]
     if months_back is not None:
-        first = month_of_index(month_index(last_month) - months_back + 1)
+        first = month_of_index(month_index(last_month) - months_back - income_lag_months + 1)
         window.append(IncomeMonth.month >= first)
     incomes = pd.DataFrame(
         plain(session.execute(select(IncomeMonth.household_id, IncomeMonth.month, IncomeMonth.income_fen, IncomeMonth.persons,
@@ -72,7 +84,8 @@ def load_inputs(session: Session, actor: Actor, as_of: dt.date, *, months_back: 
     lines = pd.DataFrame(plain(session.execute(select(DibaoLine.place_code, DibaoLine.effective_from, DibaoLine.amount_fen))),
                          columns=["place_code", "effective_from", "amount_fen"])
     names = dict(session.execute(select(Place.code, Place.name)).all())
-    inputs = Inputs(incomes=incomes, households=files[["household_id", "place_code", "hard_to_exit", "in_safety_net", "has_active_measure"]],
+    inputs = Inputs(incomes=incomes, households=files[["household_id", "place_code", "hard_to_exit", "in_safety_net",
+                                                       "has_measure_carried_out", "has_active_measure"]],
                     causes=causes, lines=lines, place_names=names)
     files["place_name"] = files["place_code"].map(names)
     return inputs, files
@@ -83,45 +96,66 @@ def evaluate_files(session: Session, actor: Actor, as_of: dt.date, *, months_bac
 
     `status` is the file's status on `as_of` (rebuilt from its history); `current_status` is today's.
     """
-    inputs, files = load_inputs(session, actor, as_of, months_back=months_back)
     months = int(parameter_on(session, "exit_run_months", as_of))
-    result = evaluate(inputs, as_of, months).merge(files, on="household_id")
+    lag = int(parameter_on(session, "income_lag_months", as_of))
+    inputs, files = load_inputs(session, actor, as_of, months_back=months_back, income_lag_months=lag)
+    result = evaluate(inputs, as_of, months, income_lag_months=lag).merge(files, on="household_id")
     active = result["status"] == "active"
     result["suggestion"] = result["suggestion"].where(active, "")
-    result["near_exit"] = result["near_exit"] & active
+    for column in ("near_exit", "unhelped", "missing_recent"):  # lists of files 在档 that day only
+        result[column] = result[column] & active
     result["exit_run_months"] = months
+    result["income_lag_months"] = lag
     return result
 
 
+def _lacking(row: pd.Series) -> str:
+    return lacking_text(int(row["lacking_month"]), int(row["income_lag_months"]))
+
+
 def evidence(row: pd.Series) -> str:
-    """Why a proposal is made, in one line a person can check against the file."""
-    if row["suggestion"] == "exit":
+    """Why a file is on a list (a proposal, 即将脱困, 收入已达标、未记录帮扶, 缺近期收入), in one line a person can check."""
+    if row["missing_recent"]:
+        return _lacking(row)
+    judged = month_label(int(row["judged_month"]))
+    if row["suggestion"] == "exit" or row["unhelped"]:
         start = month_label(int(row["run_start"]))
-        return (f"自 {start} 起连续 {row['run_months']} 个月人均收入超过当月低保标准（最近：人均 {row['per_capita_fen'] / 100:.2f} 元，"
-                f"标准 {row['line_fen'] / 100:.2f} 元）；致困原因已全部消除")
+        text = (f"自 {start} 起至 {judged} 连续 {row['run_months']} 个月家庭收入超过当月低保标准×人口（{judged}：人均 "
+                f"{row['per_capita_fen'] / 100:.2f} 元，标准 {row['line_fen'] / 100:.2f} 元）；致困原因已全部消除")
+        return text + ("；有已实施的帮扶措施" if row["suggestion"] == "exit" else "；但没有已实施（实施中或已完成）的帮扶措施，"
+                       "请补录帮扶措施，或核实后退出")
     if row["suggestion"] == "relief":
         return (f"难以脱困，已纳入{codes.SAFETY_NET.get(row['safety_net'], '救助')}，有常态化帮扶措施；"
-                f"{month_label(int(row['latest_month']))} 人均收入（含转移性收入）{row['per_capita_fen'] / 100:.2f} 元，"
+                f"{judged} 人均收入（含转移性收入）{row['per_capita_fen'] / 100:.2f} 元，"
                 f"达到低保标准 {row['line_fen'] / 100:.2f} 元")
     if row["near_exit"]:
-        return f"已连续 {row['run_months']} 个月超过低保标准（需 {row['exit_run_months']} 个月）"
+        if row["run_months"] >= row["exit_run_months"]:
+            return f"至 {judged} 已连续 {row['run_months']} 个月超过低保标准，但还有 {row['open_causes']} 项致困原因未消除"
+        return f"至 {judged} 已连续 {row['run_months']} 个月超过低保标准（需 {row['exit_run_months']} 个月）"
     return ""
 
 
 def report(result: pd.DataFrame) -> pd.DataFrame:
     """The `manage.py evaluate` table, with the issue's Chinese columns."""
+    def pending(row) -> str:
+        if row["missing_recent"]:
+            return f"{MISSING_RECENT}：{_lacking(row)}"
+        return UNHELPED if row["unhelped"] else "即将脱困" if row["near_exit"] else ""
+
     return pd.DataFrame({
         "档案编号": result["file_no"],
         "区县": result["place_name"],
         "状态": result["status"].map(codes.HOUSEHOLD_STATUS),
         "建议": result["suggestion"].map(SUGGESTION).fillna(""),
+        "判断月份": result["judged_month"].map(lambda m: month_label(int(m)) if m >= 0 else ""),
         "连续超线月数": result["run_months"],
-        "最近月人均收入": result["per_capita_fen"].map(lambda f: "" if f < 0 else f"{f / 100:.2f}"),
+        "判断月人均收入": result["per_capita_fen"].map(lambda f: "" if f < 0 else f"{f / 100:.2f}"),
         "当月低保标准": result["line_fen"].map(lambda f: "" if f <= 0 else f"{f / 100:.2f}"),
         "未消除致困原因数": result["open_causes"],
+        "已实施帮扶措施": result["has_measure_carried_out"].map({True: "是", False: "否"}),
+        "待处理": result.apply(pending, axis=1) if len(result) else pd.Series(dtype=str),
         "问题": result["problem"],
     }).sort_values("档案编号").reset_index(drop=True)
-
 
 
 def confirm(

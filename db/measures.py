@@ -17,6 +17,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from core import codes
+from core.measure_history import change_effective_on, date_corrections, implied_history
 from core.money import per_capita_fen
 from core.plan import (CleanMeasure, Coverage, FileFacts, MeasureFact, PlanErrors, Suggestion, check_measure, check_payment,
                        coverage, schedule_text, suggest_tracks)
@@ -24,7 +25,7 @@ from db import audit
 from db.actor import Actor
 from db.errors import NotFound, ValidationError
 from db.households import get_household
-from db.models import AidPayment, DibaoLine, Household, IncomeMonth, Measure
+from db.models import AidPayment, DibaoLine, Household, IncomeMonth, Measure, MeasureStatusChange
 
 OPEN_FILE = ("applying", "active", "relieved")  # 解困 goes on being helped (常态化帮扶)
 SCHEDULE_FIELDS = ("amount_fen", "fund_source", "pay_every", "first_pay_on", "pay_count", "end_on", "track", "programme")
@@ -162,6 +163,8 @@ def add_measure(session: Session, actor: Actor, household_id: int, raw: dict[str
     clean = _checked(raw, household, today)
     measure = Measure(household_id=household.id, **clean.values())
     audit.create(session, actor, measure, reason="新增帮扶措施")
+    for before, after, on in implied_history(measure.status, measure.start_on, measure.end_on):
+        _status_change(session, actor, measure, before, after, min(on, today))
     return measure, _pay(session, actor, measure, clean.payment_dates(), "按发放计划生成")
 
 
@@ -173,11 +176,25 @@ def update_measure(session: Session, actor: Actor, measure_id: int, raw: dict[st
     measure, household = _row(session, actor, Measure, measure_id)
     clean = _checked(raw, household, today)
     had_schedule = measure.pay_every is not None and measure.amount_fen is not None
+    before, start, end = measure.status, measure.start_on, measure.end_on
     changed = audit.update(session, actor, measure, clean.values(), expected_version=expected_version, reason="修改帮扶措施")
+    if "status" in changed:
+        _status_change(session, actor, measure, before, measure.status,
+                       change_effective_on(before, measure.status, measure.start_on, measure.end_on, today))
+    else:  # corrected dates: the history follows them
+        for old, new, on in date_corrections(measure.status, start, measure.start_on, end, measure.end_on, today):
+            _status_change(session, actor, measure, old, new, on)
     removed = added = 0
     if set(changed) & set(SCHEDULE_FIELDS):
         removed, added = _reschedule(session, actor, measure, clean, had_schedule, today)
     return changed, removed, added
+
+
+def _status_change(session: Session, actor: Actor, measure: Measure, before: str | None, after: str, on: dt.date) -> None:
+    """One step of the measure's status history (the engine judges a past day by it, never by today's status)."""
+    audit.create(session, actor, MeasureStatusChange(measure_id=measure.id, household_id=measure.household_id, from_status=before, to_status=after, effective_on=on,
+                                                     recorded_by=actor.username),
+                 reason=f"措施状态：{codes.label(codes.MEASURE_STATUS, before) or '（新建）'} → {codes.label(codes.MEASURE_STATUS, after)}")
 
 
 def _reschedule(session: Session, actor: Actor, measure: Measure, clean: CleanMeasure, had_schedule: bool,

@@ -386,6 +386,20 @@ class Measure(Versioned, Base):
 
 
 
+class MeasureStatusChange(Base):
+    """The status history of a measure (计划 → 实施中 → 已完成): what it was on any past day (core.measure_history)."""
+
+    __tablename__ = "measure_status_change"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    measure_id: Mapped[int] = mapped_column(ForeignKey("measure.id"), nullable=False, index=True)
+    household_id: Mapped[int] = mapped_column(ForeignKey("household.id"), nullable=False, index=True)  # the file's trail, scope
+    from_status: Mapped[str | None] = mapped_column(String(16))
+    to_status: Mapped[str] = mapped_column(String(16), nullable=False)
+    effective_on: Mapped[dt.date] = mapped_column(Date, nullable=False)
+    recorded_by: Mapped[str] = mapped_column(String(64), nullable=False)
+    recorded_at: Mapped[dt.datetime] = mapped_column(DateTime, nullable=False, server_default=func.now(), default=now)
+
+
 class AidPayment(Versioned, Base):
     """Money paid to a household (资金台账): from a measure, or a 送温暖 payment of its own."""
 

@@ -16,7 +16,7 @@ from db.actor import Actor
 from db.evaluation import evaluate_files
 from db.frames import plain
 from db.models import AidPayment, Household, HouseholdCause, IncomeMonth, Measure, Org, Pairing, Place, StatusChange, Visit
-from db.queries import latest_income_month, parameter_on
+from db.queries import parameter_on
 from db.scope import org_filter
 
 
@@ -25,7 +25,7 @@ class Worklist:
     files: pd.DataFrame        # household_id, file_no, name, place_name, org_name, status, helper
     queues: pd.DataFrame       # household_id, queue, detail
     counts: dict[str, int]
-    near_exit_month: dt.date | None  # the month the 即将脱困 queue was judged on
+    near_exit_month: dt.date | None  # the month judged for 即将脱困 / 收入已达标、未记录帮扶 / 缺近期收入 (files may lag it)
 
 
 def _frame(session: Session, stmt, columns: list[str]) -> pd.DataFrame:
@@ -98,16 +98,19 @@ def facts(session: Session, actor: Actor, today: dt.date) -> tuple[pd.DataFrame,
                   hid.map(paid), hid.map(measure_last), hid.map(helpers["paired_on"])]
     out["last_activity"] = [max((d for d in row if d is not None and not pd.isna(d)), default=None) for row in zip(*candidates)]
 
-    # 即将脱困: the status engine on the latest month with incomes in scope (not after last month)
-    latest = latest_income_month(session, actor)
-    judged = min(latest, last_month) if latest else None
-    out["run_months"], out["open_causes"], out["near_exit"] = 0, 0, False
-    if judged is not None and ids:
-        months = int(parameter_on(session, "exit_run_months", judged))
-        result = evaluate_files(session, actor, judged, months_back=months).set_index("household_id")
-        out["run_months"] = hid.map(result["run_months"]).fillna(0).astype(int)
-        out["open_causes"] = hid.map(result["open_causes"]).fillna(0).astype(int)
-        out["near_exit"] = hid.map(result["near_exit"]).fillna(False).astype(bool) & (out["status"] == "active")
+    # 即将脱困, 收入已达标、未记录帮扶, 缺近期收入: the status engine as of the end of last month, each file judged on
+    # its own latest month within income_lag_months (never on the latest month anyone in the scope entered)
+    judged = last_month
+    as_of = today.replace(day=1) - dt.timedelta(days=1)
+    out["run_months"], out["open_causes"], out["lacking_month"], out["income_lag_months"] = 0, 0, -1, 0
+    out["near_exit"] = out["unhelped"] = out["missing_recent"] = False
+    if ids:
+        months = int(parameter_on(session, "exit_run_months", as_of))
+        result = evaluate_files(session, actor, as_of, months_back=months).set_index("household_id")
+        for column, fill in (("run_months", 0), ("open_causes", 0), ("lacking_month", -1), ("income_lag_months", 0)):
+            out[column] = hid.map(result[column]).fillna(fill).astype(int)
+        for column in ("near_exit", "unhelped", "missing_recent"):
+            out[column] = hid.map(result[column]).fillna(False).astype(bool) & (out["status"] == "active")
     return out, judged
 
 

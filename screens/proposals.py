@@ -20,10 +20,12 @@ st.title("可脱困/可解困名单")
 last_complete = today.replace(day=1) - dt.timedelta(days=1)
 c1, c2 = st.columns([1, 3])
 as_of = c1.date_input("评估截至", value=last_complete, max_value=today, format="YYYY-MM-DD", key="pp_as_of",
-                      help="以该日期所在月份为最近月份，检查此前连续超过低保标准的月数")
-c2.caption("脱困：致困原因全部消除，且家庭人均收入连续达到规定月数**超过**当月当地低保标准（缺月即中断）。"
-           "解困：难以脱困、已纳入低保或特困、有常态化帮扶措施，且最近一个月人均收入（含转移性收入）**达到**低保标准。"
-           "系统只提出建议，须由工作人员确认。")
+                      help="判断该日期所在月份；某户该月尚未录入收入的，按参数“收入录入允许滞后”顺延到此前月份")
+c2.caption("每户按自己的收入记录判断：评估月份（尚未录入的，可顺延到允许滞后的月份）。"
+           "脱困：经精准帮扶（有实施中或已完成的措施），致困原因全部消除，且家庭收入连续达到规定月数**超过**当月当地低保标准×家庭人口"
+           "（按分精确比较，缺月即中断）。"
+           "解困：难以脱困、已纳入政府救助体系、有常态化帮扶措施，且判断月份家庭收入（含转移性收入）**达到**低保标准×家庭人口。"
+           "措施按评估日当时的状态判断。系统只提出建议，须由工作人员确认。")
 
 
 @st.cache_data(ttl=3600, show_spinner="正在评估……", max_entries=200)
@@ -53,7 +55,7 @@ def _table(rows: pd.DataFrame) -> pd.DataFrame:
     return pd.DataFrame({
         "档案编号": rows["file_no"], "户主": rows["name"], "区县": rows["place_name"],
         "连续超线月数": rows["run_months"],
-        "最近月份": rows["latest_month"].map(lambda m: month_label(int(m)) if m >= 0 else ""),
+        "判断月份": rows["judged_month"].map(lambda m: month_label(int(m)) if m >= 0 else ""),
         "人均收入(元)": rows["per_capita_fen"] / 100, "低保标准(元)": rows["line_fen"] / 100,
         "依据": rows.apply(evaluation.evidence, axis=1),
     })
@@ -62,7 +64,9 @@ def _table(rows: pd.DataFrame) -> pd.DataFrame:
 open_files = result["current_status"] == "active"
 tabs = st.tabs([f"可脱困（{((result['suggestion'] == 'exit') & open_files).sum()}）",
                 f"可解困（{((result['suggestion'] == 'relief') & open_files).sum()}）",
-                f"即将脱困（{(result['near_exit'] & open_files).sum()}）"])
+                f"即将脱困（{(result['near_exit'] & open_files).sum()}）",
+                f"{evaluation.UNHELPED}（{(result['unhelped'] & open_files).sum()}）",
+                f"{evaluation.MISSING_RECENT}（{(result['missing_recent'] & open_files).sum()}）"])
 open_now = result["current_status"] == "active"  # files closed since the evaluation month are not proposed again
 for tab, kind in zip(tabs[:2], ("exit", "relief"), strict=True):
     with tab:
@@ -114,5 +118,24 @@ with tabs[2]:
         st.caption(f"已连续 4–5 个月超过低保标准（脱困需 {int(result['exit_run_months'].iloc[0])} 个月），请关注收入录入和致困原因消除。")
         st.dataframe(_table(near), hide_index=True, width="stretch")
 
+# not proposed, listed apart for staff: the help to record (or the file to withdraw), the income to enter
+with tabs[3]:
+    unhelped = result[result["unhelped"] & open_now].sort_values("file_no")
+    if unhelped.empty:
+        st.info("没有收入已达标但未记录帮扶措施的档案。")
+    else:
+        st.caption("收入和致困原因已达到脱困条件，但评估日没有实施中或已完成的帮扶措施：脱困须经精准帮扶，这些档案不提出脱困。"
+                   "请在档案的“帮扶计划”中补录已实施的措施，或核实后办理退出。")
+        st.dataframe(_table(unhelped), hide_index=True, width="stretch")
+with tabs[4]:
+    lacking = result[result["missing_recent"] & open_now].sort_values("file_no")
+    if lacking.empty:
+        st.info("每户都有可判断月份的收入记录。")
+    else:
+        st.caption("这些档案在可判断的月份没有收入记录，不提出任何建议（也不按更早的收入判断）。请先录入收入。")
+        st.dataframe(pd.DataFrame({"档案编号": lacking["file_no"], "户主": lacking["name"], "区县": lacking["place_name"],
+                                   "缺少的收入": lacking.apply(evaluation.evidence, axis=1)}), hide_index=True, width="stretch")
+
 st.caption(f"评估月份：{as_of:%Y年%m月} · 脱困所需连续月数：{int(result['exit_run_months'].iloc[0]) if len(result) else '—'} · "
+           f"收入录入允许滞后：{int(result['income_lag_months'].iloc[0]) if len(result) else '—'} 个月 · "
            f"共评估 {len(result):,} 户（{codes.HOUSEHOLD_STATUS['active']} {int((result['status'] == 'active').sum()):,} 户）")

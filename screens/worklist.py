@@ -28,8 +28,8 @@ with store.reading() as session:
 work = cached.worklist(actor, version, today)
 
 if demo:
-    st.info("当前使用示例数据（只到 2020 年底）：以今天计算，走访和收入类待办几乎全部逾期；“即将脱困”按最近一个有收入记录的月份判断。",
-            icon=":material/science:")
+    st.info("当前使用示例数据（只到 2020 年底）：以今天计算，走访和收入类待办几乎全部逾期，“缺近期收入”几乎包括所有档案；"
+            "按示例数据的月份判断请使用“可脱困/可解困名单”并选择评估日期。", icon=":material/science:")
 
 wanted = st.query_params.get("queue")  # a link from the home page opens its queue
 if wanted is not None:
@@ -39,9 +39,12 @@ if wanted is not None:
 # the counts go in the captions: a label that changed with them would no longer match the choice kept for the user
 queue = st.radio("待办类别", list(codes.WORK_QUEUE), horizontal=True, key="wl_queue", format_func=codes.WORK_QUEUE.get,
                  captions=[f"{work.counts[q]:,} 户" for q in codes.WORK_QUEUE])
-if queue == "near_exit" and work.near_exit_month:
-    st.caption(f"按 {work.near_exit_month:%Y年%m月} 及以前的收入判断：连续超线 4–5 个月的，再有一两个月即可脱困；已满规定月数但仍有"
-               "未消除致困原因的，核实后在“修改档案”中标记消除日期，即会出现在“可脱困/可解困名单”中。")
+if queue in ("near_exit", "exit_unhelped", "income_not_recent") and work.near_exit_month:
+    st.caption(f"评估月份 {work.near_exit_month:%Y年%m月}，每户按自己的收入记录判断（该月尚未录入的，可按参数顺延到此前月份）。" + {
+        "near_exit": "连续超线 4–5 个月的，再有一两个月即可脱困；已满规定月数但仍有未消除致困原因的，核实后在“修改档案”中标记消除日期，"
+                     "即会出现在“可脱困/可解困名单”中。",
+        "exit_unhelped": "脱困须经精准帮扶：请在“帮扶计划”中补录已实施的措施，或核实后办理退出。",
+        "income_not_recent": "没有可判断月份的收入记录：录入后才能判断是否脱困或解困。"}[queue])
 
 table = worklist_service.queue_table(work, queue)
 if table.empty:
@@ -134,5 +137,5 @@ with actions:
     elif queue in ("visit_overdue", "followup_due"):
         form_notice("wl_visit")
 
-    if queue in ("no_plan", "uncovered_cause", "never_helped", "near_exit", "untouched") and ids:
+    if queue in ("no_plan", "uncovered_cause", "never_helped", "near_exit", "exit_unhelped", "untouched") and ids:
         st.caption("打开档案后，在“帮扶计划”页新增措施、登记发放，或在“结对与走访”页登记走访。")

@@ -34,6 +34,14 @@ def test_defaults_of_every_parameter_parse():
     assert parse_value("relative_multiplier", "1.5") == Decimal("1.5")
 
 
+def test_the_income_lag_is_a_whole_number_of_months_from_zero():
+    assert parse_value("income_lag_months", "1") == 1 and parse_value("income_lag_months", "0") == 0
+    with pytest.raises(InvalidParameter, match="收入录入允许滞后必须是不小于 0 的整数"):
+        parse_value("income_lag_months", "-1")
+    with pytest.raises(InvalidParameter, match="脱困所需连续超线月数必须是正整数"):
+        parse_value("exit_run_months", "0")
+
+
 def test_targets_are_50_40_10_and_cumulate_to_100():
     shares = parse_value("target_shares", '{"2018": 50, "2019": 40, "2020": 10}')
     assert cumulative_targets(shares) == {2018: 50, 2019: 90, 2020: 100}

@@ -124,7 +124,8 @@ def facts_row(**over) -> dict:
     row = {"household_id": 1, "status": "active", "filed_on": D(2025, 1, 1), "closed_on": None, "has_helper": True,
            "open_measures": 1, "uncovered_causes": 0, "last_visit": D(2026, 10, 1), "visited_since_close": False,
            "has_last_month_income": True, "run_months": 0, "open_causes": 1, "near_exit": False,
-           "last_activity": D(2026, 11, 1), "helped": True}
+           "last_activity": D(2026, 11, 1), "helped": True, "unhelped": False, "missing_recent": False, "lacking_month": -1,
+           "income_lag_months": 1}
     row.update(over)
     return row
 
@@ -150,6 +151,10 @@ def queues_of(**over) -> dict[str, str]:
     ({"last_visit": D(2026, 10, 28), "visit_interval": 1}, "visit_overdue", True),  # this file is visited monthly
     ({"last_visit": D(2026, 10, 29), "visit_interval": 1}, "visit_overdue", False),
     ({"near_exit": True, "run_months": 5}, "near_exit", True),
+    ({"unhelped": True, "run_months": 7, "open_causes": 0}, "exit_unhelped", True),  # 经精准帮扶后 is missing
+    ({"missing_recent": True, "lacking_month": 2026 * 12 + 8}, "income_not_recent", True),
+    ({"missing_recent": True, "lacking_month": 2026 * 12 + 8, "status": "exited", "closed_on": D(2026, 11, 1)},
+     "income_not_recent", False),  # closed files are not judged
     ({"last_activity": D(2025, 11, 28)}, "untouched", True),
     ({"last_activity": D(2025, 11, 29)}, "untouched", False),
     ({"helped": False}, "never_helped", True),
@@ -180,6 +185,11 @@ def test_a_schedule_stops_at_the_measures_end_and_a_plan_pays_nothing_yet():
     assert "first_pay_on" in errors_of(status="planned", start_on=D(2026, 1, 1), first_pay_on=D(2026, 1, 15))
     planned = check_measure(measure(status="planned", start_on=TODAY, first_pay_on=D(2027, 1, 15)), file_causes={"6"}, today=TODAY)
     assert planned.payment_dates()[0] == D(2027, 1, 15)
+
+
+def test_income_not_recent_names_the_months_it_lacks():
+    detail = queues_of(missing_recent=True, lacking_month=2026 * 12 + 8, income_lag_months=1)["income_not_recent"]
+    assert detail.startswith("2026年09月至2026年10月没有收入记录")
 
 
 def test_near_exit_says_what_is_missing():

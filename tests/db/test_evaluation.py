@@ -7,11 +7,11 @@ from sqlalchemy import select
 from db import households as hh
 from db.engine import reading, transaction
 from db.evaluation import evaluate_files, report
-from db.models import DibaoLine, Household, HouseholdCause, IncomeMonth, StatusChange
+from db.models import DibaoLine, Household, HouseholdCause, IncomeMonth, Measure, StatusChange
 from tests.db.test_households import TODAY, create, pid, staff
 
 
-def _active_with_incomes(engine, per_capita: int, months: int = 6, id_number=None):
+def _active_with_incomes(engine, per_capita: int, months: int = 6, id_number=None, helped: bool = True):
     over = {"id_number": id_number, "members": []} if id_number else {}
     hid, file_no = create(engine, **over)
     with transaction(engine) as s:
@@ -22,6 +22,9 @@ def _active_with_incomes(engine, per_capita: int, months: int = 6, id_number=Non
             s.add(IncomeMonth(household_id=hid, month=dt.date(2026, 11 - months + i, 1), income_fen=per_capita * 3, persons=3))  # ending in October
         for cause in s.scalars(select(HouseholdCause).where(HouseholdCause.household_id == hid)):
             cause.removed_on = dt.date(2026, 4, 1)
+        if helped:  # 经精准帮扶后: a measure carried out (no recorded history: read from its own row)
+            s.add(Measure(household_id=hid, track="employment", cause="3", content="职业介绍", status="done",
+                          start_on=dt.date(2026, 2, 1), end_on=dt.date(2026, 3, 31)))
     return hid, file_no
 
 
@@ -37,7 +40,8 @@ def test_a_file_six_months_above_the_line_is_proposed_and_others_are_not(db_engi
         assert evaluate_files(s, staff(s, "昌黎县总工会"), dt.date(2026, 10, 31)).empty  # scope
         table = report(evaluate_files(s, staff(s), dt.date(2026, 10, 31)))
     row = table[table["档案编号"] == out_no].iloc[0]
-    assert (row["建议"], row["最近月人均收入"], row["当月低保标准"], row["问题"]) == ("可脱困", "700.01", "700.00", "")
+    assert (row["建议"], row["判断月份"], row["判断月人均收入"], row["当月低保标准"], row["已实施帮扶措施"], row["问题"]) == (
+        "可脱困", "2026年10月", "700.01", "700.00", "是", "")
 
 
 def test_the_position_on_a_past_date_does_not_move_with_later_changes(db_engine):
@@ -91,4 +95,4 @@ def test_confirming_closes_the_chosen_files_all_or_none(db_engine):
     with reading(db_engine) as s:
         assert s.get(Household, out_id).status == "exited"
         change = s.scalars(select(StatusChange).where(StatusChange.household_id == out_id).order_by(StatusChange.id.desc())).first()
-        assert change.to_status == "exited" and "连续 6 个月人均收入超过当月低保标准" in change.note and "公示自 2026-11-16 起" in change.note
+        assert change.to_status == "exited" and "连续 6 个月家庭收入超过当月低保标准×人口" in change.note and "公示自 2026-11-16 起" in change.note

@@ -42,7 +42,8 @@ def test_demo_then_evaluate_writes_the_table_and_reports_problems(db, tmp_path):
     result = run(db, "evaluate", "--as-of", "2018-12-31", "--out", str(out))
     assert result.returncode == 0, result.stderr
     header = out.read_text(encoding="utf-8-sig").splitlines()[0]
-    assert header == "档案编号,区县,状态,建议,连续超线月数,最近月人均收入,当月低保标准,未消除致困原因数,问题"
+    assert header == "档案编号,区县,状态,建议,判断月份,连续超线月数,判断月人均收入,当月低保标准,未消除致困原因数,已实施帮扶措施,待处理,问题"
+    assert "收入已达标、未记录帮扶" in result.stderr and "缺近期收入" in result.stderr  # counted in the summary
     # a month recorded before the demo's first line (2016-01) has no line in force: named, and a non-zero exit
     import datetime as dt
 

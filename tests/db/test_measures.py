@@ -201,7 +201,7 @@ def test_the_work_queues_follow_the_files_and_empty_when_the_work_is_done(db_eng
     with reading(db_engine) as s:
         work = worklist.worklist(s, actor, TODAY)
     in_queue = {(r.household_id, r.queue) for r in work.queues.itertuples()}
-    for queue in ("no_helper", "no_plan", "uncovered_cause", "visit_overdue", "income_missing", "never_helped"):
+    for queue in ("no_helper", "no_plan", "uncovered_cause", "visit_overdue", "income_missing", "income_not_recent", "never_helped"):
         assert (bare, queue) in in_queue
     assert (closed.id, "followup_due") in in_queue
     assert work.counts["no_helper"] == 1 and set(work.queues["household_id"]) == {bare, closed.id}
@@ -215,7 +215,8 @@ def test_the_work_queues_follow_the_files_and_empty_when_the_work_is_done(db_eng
     with reading(db_engine) as s:
         work = worklist.worklist(s, actor, TODAY)
     left = {(r.household_id, r.queue) for r in work.queues.itertuples()}
-    assert left == {(bare, "uncovered_cause"), (bare, "income_missing")}  # cause 6 has no measure yet; no October income
+    # cause 6 has no measure yet; no October income (nor September: it cannot be judged, 缺近期收入)
+    assert left == {(bare, "uncovered_cause"), (bare, "income_missing"), (bare, "income_not_recent")}
     assert "1 项" in work.queues.set_index("queue").at["uncovered_cause", "detail"]
 
 

@@ -22,7 +22,7 @@ import sqlalchemy as sa
 
 
 revision: str = '0008'
-down_revision: Union[str, None] = '0005'
+down_revision: Union[str, None] = '0006'
 branch_labels: Union[str, Sequence[str], None] = None
 depends_on: Union[str, Sequence[str], None] = None
 
