@@ -13,11 +13,12 @@ from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
 from core import codes
+from core.assistance import records_in_force
 from core.status_engine import Inputs, evaluate, month_index, month_label, month_of_index, status_as_of
 from db.actor import Actor
 from db.errors import ValidationError
 from db.frames import plain
-from db.models import DibaoLine, Household, HouseholdCause, IncomeMonth, Measure, Place, StatusChange
+from db.models import AssistanceRecord, DibaoLine, Household, HouseholdCause, IncomeMonth, Measure, Place, StatusChange
 from db.queries import parameter_on
 from db.scope import org_filter
 
@@ -33,8 +34,8 @@ def load_inputs(session: Session, actor: Actor, as_of: dt.date, *, months_back: 
     files = pd.DataFrame(
         plain(session.execute(org_filter(
             select(Household.id, Household.file_no, Household.name, Household.place_code, Household.hard_to_exit,
-                   Household.safety_net, Household.safety_net_since, Household.status).order_by(Household.id), actor))),
-        columns=["household_id", "file_no", "name", "place_code", "hard_to_exit", "safety_net", "safety_net_since", "current_status"],
+                   Household.status).order_by(Household.id), actor))),
+        columns=["household_id", "file_no", "name", "place_code", "hard_to_exit", "current_status"],
     )
     ids = select(Household.id).where(Household.id.in_(org_filter(select(Household.id), actor)))
     changes = pd.DataFrame(
@@ -45,8 +46,15 @@ def load_inputs(session: Session, actor: Actor, as_of: dt.date, *, months_back: 
     files["status"] = files["household_id"].map(status_as_of(changes, as_of))
     files = files[files["status"].notna()].reset_index(drop=True)
 
-    since = pd.to_datetime(files["safety_net_since"])
-    files["in_safety_net"] = files["safety_net"].notna() & (since.isna() | (since <= pd.Timestamp(as_of)))
+    # 纳入政府救助体系: any assistance record in force in the month judged (core.assistance.in_force)
+    records = pd.DataFrame(plain(session.execute(
+        select(AssistanceRecord.household_id, AssistanceRecord.programme, AssistanceRecord.from_on, AssistanceRecord.to_on)
+        .where(AssistanceRecord.household_id.in_(ids)))), columns=["household_id", "programme", "from_on", "to_on"])
+    covered = records[records_in_force(records, as_of)] if len(records) else records
+    files["in_safety_net"] = files["household_id"].isin(covered["household_id"])
+    named = covered.sort_values("from_on").groupby("household_id")["programme"].agg(
+        lambda p: "、".join(dict.fromkeys(codes.ASSISTANCE_PROGRAMME.get(c, c) for c in p)))
+    files["safety_net"] = [named.get(h, "") for h in files["household_id"]]  # the programmes, for the evidence line
     measured = set(session.scalars(
         select(Measure.household_id).where(
             Measure.household_id.in_(ids), Measure.status.in_(ACTIVE_MEASURE), Measure.start_on <= as_of,
@@ -100,7 +108,7 @@ def evidence(row: pd.Series) -> str:
         return (f"自 {start} 起连续 {row['run_months']} 个月人均收入超过当月低保标准（最近：人均 {row['per_capita_fen'] / 100:.2f} 元，"
                 f"标准 {row['line_fen'] / 100:.2f} 元）；致困原因已全部消除")
     if row["suggestion"] == "relief":
-        return (f"难以脱困，已纳入{codes.SAFETY_NET.get(row['safety_net'], '救助')}，有常态化帮扶措施；"
+        return (f"难以脱困，已纳入{row['safety_net'] or '政府救助'}，有常态化帮扶措施；"
                 f"{month_label(int(row['latest_month']))} 人均收入（含转移性收入）{row['per_capita_fen'] / 100:.2f} 元，"
                 f"达到低保标准 {row['line_fen'] / 100:.2f} 元")
     if row["near_exit"]:

@@ -245,12 +245,13 @@ AUDIT_FIELDS = FIELD_LABELS | {
     "measure_id": "所属措施", "paid_on": "发放日期", "note": "说明", "helper_name": "帮扶责任人", "helper_unit": "结对单位",
     "helper_phone": "联系电话", "visited_on": "走访日期", "visitor": "走访人", "notes": "情况记录", "needs": "发现的需求",
     "visit_interval_months": "本户走访间隔（月）",
+    "from_on": "起始日期", "to_on": "截止日期",
 }
 # code lists by field; lists that share a field name (a file's and a measure's status, an org's and a visit's kind) have no code in common
 AUDIT_CODES = {"role": codes.ROLE, "status": codes.HOUSEHOLD_STATUS | codes.MEASURE_STATUS, "kind": codes.ORG_KIND | codes.VISIT_KIND,
                "cause": codes.CAUSE, "category": codes.CATEGORY, "relation": codes.RELATION, "exclusion": codes.EXCLUSION,
-               "sex": codes.SEX, "track": codes.TRACK, "programme": codes.PROGRAMME, "fund_source": codes.FUND_SOURCE,
-               "pay_every": codes.PAY_EVERY, "safety_net": codes.SAFETY_NET}
+               "sex": codes.SEX, "track": codes.TRACK, "programme": codes.PROGRAMME | codes.ASSISTANCE_PROGRAMME, "fund_source": codes.FUND_SOURCE,
+               "pay_every": codes.PAY_EVERY, "source": codes.ASSISTANCE_SOURCE}
 HIDDEN_IN_SNAPSHOT = {"id", "path", "version", "created_at", "updated_at", "household_id", "password_changed_at"}
 
 

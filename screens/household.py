@@ -89,7 +89,7 @@ tab_facts, tab_members, tab_income, tab_plan, tab_visits, tab_process, tab_trail
 with tab_facts:
     left, right = st.columns([3, 2])
     with left:
-        facts = file_sheet.head_facts(household, household.id_number)
+        facts = file_sheet.head_facts(household, household.id_number, support["assistance_now"])
         st.dataframe(pd.DataFrame(facts, columns=["项目", "内容"]), hide_index=True, width="stretch", height=min(38 * len(facts), 560))
     with right:
         st.markdown("**致困原因**")
