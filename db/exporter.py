@@ -212,9 +212,9 @@ def progress_table(session: Session, actor: Actor, today: dt.date | None = None)
     The same figures as the 进度看板's 分年度目标与完成 (db.dashboard + core.progress), unfiltered."""
     today = today or dt.date.today()
     data = dashboard.load(session, actor, today)
-    table = progress.by_year(data.files, data.changes, data.baseline, data.shares, group="place_name", as_of=today)
+    table = progress.report(data.files, data.changes, data.baseline, data.shares, group="place_name", as_of=today)
     headers = list(table.columns)
-    counts = [h for h in headers if h == "基数" or h.endswith("户数")]
+    counts = [h for h in headers if h == "基数" or h.endswith("户数")]  # incl. 已退出户数, 返困户数 and the 新增 columns
     rows = []
     for record in table.to_dict("records"):
         # a year not begun has no figures (empty cells); its None made the count columns float: counts are whole
