@@ -46,12 +46,16 @@ def in_force(from_on: dt.date, to_on: dt.date | None, month: dt.date) -> bool:
     return from_on <= last and (to_on is None or to_on >= first)
 
 
+def _on(records: pd.DataFrame, first, last) -> pd.Series:
+    """The rule on a table: began by the month's last day, not ended before its first (`first`/`last`: per row or one)."""
+    ends = pd.to_datetime(records["to_on"])
+    return (pd.to_datetime(records["from_on"]) <= last) & (ends.isna() | (ends >= first))
+
+
 def records_in_force(records: pd.DataFrame, month: dt.date) -> pd.Series:
     """For each record (columns from_on, to_on; to_on empty when open): in force in the month of `month`?"""
     first, last = month_bounds(month)
-    starts = pd.to_datetime(records["from_on"])
-    ends = pd.to_datetime(records["to_on"])
-    return (starts <= pd.Timestamp(last)) & (ends.isna() | (ends >= pd.Timestamp(first)))
+    return _on(records, pd.Timestamp(first), pd.Timestamp(last))
 
 
 def households_in_force(records: pd.DataFrame, month: dt.date) -> set[int]:
@@ -59,6 +63,18 @@ def households_in_force(records: pd.DataFrame, month: dt.date) -> set[int]:
     if records.empty:
         return set()
     return set(records.loc[records_in_force(records, month), "household_id"].astype(int))
+
+
+def in_force_per_household(records: pd.DataFrame, months: pd.Series) -> pd.Series:
+    """For each household of `months` (household_id → the month it is judged on, a date in that month): any record
+    in force in that month? For an engine that judges each file on its own month (income_lag_months)."""
+    if records.empty or months.empty:
+        return pd.Series(False, index=months.index, dtype=bool)
+    judged = pd.to_datetime(months).dt.to_period("M")
+    table = records.assign(month=records["household_id"].map(judged)).dropna(subset=["month"])
+    on = _on(table, table["month"].map(lambda p: p.start_time), table["month"].map(lambda p: p.end_time.normalize()))
+    covered = set(table.loc[on, "household_id"])
+    return pd.Series(months.index.isin(list(covered)), index=months.index, dtype=bool)
 
 
 def check_record(raw: dict[str, Any], *, today: dt.date) -> dict[str, Any]:

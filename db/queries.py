@@ -237,7 +237,7 @@ AUDIT_FIELDS = FIELD_LABELS | {
     "floor_area_dm2": "建筑面积", "monthly_income_fen": "月收入（元）", "income_fen": "家庭月收入（元）", "persons": "家庭人口",
     "transfer_fen": "转移性收入（元）", "special_spending_fen": "刚性支出（元）", "accident_spending_fen": "意外支出（元）",
     "month": "月份", "cause": "致困原因", "is_main": "主要原因", "removed_on": "消除日期", "exclusion": "排除情形",
-    "applies": "是否存在", "source": "核查来源", "checked_on": "核查日期", "filed_on": "建档日期", "place_code": "区县",
+    "applies": "是否存在", "source": "来源", "checked_on": "核查日期", "filed_on": "建档日期", "place_code": "区县",
     "amount_fen": "金额（元）", "effective_from": "生效日期", "is_demo": "示例数据", "kind": "类型", "path": "层级", "parent_id": "上级",
     "household_id": "档案", "relation": "关系", "updated_by": "最后修改人", "survey": "入户调查", "publicity": "公示", "review": "审核", "filed": "在档",
     "track": "措施类别", "programme": "帮扶项目", "content": "帮扶内容", "start_on": "开始日期", "end_on": "结束日期",

@@ -5,7 +5,8 @@ import datetime as dt
 import pandas as pd
 import pytest
 
-from core.assistance import AssistanceErrors, check_record, households_in_force, in_force, month_bounds, overlapping
+from core.assistance import (AssistanceErrors, check_record, households_in_force, in_force, in_force_per_household, month_bounds,
+                             overlapping)
 
 D = dt.date
 
@@ -81,3 +82,18 @@ def test_each_mistake_is_named_at_its_field(over, field, message):
 def test_one_programme_cannot_have_two_records_at_once(other, clashes):
     record = {"programme": "dibao", "from_on": D(2020, 1, 1), "to_on": D(2020, 12, 31)}
     assert (overlapping(record, [other]) is not None) is clashes
+
+
+def test_each_household_on_its_own_judged_month():
+    records = pd.DataFrame([
+        {"household_id": 1, "from_on": D(2018, 11, 20), "to_on": None},
+        {"household_id": 2, "from_on": D(2018, 1, 1), "to_on": D(2018, 11, 1)},
+        {"household_id": 3, "from_on": D(2018, 12, 5), "to_on": None},
+    ])
+    months = pd.Series({1: D(2018, 11, 1), 2: D(2018, 12, 1), 3: D(2018, 11, 30), 4: D(2018, 12, 1)})
+    assert in_force_per_household(records, months).to_dict() == {1: True, 2: False, 3: False, 4: False}
+    # the same answers as the one-record rule
+    for hid, month in months.items():
+        mine = records[records["household_id"] == hid]
+        assert in_force_per_household(records, months)[hid] == any(in_force(r.from_on, r.to_on, month) for r in mine.itertuples())
+    assert not in_force_per_household(records.iloc[:0], months).any()
