@@ -296,3 +296,15 @@ def test_each_file_s_own_trail_says_what_an_import_did_to_it(db_engine):
         trail = hh.file_audit(s, s.scalar(select(Household).where(Household.file_no == "HG-0001")))
     lines = " ".join(trail["新值"].astype(str))
     assert "月收入新增 3" in lines and "月收入更新 1" in lines
+
+
+def test_undoing_a_batch_removes_the_assistance_records_it_created_with_its_files(db_engine):
+    rows = [{"file_no": "HG-0001", "programme": "特困供养", "from_on": "2020-02-01"},
+            {"file_no": "HG-0001", "programme": "临时救助", "from_on": "2021-07-01", "to_on": "2021-07-01"}]
+    report = run(db_engine, book([family(1)], 救助记录=rows))
+    assert report.counts["救助记录"] == {"created": 2, "updated": 0, "unchanged": 0}
+    with transaction(db_engine) as s:
+        importer.undo(s, actor_of(s), report.batch_id, expected_version=s.get(ImportBatch, report.batch_id).version)
+    assert _records(db_engine) == []
+    with reading(db_engine) as s:
+        assert s.scalar(select(func.count()).select_from(Household)) == 0
