@@ -112,10 +112,11 @@ def match_roster(session: Session, actor: Actor, entries: Sequence[RosterEntry],
 
 
 def _record_for(records: list[AssistanceRecord], programme: str, since: dt.date | None) -> AssistanceRecord | None:
-    """The record of `programme` the roster speaks of: the open one, else one that ended but began on the roster's date
-    (the household is on the office's current list, so it is reopened)."""
+    """The record of `programme` the roster speaks of: the open one, else an ended one whose period holds the roster's
+    date (the household is on the office's current list: it is reopened from that date, never doubled by an overlap)."""
     same = [r for r in records if r.programme == programme]
-    return next((r for r in same if r.to_on is None), None) or next((r for r in same if since is not None and r.from_on == since), None)
+    return next((r for r in same if r.to_on is None), None) or next(
+        (r for r in same if since is not None and r.from_on <= since <= r.to_on), None)
 
 
 def _unmatched(session: Session, actor: Actor, entries: list[RosterEntry]) -> list[Unmatched]:

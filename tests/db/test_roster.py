@@ -299,3 +299,29 @@ def test_the_report_lists_every_line_with_its_result_full_number_and_file_and_do
     sheet = read_xlsx(report_xlsx(result, outcome))["比对结果"]
     assert sheet[0][:6] == ["位置", "身份证号", "姓名", "救助类型", "纳入日期", "结果"]
     assert [row[1] for row in sheet[1:]] == [r["身份证号"] for r in rows]  # numbers kept as text, in full
+
+
+@pytest.mark.parametrize("records, line, expected", [
+    # 救助类型 names any of the eight programmes: a record of that programme, beside the others
+    ([("dibao", dt.date(2019, 1, 1))], ("医疗救助", "2025-08-01"),
+     [("dibao", dt.date(2019, 1, 1), None, "manual"), ("medical", dt.date(2025, 8, 1), None, "roster")]),
+    # an ended record that began on the roster's date: the office lists the household now, so it is open again
+    ([("dibao", dt.date(2019, 1, 1), dt.date(2024, 6, 30))], ("低保", "2019-01-01"),
+     [("dibao", dt.date(2019, 1, 1), None, "manual")]),
+    # … or whose period holds the roster's date: reopened from that date (no second, overlapping record)
+    ([("dibao", dt.date(2019, 1, 1), dt.date(2024, 6, 30))], ("低保", "2020-05-01"),
+     [("dibao", dt.date(2020, 5, 1), None, "manual")]),
+    # an ended record of another period stays as it was; the new period is a record of its own
+    ([("dibao", dt.date(2019, 1, 1), dt.date(2024, 6, 30))], ("低保", "2025-03-01"),
+     [("dibao", dt.date(2019, 1, 1), dt.date(2024, 6, 30), "manual"), ("dibao", dt.date(2025, 3, 1), None, "roster")]),
+])
+def test_the_roster_writes_the_record_of_its_programme(db_engine, records, line, expected):
+    with transaction(db_engine) as s:
+        h = add_file(s, 1, assistance=records)
+        number, hid = h.id_number, h.id
+    with transaction(db_engine) as s:
+        outcome = apply_roster(s, actor_of(s), match(s, actor_of(s), roster((number, *line, ""))), today=TODAY)
+    assert outcome.marked == 1 and records_of(db_engine, hid) == expected
+    with transaction(db_engine) as s:  # and the same list again changes nothing
+        again = apply_roster(s, actor_of(s), match(s, actor_of(s), roster((number, *line, ""))), today=TODAY)
+    assert (again.marked, again.unchanged) == (0, 1) and records_of(db_engine, hid) == expected
