@@ -202,6 +202,14 @@ def _is_explanation(sheet: Sheet, values: dict[str, Any]) -> bool:
     return bool(filled) and all(notes.get(k) == str(v).strip() for k, v in filled.items())
 
 
+# columns of earlier versions of the format whose data now lives elsewhere: refused when filled, never dropped silently
+RETIRED: dict[str, dict[str, str]] = {
+    "家庭档案": {"纳入低保": "“纳入低保”列已停用（纳入政府救助体系须有起止日期）：请删除该列，在“救助记录”工作表中按救助项目"
+                          "填写起始日期和截止日期"},
+}
+RETIRED_EMPTY = ("", "否")  # what a retired column may hold and still be ignored
+
+
 def _rows(sheet: Sheet, table: list[list[Any]], problems: list[Problem]) -> Rows:
     out = Rows(sheet)
     if not table:
@@ -213,6 +221,12 @@ def _rows(sheet: Sheet, table: list[list[Any]], problems: list[Problem]) -> Rows
         column = by_header.get(header_key(text))
         if column is not None and column not in positions.values():
             positions[index] = column
+    retired = {index: header_key(text) for index, text in enumerate(table[0]) if header_key(text) in RETIRED.get(sheet.name, {})}
+    for index, header in retired.items():
+        filled = next((n for n, cells in enumerate(table[1:], start=2)
+                       if index < len(cells) and str(cells[index] if cells[index] is not None else "").strip() not in RETIRED_EMPTY), None)
+        if filled is not None:
+            problems.append(Problem(sheet.name, filled, header, RETIRED[sheet.name][header]))
     missing = [c.header for c in sheet.columns if c.required and c not in positions.values()]
     if missing:
         problems.append(Problem(sheet.name, 1, None, "缺少必填列：" + "、".join(missing) + "（表头须与模板一致，顺序不限）"))

@@ -308,3 +308,17 @@ def test_undoing_a_batch_removes_the_assistance_records_it_created_with_its_file
     assert _records(db_engine) == []
     with reading(db_engine) as s:
         assert s.scalar(select(func.count()).select_from(Household)) == 0
+
+
+def test_a_workbook_with_the_old_single_safety_net_column_filled_is_refused_with_what_to_do(db_engine):
+    from core.workbook import HOUSEHOLDS
+
+    def old_book(net: str) -> bytes:  # a workbook of the earlier format, with its 纳入低保 column
+        row = {HOUSEHOLDS.column(k).header: v for k, v in family(1).items()} | {"纳入低保": net}
+        return write_xlsx({"家庭档案": [row]}, titles={"家庭档案": list(row)})
+
+    with pytest.raises(importer.ImportRefused) as refused:
+        run(db_engine, old_book("低保"))
+    assert [(p.sheet, p.row, p.column) for p in refused.value.problems] == [("家庭档案", 2, "纳入低保")]
+    assert "救助记录" in refused.value.problems[0].message
+    assert run(db_engine, old_book("否")).counts["家庭档案"]["created"] == 1  # 否 or empty: nothing is lost, the column is ignored
