@@ -169,7 +169,16 @@ MEDICAL_INSURANCE: CodeList = {
     "none": "未参保",
 }
 
-SAFETY_NET: CodeList = {"dibao": "低保", "tekun": "特困供养"}
+# 纳入政府救助体系: the government assistance programmes a household can be in, each a dated record
+ASSISTANCE_PROGRAMME: CodeList = {
+    "dibao": "低保", "tekun": "特困供养", "temporary": "临时救助", "medical": "医疗救助",
+    "disaster": "受灾人员救助", "education": "教育救助", "housing": "住房救助", "employment": "就业救助",
+}
+# where an assistance record comes from
+ASSISTANCE_SOURCE: CodeList = {
+    "roster": "民政部门名单比对", "survey": "入户调查", "import": "导入", "manual": "手工录入",
+    "legacy": "原档案字段迁移",  # the single 纳入低保/特困 field of schema 0005, moved by migration 0007
+}
 
 RELATION: CodeList = {
     "spouse": "配偶", "child": "子女", "parent": "父母", "parent_in_law": "岳父母/公婆",
@@ -276,6 +285,7 @@ AUDIT_ENTITY: CodeList = {
     "income_month": "月收入", "dibao_line": "低保标准", "policy_parameter": "政策参数", "measure": "帮扶措施",
     "aid_payment": "资金发放", "pairing": "结对帮扶", "visit": "走访记录", "org": "工会组织", "demo": "示例数据",
     "exclusion_check": "排除情形", "process_step": "建档步骤", "import_batch": "导入批次",
+    "assistance_record": "救助记录",
 }
 AUDIT_ACTION: CodeList = {
     "create": "新建", "update": "修改", "delete": "删除", "login": "登录", "login_failed": "登录失败",

@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from core import codes
+from core.assistance import AssistanceErrors, check_record
 from core.identity import InvalidIdentifier, id_number_text, parse_id_number
 from core.intake import IntakeErrors, check_household
 from core.money import InvalidAmount, yuan_to_fen
@@ -55,10 +56,12 @@ class Parsed:
     lines: list[tuple[int, str, dt.date, int]] = field(default_factory=list)         # (row, place, from, fen)
     measures: list[tuple[int, str, dict[str, Any]]] = field(default_factory=list)
     visits: list[tuple[int, str, dict[str, Any]]] = field(default_factory=list)
+    # (row, file_no, clean record, whether the row named its source: a blank one leaves an existing record's source alone)
+    assistance: list[tuple[int, str, dict[str, Any], bool]] = field(default_factory=list)
     problems: list[Problem] = field(default_factory=list)
 
     def row_count(self) -> int:
-        return sum(len(x) for x in (self.files, self.members, self.incomes, self.removals, self.lines, self.measures, self.visits))
+        return sum(len(x) for x in (self.files, self.members, self.incomes, self.removals, self.lines, self.measures, self.visits, self.assistance))
 
 
 class _Sheet:
@@ -177,7 +180,7 @@ HEAD_KEYS = ("name", "id_number", "mobile", "employer", "employer_uscc", "worker
              "industry", "marital", "hukou", "address", "hukou_division", "medical_insurance", "key_group", "bank_name",
              "bank_account")
 HEAD_BOOLS = {"single_parent": False, "zero_employment": False, "self_help_ability": True, "hard_to_exit": False}
-INTAKE_TO_COLUMN = {"causes": "main_cause", "safety_net_since": "safety_net", "floor_area": "floor_area"}
+INTAKE_TO_COLUMN = {"causes": "main_cause", "floor_area": "floor_area"}
 HEAD_COLUMN = {"floor_area": "floor_area_dm2"}  # sheet column → Household column, where they differ
 
 
@@ -212,12 +215,6 @@ def _files(rows: Rows, out: Parsed, today: dt.date) -> None:
                     others.append(code)
         raw = {k: values.get(k) for k in HEAD_KEYS}
         raw |= {k: _bool(sheet, row, values, k, default) for k, default in HEAD_BOOLS.items()}
-        net = as_code(values.get("safety_net"), codes.SAFETY_NET | {"no": "否"})
-        if net == INVALID:
-            sheet.bad(row, "safety_net", f"“{as_text(values.get('safety_net'))}”应填 低保、特困供养 或 否")
-        elif net and net != "no":
-            # the sheet has no date of its own: from filing (an existing file keeps its date, see db.importer)
-            raw |= {"safety_net": net, "safety_net_since": filed_on or today}
         raw["causes"] = ([{"cause": main, "is_main": True}] if main else []) + [{"cause": c, "is_main": False} for c in others]
         try:
             clean = check_household(raw, today)
@@ -227,7 +224,7 @@ def _files(rows: Rows, out: Parsed, today: dt.date) -> None:
             continue
         if len(out.problems) > before or place_code is None or (filed_on is None and status != "applying") or main is None:
             continue
-        given = {HEAD_COLUMN.get(k, k) for k in values} | ({"safety_net_since"} if "safety_net" in values else set())
+        given = {HEAD_COLUMN.get(k, k) for k in values}
         out.files.append(FileRow(row, _file_no(values) or None, place_code, as_text(values.get("org")) or None, filed_on, status,
                                  category, clean.head, [(c.cause, c.is_main) for c in clean.causes], frozenset(given)))
 
@@ -344,8 +341,26 @@ def _visits(rows: Rows, out: Parsed, today: dt.date) -> None:
             out.visits.append((row, file_no.upper(), {k: values.get(k) for k in ("visited_on", "visitor", "kind", "notes")}))
 
 
+def _assistance(rows: Rows, out: Parsed, today: dt.date) -> None:
+    """救助记录: each row checked by core.assistance (the same check as the file page); overlaps are db.importer's."""
+    sheet = _Sheet(rows, out.problems)
+    for row, values in rows.rows:
+        file_no = _required(sheet, row, values, "file_no")
+        raw = {k: values.get(k) for k in ("programme", "from_on", "to_on", "source", "note")}
+        given = bool(as_text(raw["source"]))
+        raw["source"] = raw["source"] if given else "import"
+        try:
+            clean = check_record(raw, today=today)
+        except AssistanceErrors as exc:
+            for key, message in exc.errors.items():
+                sheet.bad(row, key, message)
+            continue
+        if file_no:
+            out.assistance.append((row, file_no.upper(), clean, given))
+
+
 READERS = {"家庭档案": _files, "家庭成员": _members, "月收入": _incomes, "致困原因消除": _removals, "低保标准": _lines,
-           "帮扶措施": _measures, "走访记录": _visits}
+           "帮扶措施": _measures, "走访记录": _visits, "救助记录": _assistance}
 assert set(READERS) == set(SHEETS)
 
 

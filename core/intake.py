@@ -31,11 +31,10 @@ HEAD_CODE_FIELDS: dict[str, codes.CodeList] = {
     "work_status": codes.WORK_STATUS, "model_worker": codes.MODEL_WORKER, "housing": codes.HOUSING,
     "employer_kind": codes.EMPLOYER_KIND, "industry": codes.INDUSTRY, "marital": codes.MARITAL,
     "hukou": codes.HUKOU, "medical_insurance": codes.MEDICAL_INSURANCE, "key_group": codes.KEY_GROUP,
-    "safety_net": codes.SAFETY_NET,
 }
 HEAD_TEXT_FIELDS = ("worker_no", "employer", "address", "hukou_division", "bank_name")
 HEAD_BOOL_FIELDS = ("single_parent", "zero_employment", "self_help_ability", "hard_to_exit", "casualty")
-HEAD_DATE_FIELDS = ("union_member_since", "labour_relation_since", "safety_net_since")
+HEAD_DATE_FIELDS = ("union_member_since", "labour_relation_since")
 MEMBER_CODE_FIELDS: dict[str, codes.CodeList] = {
     "relation": codes.RELATION, "health": codes.HEALTH, "identity": codes.MEMBER_IDENTITY,
     "medical_insurance": codes.MEDICAL_INSURANCE,
@@ -49,8 +48,8 @@ FIELD_LABELS = {
     "industry": "所属行业", "marital": "婚姻状况", "hukou": "户口类型", "address": "家庭住址",
     "hukou_division": "户口所在地", "medical_insurance": "医保状况", "single_parent": "是否单亲",
     "zero_employment": "是否零就业家庭", "self_help_ability": "是否有一定自救能力", "bank_name": "开户银行",
-    "bank_account": "银行卡号", "key_group": "五类重点群体", "hard_to_exit": "难以脱困", "safety_net": "纳入低保/特困",
-    "safety_net_since": "纳入日期", "union_member_since": "入会日期", "labour_relation_since": "劳动关系起始日期",
+    "bank_account": "银行卡号", "key_group": "五类重点群体", "hard_to_exit": "难以脱困",
+    "union_member_since": "入会日期", "labour_relation_since": "劳动关系起始日期",
     "worker_no": "职工编号", "casualty": "成员在灾害或意外事故中伤亡", "causes": "致困原因", "members": "家庭成员",
     "exclusions": "排除情形", "relation": "关系", "monthly_income": "月收入", "identity": "身份",
     "school_or_employer": "单位或学校", "able_to_work": "有劳动能力", "org_id": "所属工会", "place_code": "区县",
@@ -163,8 +162,6 @@ def check_household(raw: dict[str, Any], today: dt.date | None = None) -> CleanH
             head["floor_area_dm2"] = int(square_metres * 100)
         except (InvalidOperation, ValueError):
             errors["floor_area"] = "建筑面积应为 0–10000 之间的数字（平方米）"
-    if head.get("safety_net") and not head.get("safety_net_since") and "safety_net_since" not in errors:
-        errors["safety_net_since"] = "纳入低保或特困供养时，请填写纳入日期"
 
     members = _check_members(raw.get("members") or [], today, errors)
     causes = _check_causes(raw.get("causes") or [], today, errors)

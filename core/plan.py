@@ -296,7 +296,7 @@ class FileFacts:
     zero_employment: bool                  # 零就业家庭
     uninsured: tuple[str, ...] = ()        # names of persons without medical insurance
     seriously_ill: tuple[str, ...] = ()    # names of persons with a serious illness
-    safety_net: str | None = None          # 低保 / 特困 programme the household is in
+    safety_net: tuple[str, ...] = ()       # codes.ASSISTANCE_PROGRAMME in force now (core.assistance)
     below_line: bool | None = None         # latest per-capita income below the line (None: unknown)
     students: int = 0                      # children at school
 
@@ -311,6 +311,9 @@ class Suggestion:
     def label(self) -> str:
         return codes.TRACK[self.track]
 
+
+# the programmes that guarantee a subsistence income: below the line without one of them → help apply for 低保
+SUBSISTENCE = {"dibao", "tekun"}
 
 EXAMPLES = {
     "employment": "技能培训、推荐就业、公益性岗位、创业扶持",
@@ -344,7 +347,7 @@ def suggest_tracks(facts: FileFacts) -> list[Suggestion]:
         reasons["safety_net"].append(f"致困原因：{codes.CAUSE['1']}")
     if facts.below_line and not facts.able_to_work:
         reasons["safety_net"].append("人均收入低于低保标准，且家中无人有劳动能力")
-    if facts.below_line and not facts.safety_net:
+    if facts.below_line and not set(facts.safety_net) & SUBSISTENCE:
         reasons["safety_net"].append("人均收入低于低保标准，尚未纳入低保：协助申请")
     if "9" in causes:
         reasons["safety_net"].append("致困原因：子女上学（教育救助、金秋助学）" if facts.students else "致困原因：子女上学（教育救助）")

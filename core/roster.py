@@ -5,7 +5,7 @@ entered it (纳入日期), as an Excel workbook or a CSV. Columns are found by t
 the header may sit under a title row (the first ten rows are searched), and every sheet of a
 workbook that has an ID-number column is read (offices often send 低保 and 特困 on separate sheets).
 
-`read_roster` returns the clean entries (18-digit numbers, programme codes of `codes.SAFETY_NET`,
+`read_roster` returns the clean entries (18-digit numbers, programme codes of `codes.ASSISTANCE_PROGRAMME`,
 dates) and the problems, each with the row number Excel shows and a Chinese message. Matching the
 entries against the files is `db/roster.py`'s work.
 
@@ -36,12 +36,14 @@ COLUMN_TITLES = {"id_number": "身份证号", "programme": "救助类型", "sinc
 HEADER_SEARCH_ROWS = 10  # a title such as "XX区城市低保对象名单" may sit above the header
 
 DEFAULT_PROGRAMME = "dibao"
-# what offices write → codes.SAFETY_NET; 低保边缘 is deliberately absent (it is not a safety-net programme)
+# what offices write → codes.ASSISTANCE_PROGRAMME (its labels are read too); 低保边缘 is deliberately absent
+# (it is not a programme of the government assistance system)
 PROGRAMMES: dict[str, str] = {
     "低保": "dibao", "城市低保": "dibao", "农村低保": "dibao", "城乡低保": "dibao", "低保户": "dibao",
     "最低生活保障": "dibao", "城市最低生活保障": "dibao", "农村最低生活保障": "dibao",
     "特困": "tekun", "特困供养": "tekun", "特困人员": "tekun", "特困人员供养": "tekun", "特困供养人员": "tekun",
     "特困人员救助供养": "tekun",
+    "临时救助对象": "temporary", "医疗救助对象": "medical", "受灾人员": "disaster", "自然灾害救助": "disaster",
 }
 
 _DATE_RE = re.compile(r"^(\d{4})\s*[-/.年]\s*(\d{1,2})(?:\s*[-/.月]\s*(\d{1,2})\s*日?|\s*月?)$")
@@ -53,7 +55,7 @@ class RosterEntry:
 
     row: int                  # the row number Excel shows
     id_number: str            # always the 18-character form
-    programme: str            # a key of codes.SAFETY_NET
+    programme: str            # a key of codes.ASSISTANCE_PROGRAMME
     since: dt.date | None     # 纳入日期; None when the office gave none
     name: str = ""            # only shown in reports
     sheet: str = ""           # the workbook's sheet ("" for a CSV)
@@ -188,15 +190,16 @@ def _read_line(roster: Roster, seen: dict, sheet: str, row: int, values: dict[st
 
 
 def parse_programme(value: Any) -> tuple[str, str | None]:
-    """A 救助类型 as written → a codes.SAFETY_NET key; empty means 低保."""
+    """A 救助类型 as written → a codes.ASSISTANCE_PROGRAMME key; empty means 低保."""
     text = "" if value is None else str(value).replace(" ", "").replace("\u3000", "")
     if not text:
         return DEFAULT_PROGRAMME, None
-    if text in codes.SAFETY_NET:
+    if text in codes.ASSISTANCE_PROGRAMME:
         return text, None
-    code = PROGRAMMES.get(text) or {label: code for code, label in codes.SAFETY_NET.items()}.get(text)
+    code = PROGRAMMES.get(text) or {label: code for code, label in codes.ASSISTANCE_PROGRAMME.items()}.get(text)
     if code is None:
-        return "", f"救助类型“{text}”无法识别：应为 低保 或 特困供养（特困），留空按低保处理"
+        return "", (f"救助类型“{text}”无法识别：应为 " + "、".join(codes.ASSISTANCE_PROGRAMME.values())
+                    + "（特困供养也可写“特困”），留空按低保处理")
     return code, None
 
 
@@ -226,7 +229,7 @@ def parse_since(value: Any, *, today: dt.date) -> tuple[dt.date | None, str | No
 
 
 def programme_label(code: str | None) -> str:
-    return codes.SAFETY_NET.get(code or "", "")
+    return codes.ASSISTANCE_PROGRAMME.get(code or "", "")
 
 
 # --- the match, as the store found it, and its report ---------------------------------------------
@@ -243,8 +246,10 @@ class FileMatch:
     lines: tuple[tuple[RosterEntry, str], ...]  # each line and whom it named ("户主" / "家庭成员 张三")
     programme: str                              # what the roster says (all lines agree)
     since: dt.date | None                       # the earliest date of the lines; None: the office gave none
-    current_programme: str | None               # what the file says now
-    current_since: dt.date | None
+    current_programme: str | None               # `programme` when the file has an open record of it, else None
+    current_since: dt.date | None               # that record's 起始日期
+    record_id: int | None = None                # the record applying changes (open, or ended from the roster's date)
+    record_version: int | None = None
 
 
 @dataclass(frozen=True)
@@ -286,7 +291,7 @@ class RosterOutcome:
 
 
 def target(match: FileMatch, today: dt.date | None) -> tuple[str, dt.date | None] | None:
-    """The (programme, since) the file should get, or None when it already says so.
+    """The (programme, since) the file's record of the roster's programme should get, or None when it already says so.
 
     A roster without a date for a file already in the same programme leaves the file's own date
     alone (the household has been in it since then); otherwise a missing date means today."""

@@ -62,7 +62,6 @@ HOUSEHOLDS = Sheet("家庭档案", (
     _c("次要致困原因", "other_causes", False, "最多3个，用；分隔"),
     _c("五类重点群体", "key_group", False, "", codes.KEY_GROUP),
     _c("难以脱困", "hard_to_exit", False, "是/否", YES_NO),
-    _c("纳入低保", "safety_net", False, "低保/特困供养/否", codes.SAFETY_NET | {"no": "否"}),
     _c("手机号码", "mobile", False, "11位"),
     _c("工作单位", "employer"),
     _c("统一社会信用代码", "employer_uscc", False, "18位"),
@@ -137,7 +136,17 @@ VISITS = Sheet("走访记录", (
     _c("情况记录", "notes"),
 ))
 
-SHEETS: dict[str, Sheet] = {s.name: s for s in (HOUSEHOLDS, MEMBERS, INCOMES, CAUSES_REMOVED, LINES, MEASURES, VISITS)}
+ASSISTANCE = Sheet("救助记录", (  # 纳入政府救助体系, one row per programme and period
+    _c("档案编号", "file_no", True),
+    _c("救助项目", "programme", True, "低保/特困供养/临时救助/医疗救助/受灾人员救助/教育救助/住房救助/就业救助",
+       codes.ASSISTANCE_PROGRAMME),
+    _c("起始日期", "from_on", True, "纳入日期 YYYY-MM-DD"),
+    _c("截止日期", "to_on", False, "YYYY-MM-DD；仍在享受的留空"),
+    _c("来源", "source", False, "民政部门名单比对/入户调查/导入/手工录入；留空为导入", codes.ASSISTANCE_SOURCE),
+    _c("说明", "note"),
+))
+
+SHEETS: dict[str, Sheet] = {s.name: s for s in (HOUSEHOLDS, MEMBERS, INCOMES, CAUSES_REMOVED, LINES, MEASURES, VISITS, ASSISTANCE)}
 TEXT_COLUMNS = {"file_no", "id_number", "mobile", "bank_account", "employer_uscc", "month"}
 
 
@@ -193,6 +202,14 @@ def _is_explanation(sheet: Sheet, values: dict[str, Any]) -> bool:
     return bool(filled) and all(notes.get(k) == str(v).strip() for k, v in filled.items())
 
 
+# columns of earlier versions of the format whose data now lives elsewhere: refused when filled, never dropped silently
+RETIRED: dict[str, dict[str, str]] = {
+    "家庭档案": {"纳入低保": "“纳入低保”列已停用（纳入政府救助体系须有起止日期）：请删除该列，在“救助记录”工作表中按救助项目"
+                          "填写起始日期和截止日期"},
+}
+RETIRED_EMPTY = ("", "否")  # what a retired column may hold and still be ignored
+
+
 def _rows(sheet: Sheet, table: list[list[Any]], problems: list[Problem]) -> Rows:
     out = Rows(sheet)
     if not table:
@@ -204,6 +221,12 @@ def _rows(sheet: Sheet, table: list[list[Any]], problems: list[Problem]) -> Rows
         column = by_header.get(header_key(text))
         if column is not None and column not in positions.values():
             positions[index] = column
+    retired = {index: header_key(text) for index, text in enumerate(table[0]) if header_key(text) in RETIRED.get(sheet.name, {})}
+    for index, header in retired.items():
+        filled = next((n for n, cells in enumerate(table[1:], start=2)
+                       if index < len(cells) and str(cells[index] if cells[index] is not None else "").strip() not in RETIRED_EMPTY), None)
+        if filled is not None:
+            problems.append(Problem(sheet.name, filled, header, RETIRED[sheet.name][header]))
     missing = [c.header for c in sheet.columns if c.required and c not in positions.values()]
     if missing:
         problems.append(Problem(sheet.name, 1, None, "缺少必填列：" + "、".join(missing) + "（表头须与模板一致，顺序不限）"))

@@ -50,3 +50,16 @@ def load(session: Session, actor: Actor, as_of: dt.date) -> DashboardData:
     )
     return DashboardData(files, changes, measures, payments,
                          baseline=parameter_on(session, "baseline_date", as_of), shares=parameter_on(session, "target_shares", as_of))
+
+
+def targets_summary(session: Session, actor: Actor, today: dt.date) -> dict:
+    """The home page's line on the targets: this year's (or the nearest target year's) figures for the whole scope, and
+    the files beside the base — the same core.progress figures as the dashboard and the 解困脱困进度表."""
+    from core import progress
+
+    data = load(session, actor, today)
+    years = sorted(data.shares)
+    year = min(max(today.year, years[0]), years[-1])
+    city = progress.by_year(data.files, data.changes, data.baseline, data.shares, group=None, as_of=today)
+    row = city[city["年份"] == year].iloc[0].to_dict()
+    return {"year": year, "row": row, "baseline": data.baseline, "apart": progress.apart(data.changes, data.baseline, today)}

@@ -42,6 +42,7 @@ from db.engine import transaction
 from db.errors import ServiceError
 from db.models import (
     AidPayment,
+    AssistanceRecord,
     DibaoLine,
     ExclusionCheck,
     Household,
@@ -73,7 +74,7 @@ BASELINE = dt.date(2017, 12, 31)
 LINES_FROM_YEAR, LINES_TO_YEAR = 2016, 2021
 
 # Tables in foreign-key order; each gets ids max(id)+1, max(id)+2, … assigned here.
-TABLES = (Org, DibaoLine, Household, Member, HouseholdCause, ExclusionCheck, ProcessStep,
+TABLES = (Org, DibaoLine, Household, AssistanceRecord, Member, HouseholdCause, ExclusionCheck, ProcessStep,
           StatusChange, IncomeMonth, Measure, AidPayment, Pairing, Visit)
 
 
@@ -630,7 +631,6 @@ class DemoCity:
             category_assessed_on=assessed_on,
             category_explanation=assessment.explanation() if assessment else None,
             key_group=profile["key_group"], hard_to_exit=plan.path == "hard",
-            safety_net=profile["safety_net"], safety_net_since=profile["safety_net_since"],
             worker_no=f"{spec.id_divisions[0]}{plan.id:07d}",
             **head_fields,
             union_member_since=union_since,
@@ -638,6 +638,35 @@ class DemoCity:
             created_at=dt.datetime.combine(plan.apply_on, dt.time(9, rng.randrange(60))),
             updated_at=dt.datetime.combine(last_change, dt.time(16, rng.randrange(60))),
         )
+
+        self.assistance_records(plan, profile, all_causes, members, story)
+
+    def assistance_records(self, plan: FilePlan, profile: dict, causes: list[str], members: list[dict], story: Story) -> None:
+        """纳入政府救助体系: the 低保/特困 record of the profile (ended at 脱困 for those who left it), and some others the
+        causes point to — 医疗救助 for illness, 临时救助 after a disaster or accident, 教育救助 for pupils. Drawn from a
+        generator of the file's own, so the rest of the demo (incomes, exits) is the same as without them."""
+        rng = random.Random(plan.id * 7919 + 17)
+        opened = plan.filed_on or plan.apply_on
+
+        def add(programme: str, start: dt.date, end: dt.date | None, source: str) -> None:
+            if start > TODAY:
+                return
+            end = end if end is not None and end <= TODAY and end >= start else None
+            self.rows.add(AssistanceRecord, household_id=plan.id, programme=programme, from_on=start, to_on=end, source=source,
+                          note=None, version=1)
+
+        if profile["safety_net"]:
+            left = (days_after(story.closed_on, -1) if story.closed_as == "exited" and plan.path != "hard"
+                    and story.closed_on and story.closed_on > profile["safety_net_since"] else None)
+            add(profile["safety_net"], profile["safety_net_since"], left, "roster" if rng.random() < 0.6 else "survey")
+        if "6" in causes and rng.random() < 0.4:
+            start = days_after(opened, rng.randint(15, 400))
+            add("medical", start, days_after(start, rng.randint(60, 365)) if rng.random() < 0.6 else None, "survey")
+        if ("7" in causes or "8" in causes) and rng.random() < 0.7:
+            start = days_after(opened, rng.randint(0, 60))
+            add("temporary", start, days_after(start, rng.randint(0, 90)), "manual")
+        if "9" in causes and any(m["identity"] == "student" for m in members) and rng.random() < 0.3:
+            add("education", days_after(opened, rng.randint(0, 240)), None, "survey")
 
     def choose_union(self, spec: DistrictSpec) -> UnionOrg:
         unions = self.unions[spec.code]
@@ -1554,6 +1583,7 @@ def load_demo(engine: Engine, households: int = 3500, seed: int = 20171231, prog
             "households": written[Household], "members": written[Member], "income_months": written[IncomeMonth],
             "measures": written[Measure], "payments": written[AidPayment], "pairings": written[Pairing],
             "visits": written[Visit], "dibao_lines": written[DibaoLine], "orgs": written[Org],
+            "assistance_records": written[AssistanceRecord],
         }
         record(session, system_actor("demo"), "create", "demo", None,
                new=json.dumps({**summary, "seed": seed}, ensure_ascii=False), reason="载入示例数据（虚构）")

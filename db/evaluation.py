@@ -14,12 +14,14 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from core import codes
+from core.assistance import in_force_per_household, records_for_months
 from core.measure_history import measure_flags
 from core.status_engine import Inputs, evaluate, lacking_text, month_index, month_label, month_of_index, status_as_of
 from db.actor import Actor
 from db.errors import ValidationError
 from db.frames import plain
-from db.models import DibaoLine, Household, HouseholdCause, IncomeMonth, Measure, MeasureStatusChange, Place, StatusChange
+from db.models import (AssistanceRecord, DibaoLine, Household, HouseholdCause, IncomeMonth, Measure, MeasureStatusChange, Place,
+                       StatusChange)
 from db.queries import parameter_on
 from db.scope import org_filter
 
@@ -38,8 +40,8 @@ def load_inputs(session: Session, actor: Actor, as_of: dt.date, *, months_back: 
     files = pd.DataFrame(
         plain(session.execute(org_filter(
             select(Household.id, Household.file_no, Household.name, Household.place_code, Household.hard_to_exit,
-                   Household.safety_net, Household.safety_net_since, Household.status).order_by(Household.id), actor))),
-        columns=["household_id", "file_no", "name", "place_code", "hard_to_exit", "safety_net", "safety_net_since", "current_status"],
+                   Household.status).order_by(Household.id), actor))),
+        columns=["household_id", "file_no", "name", "place_code", "hard_to_exit", "current_status"],
     )
     ids = select(Household.id).where(Household.id.in_(org_filter(select(Household.id), actor)))
     changes = pd.DataFrame(
@@ -50,8 +52,6 @@ def load_inputs(session: Session, actor: Actor, as_of: dt.date, *, months_back: 
     files["status"] = files["household_id"].map(status_as_of(changes, as_of))
     files = files[files["status"].notna()].reset_index(drop=True)
 
-    since = pd.to_datetime(files["safety_net_since"])
-    files["in_safety_net"] = files["safety_net"].notna() & (since.isna() | (since <= pd.Timestamp(as_of)))
     measures = pd.DataFrame(
         plain(session.execute(select(Measure.id, Measure.household_id, Measure.status, Measure.start_on, Measure.end_on)
                               .where(Measure.household_id.in_(ids), Measure.start_on <= as_of))),
@@ -78,6 +78,19 @@ def load_inputs(session: Session, actor: Actor, as_of: dt.date, *, months_back: 
         columns=["household_id", "month", "income_fen", "persons", "transfer_fen"],
     )
     incomes = incomes[incomes["household_id"].isin(files["household_id"])]
+    # 纳入政府救助体系: any assistance record in force in the month each file is judged on (its latest month within
+    # the lag; a file with none gets no proposal, so its as-of month stands in)
+    records = pd.DataFrame(plain(session.execute(
+        select(AssistanceRecord.household_id, AssistanceRecord.programme, AssistanceRecord.from_on, AssistanceRecord.to_on)
+        .where(AssistanceRecord.household_id.in_(ids)))), columns=["household_id", "programme", "from_on", "to_on"])
+    earliest = month_of_index(month_index(last_month) - income_lag_months)
+    latest = incomes[incomes["month"] >= earliest].groupby("household_id")["month"].max()
+    judged = pd.Series([latest.get(h, last_month) for h in files["household_id"]], index=files["household_id"].to_numpy())
+    files["in_safety_net"] = in_force_per_household(records, judged).to_numpy()
+    covered = records[records_for_months(records, judged).to_numpy()] if len(records) else records
+    named = covered.sort_values("from_on").groupby("household_id")["programme"].agg(
+        lambda p: "、".join(dict.fromkeys(codes.ASSISTANCE_PROGRAMME.get(c, c) for c in p)))
+    files["safety_net"] = [named.get(h, "") for h in files["household_id"]]  # the programmes, for the evidence line
     causes = pd.DataFrame(plain(session.execute(select(HouseholdCause.household_id, HouseholdCause.removed_on)
                                           .where(HouseholdCause.household_id.in_(ids)))),
                           columns=["household_id", "removed_on"])
@@ -125,7 +138,7 @@ def evidence(row: pd.Series) -> str:
         return text + ("；有已实施的帮扶措施" if row["suggestion"] == "exit" else "；但没有已实施（实施中或已完成）的帮扶措施，"
                        "请补录帮扶措施，或核实后退出")
     if row["suggestion"] == "relief":
-        return (f"难以脱困，已纳入{codes.SAFETY_NET.get(row['safety_net'], '救助')}，有常态化帮扶措施；"
+        return (f"难以脱困，已纳入{row['safety_net'] or '政府救助'}，有常态化帮扶措施；"
                 f"{judged} 人均收入（含转移性收入）{row['per_capita_fen'] / 100:.2f} 元，"
                 f"达到低保标准 {row['line_fen'] / 100:.2f} 元")
     if row["near_exit"]:

@@ -23,7 +23,7 @@ from db import dashboard, ledger
 from db import audit
 from db.actor import Actor
 from db.errors import OutOfScope
-from db.models import AidPayment, DibaoLine, Household, HouseholdCause, IncomeMonth, Measure, Member, Org, Pairing, Place, Visit
+from db.models import AidPayment, AssistanceRecord, DibaoLine, Household, HouseholdCause, IncomeMonth, Measure, Member, Org, Pairing, Place, Visit
 from db.scope import org_filter
 
 Table = tuple[list[str], list[dict]]  # headers, and rows keyed by header
@@ -74,7 +74,7 @@ def _household_row(h: Household, place: str, causes: list, members: int) -> dict
         if column.choices is YES_NO:
             value = "是" if value else "否"
         elif column.choices:
-            value = column.choices.get(value or "no", "")  # 纳入低保 reads 否 when empty; other lists stay blank
+            value = column.choices.get(value, "") if value else ""
         row[column.key] = "" if value is None else value
     area = h.floor_area_dm2
     row.update(
@@ -132,6 +132,12 @@ def workbook_rows(session: Session, actor: Actor) -> dict[str, list[dict]]:
             {"file_no": file_no[v.household_id], "visited_on": _day(v.visited_on), "visitor": v.visitor,
              "kind": _label(codes.VISIT_KIND, v.kind), "notes": v.notes or ""}
             for v in sorted(_in_scope(session, actor, Visit, Visit.visited_on, Visit.id), key=by_file)
+        ],
+        "救助记录": [
+            {"file_no": file_no[r.household_id], "programme": _label(codes.ASSISTANCE_PROGRAMME, r.programme),
+             "from_on": _day(r.from_on), "to_on": _day(r.to_on), "source": _label(codes.ASSISTANCE_SOURCE, r.source),
+             "note": r.note or ""}
+            for r in sorted(_in_scope(session, actor, AssistanceRecord, AssistanceRecord.from_on, AssistanceRecord.id), key=by_file)
         ],
     }
 
@@ -206,9 +212,9 @@ def progress_table(session: Session, actor: Actor, today: dt.date | None = None)
     The same figures as the 进度看板's 分年度目标与完成 (db.dashboard + core.progress), unfiltered."""
     today = today or dt.date.today()
     data = dashboard.load(session, actor, today)
-    table = progress.by_year(data.files, data.changes, data.baseline, data.shares, group="place_name", as_of=today)
+    table = progress.report(data.files, data.changes, data.baseline, data.shares, group="place_name", as_of=today)
     headers = list(table.columns)
-    counts = [h for h in headers if h == "基数" or h.endswith("户数")]
+    counts = [h for h in headers if h == "基数" or h.endswith("户数")]  # incl. 已退出户数, 返困户数 and the 新增 columns
     rows = []
     for record in table.to_dict("records"):
         # a year not begun has no figures (empty cells); its None made the count columns float: counts are whole

@@ -25,6 +25,7 @@ from db import audit
 from db.actor import Actor
 from db.errors import Conflict, NotFound, ValidationError
 from db.models import (
+    AssistanceRecord,
     AidPayment, AuditLog, DibaoLine, ExclusionCheck, Household, HouseholdCause, IncomeMonth, Measure, Member, Org, Pairing,
     Place, ProcessStep, StatusChange, Visit,
 )
@@ -553,6 +554,7 @@ def status_history(session: Session, household_id: int) -> list[StatusChange]:
 
 def support_records(session: Session, household_id: int, today: dt.date | None = None) -> dict[str, pd.DataFrame]:
     """Measures, pairings, visits and payments of a file, as tables with Chinese headings (for the printed sheet)."""
+    from db.assistance import records_frame, summary
     from db.measures import measures_frame, payments_frame
     from db.pairings import pairing_history
     from db.visits import visits_frame
@@ -565,11 +567,13 @@ def support_records(session: Session, household_id: int, today: dt.date | None =
         "pairings": pairing_history(session, household_id),
         "visits": visits_frame(session, household_id),
         "payments": payments_frame(list(payments), list(measures), today).drop(columns=["id"]),
+        "assistance": records_frame(session, household_id, today).drop(columns=["id", "version"]),
+        "assistance_now": summary(session, household_id, today),
     }
 
 
 CHILD_ENTITIES = {"member": Member, "household_cause": HouseholdCause, "exclusion_check": ExclusionCheck,
-                  "income_month": IncomeMonth, "measure": Measure, "pairing": Pairing, "visit": Visit, "aid_payment": AidPayment}
+                  "income_month": IncomeMonth, "measure": Measure, "assistance_record": AssistanceRecord, "pairing": Pairing, "visit": Visit, "aid_payment": AidPayment}
 
 
 def file_audit(session: Session, household: Household, limit: int = 500) -> pd.DataFrame:

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+from collections import defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -20,6 +21,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from core import codes
+from core.assistance import overlapping, period_text
 from core.importing import FileRow, Parsed, parse
 from core.places import CITY_CODE
 from core.plan import PlanErrors, check_measure, check_visit
@@ -29,7 +31,7 @@ from db.actor import Actor
 from db.errors import Conflict, NotFound, OutOfScope, ServiceError
 from db.households import next_file_no
 from db.models import (
-    AidPayment, DibaoLine, Household, HouseholdCause, ImportBatch, ImportChange, IncomeMonth, Measure, Member, Org, StatusChange,
+    AidPayment, AssistanceRecord, DibaoLine, Household, HouseholdCause, ImportBatch, ImportChange, IncomeMonth, Measure, Member, Org, StatusChange,
     Visit, now,
 )
 from db.scope import org_filter
@@ -247,6 +249,7 @@ def _check_children(session: Session, plan: Plan, actor: Actor, problems: list[P
                 check_measure(raw, file_causes=causes.get(file_no, set()) | book_causes.get(file_no, set()), today=today)
             except PlanErrors as exc:
                 problems.extend(Problem("帮扶措施", row, _MEASURE_HEADERS.get(k, k), v) for k, v in exc.errors.items())
+    _check_assistance(session, plan, exists, problems)
     for row, file_no, raw in parsed.visits:
         if exists("走访记录", row, file_no):
             try:
@@ -259,6 +262,36 @@ _MEASURE_HEADERS = {"track": "措施类别", "programme": "项目", "cause": "�
                     "end_on": "结束日期", "responsible": "责任人", "amount": "金额(元)", "fund_source": "资金来源", "first_pay_on": "发放日期",
                     "pay_count": "金额(元)", "pay_every": "金额(元)"}
 _VISIT_HEADERS = {"visited_on": "走访日期", "visitor": "走访人", "kind": "方式", "notes": "情况记录"}
+
+
+def _check_assistance(session: Session, plan: Plan, exists, problems: list[Problem]) -> None:
+    """救助记录: the file exists, and no two records of one programme overlap — the workbook's rows among themselves
+    and with the file's records (a row with the same programme and 起始日期 as a stored record is that record)."""
+    rows = plan.parsed.assistance
+    if not rows:
+        return
+    ids = {no: hid for no, (hid, _, _) in plan.known.files.items()}
+    stored: dict[str, list[dict]] = defaultdict(list)
+    wanted = {ids[no] for _, no, _, _ in rows if no in ids}
+    for r in session.scalars(select(AssistanceRecord).where(AssistanceRecord.household_id.in_(wanted))):
+        stored[next(no for no, hid in ids.items() if hid == r.household_id)].append(
+            {"programme": r.programme, "from_on": r.from_on, "to_on": r.to_on, "where": "档案中已有的记录"})
+    in_book: dict[str, list[dict]] = defaultdict(list)
+    for row, file_no, clean, _ in rows:
+        if not exists("救助记录", row, file_no):
+            continue
+        key = (clean["programme"], clean["from_on"])
+        if any((o["programme"], o["from_on"]) == key for o in in_book[file_no]):
+            problems.append(Problem("救助记录", row, "起始日期", "同一档案、同一救助项目、同一起始日期的记录重复"))
+            continue
+        others = [o for o in stored[file_no] if (o["programme"], o["from_on"]) != key] + in_book[file_no]
+        clash = overlapping(clean, others)
+        if clash is not None:
+            problems.append(Problem("救助记录", row, "起始日期",
+                                    f"与{clash['where']}（{codes.ASSISTANCE_PROGRAMME[clash['programme']]} "
+                                    f"{period_text(clash['from_on'], clash['to_on'])}）时间重叠：同一项目的记录不能重叠"))
+            continue
+        in_book[file_no].append(clean | {"where": f"第 {row} 行"})
 
 
 def _causes_by_file(session: Session, known: Known) -> dict[str, set[str]]:
@@ -291,7 +324,7 @@ def run(session: Session, actor: Actor, data: bytes, filename: str, *, sheet: st
     session.flush()
     writer = _Writer(session, actor, plan, batch.id, report, today)
     steps = [("家庭档案", writer.files), ("家庭成员", writer.members), ("月收入", writer.incomes), ("致困原因消除", writer.removals),
-             ("低保标准", writer.lines), ("帮扶措施", writer.measures), ("走访记录", writer.visits)]
+             ("低保标准", writer.lines), ("帮扶措施", writer.measures), ("走访记录", writer.visits), ("救助记录", writer.assistance)]
     for index, (name, step) in enumerate(steps):
         say(0.1 + 0.85 * index / len(steps), f"正在写入“{name}”……")
         step()
@@ -380,8 +413,6 @@ class _Writer:
             household = self.s.get(Household, self.ids[target])
             # only the columns the sheet has: a workbook without, say, 银行卡号 leaves the file's bank account alone
             values = {k: v for k, v in head.items() if k in f.given and k not in HEAD_UPDATABLE_SKIP}
-            if values.get("safety_net") == household.safety_net:
-                values.pop("safety_net_since", None)  # same programme: its date (not in the sheet) stays
             values |= {"filed_on": f.filed_on or household.filed_on, "category": f.category or household.category}
             self._change(household, values, "家庭档案")
             have = {c.cause for c in household.causes}
@@ -482,9 +513,25 @@ class _Writer:
         self.s.flush()
 
 
+    def assistance(self) -> None:
+        for _, no, clean, source_given in self.plan.parsed.assistance:
+            hid = self.ids[no]
+            same = self.s.scalar(select(AssistanceRecord).where(AssistanceRecord.household_id == hid,
+                                                                AssistanceRecord.programme == clean["programme"],
+                                                                AssistanceRecord.from_on == clean["from_on"]).limit(1))
+            if same is not None:  # the same record: it may have ended since, or its note changed
+                self._change(same, {"to_on": clean["to_on"], "note": clean["note"] if clean["note"] is not None else same.note}
+                             | ({"source": clean["source"]} if source_given else {}), "救助记录")
+                continue
+            self.s.add(AssistanceRecord(household_id=hid, import_batch_id=self.batch, **clean))
+            self.report.add("救助记录", "created")
+            self.touched(hid, "救助记录", "created")
+        self.s.flush()
+
+
 # --- batches and undo ------------------------------------------------------------------------------
 
-CREATED_ORDER = (AidPayment, Visit, Measure, IncomeMonth, Member, HouseholdCause, DibaoLine)  # children before their files
+CREATED_ORDER = (AidPayment, Visit, AssistanceRecord, Measure, IncomeMonth, Member, HouseholdCause, DibaoLine)  # children before their files
 
 
 def batches(session: Session, actor: Actor, limit: int = 200) -> list[ImportBatch]:
@@ -505,7 +552,8 @@ def undo(session: Session, actor: Actor, batch_id: int, *, expected_version: int
     if actor.role != "admin" and session.scalar(select(func.count()).select_from(DibaoLine).where(DibaoLine.import_batch_id == batch_id)):
         raise OutOfScope("该批次导入了低保标准，只有管理员可以撤销")
     stale = "该批次导入的数据之后已被修改（{}），不能整批撤销；请先在档案中核对"
-    models = {m.__tablename__: m for m in (Household, Member, HouseholdCause, IncomeMonth, DibaoLine, Measure, AidPayment, Visit)}
+    models = {m.__tablename__: m for m in (Household, Member, HouseholdCause, IncomeMonth, DibaoLine, Measure, AidPayment, Visit,
+                                           AssistanceRecord)}
     changes = session.scalars(select(ImportChange).where(ImportChange.batch_id == batch_id).order_by(ImportChange.id.desc())).all()
     left_at = {}  # the version each row was left at by the batch (the latest change to it)
     for change in changes:

@@ -17,11 +17,13 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from core import codes
+from core.assistance import in_force
 from core.measure_history import change_effective_on, date_corrections, implied_history
 from core.money import per_capita_fen
 from core.plan import (CleanMeasure, Coverage, FileFacts, MeasureFact, PlanErrors, Suggestion, check_measure, check_payment,
                        coverage, schedule_text, suggest_tracks)
 from db import audit
+from db.assistance import records_of
 from db.actor import Actor
 from db.errors import NotFound, ValidationError
 from db.households import get_household
@@ -45,8 +47,9 @@ def _file_causes(household: Household) -> set[str]:
 # --- reading the plan --------------------------------------------------------------------------
 
 
-def file_facts(session: Session, household: Household) -> FileFacts:
+def file_facts(session: Session, household: Household, today: dt.date | None = None) -> FileFacts:
     """What the track suggestions read: open causes, who can work, insurance, illness, 低保, income against the line."""
+    today = today or dt.date.today()
     members = household.members
     # the head has no "able to work" flag of its own: healthy or chronically ill, not retired, with 自救能力
     head_able = (household.self_help_ability and household.work_status != "retired"
@@ -66,7 +69,8 @@ def file_facts(session: Session, household: Household) -> FileFacts:
     return FileFacts(
         open_causes=tuple(c.cause for c in sorted(household.causes, key=lambda c: not c.is_main) if c.removed_on is None),
         able_to_work=able, zero_employment=household.zero_employment, uninsured=tuple(uninsured), seriously_ill=tuple(ill),
-        safety_net=household.safety_net, below_line=below, students=sum(1 for m in members if m.identity == "student"),
+        safety_net=tuple(sorted({r.programme for r in records_of(session, household.id)
+                                 if in_force(r.from_on, r.to_on, today)})), below_line=below, students=sum(1 for m in members if m.identity == "student"),
     )
 
 
@@ -84,7 +88,7 @@ def plan_of(session: Session, household: Household, today: dt.date) -> PlanView:
     measures = list(session.scalars(select(Measure).where(Measure.household_id == household.id).order_by(Measure.start_on, Measure.id)))
     payments = list(session.scalars(select(AidPayment).where(AidPayment.household_id == household.id)
                                     .order_by(AidPayment.paid_on.desc(), AidPayment.id.desc())))
-    facts = file_facts(session, household)
+    facts = file_facts(session, household, today)
     cover = coverage(facts, [MeasureFact(m.cause, m.status, m.track) for m in measures])
     return PlanView(measures, payments, suggest_tracks(facts), cover,
                     paid_fen=sum(p.amount_fen for p in payments if p.paid_on <= today),

@@ -130,8 +130,6 @@ class Household(Versioned, Base):
     key_group: Mapped[str | None] = mapped_column(String(32))  # 五类重点群体
     hard_to_exit: Mapped[bool] = mapped_column(Boolean, nullable=False, default=False)  # 难以脱困
     casualty: Mapped[bool] = mapped_column(Boolean, nullable=False, default=False)  # 成员在灾害/意外中伤亡
-    safety_net: Mapped[str | None] = mapped_column(String(16))  # 低保/特困 programme
-    safety_net_since: Mapped[dt.date | None] = mapped_column(Date)
     visit_interval_months: Mapped[int | None] = mapped_column(Integer)  # this file's 走访间隔; empty: the parameter's
     # the head of household (户主)
     worker_no: Mapped[str | None] = mapped_column(String(32))  # 职工编号
@@ -434,6 +432,23 @@ class Pairing(Versioned, Base):
     # the caseload and bulk reassignment look helpers up by name among current pairings
     __table_args__ = (Index("ix_pairing_helper_current", "helper_name", "end_on"),)
 
+
+
+class AssistanceRecord(Versioned, Base):
+    """纳入政府救助体系: the household in one government programme (低保, 特困供养, 临时救助 …) over a period,
+    and where that is known from. Ended by a `to_on`, corrected with a reason; history kept in the audit log."""
+
+    __tablename__ = "assistance_record"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    import_batch_id: Mapped[int | None] = mapped_column(ForeignKey("import_batch.id"), index=True)  # created by an import
+    household_id: Mapped[int] = mapped_column(ForeignKey("household.id"), nullable=False, index=True)
+    programme: Mapped[str] = mapped_column(String(16), nullable=False)  # codes.ASSISTANCE_PROGRAMME
+    from_on: Mapped[dt.date] = mapped_column(Date, nullable=False)
+    to_on: Mapped[dt.date | None] = mapped_column(Date)  # empty: still in force
+    source: Mapped[str] = mapped_column(String(16), nullable=False)  # codes.ASSISTANCE_SOURCE
+    note: Mapped[str | None] = mapped_column(String(255))
+
+    __table_args__ = (CheckConstraint("to_on IS NULL OR to_on >= from_on", name="period"),)
 
 
 class Visit(Versioned, Base):

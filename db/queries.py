@@ -239,7 +239,7 @@ AUDIT_FIELDS = FIELD_LABELS | {
     "floor_area_dm2": "建筑面积", "monthly_income_fen": "月收入（元）", "income_fen": "家庭月收入（元）", "persons": "家庭人口",
     "transfer_fen": "转移性收入（元）", "special_spending_fen": "刚性支出（元）", "accident_spending_fen": "意外支出（元）",
     "month": "月份", "cause": "致困原因", "is_main": "主要原因", "removed_on": "消除日期", "exclusion": "排除情形",
-    "applies": "是否存在", "source": "核查来源", "checked_on": "核查日期", "filed_on": "建档日期", "place_code": "区县",
+    "applies": "是否存在", "source": "来源", "checked_on": "核查日期", "filed_on": "建档日期", "place_code": "区县",
     "amount_fen": "金额（元）", "effective_from": "生效日期", "is_demo": "示例数据", "kind": "类型", "path": "层级", "parent_id": "上级",
     "household_id": "档案", "relation": "关系", "updated_by": "最后修改人", "survey": "入户调查", "publicity": "公示", "review": "审核", "filed": "在档",
     "track": "措施类别", "programme": "帮扶项目", "content": "帮扶内容", "start_on": "开始日期", "end_on": "结束日期",
@@ -247,12 +247,13 @@ AUDIT_FIELDS = FIELD_LABELS | {
     "measure_id": "所属措施", "paid_on": "发放日期", "note": "说明", "helper_name": "帮扶责任人", "helper_unit": "结对单位",
     "helper_phone": "联系电话", "visited_on": "走访日期", "visitor": "走访人", "notes": "情况记录", "needs": "发现的需求",
     "visit_interval_months": "本户走访间隔（月）",
+    "from_on": "起始日期", "to_on": "截止日期",
 }
 # code lists by field; lists that share a field name (a file's and a measure's status, an org's and a visit's kind) have no code in common
 AUDIT_CODES = {"role": codes.ROLE, "status": codes.HOUSEHOLD_STATUS | codes.MEASURE_STATUS, "kind": codes.ORG_KIND | codes.VISIT_KIND,
                "cause": codes.CAUSE, "category": codes.CATEGORY, "relation": codes.RELATION, "exclusion": codes.EXCLUSION,
-               "sex": codes.SEX, "track": codes.TRACK, "programme": codes.PROGRAMME, "fund_source": codes.FUND_SOURCE,
-               "pay_every": codes.PAY_EVERY, "safety_net": codes.SAFETY_NET}
+               "sex": codes.SEX, "track": codes.TRACK, "programme": codes.PROGRAMME | codes.ASSISTANCE_PROGRAMME, "fund_source": codes.FUND_SOURCE,
+               "pay_every": codes.PAY_EVERY, "source": codes.ASSISTANCE_SOURCE}
 HIDDEN_IN_SNAPSHOT = {"id", "path", "version", "created_at", "updated_at", "household_id", "password_changed_at"}
 
 

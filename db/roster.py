@@ -6,8 +6,11 @@ change; nothing is written. A number found in no open file of the scope reads as
 one in another district's file would (the roster never reveals a file the user may not see); a
 number in two open files is 对应多户 and is not applied.
 
-`apply_roster` then marks the matched files in the caller's one transaction, through `db.audit`
-(every change audited), after checking that no file changed since the match: all or nothing.
+`apply_roster` then writes the matched files' assistance records (纳入政府救助体系: programme from
+救助类型, from = 纳入日期, source 民政部门名单比对) in the caller's one transaction, through `db.audit`
+(every change audited), after checking that no file or record changed since the match: all or nothing.
+A file already with an open record of the programme keeps it (the roster's date corrects its 起始日期),
+so the same roster applied twice changes nothing.
 The report rows (and its .xlsx / .csv) come from `core.roster.report_rows`.
 """
 
@@ -27,7 +30,7 @@ from db import audit
 from db.actor import Actor
 from db.errors import Conflict, OutOfScope
 from db.households import get_household
-from db.models import Household, Member
+from db.models import AssistanceRecord, Household, Member
 from db.scope import org_filter
 
 __all__ = ["OPEN_STATUSES", "REASON", "match_roster", "apply_roster", "report_rows", "report_xlsx", "report_csv"]
@@ -63,9 +66,13 @@ def match_roster(session: Session, actor: Actor, entries: Sequence[RosterEntry],
     files = {}
     wanted_ids = sorted({h for by_file in found.values() for h in by_file})
     for start in range(0, len(wanted_ids), CHUNK):
-        rows = session.execute(select(Household.id, Household.file_no, Household.name, Household.version, Household.safety_net,
-                                      Household.safety_net_since).where(Household.id.in_(wanted_ids[start:start + CHUNK])))
+        rows = session.execute(select(Household.id, Household.file_no, Household.name, Household.version)
+                               .where(Household.id.in_(wanted_ids[start:start + CHUNK])))
         files.update({row.id: row for row in rows})
+    records: dict[int, list[AssistanceRecord]] = defaultdict(list)
+    for start in range(0, len(wanted_ids), CHUNK):
+        for record in session.scalars(select(AssistanceRecord).where(AssistanceRecord.household_id.in_(wanted_ids[start:start + CHUNK]))):
+            records[record.household_id].append(record)
 
     result = RosterResult(problems=list(problems))
     by_file: dict[int, list[tuple[RosterEntry, str]]] = defaultdict(list)
@@ -92,12 +99,24 @@ def match_roster(session: Session, actor: Actor, entries: Sequence[RosterEntry],
                     entry.sheet, entry.id_number, entry.name))
             continue
         dates = [entry.since for entry, _ in lines if entry.since is not None]
+        programme, since = programmes.pop(), min(dates) if dates else None
+        record = _record_for(records[household_id], programme, since)
+        is_open = record is not None and record.to_on is None
         result.matched.append(FileMatch(
             household_id=household_id, file_no=row.file_no, head_name=row.name, version=row.version, lines=tuple(lines),
-            programme=programmes.pop(), since=min(dates) if dates else None,
-            current_programme=row.safety_net, current_since=row.safety_net_since))
+            programme=programme, since=since, current_programme=programme if is_open else None,
+            current_since=record.from_on if is_open else None,
+            record_id=record.id if record is not None else None, record_version=record.version if record is not None else None))
     result.matched.sort(key=lambda m: m.file_no)
     return result
+
+
+def _record_for(records: list[AssistanceRecord], programme: str, since: dt.date | None) -> AssistanceRecord | None:
+    """The record of `programme` the roster speaks of: the open one, else an ended one whose period holds the roster's
+    date (the household is on the office's current list: it is reopened from that date, never doubled by an overlap)."""
+    same = [r for r in records if r.programme == programme]
+    return next((r for r in same if r.to_on is None), None) or next(
+        (r for r in same if since is not None and r.from_on <= since <= r.to_on), None)
 
 
 def _unmatched(session: Session, actor: Actor, entries: list[RosterEntry]) -> list[Unmatched]:
@@ -142,9 +161,21 @@ def apply_roster(session: Session, actor: Actor, result: RosterResult, *, today:
         wanted = target(match, today)
         if wanted is None:
             continue
-        household.updated_by = actor.username
-        changed = audit.update(session, actor, household, {"safety_net": wanted[0], "safety_net_since": wanted[1]},
-                               expected_version=match.version, reason=REASON)
+        programme, since = wanted
+        now_open = session.scalar(select(AssistanceRecord).where(AssistanceRecord.household_id == household.id,
+                                                                 AssistanceRecord.programme == programme,
+                                                                 AssistanceRecord.to_on.is_(None)).limit(1))
+        seen_open = match.record_id if match.current_programme else None  # the open record the match saw, if any
+        if (now_open.id if now_open else None) != seen_open:
+            raise Conflict(f"档案 {match.file_no} 的救助记录在比对之后有变化，请重新上传名单比对。本次没有标记任何档案。")
+        if match.record_id is not None:
+            record = session.get(AssistanceRecord, match.record_id)
+            changed = audit.update(session, actor, record, {"from_on": since, "to_on": None}, expected_version=match.record_version,
+                                   reason=REASON)
+        else:
+            audit.create(session, actor, AssistanceRecord(household_id=household.id, programme=programme, from_on=since,
+                                                          source="roster", note=REASON), reason=REASON)
+            changed = ["created"]
         if changed:
             marked.add(household.id)
     return RosterOutcome(marked=len(marked), unchanged=len(result.matched) - len(marked), unmatched=len(result.unmatched),

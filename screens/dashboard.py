@@ -11,6 +11,7 @@ from core import codes, progress
 from db import audit, exporter
 from db import dashboard as source
 from ui import charts, store
+from ui.progress_text import progress_caption
 from ui.session import require_role
 
 actor = require_role()
@@ -45,10 +46,12 @@ def _tables(actor, data_version: int, today, place, year, category, cause) -> di
         "baseline": data.baseline, "shares": data.shares,
         "counts": files["status"].value_counts().reindex(list(codes.HOUSEHOLD_STATUS), fill_value=0),
         "city": progress.by_year(files, changes, data.baseline, data.shares, group=None, as_of=today),
-        "districts": progress.by_year(files, changes, data.baseline, data.shares, group="place_name", as_of=today),
+        "districts": progress.report(files, changes, data.baseline, data.shares, group="place_name", as_of=today),
         "monthly": progress.monthly_share(changes, data.baseline, until),
         "target": progress.target_steps(data.shares, data.baseline),
-        "apart": progress.new_and_reopened(changes, data.baseline, today),
+        "apart": progress.apart(changes, data.baseline, today),
+        "withdrawn": progress.withdrawn_reasons(changes, data.baseline, today),
+        "new": progress.new_by_year(changes, data.baseline, data.shares, as_of=today),
         "by_cause": files["main_cause"].map(codes.CAUSE).value_counts().rename_axis("主要致困原因").reset_index(name="户数"),
         "by_category": files["category"].map(codes.CATEGORY).fillna("未认定").value_counts().rename_axis("困难类别").reset_index(name="户数"),
         "by_track": measures["track"].map(codes.TRACK).value_counts().rename_axis("措施类别").reset_index(name="措施数"),
@@ -82,7 +85,7 @@ t = _tables(actor, version, today, place, year, category, cause)
 row = t["city"][t["city"]["年份"] == year].iloc[0]
 rate = row["完成率%"]
 counts = t["counts"]
-st.caption(f"{scope}{' · ' + place if place else ''} · 基数：{t['baseline']:%Y年%m月%d日}在档 {int(row['基数']):,} 户 · "
+st.caption(f"{scope}{' · ' + place if place else ''} · 基数：{t['baseline']:%Y年%m月%d日}在档、{year}年底前未退出的 {int(row['基数']):,} 户 · "
            f"{year}年累计目标 {int(row['累计目标%'])}%（{int(row['累计目标户数']):,} 户） · 截至 {today:%Y年%m月%d日}")
 
 kpis = [("在档", counts["active"]), ("已脱困", counts["exited"]), ("已解困", counts["relieved"]), ("已退出", counts["withdrawn"]),
@@ -97,8 +100,7 @@ if meeting:
 else:
     for column, (label, value) in zip(st.columns(len(kpis)), kpis, strict=True):
         column.metric(label, value if isinstance(value, str) else f"{value:,}")
-    apart = t["apart"]
-    st.caption(f"新增（基线后建档）{apart['新增']:,} 户，其中已解困脱困 {apart['新增已解困脱困']:,} 户 · 返困 {apart['返困']:,} 户（均不计入基数）")
+    st.caption(progress_caption(t["apart"]))
 
 height = 260
 monthly = t["monthly"]
@@ -107,7 +109,8 @@ line = alt.Chart(monthly).mark_line(color="#c0392b", strokeWidth=3).encode(
     tooltip=[alt.Tooltip("月份:T", format="%Y-%m"), "累计完成%"])
 target = alt.Chart(t["target"]).mark_line(interpolate="step-before", strokeDash=[6, 4], color="#555").encode(x="月份:T", y="目标%:Q")
 districts = t["districts"]
-bars_data = districts[(districts["年份"] == year) & (districts["范围"] != progress.ALL)][["范围", "累计完成%", "累计目标%", "基数", "累计完成户数", "差距户数"]]
+cohort_rows = districts[(districts["范围"] != progress.ALL) & districts["基数"].notna()]  # a district with only 新增 has no target
+bars_data = cohort_rows[cohort_rows["年份"] == year][["范围", "累计完成%", "累计目标%", "基数", "累计完成户数", "差距户数"]]
 bars = alt.Chart(bars_data).mark_bar(color="#c0392b").encode(
     y=alt.Y("范围:N", title=None, sort="-x"), x=alt.X("累计完成%:Q", title=f"{year}年底累计完成 %（竖线：目标）", scale=alt.Scale(domain=[0, 100])),
     tooltip=["范围:N", "基数:Q", "累计完成户数:Q", "累计完成%:Q", "差距户数:Q"])
@@ -115,7 +118,7 @@ ticks = alt.Chart(bars_data).mark_tick(color="#111", thickness=3, size=22).encod
 
 if meeting:
     # every district against each year's cumulative target, on one screen
-    yearly = districts[districts["范围"] != progress.ALL].copy()
+    yearly = cohort_rows.copy()
     yearly["年份"] = yearly["年份"].astype(str) + "年"
     by_year_bars = alt.Chart(yearly).mark_bar().encode(
         y=alt.Y("范围:N", title=None), yOffset=alt.YOffset("年份:N"),
@@ -141,8 +144,21 @@ with right:
     st.markdown(f"**各区县 {year} 年进度**")
     charts.show((bars + ticks).properties(height=max(height, 28 * len(bars_data))), bars_data, f"各区县{year}年进度")
 
-st.markdown("**各区县分年度目标与完成**")
+st.markdown("**各区县分年度目标与完成**（基数：基线日在档、当年底前未退出的档案；右侧为基线后新增档案）")
 st.dataframe(districts, hide_index=True, width="stretch", height=min(38 + 35 * len(districts), 420))
+
+w1, w2 = st.columns(2)
+with w1:
+    st.markdown(f"**基线档案中已退出的**（{t['apart']['退出']:,} 户，自退出之日起不计入基数）")
+    if t["withdrawn"].empty:
+        st.caption("没有已退出的基线档案。")
+    else:
+        st.dataframe(t["withdrawn"], hide_index=True, width="stretch")
+    st.caption(f"返困 {t['apart']['返困']:,} 户：计入基数，再次解困脱困前按未完成计（其中已再次解困脱困 "
+               f"{t['apart']['返困后再次解困脱困']:,} 户）。")
+with w2:
+    st.markdown("**新增（基线后建档）分年度**（要求同步解困脱困，不另设比例）")
+    st.dataframe(t["new"], hide_index=True, width="stretch")
 
 c1, c2, c3 = st.columns(3)
 with c1:
@@ -169,7 +185,8 @@ with c5:
 @st.cache_data(ttl=3600, show_spinner=False, max_entries=100)
 def _workbook(actor, data_version: int, today, place, year, category, cause) -> bytes:
     tables = _tables(actor, data_version, today, place, year, category, cause)
-    sheets = {"分年度目标与完成": tables["districts"], "按致困原因": tables["by_cause"], "按困难类别": tables["by_category"],
+    sheets = {"分年度目标与完成": tables["districts"], "基线档案退出原因": tables["withdrawn"], "新增分年度": tables["new"],
+              "按致困原因": tables["by_cause"], "按困难类别": tables["by_category"],
               "按措施类别": tables["by_track"], "每月解困脱困": tables["exits"], "资金发放": tables["payments"]}
     buffer = io.BytesIO()
     with pd.ExcelWriter(buffer, engine="openpyxl") as writer:

@@ -149,7 +149,7 @@ with tab_export:
 
 with tab_roster:
     st.markdown("上传民政部门提供的低保/特困人员名单（Excel 或 CSV，含“身份证号”列，可有“救助类型”“纳入日期”列）。"
-                "户主或家庭成员在名单中的在档档案，将标记为已纳入低保（或特困供养）及纳入日期；未找到和对应多户的会列出，可下载。")
+                "户主或家庭成员在名单中的在档档案，将写入救助记录（救助类型、纳入日期，来源：民政部门名单比对；同一项目已有记录的只更正其起始日期）；未找到和对应多户的会列出，可下载。")
     upload = st.file_uploader("民政名单", type=["xlsx", "csv"], key="ro_file")
     if upload is not None:
         kept = st.session_state.get("ro_result")

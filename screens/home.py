@@ -2,11 +2,13 @@
 
 import datetime as dt
 
+import pandas as pd
 import streamlit as st
 
 from core.codes import HOUSEHOLD_STATUS, ROLE, WORK_QUEUE
-from db import audit, queries
+from db import audit, dashboard, queries
 from ui import cached, store
+from ui.progress_text import progress_caption
 from ui.session import require_role
 
 actor = require_role()
@@ -35,6 +37,21 @@ if missing:
 cols = st.columns(len(HOUSEHOLD_STATUS))
 for col, (code, name) in zip(cols, HOUSEHOLD_STATUS.items(), strict=True):
     col.metric(name, f"{counts[code]:,}")
+
+
+@st.cache_data(ttl=3600, show_spinner=False, max_entries=500)
+def _targets(actor, data_version: int, today) -> dict:
+    with store.reading() as session:
+        return dashboard.targets_summary(session, actor, today)
+
+
+targets = _targets(actor, version, today)
+row = targets["row"]
+rate = "—" if pd.isna(row["完成率%"]) else f"{row['完成率%']:.1f}%"
+done = "—" if pd.isna(row["累计完成户数"]) else f"{int(row['累计完成户数']):,}"
+st.markdown(f"**{targets['year']}年目标完成率：{rate}**（基数 {int(row['基数']):,} 户，累计目标 {int(row['累计目标%'])}% 即 "
+            f"{int(row['累计目标户数']):,} 户，已完成 {done} 户）")
+st.caption(progress_caption(targets["apart"]))
 
 st.subheader("待办事项")
 if latest:

@@ -11,7 +11,7 @@ from db import households as hh_service
 from db import incomes as income_service
 from db.errors import NotFound
 from db.models import Place
-from ui import file_sheet, plan_panel, store, visit_panel
+from ui import assistance_panel, file_sheet, plan_panel, store, visit_panel
 from ui.forms import field_error, form_notice, submit
 from ui.session import require_role
 
@@ -89,7 +89,7 @@ tab_facts, tab_members, tab_income, tab_plan, tab_visits, tab_process, tab_trail
 with tab_facts:
     left, right = st.columns([3, 2])
     with left:
-        facts = file_sheet.head_facts(household, household.id_number)
+        facts = file_sheet.head_facts(household, household.id_number, support["assistance_now"])
         st.dataframe(pd.DataFrame(facts, columns=["项目", "内容"]), hide_index=True, width="stretch", height=min(38 * len(facts), 560))
     with right:
         st.markdown("**致困原因**")
@@ -116,6 +116,7 @@ with tab_facts:
         missing = [text for code, text in codes.EXCLUSION.items() if code not in {e.exclusion for e in exclusions}]
         if missing:
             st.caption("尚未核查：" + "、".join(missing) + "（在“修改档案”中填写核查来源；四项都核查后才能在档）")
+    assistance_panel.render(actor, household, today)
 
 with tab_members:
     st.dataframe(members, hide_index=True, width="stretch",

@@ -126,10 +126,10 @@ with st.form("household_form", enter_to_submit=False):
         select(cols[(i + 1) % 4], field, label, code_list)
 
     st.subheader("帮扶认定")
+    st.caption("纳入政府救助体系（低保、特困供养、临时救助等）按项目登记起止日期：保存后在档案页“救助记录”中录入。")
     c1, c2, c3 = st.columns(3)
     select(c1, "key_group", "五类重点群体", codes.KEY_GROUP)
-    select(c2, "safety_net", "纳入低保/特困", codes.SAFETY_NET)
-    for column, (field, label) in zip((c3, c1, c2), ed.DATES[::-1], strict=True):
+    for column, (field, label) in zip((c3, c2), ed.DATES[::-1], strict=True):
         column.date_input(label, key=ed.key(field), min_value=dt.date(1950, 1, 1), max_value=today, format="YYYY-MM-DD")
         with column:
             err(field)

@@ -48,7 +48,7 @@ def _facts(pairs: list[tuple[str, str]], per_row: int = 3) -> str:
     return "<table>" + "".join(f"<tr>{r}</tr>" for r in rows) + "</table>"
 
 
-def head_facts(h: Household, id_number: str) -> list[tuple[str, str]]:
+def head_facts(h: Household, id_number: str, assistance: str = "") -> list[tuple[str, str]]:
     floor = "" if h.floor_area_dm2 is None else f"{h.floor_area_dm2 / 100:g} 平方米"
     return [
         ("户主姓名", h.name), ("身份证号", id_number), ("性别", codes.label(codes.SEX, h.sex)),
@@ -62,7 +62,7 @@ def head_facts(h: Household, id_number: str) -> list[tuple[str, str]]:
         ("统一社会信用代码", h.employer_uscc or ""), ("所属行业", codes.label(codes.INDUSTRY, h.industry)),
         ("住房类型", codes.label(codes.HOUSING, h.housing)), ("建筑面积", floor), ("家庭住址", h.address or ""),
         ("五类重点群体", codes.label(codes.KEY_GROUP, h.key_group)), ("难以脱困", "是" if h.hard_to_exit else "否"),
-        ("纳入低保/特困", codes.label(codes.SAFETY_NET, h.safety_net) + (f"（{h.safety_net_since:%Y-%m-%d}起）" if h.safety_net_since else "")),
+        ("纳入政府救助", assistance),
         ("单亲家庭", "是" if h.single_parent else "否"), ("零就业家庭", "是" if h.zero_employment else "否"),
         ("开户银行", h.bank_name or ""), ("银行卡号", h.bank_account or ""),
     ]
@@ -75,11 +75,12 @@ def render(household: Household, *, place_name: str, members: pd.DataFrame, caus
     parts = [
         f"<h1>困难职工家庭档案</h1><div class='sub'>档案编号 {escape(h.file_no)} · {escape(place_name)} · {escape(h.org.name)} · "
         f"状态：{codes.HOUSEHOLD_STATUS[h.status]} · 困难类别：{escape(category)}</div>",
-        "<h2>户主基本情况</h2>", _facts(head_facts(h, id_number)),
+        "<h2>户主基本情况</h2>", _facts(head_facts(h, id_number, support["assistance_now"])),
         "<h2>家庭成员</h2>", _table(members),
         "<h2>致困原因</h2>", _table(causes),
         "<h2>困难类别认定</h2>", f"<pre>{escape(h.category_explanation or '尚未认定')}</pre>",
         "<h2>近期月收入</h2>", _table(incomes.tail(12)),
+        "<h2>纳入政府救助体系</h2>", _table(support["assistance"]),
         "<h2>结对帮扶（一帮一）</h2>", _table(support["pairings"]),
         "<h2>帮扶措施</h2>", _table(support["measures"]),
         "<h2>资金发放</h2>", _table(support["payments"].head(30)),

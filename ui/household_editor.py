@@ -28,13 +28,12 @@ SELECTS = (
     ("employer_kind", "单位性质", codes.EMPLOYER_KIND, None),
     ("industry", "所属行业", codes.INDUSTRY, None),
     ("key_group", "五类重点群体", codes.KEY_GROUP, None),
-    ("safety_net", "纳入低保/特困", codes.SAFETY_NET, None),
 )
 TEXTS = (("name", "户主姓名 *"), ("id_number", "身份证号 *"), ("birth_date", "出生日期"), ("mobile", "手机号码"),
          ("worker_no", "职工编号"), ("employer", "工作单位"), ("employer_uscc", "统一社会信用代码"),
          ("address", "家庭住址"), ("hukou_division", "户口所在地"), ("floor_area", "建筑面积（平方米）"),
          ("bank_name", "开户银行"), ("bank_account", "银行卡号"))
-DATES = (("union_member_since", "入会日期"), ("labour_relation_since", "劳动关系起始日期（农民工）"), ("safety_net_since", "纳入低保/特困日期"))
+DATES = (("union_member_since", "入会日期"), ("labour_relation_since", "劳动关系起始日期（农民工）"))
 CHECKS = (("hard_to_exit", "难以脱困"), ("single_parent", "单亲家庭"), ("zero_employment", "零就业家庭"),
           ("self_help_ability", "有一定自救能力"), ("casualty", "成员因灾因意外伤亡"))
 CHECK_HELP = {"hard_to_exit": "家中无人有劳动能力，或患重特大疾病、重度残疾，难以通过就业脱困",

@@ -61,7 +61,6 @@ def test_a_15_digit_number_is_stored_in_18_digit_form():
         ({"housing": "别墅"}, "housing", "不在代码表中"),
         ({"name": " "}, "name", "请填写户主姓名"),
         ({"union_member_since": "2030-01-01"}, "union_member_since", "至今天"),
-        ({"safety_net": "dibao"}, "safety_net_since", "请填写纳入日期"),
         ({"disability_kind": "limb"}, "disability_grade", "残疾等级"),
     ],
 )

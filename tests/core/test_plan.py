@@ -103,9 +103,12 @@ def test_the_causes_suggest_the_domains_tracks(causes, expected):
 
 def test_the_other_facts_suggest_tracks_with_their_reasons():
     # below the line with no one able to work → 兜底, even with no cause saying so
-    assert any("无人有劳动能力" in r for r in tracks(below_line=True, able_to_work=0, safety_net="dibao")["safety_net"])
+    assert any("无人有劳动能力" in r for r in tracks(below_line=True, able_to_work=0, safety_net=("dibao",))["safety_net"])
     # below the line but able to work and already in 低保: not a 兜底 case on that ground
-    assert "safety_net" not in tracks(below_line=True, able_to_work=2, safety_net="dibao")
+    assert "safety_net" not in tracks(below_line=True, able_to_work=2, safety_net=("dibao",))
+    assert "safety_net" not in tracks(below_line=True, able_to_work=2, safety_net=("tekun", "medical"))
+    # 临时救助 or 医疗救助 alone is no subsistence income: still help to apply for 低保
+    assert any("尚未纳入低保" in r for r in tracks(below_line=True, able_to_work=2, safety_net=("temporary", "medical"))["safety_net"])
     assert any("尚未纳入低保" in r for r in tracks(below_line=True, able_to_work=2)["safety_net"])
     assert any("零就业" in r for r in tracks(zero_employment=True)["employment"])
     assert any("王琳" in r for r in tracks(uninsured=("王琳",))["insurance"])

@@ -98,18 +98,20 @@ def test_a_number_twice_in_the_list_is_a_problem_naming_the_first_row_even_in_it
 
 @pytest.mark.parametrize("written, expected", [
     ("低保", "dibao"), ("城市低保", "dibao"), ("农村低保", "dibao"), ("特困", "tekun"), ("特困供养", "tekun"),
-    ("特困人员", "tekun"), ("", "dibao"),
+    ("特困人员", "tekun"), ("", "dibao"), ("临时救助", "temporary"), ("医疗救助", "medical"), ("受灾人员救助", "disaster"),
+    ("教育救助", "education"), ("住房救助", "housing"), ("就业救助", "employment"),
 ])
 def test_programmes_as_offices_write_them(written, expected):
     roster = read_csv_text(f"身份证号,救助类型\n{A},{written}\n")
     assert [e.programme for e in roster.entries] == [expected]
 
 
-@pytest.mark.parametrize("written", ["低保边缘", "临时救助", "是"])
+@pytest.mark.parametrize("written", ["低保边缘", "低保边缘户", "是"])
 def test_anything_else_is_not_a_safety_net_programme(written):
     roster = read_csv_text(f"身份证号,救助类型\n{A},{written}\n")
     assert roster.entries == []
-    assert problems_of(roster) == [(2, "救助类型", f"救助类型“{written}”无法识别：应为 低保 或 特困供养（特困），留空按低保处理")]
+    assert problems_of(roster) == [(2, "救助类型", f"救助类型“{written}”无法识别：应为 低保、特困供养、临时救助、医疗救助、"
+                                                   "受灾人员救助、教育救助、住房救助、就业救助（特困供养也可写“特困”），留空按低保处理")]
 
 
 @pytest.mark.parametrize("written, expected", [

@@ -11,6 +11,7 @@ from sqlalchemy import func, select
 
 from core import codes
 from core.category import Exclusion, MonthFigures, assess
+from core.assistance import in_force
 from core.dibao import line_on
 from core.identity import parse_id_number, parse_mobile, parse_uscc
 from core.places import DISTRICTS
@@ -20,6 +21,7 @@ from db.demo import DEMO_NOTE, DISTRICT_SPECS, TABLES, DemoCity, Pending, Story,
 from db.engine import reading, transaction
 from db.errors import ServiceError
 from db.models import (
+    AssistanceRecord,
     AidPayment,
     AuditLog,
     DibaoLine,
@@ -41,7 +43,7 @@ from tests.conftest import empty_database
 HOUSEHOLDS = 120
 TODAY = dt.date(2020, 12, 31)
 DEMO_TABLES = (Org, DibaoLine, Household, Member, HouseholdCause, ExclusionCheck, ProcessStep, StatusChange,
-               IncomeMonth, Measure, AidPayment, Pairing, Visit)
+               IncomeMonth, Measure, AidPayment, Pairing, Visit, AssistanceRecord)
 URBAN = {"130302", "130303", "130304", "ZONE-ETDZ", "ZONE-BDHNA"}
 FIRST_ASSESSMENT = dt.date(2017, 6, 30)  # incomes start 2017-01: the first day with six months of them
 
@@ -113,6 +115,7 @@ def test_summary_counts_the_rows_and_one_audit_row_records_the_load(demo):
         "households": HOUSEHOLDS, "members": counts["member"], "income_months": counts["income_month"],
         "measures": counts["measure"], "payments": counts["aid_payment"], "pairings": counts["pairing"],
         "visits": counts["visit"], "dibao_lines": counts["dibao_line"], "orgs": counts["org"] - 1 - len(DISTRICTS),
+        "assistance_records": counts["assistance_record"],
     }
     assert counts["household"] == HOUSEHOLDS and counts["data_version"] == 1
     with reading(engine) as s:
@@ -274,7 +277,7 @@ def test_code_columns_hold_only_codes(demo):
     engine, _, _ = demo
     columns = {
         Household: {"status": codes.HOUSEHOLD_STATUS, "category": codes.CATEGORY, "category_rule_set": codes.RULE_SET,
-                    "key_group": codes.KEY_GROUP, "safety_net": codes.SAFETY_NET, "ethnicity": codes.ETHNICITY,
+                    "key_group": codes.KEY_GROUP, "ethnicity": codes.ETHNICITY,
                     "sex": codes.SEX, "political_status": codes.POLITICAL_STATUS, "health": codes.HEALTH,
                     "disability_kind": codes.DISABILITY_KIND, "disability_grade": codes.DISABILITY_GRADE,
                     "work_status": codes.WORK_STATUS, "model_worker": codes.MODEL_WORKER, "housing": codes.HOUSING,
@@ -292,6 +295,7 @@ def test_code_columns_hold_only_codes(demo):
         AidPayment: {"track": codes.TRACK, "programme": codes.PROGRAMME, "fund_source": codes.FUND_SOURCE},
         Visit: {"kind": codes.VISIT_KIND},
         Org: {"kind": codes.ORG_KIND},
+        AssistanceRecord: {"programme": codes.ASSISTANCE_PROGRAMME, "source": codes.ASSISTANCE_SOURCE},
     }
     with reading(engine) as s:
         for model, checks in columns.items():
@@ -522,12 +526,17 @@ def test_relief_came_to_hard_cases_in_the_safety_net_at_the_line(demo):
         incomes = defaultdict(list)
         for row in _rows(s, IncomeMonth):
             incomes[row.household_id].append(row)
+        records = defaultdict(list)
+        for record in _rows(s, AssistanceRecord):
+            records[record.household_id].append(record)
         reliefs = s.scalars(select(StatusChange).where(StatusChange.to_status == "relieved")).all()
     assert reliefs
     for change in reliefs:
         household = households[change.household_id]
-        assert household.hard_to_exit and household.safety_net in codes.SAFETY_NET
-        assert household.safety_net_since <= change.effective_on
+        assert household.hard_to_exit
+        # in 低保 or 特困供养 when confirmed, by a dated record
+        assert any(r.programme in ("dibao", "tekun") and r.from_on <= change.effective_on
+                   and in_force(r.from_on, r.to_on, change.effective_on) for r in records[household.id])
         latest = max((r for r in incomes[household.id] if r.month < change.effective_on.replace(day=1)),
                      key=lambda r: r.month)
         place = household.place_code

@@ -74,7 +74,7 @@ def test_each_file_is_judged_on_its_own_month_never_on_the_latest_month_in_the_s
 def test_relief_needs_income_in_the_judged_month_not_an_old_one(db_engine):
     with transaction(db_engine) as s:
         _line(s)
-        old = _file(s, 1, [1], per_capita=LINE, hard_to_exit=True, safety_net="dibao", safety_net_since=dt.date(2025, 6, 1))
+        old = _file(s, 1, [1], per_capita=LINE, hard_to_exit=True, assistance=(("dibao", dt.date(2025, 6, 1)),))
         _helped(s, old)
         hid = old.id
     with reading(db_engine) as s:
@@ -107,8 +107,7 @@ def test_income_met_without_a_measure_carried_out_is_listed_apart_and_cannot_be_
 def test_the_service_records_each_status_change_and_a_past_date_sees_the_status_of_that_day(db_engine):
     with transaction(db_engine) as s:
         _line(s)
-        household = _file(s, 1, list(range(1, 11)), per_capita=LINE, hard_to_exit=True, safety_net="dibao",
-                          safety_net_since=dt.date(2025, 6, 1), removed=None)
+        household = _file(s, 1, list(range(1, 11)), per_capita=LINE, hard_to_exit=True, assistance=(("dibao", dt.date(2025, 6, 1)),), removed=None)
         raw = {"track": "safety_net", "programme": None, "cause": "3", "content": "协助申请临时救助", "status": "in_progress",
                "start_on": dt.date(2026, 3, 1), "end_on": None, "responsible": "张帮扶", "amount": "", "fund_source": None,
                "pay_every": None, "first_pay_on": None, "pay_count": None}

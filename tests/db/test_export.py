@@ -36,7 +36,8 @@ def _template_headers(sheet: str) -> list[str]:
 def _one_full_file(session) -> Household:
     """A 海港区 file with something on every sheet: a member, a removed cause, incomes, a measure, a visit, a line."""
     h = add_file(session, 1, causes=("3", "9"), category="dibao", key_group="migrant_worker", hard_to_exit=True,
-                 safety_net="dibao", safety_net_since=dt.date(2025, 12, 1), floor_area_dm2=6550, mobile="13812345678",
+                 assistance=[("dibao", dt.date(2025, 12, 1)), ("temporary", dt.date(2026, 1, 10), dt.date(2026, 3, 31))],
+                 floor_area_dm2=6550, mobile="13812345678",
                  ethnicity="11", single_parent=True)
     session.scalar(select(HouseholdCause).where(HouseholdCause.household_id == h.id, HouseholdCause.cause == "9")).removed_on = dt.date(2026, 3, 1)
     session.add(Member(household_id=h.id, name="王小明", relation="child", id_number="130302201001010014", health="chronic",
@@ -67,11 +68,11 @@ def test_the_workbook_has_every_sheet_with_the_template_headers_and_values_as_ty
     rows = {name: [values for _, values in sheet.rows] for name, sheet in sheets.items()}
     head = rows["家庭档案"][0]
     assert {k: head[k] for k in ("file_no", "name", "place", "org", "filed_on", "status", "persons", "category", "main_cause",
-                                 "other_causes", "key_group", "hard_to_exit", "safety_net", "floor_area", "ethnicity",
+                                 "other_causes", "key_group", "hard_to_exit", "floor_area", "ethnicity",
                                  "single_parent", "zero_employment", "mobile")} == {
         "file_no": "T-130302-000001", "name": "户主1", "place": "海港区", "org": "海港区总工会", "filed_on": "2026-01-05",
         "status": "在档", "persons": 2, "category": "低保户", "main_cause": "下岗失业", "other_causes": "子女上学",
-        "key_group": "城市困难农民工", "hard_to_exit": "是", "safety_net": "低保", "floor_area": "65.5", "ethnicity": "满族",
+        "key_group": "城市困难农民工", "hard_to_exit": "是", "floor_area": "65.5", "ethnicity": "满族",
         "single_parent": "是", "zero_employment": "否", "mobile": "13812345678"}
     assert re.fullmatch(r"\d{17}[\dX]", head["id_number"])  # the full number: staff may see files
     assert rows["家庭成员"] == [{"file_no": "T-130302-000001", "name": "王小明", "relation": "子女", "id_number": "130302201001010014",
@@ -87,6 +88,11 @@ def test_the_workbook_has_every_sheet_with_the_template_headers_and_values_as_ty
                               "amount": "500.00", "fund_source": "工会经费", "first_pay_on": "2026-02-10"}]
     assert rows["走访记录"] == [{"file_no": "T-130302-000001", "visited_on": "2026-04-02", "visitor": "李帮", "kind": "入户走访",
                               "notes": "入户核实收入"}]
+    # 纳入政府救助体系: every record with its own dates (an open one has no 截止日期)
+    assert rows["救助记录"] == [
+        {"file_no": "T-130302-000001", "programme": "低保", "from_on": "2025-12-01", "to_on": None, "source": "手工录入", "note": None},
+        {"file_no": "T-130302-000001", "programme": "临时救助", "from_on": "2026-01-10", "to_on": "2026-03-31", "source": "手工录入",
+         "note": None}]
 
 
 def test_demo_files_export_as_labels_yuan_and_dates_a_person_would_type(db_engine):
@@ -96,7 +102,7 @@ def test_demo_files_export_as_labels_yuan_and_dates_a_person_would_type(db_engin
         assert len(sheets["家庭档案"]) == len(s.scalars(select(Household.id)).all())
         assert len(sheets["家庭成员"]) == len(s.scalars(select(Member.id)).all())
     money = {"monthly_income", "income", "transfer", "amount"}
-    dates = {"filed_on", "removed_on", "effective_from", "start_on", "end_on", "first_pay_on", "visited_on"}
+    dates = {"filed_on", "removed_on", "effective_from", "start_on", "end_on", "first_pay_on", "visited_on", "from_on", "to_on"}
     for name, rows in sheets.items():
         assert rows, name
         for column in SHEETS[name].columns:
@@ -126,7 +132,7 @@ def test_a_district_user_exports_only_the_files_of_their_union_tree(db_engine):
     assert subtree and subtree < everyone
     assert {row["file_no"] for row in sheets["家庭档案"]} == subtree
     assert {row["place"] for row in sheets["家庭档案"]} == {"海港区"}
-    for name in ("家庭成员", "月收入", "致困原因消除", "帮扶措施", "走访记录"):
+    for name in ("家庭成员", "月收入", "致困原因消除", "帮扶措施", "走访记录", "救助记录"):
         assert sheets[name] and {row["file_no"] for row in sheets[name]} <= subtree, name
     assert {row["档案编号"] for row in ledgers[exporter.FILES_LEDGER]} == subtree
     assert {row["档案编号"] for row in ledgers[exporter.MEASURES_LEDGER]} <= subtree
@@ -191,6 +197,30 @@ def test_the_progress_table_counts_each_district_against_the_cumulative_targets(
     assert got[("山海关区", 2019)] == (1, 1, 0, 0.0, 1)
     assert got[("全市", 2020)] == (5, 5, 3, 60.0, 2)
     assert headers[:3] == ["范围", "年份", "基数"]
+
+
+def test_the_progress_table_takes_the_withdrawn_out_of_the_base_keeps_the_reopened_and_shows_new_files(db_engine):
+    def change(h, to_status, on, reason=None):
+        h.status = to_status
+        s.add(StatusChange(household_id=h.id, from_status=None, to_status=to_status, effective_on=on, reason=reason, recorded_by="test"))
+
+    with transaction(db_engine) as s:
+        out, withdrawn, reopened = (add_file(s, n, filed_on=dt.date(2017, 6, 1)) for n in (20, 21, 22))
+        new = add_file(s, 23, filed_on=dt.date(2018, 3, 1))
+        change(out, "exited", dt.date(2018, 5, 1))
+        change(withdrawn, "withdrawn", dt.date(2018, 9, 1), "misidentified")  # 识别不准: leaves the base that day
+        change(reopened, "exited", dt.date(2018, 6, 1))
+        change(reopened, "active", dt.date(2019, 2, 1), "reopened")           # 返困: in the base, not out
+        change(new, "exited", dt.date(2019, 9, 1))
+        s.flush()
+        headers, rows = exporter.progress_table(s, system_actor("test"), TODAY)
+    got = {(r["范围"], r["年份"]): r for r in rows}
+    keys = ("基数", "已退出户数", "返困户数", "累计目标户数", "累计完成户数", "差距户数", "当年新增户数", "当年解困脱困户数",
+            "年末新增在册户数", "年末已解困脱困户数", "年末解困脱困占比%")
+    assert [got[("海港区", 2018)][k] for k in keys] == [2, 1, 0, 1, 2, 0, 1, 0, 1, 0, 0.0]
+    assert [got[("海港区", 2019)][k] for k in keys] == [2, 1, 1, 2, 1, 1, 0, 1, 1, 1, 100.0]
+    assert [got[("全市", 2020)][k] for k in keys] == [2, 1, 1, 2, 1, 1, 0, 0, 1, 1, 100.0]
+    assert isinstance(got[("海港区", 2019)]["已退出户数"], int)  # counts are whole numbers in the sheet
 
 
 def test_the_progress_table_shows_the_figures_of_the_dashboard(sqlite_engine, monkeypatch):

@@ -12,7 +12,7 @@ from core.workbook import write_xlsx
 from db import importer
 from db.engine import reading, transaction
 from db.errors import Conflict, OutOfScope
-from db.models import AidPayment, AuditLog, DibaoLine, Household, HouseholdCause, ImportBatch, IncomeMonth, Measure, Member, Visit
+from db.models import AidPayment, AssistanceRecord, AuditLog, DibaoLine, Household, HouseholdCause, ImportBatch, IncomeMonth, Measure, Member, Visit
 from tests.db.support import actor_of, add_file
 
 TODAY = dt.date(2026, 11, 29)
@@ -165,7 +165,7 @@ def _fingerprint(engine) -> dict:
     """Rows and their versions in every table an import writes: any change moves it."""
     with reading(engine) as s:
         return {model.__tablename__: (s.scalar(select(func.count()).select_from(model)), s.scalar(select(func.sum(model.version))))
-                for model in (Household, Member, HouseholdCause, IncomeMonth, Visit, DibaoLine, Measure, AidPayment)}
+                for model in (Household, Member, HouseholdCause, IncomeMonth, Visit, DibaoLine, Measure, AidPayment, AssistanceRecord)}
 
 
 @pytest.mark.parametrize("who", ["city", "海港区 staff"])
@@ -184,7 +184,48 @@ def test_an_export_imports_back_unchanged(db_engine, who):
     changed = {sheet: c for sheet, c in report.counts.items() if c["created"] or c["updated"]}
     assert report.counts and not changed, changed
     assert report.counts["月收入"]["unchanged"] > 500
+    assert report.counts["救助记录"]["unchanged"] > 10  # every 低保/特困 record keeps its own dates
     assert _fingerprint(db_engine) == before
+    with reading(db_engine) as s:  # and so the 解困 proposals of the past stay as they were
+        assert s.scalar(select(func.count()).select_from(AssistanceRecord).where(AssistanceRecord.import_batch_id.is_not(None))) == 0
+
+
+def _records(engine):
+    with reading(engine) as s:
+        return sorted((r.programme, r.from_on, r.to_on, r.source, r.note) for r in s.scalars(select(AssistanceRecord)))
+
+
+def test_assistance_records_import_with_their_dates_end_on_a_later_import_and_undo(db_engine):
+    dibao = {"file_no": "HG-0001", "programme": "低保", "from_on": "2019-04-01", "to_on": "", "source": "民政部门名单比对"}
+    medical = {"file_no": "HG-0001", "programme": "医疗救助", "from_on": "2025-05-06", "to_on": "2025-12-31", "source": ""}
+    run(db_engine, book([family(1)], 救助记录=[dibao, medical]))
+    assert _records(db_engine) == [("dibao", dt.date(2019, 4, 1), None, "roster", None),
+                                   ("medical", dt.date(2025, 5, 6), dt.date(2025, 12, 31), "import", None)]
+    # the same record (programme and 起始日期) later ended: updated, not added; its source stays when the cell is empty
+    report = run(db_engine, book([], 救助记录=[dibao | {"to_on": "2026-06-30", "source": ""}]))
+    assert report.counts["救助记录"] == {"created": 0, "updated": 1, "unchanged": 0}
+    assert _records(db_engine)[0] == ("dibao", dt.date(2019, 4, 1), dt.date(2026, 6, 30), "roster", None)
+    with transaction(db_engine) as s:
+        importer.undo(s, actor_of(s), report.batch_id, expected_version=s.get(ImportBatch, report.batch_id).version)
+    assert _records(db_engine)[0] == ("dibao", dt.date(2019, 4, 1), None, "roster", None)
+
+
+@pytest.mark.parametrize("rows, column, message", [
+    ([{"programme": "医疗救助", "from_on": "2020-01-01"}, {"programme": "医疗救助", "from_on": "2021-01-01"}], "起始日期",
+     "与第 3 行（医疗救助 2020-01-01 至 今）时间重叠"),
+    ([{"programme": "低保", "from_on": "2019-05-01"}], "起始日期", "与档案中已有的记录（低保 2019-04-01 至 今）时间重叠"),
+    ([{"programme": "低保边缘", "from_on": "2020-01-01"}], "救助项目", "无法识别"),
+    ([{"programme": "低保", "from_on": "2021-01-01", "to_on": "2020-01-01"}], "截止日期", "不能早于起始日期"),
+    ([{"programme": "低保", "from_on": ""}], "起始日期", "请填写起始日期"),
+])
+def test_assistance_rows_that_break_a_rule_are_refused_at_their_cell(db_engine, rows, column, message):
+    run(db_engine, book([family(1)], 救助记录=[{"file_no": "HG-0001", "programme": "低保", "from_on": "2019-04-01"}]))
+    before = _records(db_engine)
+    with pytest.raises(importer.ImportRefused) as refused:
+        run(db_engine, book([], 救助记录=[{"file_no": "HG-0001", **row} for row in rows]))
+    assert [(p.sheet, p.column) for p in refused.value.problems] == [("救助记录", column)]
+    assert message in refused.value.problems[0].message
+    assert _records(db_engine) == before
 
 
 def test_what_an_import_may_not_change_on_a_file_is_refused_at_its_cell(db_engine):
@@ -255,3 +296,29 @@ def test_each_file_s_own_trail_says_what_an_import_did_to_it(db_engine):
         trail = hh.file_audit(s, s.scalar(select(Household).where(Household.file_no == "HG-0001")))
     lines = " ".join(trail["新值"].astype(str))
     assert "月收入新增 3" in lines and "月收入更新 1" in lines
+
+
+def test_undoing_a_batch_removes_the_assistance_records_it_created_with_its_files(db_engine):
+    rows = [{"file_no": "HG-0001", "programme": "特困供养", "from_on": "2020-02-01"},
+            {"file_no": "HG-0001", "programme": "临时救助", "from_on": "2021-07-01", "to_on": "2021-07-01"}]
+    report = run(db_engine, book([family(1)], 救助记录=rows))
+    assert report.counts["救助记录"] == {"created": 2, "updated": 0, "unchanged": 0}
+    with transaction(db_engine) as s:
+        importer.undo(s, actor_of(s), report.batch_id, expected_version=s.get(ImportBatch, report.batch_id).version)
+    assert _records(db_engine) == []
+    with reading(db_engine) as s:
+        assert s.scalar(select(func.count()).select_from(Household)) == 0
+
+
+def test_a_workbook_with_the_old_single_safety_net_column_filled_is_refused_with_what_to_do(db_engine):
+    from core.workbook import HOUSEHOLDS
+
+    def old_book(net: str) -> bytes:  # a workbook of the earlier format, with its 纳入低保 column
+        row = {HOUSEHOLDS.column(k).header: v for k, v in family(1).items()} | {"纳入低保": net}
+        return write_xlsx({"家庭档案": [row]}, titles={"家庭档案": list(row)})
+
+    with pytest.raises(importer.ImportRefused) as refused:
+        run(db_engine, old_book("低保"))
+    assert [(p.sheet, p.row, p.column) for p in refused.value.problems] == [("家庭档案", 2, "纳入低保")]
+    assert "救助记录" in refused.value.problems[0].message
+    assert run(db_engine, old_book("否")).counts["家庭档案"]["created"] == 1  # 否 or empty: nothing is lost, the column is ignored

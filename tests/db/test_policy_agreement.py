@@ -51,7 +51,7 @@ def _previous(month: tuple[int, int], k: int = 1) -> tuple[int, int]:
 class Policy:
     """DOMAIN.md's rule over the exported rows, one household at a time."""
 
-    def __init__(self, rows: dict[str, list[dict]], safety_net_since: dict[str, tuple[bool, dt.date | None]]):
+    def __init__(self, rows: dict[str, list[dict]]):
         cause_code = {label: code for code, label in CAUSE.items()}
         self.files = {r["file_no"]: r for r in rows["家庭档案"]}
         self.causes = {no: {cause_code[r["main_cause"]]} | {cause_code[c] for c in r["other_causes"].split("；") if c}
@@ -69,7 +69,10 @@ class Policy:
         self.measures = defaultdict(list)
         for r in rows["帮扶措施"]:
             self.measures[r["file_no"]].append((r["status"], _day(r["start_on"]), _day(r["end_on"])))
-        self.safety_net = safety_net_since
+        # 纳入政府救助体系: the exported records, (from, to) per file; a record counts in every month it touches
+        self.assistance = defaultdict(list)
+        for r in rows["救助记录"]:
+            self.assistance[r["file_no"]].append((_day(r["from_on"]), _day(r["to_on"])))
 
     def line(self, place: str, month: tuple[int, int]) -> int:
         """The line in force on the month's first day (0: none)."""
@@ -101,8 +104,10 @@ class Policy:
         income_rule = run >= EXIT_RUN_MONTHS and causes_removed
         income, persons = incomes[judged]
         line = self.line(place, judged)
-        in_net, since = self.safety_net[no]
-        relief = (self.files[no]["hard_to_exit"] == "是" and in_net and (since is None or since <= day) and going_on
+        first = dt.date(judged[0], judged[1], 1)
+        last = dt.date(judged[0] + judged[1] // 12, judged[1] % 12 + 1, 1) - dt.timedelta(days=1)
+        in_net = any(start <= last and (end is None or end >= first) for start, end in self.assistance[no])
+        relief = (self.files[no]["hard_to_exit"] == "是" and in_net and going_on
                   and line > 0 and income >= line * persons)  # 达到: income (transfers are part of it) ≥ line × persons
         exit_ = income_rule and carried_out
         return {"missing_recent": False, "run_months": run, "unhelped": income_rule and not carried_out,
@@ -147,11 +152,10 @@ def test_the_engine_the_queues_and_the_report_agree_with_the_policy_recomputed_f
         assert int(parameter_on(s, "income_lag_months", DATES[0])) == INCOME_LAG_MONTHS
         rows = workbook_rows(s, actor)
         files = {h.id: h for h in s.scalars(select(Household))}
-        nets = {h.file_no: (h.safety_net is not None, h.safety_net_since) for h in files.values()}
         changes = defaultdict(list)
         for c in s.scalars(select(StatusChange)):
             changes[c.household_id].append((c.effective_on, c.id, c.to_status))
-    policy = Policy(rows, nets)
+    policy = Policy(rows)
     seen = defaultdict(int)
     for day in DATES:
         with reading(demo_city) as s:

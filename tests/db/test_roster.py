@@ -12,7 +12,7 @@ from db import audit
 from db.engine import reading, transaction
 from db.errors import Conflict, OutOfScope
 from db.evaluation import evaluate_files, load_inputs
-from db.models import AuditLog, DibaoLine, Household, IncomeMonth, Measure, Member
+from db.models import AssistanceRecord, AuditLog, DibaoLine, Household, IncomeMonth, Measure, Member
 from db.roster import REASON, apply_roster, match_roster, report_rows, report_xlsx
 from tests.db.support import actor_of, add_file
 
@@ -38,9 +38,19 @@ def match(session, actor, read):
 
 
 def file_state(engine, household_id):
+    """(programme, from) of the file's open 低保/特困 record (None, None without one), and the file's version."""
     with reading(engine) as s:
         h = s.get(Household, household_id)
-        return h.safety_net, h.safety_net_since, h.version
+        open_ = [r for r in s.scalars(select(AssistanceRecord).where(AssistanceRecord.household_id == household_id))
+                 if r.to_on is None and r.programme in ("dibao", "tekun")]
+        latest = max(open_, key=lambda r: r.from_on, default=None)
+        return (latest.programme if latest else None), (latest.from_on if latest else None), h.version
+
+
+def records_of(engine, household_id):
+    with reading(engine) as s:
+        return sorted((r.programme, r.from_on, r.to_on, r.source) for r in
+                      s.scalars(select(AssistanceRecord).where(AssistanceRecord.household_id == household_id)))
 
 
 def test_a_file_is_marked_when_its_head_or_a_member_is_on_the_roster(db_engine):
@@ -63,7 +73,7 @@ def test_a_file_is_marked_when_its_head_or_a_member_is_on_the_roster(db_engine):
 def test_a_line_without_a_date_marks_the_file_from_today_but_never_moves_an_existing_date(db_engine):
     with transaction(db_engine) as s:
         new = add_file(s, 1)
-        known = add_file(s, 2, safety_net="dibao", safety_net_since=dt.date(2020, 5, 1))
+        known = add_file(s, 2, assistance=[("dibao", dt.date(2020, 5, 1))])
         lines = ((new.id_number, "", "", ""), (known.id_number, "", "", ""))
         ids = new.id, known.id
     with transaction(db_engine) as s:
@@ -138,26 +148,32 @@ def test_two_members_of_one_household_mark_it_once_from_the_earliest_date(db_eng
         result = match(s, actor_of(s), roster((number, "低保", "2025-06-01", ""), (SPOUSE, "低保", "2025-02-01", "")))
         outcome = apply_roster(s, actor_of(s), result, today=TODAY)
         changes = s.scalars(select(AuditLog).where(AuditLog.household_id == hid, AuditLog.reason == REASON)).all()
-    assert outcome.marked == 1 and len(changes) == 2  # one file, two fields
+    assert outcome.marked == 1 and len(changes) == 1  # one file, one record created
     assert file_state(db_engine, hid)[:2] == ("dibao", dt.date(2025, 2, 1))
 
 
-def test_applying_is_audited_moves_the_version_and_the_data_version(db_engine):
+def test_applying_writes_audited_records_per_programme_and_moves_the_data_version(db_engine):
     with transaction(db_engine) as s:
-        h = add_file(s, 1, safety_net="dibao", safety_net_since=dt.date(2019, 1, 1))
+        h = add_file(s, 1, assistance=[("dibao", dt.date(2019, 1, 1))])
+        other = add_file(s, 2, assistance=[("dibao", dt.date(2019, 1, 1))])
         number, hid, before = h.id_number, h.id, h.version
         data_before = audit.data_version(s)
     with transaction(db_engine) as s:
         actor = actor_of(s)
-        apply_roster(s, actor, match(s, actor, roster((number, "特困", "2025-04-01", ""))), today=TODAY)
+        read = roster((number, "特困", "2025-04-01", ""), (other.id_number, "低保", "2018-07-01", ""))
+        apply_roster(s, actor, match(s, actor, read), today=TODAY)
+    # a 特困 line adds a 特困供养 record beside the 低保 one; a 低保 line with another date corrects the 低保 record's date
+    assert records_of(db_engine, hid) == [("dibao", dt.date(2019, 1, 1), None, "manual"),
+                                          ("tekun", dt.date(2025, 4, 1), None, "roster")]
+    assert records_of(db_engine, other.id) == [("dibao", dt.date(2018, 7, 1), None, "manual")]
     with reading(db_engine) as s:
-        rows = s.scalars(select(AuditLog).where(AuditLog.household_id == hid).order_by(AuditLog.field)).all()
-        assert [(r.field, r.old_value, r.new_value, r.reason, r.actor) for r in rows] == [
-            ("safety_net", "dibao", "tekun", REASON, actor.username),
-            ("safety_net_since", "2019-01-01", "2025-04-01", REASON, actor.username)]
-        assert s.get(Household, hid).updated_by == actor.username
+        rows = s.scalars(select(AuditLog).where(AuditLog.household_id.in_((hid, other.id))).order_by(AuditLog.id)).all()
+        assert [(r.household_id, r.action, r.entity, r.field, r.old_value, r.reason, r.actor) for r in rows] == [
+            (hid, "create", "assistance_record", None, None, REASON, actor.username),
+            (other.id, "update", "assistance_record", "from_on", "2019-01-01", REASON, actor.username)]
+        assert '"programme": "tekun"' in rows[0].new_value and '"from_on": "2025-04-01"' in rows[0].new_value
         assert audit.data_version(s) > data_before  # cached figures go stale
-    assert file_state(db_engine, hid)[2] == before + 1
+    assert file_state(db_engine, hid)[2] == before  # the file's own form is not in conflict with the roster
 
 
 def test_a_file_changed_since_the_match_makes_the_whole_apply_write_nothing(db_engine):
@@ -167,14 +183,13 @@ def test_a_file_changed_since_the_match_makes_the_whole_apply_write_nothing(db_e
         ids = first.id, second.id
     with transaction(db_engine) as s:
         result = match(s, actor_of(s), roster(*lines))
-    with transaction(db_engine) as s:  # someone saves the second file meanwhile
-        other = s.get(Household, ids[1])
-        audit.update(s, actor_of(s), other, {"mobile": "13800000000"}, expected_version=other.version)
+    with transaction(db_engine) as s:  # someone records the second file's 低保 meanwhile
+        s.add(AssistanceRecord(household_id=ids[1], programme="dibao", from_on=dt.date(2024, 1, 1), source="manual"))
     with pytest.raises(Conflict) as refused:
         with transaction(db_engine) as s:
             apply_roster(s, actor_of(s), result, today=TODAY)
     assert "本次没有标记任何档案" in str(refused.value)
-    assert [file_state(db_engine, i)[:2] for i in ids] == [(None, None), (None, None)]
+    assert [file_state(db_engine, i)[:2] for i in ids] == [(None, None), ("dibao", dt.date(2024, 1, 1))]
     with reading(db_engine) as s:
         assert s.scalars(select(AuditLog).where(AuditLog.reason == REASON)).all() == []
 
@@ -193,8 +208,9 @@ def test_applying_the_same_roster_again_changes_nothing(db_engine):
         assert [row["结果"] for row in report_rows(again, outcome)] == ["无变化"]
     assert (outcome.marked, outcome.unchanged) == (0, 1)
     assert file_state(db_engine, hid)[2] == version
+    assert records_of(db_engine, hid) == [("dibao", dt.date(2025, 1, 1), None, "roster")]
     with reading(db_engine) as s:
-        assert len(s.scalars(select(AuditLog).where(AuditLog.reason == REASON)).all()) == 2
+        assert len(s.scalars(select(AuditLog).where(AuditLog.reason == REASON)).all()) == 1
     with pytest.raises(Conflict):  # the first result, applied twice, is stale now
         with transaction(db_engine) as s:
             apply_roster(s, actor_of(s), first, today=TODAY)
@@ -245,8 +261,9 @@ def test_the_status_engine_sees_the_household_in_the_safety_net_from_the_rosters
     with transaction(db_engine) as s:
         apply_roster(s, actor_of(s), match(s, actor_of(s), roster(line)), today=TODAY)
     with reading(db_engine) as s:
-        _, before = load_inputs(s, actor_of(s), dt.date(2026, 6, 14))
-        _, after = load_inputs(s, actor_of(s), dt.date(2026, 6, 15))
+        # in force in the month of its 纳入日期 (from ≤ the month's last day), not the month before
+        _, before = load_inputs(s, actor_of(s), dt.date(2026, 5, 31))
+        _, after = load_inputs(s, actor_of(s), dt.date(2026, 6, 1))
         assert not before.set_index("household_id").at[hid, "in_safety_net"]
         assert after.set_index("household_id").at[hid, "in_safety_net"]
         assert evaluate_files(s, actor_of(s), as_of).set_index("household_id").at[hid, "suggestion"] == "relief"
@@ -255,7 +272,7 @@ def test_the_status_engine_sees_the_household_in_the_safety_net_from_the_rosters
 def test_the_report_lists_every_line_with_its_result_full_number_and_file_and_downloads(db_engine):
     with transaction(db_engine) as s:
         marked = add_file(s, 1)
-        same = add_file(s, 2, safety_net="dibao", safety_net_since=dt.date(2025, 1, 1))
+        same = add_file(s, 2, assistance=[("dibao", dt.date(2025, 1, 1))])
         twice = add_file(s, 3)
         for household in (same, twice):  # one person in two open files: messy data
             s.add(Member(household_id=household.id, name="丁", relation="sibling", id_number=SPOUSE))
@@ -282,3 +299,29 @@ def test_the_report_lists_every_line_with_its_result_full_number_and_file_and_do
     sheet = read_xlsx(report_xlsx(result, outcome))["比对结果"]
     assert sheet[0][:6] == ["位置", "身份证号", "姓名", "救助类型", "纳入日期", "结果"]
     assert [row[1] for row in sheet[1:]] == [r["身份证号"] for r in rows]  # numbers kept as text, in full
+
+
+@pytest.mark.parametrize("records, line, expected", [
+    # 救助类型 names any of the eight programmes: a record of that programme, beside the others
+    ([("dibao", dt.date(2019, 1, 1))], ("医疗救助", "2025-08-01"),
+     [("dibao", dt.date(2019, 1, 1), None, "manual"), ("medical", dt.date(2025, 8, 1), None, "roster")]),
+    # an ended record that began on the roster's date: the office lists the household now, so it is open again
+    ([("dibao", dt.date(2019, 1, 1), dt.date(2024, 6, 30))], ("低保", "2019-01-01"),
+     [("dibao", dt.date(2019, 1, 1), None, "manual")]),
+    # … or whose period holds the roster's date: reopened from that date (no second, overlapping record)
+    ([("dibao", dt.date(2019, 1, 1), dt.date(2024, 6, 30))], ("低保", "2020-05-01"),
+     [("dibao", dt.date(2020, 5, 1), None, "manual")]),
+    # an ended record of another period stays as it was; the new period is a record of its own
+    ([("dibao", dt.date(2019, 1, 1), dt.date(2024, 6, 30))], ("低保", "2025-03-01"),
+     [("dibao", dt.date(2019, 1, 1), dt.date(2024, 6, 30), "manual"), ("dibao", dt.date(2025, 3, 1), None, "roster")]),
+])
+def test_the_roster_writes_the_record_of_its_programme(db_engine, records, line, expected):
+    with transaction(db_engine) as s:
+        h = add_file(s, 1, assistance=records)
+        number, hid = h.id_number, h.id
+    with transaction(db_engine) as s:
+        outcome = apply_roster(s, actor_of(s), match(s, actor_of(s), roster((number, *line, ""))), today=TODAY)
+    assert outcome.marked == 1 and records_of(db_engine, hid) == expected
+    with transaction(db_engine) as s:  # and the same list again changes nothing
+        again = apply_roster(s, actor_of(s), match(s, actor_of(s), roster((number, *line, ""))), today=TODAY)
+    assert (again.marked, again.unchanged) == (0, 1) and records_of(db_engine, hid) == expected

@@ -1,7 +1,7 @@
 """official calendar years; ID numbers and 统一社会信用代码 stored in their normal form
 
 Revision ID: 0008
-Revises: 0005
+Revises: 0007
 
 Stored 身份证号 (heads and members) and 统一社会信用代码 are rewritten to the form every check and match now uses
 (NFKC, no spaces, upper case), each change audited. Normalising can reveal one person in two open files; those are
@@ -22,7 +22,7 @@ import sqlalchemy as sa
 
 
 revision: str = '0008'
-down_revision: Union[str, None] = '0006'
+down_revision: Union[str, None] = '0007'
 branch_labels: Union[str, Sequence[str], None] = None
 depends_on: Union[str, Sequence[str], None] = None
 
