@@ -164,6 +164,9 @@ def _month(sheet: _Sheet, row: int, values: dict) -> dt.date | None:
         sheet.bad(row, "month", f"月份“{raw}”被 Excel 存成了数字：请把该列设为文本，按 YYYY-MM 填写，如 2026-10")
         return None
     match = MONTH.match(as_text(raw))
+    day = as_date(raw) if not match else None
+    if isinstance(day, dt.date) and day.day == 1:  # a month cell a spreadsheet turned into a date: "2026-03-01 0:00:00"
+        return day
     if not match or not 1 <= int(match.group(2)) <= 12:
         sheet.bad(row, "month", f"月份“{as_text(raw)}”格式应为 YYYY-MM，如 2026-03")
         return None

@@ -227,10 +227,19 @@ def _rows(sheet: Sheet, table: list[list[Any]], problems: list[Problem]) -> Rows
     return out
 
 
-def read_xlsx(data: bytes) -> dict[str, list[list[Any]]]:
-    """Every sheet of an .xlsx file as rows of cell values (a formula cell gives its saved value; nothing is run).
+WORKBOOK_SUFFIXES = (".xlsx", ".xlsm", ".xls")  # .xls: Excel 97–2003, still what many offices send
+UPLOAD_TYPES = ["xlsx", "xls", "csv"]            # what the pages' uploaders accept
 
-    Read with calamine (a Rust reader, about ten times faster than openpyxl on large sheets)."""
+
+def is_workbook(filename: str | None) -> bool:
+    return (filename or "").lower().endswith(WORKBOOK_SUFFIXES)
+
+
+def read_xlsx(data: bytes) -> dict[str, list[list[Any]]]:
+    """Every sheet of an .xlsx (or .xls) file as rows of cell values (a formula cell gives its saved value; nothing
+    is run).
+
+    Read with calamine (a Rust reader, about ten times faster than openpyxl on large sheets; it reads .xls too)."""
     from python_calamine import CalamineWorkbook
 
     book = CalamineWorkbook.from_filelike(io.BytesIO(data))
@@ -261,7 +270,7 @@ def read_csv(data: bytes) -> list[list[Any]]:
 
 
 def read_file(data: bytes, filename: str, sheet: str | None = None) -> tuple[dict[str, Rows], list[Problem]]:
-    """The known sheets of an .xlsx, or one sheet saved as CSV (its sheet name given, or the file's name)."""
+    """The known sheets of an .xlsx/.xls, or one sheet saved as CSV (its sheet name given, or the file's name)."""
     problems: list[Problem] = []
     name = (filename or "").lower()
     if name.endswith(".csv"):
@@ -274,16 +283,16 @@ def read_file(data: bytes, filename: str, sheet: str | None = None) -> tuple[dic
         except (UnicodeDecodeError, csv.Error):
             problems.append(Problem(filename, None, None, "无法读取该 CSV 文件：请在 Excel 中另存为“CSV UTF-8”或“CSV（逗号分隔）”后再上传"))
             return {}, problems
-    elif name.endswith((".xlsx", ".xlsm")):
+    elif is_workbook(name):
         try:
             tables = read_xlsx(data)
         except Exception:  # a damaged or mislabelled file: say so, never crash
-            problems.append(Problem(filename, None, None, "无法读取该文件：请确认是 Excel 工作簿（.xlsx），或另存为 CSV"))
+            problems.append(Problem(filename, None, None, "无法读取该文件：请确认是 Excel 工作簿（.xlsx 或 .xls），或另存为 CSV"))
             return {}, problems
         if sheet:
             tables = {k: v for k, v in tables.items() if k == sheet}
     else:
-        problems.append(Problem(filename, None, None, "只能导入 .xlsx 工作簿或 .csv 文件（旧版 .xls 请在 Excel 中另存为 .xlsx）"))
+        problems.append(Problem(filename, None, None, "只能导入 Excel 工作簿（.xlsx 或 .xls）或 .csv 文件"))
         return {}, problems
     found = {k: _rows(SHEETS[k], v, problems) for k, v in tables.items() if k in SHEETS}
     if not found and not problems:

@@ -39,7 +39,7 @@ with tab_import:
     if done:
         st.success(done, icon=":material/task_alt:")
     # a new uploader after each import, so the same file is not imported twice by accident
-    uploaded = st.file_uploader("选择 Excel 工作簿（.xlsx）或单个工作表的 CSV 文件", type=["xlsx", "csv"],
+    uploaded = st.file_uploader("选择 Excel 工作簿（.xlsx 或 .xls）或单个工作表的 CSV 文件", type=workbook.UPLOAD_TYPES,
                                 key=f"ex_file_{st.session_state.get('ex_round', 0)}")
     sheet = None
     if uploaded is not None and uploaded.name.lower().endswith(".csv"):
@@ -146,7 +146,7 @@ with tab_export:
 with tab_roster:
     st.markdown("上传民政部门提供的低保/特困人员名单（Excel 或 CSV，含“身份证号”列，可有“救助类型”“纳入日期”列）。"
                 "户主或家庭成员在名单中的在档档案，将标记为已纳入低保（或特困供养）及纳入日期；未找到和对应多户的会列出，可下载。")
-    upload = st.file_uploader("民政名单", type=["xlsx", "csv"], key="ro_file")
+    upload = st.file_uploader("民政名单", type=workbook.UPLOAD_TYPES, key="ro_file")
     if upload is not None:
         kept = st.session_state.get("ro_result")
         if not kept or kept[0] != upload.file_id:

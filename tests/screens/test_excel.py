@@ -55,3 +55,20 @@ def test_a_mistyped_id_is_named_then_the_fixed_workbook_imports_and_can_be_undon
     assert "已撤销批次" in _texts(at)
     with reading(app_db) as s:
         assert s.scalar(select(func.count()).select_from(Household)) == 0
+
+
+def test_an_xls_workbook_saved_by_a_spreadsheet_program_is_accepted_on_the_page(app_db):
+    from pathlib import Path
+
+    make_user(app_db, "cityadmin", "admin")
+    data = (Path(__file__).resolve().parents[1] / "fixtures" / "spreadsheet-sample.xls").read_bytes()  # saved by LibreOffice
+    at = app_as("cityadmin").run()
+    at.switch_page("screens/excel.py").run()
+    at.file_uploader(key="ex_file_0").set_value(("老系统导出.xls", data, "application/vnd.ms-excel")).run()
+    assert_ok(at)
+    assert "检查通过：共 3 行数据" in _texts(at)
+    at.button(key="ex_go").click().run()
+    assert_ok(at)
+    assert "家庭档案：新增 2" in _texts(at) and "低保标准：新增 1" in _texts(at)
+    with reading(app_db) as s:
+        assert sorted(s.scalars(select(Household.name))) == ["样例户一", "样例户二"]
