@@ -389,7 +389,7 @@ def reassess(session: Session, actor: Actor, household_id: int, *, expected_vers
 # --- filing process and status --------------------------------------------------------------------
 
 
-STEP_ORDER = tuple(codes.PROCESS_STEP)
+STEP_ORDER = tuple(s for s in codes.PROCESS_STEP if s != "imported")  # 导入的历史档案 is no step of the filing
 
 
 def working_days_between(start: dt.date, end: dt.date) -> int:

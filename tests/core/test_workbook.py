@@ -59,11 +59,11 @@ def test_csv_in_utf8_with_or_without_bom_and_in_gb18030():
 
 
 def test_text_that_looks_like_a_formula_stays_text():
-    data = write_xlsx({"月收入": [{"file_no": "=1+1", "month": "@SUM(A1)", "income": "-2+3", "persons": "+86"}]})
+    data = write_xlsx({"月收入": [{"file_no": "=1+1", "head_id_number": "=A1", "month": "@SUM(A1)", "income": "-2+3", "persons": "+86"}]})
     cells = load_workbook(io.BytesIO(data))["月收入"][2]
-    assert [(c.value, c.data_type) for c in cells[:4]] == [("=1+1", "s"), ("@SUM(A1)", "s"), ("-2+3", "s"), ("+86", "s")]
+    assert [(c.value, c.data_type) for c in cells[:5]] == [("=1+1", "s"), ("=A1", "s"), ("@SUM(A1)", "s"), ("-2+3", "s"), ("+86", "s")]
     assert write_csv(["姓名"], [["=HYPERLINK(\"x\")"], ["王芳"]]).decode("utf-8-sig").splitlines()[1:] == ["\"'=HYPERLINK(\"\"x\"\")\"", "王芳"]
-    assert [c.header for c in INCOMES.columns][:2] == ["档案编号", "月份"]
+    assert [c.header for c in INCOMES.columns][:3] == ["档案编号", "户主身份证号", "月份"]
 
 
 def test_a_csv_says_which_sheet_it_is_by_its_headers_and_dates_read_as_people_write_them():
