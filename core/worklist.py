@@ -11,9 +11,9 @@ The queues (codes.WORK_QUEUE) and when a file is in one:
 - followup_due     closed as 脱困/解困 within the follow-up period, and no visit since it closed;
 - untouched        在档, nothing recorded for a year (file, income, measure, payment, visit, pairing);
 - never_helped     在档, no measure ever carried out (实施中/已完成) and no payment ever made;
-- checks_missing   在档 with an exclusion (codes.EXCLUSION) not yet checked — files brought in 在档 from another system
-                   (导入的历史档案) have none until someone checks them — or a 导入的历史档案 whose imported incomes gave
-                   no category (待补核查).
+- checks_missing   a file brought in 在档 from another system (导入的历史档案) with an exclusion (codes.EXCLUSION) not
+                   yet checked, or whose imported incomes gave no category (待补核查); a file filed here had both
+                   before its 在档 step.
 """
 
 from __future__ import annotations
@@ -103,9 +103,9 @@ def work_queues(files: pd.DataFrame, today: dt.date, *, visit_interval_months: i
     history = files["historical_import"].astype(bool)
     unchecked = files["unchecked_exclusions"].fillna("")
     no_category = history & files["category"].isna()
-    add("checks_missing", active & ((unchecked != "") | no_category), lambda i: [
-        ("导入的历史档案，" if h else "") + "；".join(([f"尚未核查：{u}"] if u else []) + (["按导入的收入未能认定困难类别（见档案的认定理由）"] if n else []))
-        for h, u, n in zip(history[i], unchecked[i], no_category[i])])
+    add("checks_missing", active & history & ((unchecked != "") | no_category), lambda i: [
+        "导入的历史档案，" + "；".join(([f"尚未核查：{u}"] if u else []) + (["按导入的收入未能认定困难类别（见档案的认定理由）"] if n else []))
+        for u, n in zip(unchecked[i], no_category[i])])
 
     if not parts:
         return pd.DataFrame({"household_id": pd.Series(dtype="int64"), "queue": pd.Series(dtype="str"),

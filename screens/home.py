@@ -47,7 +47,7 @@ HINTS = {
     "income_missing": "脱困需连续月份的收入记录，缺月会中断计算", "near_exit": "再有一两个月超线，或只差核实消除致困原因，即可提出脱困",
     "followup_due": "脱困、解困后的回访期内至少回访一次", "untouched": "一年来没有任何录入或更新，请核实",
     "never_helped": "在档但从未实施过措施、也没有资金发放",
-    "checks_missing": "导入的历史档案等在档档案，排除情形尚未核查或困难类别未能认定",
+    "checks_missing": "导入的历史档案：排除情形尚未核查，或按导入的收入未能认定困难类别",
 }
 may_open = actor.role in ("admin", "staff")
 queue_counts = cached.worklist(actor, version, today).counts

@@ -162,9 +162,9 @@ def queues_of(**over) -> dict[str, str]:
     ({"historical_import": True, "unchecked_exclusions": "拥有两套及以上住房、经营商铺或雇佣他人"}, "checks_missing", True),
     ({"historical_import": True, "category": None}, "checks_missing", True),
     ({"historical_import": True}, "checks_missing", False),  # all four checked, a category: done
-    ({"unchecked_exclusions": "经常使用机动车辆（非工作需要）"}, "checks_missing", True),  # any 在档 file without its checks
+    ({"unchecked_exclusions": "经常使用机动车辆（非工作需要）"}, "checks_missing", False),  # filed here: checked before 在档
     ({"category": None}, "checks_missing", False),  # a file filed here got its category at 在档 (or was reassessed)
-    ({"status": "applying", "unchecked_exclusions": "拥有两套及以上住房"}, "checks_missing", False),  # checked before 在档
+    ({"status": "applying", "historical_import": True, "unchecked_exclusions": "拥有两套及以上住房"}, "checks_missing", False),
 ])
 def test_work_queue_rules(over, queue, expected):
     found = queues_of(**over)
