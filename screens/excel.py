@@ -33,6 +33,9 @@ def _problems_frame(problems) -> pd.DataFrame:
 with tab_import:
     st.markdown("按模板填写（或把已有表格的列名改成模板的列名，顺序不限，多余的列会被忽略），上传后系统先检查整个文件，"
                 "**没有任何问题时才会导入，而且全部导入或全部不导入**。已有档案按档案编号或户主身份证号更新，新的户新建。")
+    st.caption("新建的户为“申请中”，之后办理入户调查、公示、审核后在档；档案编号由系统编，其他工作表按“户主身份证号”对应新户即可。"
+               "其他系统中已在档的户：“状态”填“在档”并填建档日期，附上月收入，导入为“导入的历史档案”，困难类别按收入认定，"
+               "排除情形列入工作台“待补核查”。")
     st.download_button("下载导入模板（Excel）", functools.partial(workbook.write_xlsx, {name: [] for name in workbook.SHEETS}, template=True),
                        file_name="困难职工档案导入模板.xlsx", mime=XLSX, icon=":material/download:", on_click="ignore")
     done = st.session_state.pop("ex_done", None)
