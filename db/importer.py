@@ -442,6 +442,7 @@ class _Writer:
         self.s, self.actor, self.plan, self.batch, self.report, self.today = session, actor, plan, batch_id, report, today
         self.ids: dict[str, int] = {no: hid for no, (hid, _, _) in plan.known.files.items()}
         self.trail: dict[int, dict[tuple[str, str], int]] = {}
+        self.last_number: dict[str, str] = {}  # place_code → the last number given in this batch
 
     def touched(self, household_id: int, sheet: str, what: str) -> None:
         """What the batch did to each file, for one line in that file's own trail (操作记录)."""
@@ -475,24 +476,38 @@ class _Writer:
             self.touched(audit.household_of(obj), sheet, "updated")
 
     def _number(self, place_code: str) -> str:
-        """The next system file number of the district, skipping numbers typed for new files in this workbook."""
-        number = next_file_no(self.s, place_code)
+        """The next system file number of the district, skipping numbers typed for new files in this workbook (the
+        store is asked once per district: the new files are inserted together, after all are numbered)."""
+        last = self.last_number.get(place_code)
+        if last is None:
+            number = next_file_no(self.s, place_code)
+        else:
+            prefix, digits = last.rsplit("-", 1)
+            number = f"{prefix}-{int(digits) + 1:06d}"
         while number in self.plan.new_numbers:
             prefix, last = number.rsplit("-", 1)
             number = f"{prefix}-{int(last) + 1:06d}"
         self.plan.new_numbers.add(number)
+        self.last_number[place_code] = number
         return number
 
     def files(self) -> None:
+        new: list[tuple[FileRow, Household]] = []
+        with self.s.no_autoflush:  # the new files go in as one insert, then their causes, steps and history
+            for f in self.plan.parsed.files:
+                if self.plan.file_targets.get(f.row) is None:
+                    new.append((f, self._new_household(f)))
+        self.s.flush()
+        for f, household in new:
+            self._new_file_records(f, household)
+            self.ids[household.file_no] = self.ids[self.plan.file_keys[f.row]] = household.id
+            if f.file_no is None:
+                f.file_no = household.file_no
+            self.report.add("家庭档案", "created")
         for f in self.plan.parsed.files:
             target = self.plan.file_targets.get(f.row)
             head = {k: v for k, v in f.head.items()}
             if target is None:
-                household = self._new_file(f, head)
-                self.ids[household.file_no] = self.ids[self.plan.file_keys[f.row]] = household.id
-                if f.file_no is None:
-                    f.file_no = household.file_no
-                self.report.add("家庭档案", "created")
                 continue
             household = self.s.get(Household, self.ids[target])
             # only the columns the sheet has: a workbook without, say, 银行卡号 leaves the file's bank account alone
@@ -509,11 +524,10 @@ class _Writer:
                     self.s.add(HouseholdCause(household_id=household.id, cause=cause, is_main=False, import_batch_id=self.batch))
         self.s.flush()
 
-    def _new_file(self, f: FileRow, head: dict[str, Any]) -> Household:
+    def _new_household(self, f: FileRow) -> Household:
         """A new file goes through the filing steps: 申请中, with its 申请 step. Only a row 在档 with its 建档日期 (a file
         from another system) stays 在档: marked 导入的历史档案, with a step saying who imported it from which batch, and
         the category its imported incomes give (stored with the rule set and the explanation, as 在档 does)."""
-        source = f"导入批次 {self.batch}（{self.report.filename}）"
         history = self.plan.history.get(f.row)
         values: dict[str, Any] = {"status": "applying", "filed_on": None, "category": None}
         if history is not None:
@@ -523,9 +537,14 @@ class _Writer:
             values = {"status": "active", "filed_on": f.filed_on, "historical_import": True, "category": history.category,
                       "category_rule_set": history.rule_set, "category_assessed_on": self.today, "category_explanation": explanation}
         household = Household(file_no=f.file_no or self._number(f.place_code), org_id=self.plan.file_orgs[f.row],
-                              place_code=f.place_code, updated_by=self.actor.username, import_batch_id=self.batch, **values, **head)
+                              place_code=f.place_code, updated_by=self.actor.username, import_batch_id=self.batch, **values, **f.head)
         self.s.add(household)
-        self.s.flush()
+        return household
+
+    def _new_file_records(self, f: FileRow, household: Household) -> None:
+        """The causes, the first process step and the status history of a new file (see `_new_household`)."""
+        source = f"导入批次 {self.batch}（{self.report.filename}）"
+        history = self.plan.history.get(f.row)
         for cause, is_main in f.causes:
             self.s.add(HouseholdCause(household_id=household.id, cause=cause, is_main=is_main, import_batch_id=self.batch))
         if history is not None:
@@ -547,7 +566,6 @@ class _Writer:
                      new=household.file_no, reason=source)
         audit.record(self.s, self.actor, "create", "process_step", household.id, field=step.step, new=step.done_on,
                      reason=step.note, household_id=household.id)
-        return household
 
     def members(self) -> None:
         existing = {}
