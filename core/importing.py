@@ -173,8 +173,7 @@ def _ref(sheet: _Sheet, row: int, values: dict, today: dt.date) -> str | None:
         except InvalidIdentifier as exc:
             sheet.bad(row, "head_id_number", f"户主身份证号“{number}”：{exc}")
             return None
-    if not file_no and not head:
-        sheet.bad(row, "file_no", "“档案编号”和“户主身份证号”须至少填一项（本工作簿中新建的户填户主身份证号即可）")
+    if not file_no and not head:  # reported by _filled already: such a row never gets here
         return None
     return file_no + (HEAD_REF + head if head else "")
 
@@ -434,7 +433,8 @@ def _filled(rows: Rows, out: Parsed, today: dt.date) -> Rows:
             sheet.bad(row, column.key, f"“{column.header}”必填")
         either = rows.sheet.either
         if either and all(as_text(values.get(k)) == "" for k in either):
-            sheet.bad(row, either[0], "“" + "”或“".join(sheet.headers[k] for k in either) + "”须至少填一项")
+            sheet.bad(row, either[0], "“" + "”或“".join(sheet.headers[k] for k in either) + "”须至少填一项"
+                      + ("（本工作簿中新建的户填户主身份证号即可）" if "head_id_number" in either else ""))
             empty.append(either)
         if not empty:
             kept.rows.append((row, values))

@@ -127,3 +127,18 @@ def test_a_csv_saved_by_a_spreadsheet_program_with_its_dates_and_months_imports(
     parsed = parse(sheets, dt.date(2026, 11, 29))
     assert [v["month"] for _, _, v in parsed.incomes] == [dt.date(2026, 3, 1)]
     assert [(p.row, p.column) for p in parsed.problems] == [(3, "月份")]  # the 15th is not a month
+
+
+def test_another_sheet_names_its_household_by_number_or_by_the_heads_id_number():
+    _, problems = read_file(_xlsx([["月份", "家庭月收入(元)", "家庭人口"], ["2026-01", 1800, 3]]), "x.xlsx")
+    assert "缺少必填列：档案编号 或 户主身份证号" in problems[0].message
+    sheets, problems = read_file(_xlsx([["档案编号", "户主身份证号", "月份", "家庭月收入(元)", "家庭人口"],
+                                        ["hg-1", None, "2026-01", 1800, 3],
+                                        [None, "11010519491231002x", "2026-01", 1800, 3],   # a lower-case x: normalised
+                                        [None, None, "2026-02", 1800, 3],
+                                        [None, "110105194912310021", "2026-03", 1800, 3]]), "x.xlsx")
+    parsed = parse(sheets, dt.date(2026, 11, 29))
+    assert [ref for _, ref, _ in parsed.incomes] == ["HG-1", "#11010519491231002X"]
+    assert [(p.row, p.column) for p in parsed.problems] == [(4, "档案编号"), (5, "户主身份证号")]
+    assert parsed.problems[0].message == "“档案编号”或“户主身份证号”须至少填一项（本工作簿中新建的户填户主身份证号即可）"
+    assert parsed.problems[1].message.startswith("户主身份证号“110105194912310021”：")  # a wrong check character
