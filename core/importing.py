@@ -225,11 +225,60 @@ def _files(rows: Rows, out: Parsed, today: dt.date) -> None:
     sheet = _Sheet(rows, out.problems)
     for row, values in rows.rows:
         before = len(out.problems)
-        record = _file_row(sheet, row, values, out, today)
-        if record is not None and len(out.problems) == before:
-            out.files.append(record)
+        if _file_no(values):
+            _check_file_no(sheet, row, _file_no(values))
+        number, why = id_number_text(values.get("id_number"))
+        if why and values.get("id_number") not in (None, ""):
+            sheet.bad(row, "id_number", why)
+            _refused_file(out, row, values, today)
             continue
-        _refused_file(out, row, values, today)
+        values = values | {"id_number": number}
+        place = as_text(values.get("place"))
+        place_code = PLACE_BY_NAME.get(place)
+        if not place:
+            sheet.bad(row, "place", "“区县”必填")
+        elif place_code is None:
+            sheet.bad(row, "place", f"区县“{place}”不存在（可填：{'、'.join(p.name for p in DISTRICTS)}，或其代码）")
+        # empty: a new file is 申请中, an existing one keeps its status; a filed status needs the filing date
+        status = _code(sheet, row, values, "status", codes.HOUSEHOLD_STATUS)
+        filed = status not in (None, "applying")
+        filed_on = _date(sheet, row, values, "filed_on", required=False, today=today)
+        if filed and filed_on is None and as_text(values.get("filed_on")) == "":
+            sheet.bad(row, "filed_on", f"状态为“{codes.HOUSEHOLD_STATUS[status]}”的档案须填写建档日期（YYYY-MM-DD）")
+        if filed_on and filed_on > today:
+            sheet.bad(row, "filed_on", "建档日期不能晚于今天")
+        category = _code(sheet, row, values, "category", codes.CATEGORY)
+        main = _code(sheet, row, values, "main_cause", codes.CAUSE, required=True)
+        others = []
+        for part in re.split(r"[；;,，、]", as_text(values.get("other_causes"))):
+            if part.strip():
+                code = as_code(part, codes.CAUSE)
+                if code in (None, INVALID):
+                    sheet.bad(row, "other_causes", f"次要致困原因“{part.strip()}”不在代码表中")
+                else:
+                    others.append(code)
+        raw = {k: values.get(k) for k in HEAD_KEYS}
+        raw |= {k: _bool(sheet, row, values, k, default) for k, default in HEAD_BOOLS.items()}
+        net = as_code(values.get("safety_net"), codes.SAFETY_NET | {"no": "否"})
+        if net == INVALID:
+            sheet.bad(row, "safety_net", f"“{as_text(values.get('safety_net'))}”应填 低保、特困供养 或 否")
+        elif net and net != "no":
+            # the sheet has no date of its own: from filing (an existing file keeps its date, see db.importer)
+            raw |= {"safety_net": net, "safety_net_since": filed_on or today}
+        raw["causes"] = ([{"cause": main, "is_main": True}] if main else []) + [{"cause": c, "is_main": False} for c in others]
+        try:
+            clean = check_household(raw, today)
+        except IntakeErrors as exc:
+            for key, message in exc.errors.items():
+                sheet.bad(row, INTAKE_TO_COLUMN.get(key, key), message)
+            _refused_file(out, row, values, today)
+            continue
+        if len(out.problems) > before or place_code is None or (filed and filed_on is None) or main is None:
+            _refused_file(out, row, values, today)
+            continue
+        given = {HEAD_COLUMN.get(k, k) for k in values} | ({"safety_net_since"} if "safety_net" in values else set())
+        out.files.append(FileRow(row, _file_no(values) or None, place_code, as_text(values.get("org")) or None, filed_on, status,
+                                 category, clean.head, [(c.cause, c.is_main) for c in clean.causes], frozenset(given)))
 
 
 def _refused_file(out: Parsed, row: int, values: dict, today: dt.date) -> None:
@@ -247,61 +296,6 @@ def _normalised_id(value: Any, today: dt.date) -> str | None:
         return parse_id_number(number, today).number
     except InvalidIdentifier:
         return None
-
-
-def _file_row(sheet: _Sheet, row: int, values: dict, out: Parsed, today: dt.date) -> FileRow | None:
-    if _file_no(values):
-        _check_file_no(sheet, row, _file_no(values))
-    number, why = id_number_text(values.get("id_number"))
-    if why and values.get("id_number") not in (None, ""):
-        sheet.bad(row, "id_number", why)
-        return None
-    values = values | {"id_number": number}
-    place = as_text(values.get("place"))
-    place_code = PLACE_BY_NAME.get(place)
-    if not place:
-        sheet.bad(row, "place", "“区县”必填")
-    elif place_code is None:
-        sheet.bad(row, "place", f"区县“{place}”不存在（可填：{'、'.join(p.name for p in DISTRICTS)}，或其代码）")
-    # empty: a new file is 申请中, an existing one keeps its status; a filed status needs the filing date
-    status = _code(sheet, row, values, "status", codes.HOUSEHOLD_STATUS)
-    filed = status not in (None, "applying")
-    filed_on = _date(sheet, row, values, "filed_on", required=False, today=today)
-    if filed and filed_on is None and as_text(values.get("filed_on")) == "":
-        sheet.bad(row, "filed_on", f"状态为“{codes.HOUSEHOLD_STATUS[status]}”的档案须填写建档日期（YYYY-MM-DD）")
-    if filed_on and filed_on > today:
-        sheet.bad(row, "filed_on", "建档日期不能晚于今天")
-        filed_on = None
-    category = _code(sheet, row, values, "category", codes.CATEGORY)
-    main = _code(sheet, row, values, "main_cause", codes.CAUSE, required=True)
-    others = []
-    for part in re.split(r"[；;,，、]", as_text(values.get("other_causes"))):
-        if part.strip():
-            code = as_code(part, codes.CAUSE)
-            if code in (None, INVALID):
-                sheet.bad(row, "other_causes", f"次要致困原因“{part.strip()}”不在代码表中")
-            else:
-                others.append(code)
-    raw = {k: values.get(k) for k in HEAD_KEYS}
-    raw |= {k: _bool(sheet, row, values, k, default) for k, default in HEAD_BOOLS.items()}
-    net = as_code(values.get("safety_net"), codes.SAFETY_NET | {"no": "否"})
-    if net == INVALID:
-        sheet.bad(row, "safety_net", f"“{as_text(values.get('safety_net'))}”应填 低保、特困供养 或 否")
-    elif net and net != "no":
-        # the sheet has no date of its own: from filing (an existing file keeps its date, see db.importer)
-        raw |= {"safety_net": net, "safety_net_since": filed_on or today}
-    raw["causes"] = ([{"cause": main, "is_main": True}] if main else []) + [{"cause": c, "is_main": False} for c in others]
-    try:
-        clean = check_household(raw, today)
-    except IntakeErrors as exc:
-        for key, message in exc.errors.items():
-            sheet.bad(row, INTAKE_TO_COLUMN.get(key, key), message)
-        return None
-    if place_code is None or (filed and filed_on is None) or main is None:
-        return None  # reported above
-    given = {HEAD_COLUMN.get(k, k) for k in values} | ({"safety_net_since"} if "safety_net" in values else set())
-    return FileRow(row, _file_no(values) or None, place_code, as_text(values.get("org")) or None, filed_on, status,
-                   category, clean.head, [(c.cause, c.is_main) for c in clean.causes], frozenset(given))
 
 
 def _members(rows: Rows, out: Parsed, today: dt.date) -> None:
