@@ -334,6 +334,20 @@ def test_an_existing_file_from_another_system_keeps_its_date_is_marked_and_gets_
     assert list(queue["档案编号"]) == ["HG-0001"]  # the 申请中 file is checked before its 在档 step, not here
     assert queue["待办说明"][0].startswith("导入的历史档案，尚未核查：拥有两套及以上住房、")
     assert work.counts["checks_missing"] == 1
+    from core import codes
+    from db.models import ExclusionCheck
+
+    with transaction(db_engine) as s:  # the four checks recorded (as 修改档案 saves them): the file leaves the queue
+        hid = s.scalar(select(Household.id).where(Household.file_no == "HG-0001"))
+        s.add_all([ExclusionCheck(household_id=hid, exclusion=code, applies=False, source="入户调查", checked_on=TODAY)
+                   for code in list(codes.EXCLUSION)[:3]])
+    with reading(db_engine) as s:
+        assert worklist.queue_table(worklist.worklist(s, actor_of(s), TODAY), "checks_missing")["待办说明"][0].endswith(
+            "尚未核查：经常使用机动车辆（非工作需要）")
+    with transaction(db_engine) as s:
+        s.add(ExclusionCheck(household_id=hid, exclusion="vehicle", applies=False, source="车辆登记查询", checked_on=TODAY))
+    with reading(db_engine) as s:
+        assert worklist.worklist(s, actor_of(s), TODAY).counts["checks_missing"] == 0
 
 
 def test_undoing_a_batch_of_new_and_historical_files_restores_exactly(db_engine):
