@@ -274,7 +274,7 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--out", help="写出 CSV 文件（UTF-8，带 BOM，Excel 可直接打开）")
     p.set_defaults(func=cmd_evaluate)
     p = sub.add_parser("import", help="导入工作簿（或单个工作表的 CSV）：先检查，全部无误才写入，记为一个可撤销的批次")
-    p.add_argument("file", help=".xlsx 工作簿，或 .csv（UTF-8 或 GB18030）")
+    p.add_argument("file", help=".xlsx 或 .xls 工作簿，或 .csv（UTF-8 或 GB18030）")
     p.add_argument("--sheet", help="CSV 对应的工作表名称，如 月收入")
     p.add_argument("--dry-run", action="store_true", help="只检查，不写入")
     p.add_argument("--user", help="以该用户的身份和管辖范围导入（默认为系统，全市）")

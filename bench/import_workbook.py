@@ -34,30 +34,36 @@ def id_number(n: int, year: int) -> str:
 
 
 def workbook(households: int, months: int) -> bytes:
-    """A workbook as a union would fill it: 家庭档案, 家庭成员 (one or two per family), 月收入."""
+    """A workbook as a union would fill it: 家庭档案, 家庭成员 (one or two per family), 月收入, and the district's line."""
     from openpyxl import Workbook
 
-    from core.workbook import HOUSEHOLDS, INCOMES, MEMBERS
+    from core.workbook import HOUSEHOLDS, INCOMES, LINES, MEMBERS
 
     book = Workbook(write_only=True)
-    files = book.create_sheet(HOUSEHOLDS.name)
-    files.append([c.header for c in HOUSEHOLDS.columns])
-    members = book.create_sheet(MEMBERS.name)
-    members.append([c.header for c in MEMBERS.columns])
-    incomes = book.create_sheet(INCOMES.name)
-    incomes.append([c.header for c in INCOMES.columns])
+    sheets = {}
+    for spec in (HOUSEHOLDS, MEMBERS, INCOMES, LINES):
+        sheets[spec.name] = book.create_sheet(spec.name)
+        sheets[spec.name].append([c.header for c in spec.columns])
+
+    def add(spec, row: dict) -> None:
+        sheets[spec.name].append([row.get(c.key) for c in spec.columns])
+
+    add(LINES, {"place": "海港区", "effective_from": "2015-01-01", "amount": "700"})
     first = dt.date(2022, 1, 1)
     for n in range(households):
         year = 1950 + n // 1000 % 40
         no = f"IMP-{n:06d}"
-        row = {"file_no": no, "name": f"户主{n}", "id_number": id_number(n, year), "place": "海港区", "filed_on": "2021-12-01",
-               "main_cause": "下岗失业", "other_causes": "子女上学" if n % 3 else "", "mobile": "13900000000"}
-        files.append([row.get(c.key) for c in HOUSEHOLDS.columns])
+        # files 在档 in another system (导入的历史档案): each assessed on its incomes, the heaviest kind of import
+        add(HOUSEHOLDS, {"file_no": no, "name": f"户主{n}", "id_number": id_number(n, year), "place": "海港区", "status": "在档",
+                         "filed_on": "2021-12-01", "main_cause": "下岗失业", "other_causes": "子女上学" if n % 3 else "",
+                         "mobile": "13900000000"})
         for k in range(1 + n % 2):
-            members.append([no, f"成员{n}-{k}", "配偶" if k == 0 else "子女", id_number(n, year + 40 + k * 5), "健康", "800", "在岗"])
+            add(MEMBERS, {"file_no": no, "name": f"成员{n}-{k}", "relation": "配偶" if k == 0 else "子女",
+                          "id_number": id_number(n, year + 40 + k * 5), "health": "健康", "monthly_income": "800", "identity": "在岗"})
         for m in range(months):
             month = dt.date(first.year + (first.month - 1 + m) // 12, (first.month - 1 + m) % 12 + 1, 1)
-            incomes.append([no, f"{month:%Y-%m}", f"{1500 + n % 700}.00", 2 + n % 2, "200"])
+            add(INCOMES, {"file_no": no, "month": f"{month:%Y-%m}", "income": f"{1500 + n % 700}.00", "persons": 2 + n % 2,
+                          "transfer": "200"})
     buffer = io.BytesIO()
     book.save(buffer)
     return buffer.getvalue()

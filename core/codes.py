@@ -37,6 +37,7 @@ PROCESS_STEP: CodeList = {
     "publicity": "公示",
     "review": "审核",
     "filed": "在档",
+    "imported": "导入的历史档案",  # a file from another system, 在档 there: no step of the filing here
 }
 
 CATEGORY: CodeList = {
@@ -258,6 +259,7 @@ WORK_QUEUE: CodeList = {
     "followup_due": "脱困/解困后待回访",
     "untouched": "一年以上无任何更新",
     "never_helped": "从未得到帮扶",
+    "checks_missing": "待补核查",
 }
 
 # --- organisation and people -----------------------------------------------------------------

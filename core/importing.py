@@ -31,8 +31,8 @@ class FileRow:
     file_no: str | None
     place_code: str
     org: str | None
-    filed_on: dt.date
-    status: str
+    filed_on: dt.date | None
+    status: str | None              # None: not given (a new file is 申请中, an existing one keeps its own)
     category: str | None
     head: dict[str, Any]            # Household columns, checked by core.intake
     causes: list[tuple[str, bool]]  # (cause, is_main)
@@ -59,6 +59,7 @@ class Parsed:
     # (row, file_no, clean record, whether the row named its source: a blank one leaves an existing record's source alone)
     assistance: list[tuple[int, str, dict[str, Any], bool]] = field(default_factory=list)
     problems: list[Problem] = field(default_factory=list)
+    refused_files: dict[str, int] = field(default_factory=dict)  # file_no or "#"+head ID of a refused 家庭档案 row → its row
 
     def row_count(self) -> int:
         return sum(len(x) for x in (self.files, self.members, self.incomes, self.removals, self.lines, self.measures, self.visits, self.assistance))
@@ -144,6 +145,42 @@ def _file_no(values: dict) -> str:
     return as_text(values.get("file_no")).upper()
 
 
+# A row of another sheet names its household by 档案编号, by the head's 身份证号, or both: its "ref" is the number,
+# "#" and the ID number, or the number and "#ID" (db.importer resolves it; "#" is never part of a file number).
+HEAD_REF = "#"
+
+
+def split_ref(ref: str) -> tuple[str | None, str | None]:
+    """(档案编号, 户主身份证号) of a ref, each None when not given."""
+    file_no, _, head = ref.partition(HEAD_REF)
+    return file_no or None, head or None
+
+
+def ref_text(ref: str) -> str:
+    """A ref as the user typed it: "档案编号 HG-1", "户主身份证号 1303…" or both."""
+    file_no, head = split_ref(ref)
+    return "、".join(([f"档案编号 {file_no}"] if file_no else []) + ([f"户主身份证号 {head}"] if head else []))
+
+
+def _ref(sheet: _Sheet, row: int, values: dict, today: dt.date) -> str | None:
+    """The household a row of another sheet belongs to: its 档案编号 and/or its head's 身份证号 (normalised)."""
+    file_no = _file_no(values)
+    raw, head = values.get("head_id_number"), None
+    if raw not in (None, ""):
+        number, why = id_number_text(raw)
+        if why:
+            sheet.bad(row, "head_id_number", why)
+            return None
+        try:
+            head = parse_id_number(number, today).number
+        except InvalidIdentifier as exc:
+            sheet.bad(row, "head_id_number", f"户主身份证号“{number}”：{exc}")
+            return None
+    if not file_no and not head:  # reported by _filled already: such a row never gets here
+        return None
+    return file_no + (HEAD_REF + head if head else "")
+
+
 def _check_file_no(sheet: "_Sheet", row: int, number: str) -> bool:
     if not FILE_NO.match(number):
         sheet.bad(row, "file_no", f"档案编号“{number}”格式不对：只能用字母、数字和减号，最多32位")
@@ -167,6 +204,9 @@ def _month(sheet: _Sheet, row: int, values: dict) -> dt.date | None:
         sheet.bad(row, "month", f"月份“{raw}”被 Excel 存成了数字：请把该列设为文本，按 YYYY-MM 填写，如 2026-10")
         return None
     match = MONTH.match(as_text(raw))
+    day = as_date(raw) if not match else None
+    if isinstance(day, dt.date) and day.day == 1:  # a month cell a spreadsheet turned into a date: "2026-03-01 0:00:00"
+        return day
     if not match or not 1 <= int(match.group(2)) <= 12:
         sheet.bad(row, "month", f"月份“{as_text(raw)}”格式应为 YYYY-MM，如 2026-03")
         return None
@@ -193,6 +233,7 @@ def _files(rows: Rows, out: Parsed, today: dt.date) -> None:
         number, why = id_number_text(values.get("id_number"))
         if why and values.get("id_number") not in (None, ""):
             sheet.bad(row, "id_number", why)
+            _refused_file(out, row, values, today)
             continue
         values = values | {"id_number": number}
         place = as_text(values.get("place"))
@@ -201,8 +242,14 @@ def _files(rows: Rows, out: Parsed, today: dt.date) -> None:
             sheet.bad(row, "place", "“区县”必填")
         elif place_code is None:
             sheet.bad(row, "place", f"区县“{place}”不存在（可填：{'、'.join(p.name for p in DISTRICTS)}，或其代码）")
-        status = _code(sheet, row, values, "status", codes.HOUSEHOLD_STATUS) or "active"
-        filed_on = _date(sheet, row, values, "filed_on", required=status != "applying", today=today)  # 申请中: not yet filed
+        # empty: a new file is 申请中, an existing one keeps its status; a filed status needs the filing date
+        status = _code(sheet, row, values, "status", codes.HOUSEHOLD_STATUS)
+        filed = status not in (None, "applying")
+        filed_on = _date(sheet, row, values, "filed_on", required=False, today=today)
+        if filed and filed_on is None and as_text(values.get("filed_on")) == "":
+            sheet.bad(row, "filed_on", f"状态为“{codes.HOUSEHOLD_STATUS[status]}”的档案须填写建档日期（YYYY-MM-DD）")
+        if filed_on and filed_on > today:
+            sheet.bad(row, "filed_on", "建档日期不能晚于今天")
         category = _code(sheet, row, values, "category", codes.CATEGORY)
         main = _code(sheet, row, values, "main_cause", codes.CAUSE, required=True)
         others = []
@@ -221,19 +268,38 @@ def _files(rows: Rows, out: Parsed, today: dt.date) -> None:
         except IntakeErrors as exc:
             for key, message in exc.errors.items():
                 sheet.bad(row, INTAKE_TO_COLUMN.get(key, key), message)
+            _refused_file(out, row, values, today)
             continue
-        if len(out.problems) > before or place_code is None or (filed_on is None and status != "applying") or main is None:
+        if len(out.problems) > before or place_code is None or (filed and filed_on is None) or main is None:
+            _refused_file(out, row, values, today)
             continue
         given = {HEAD_COLUMN.get(k, k) for k in values}
         out.files.append(FileRow(row, _file_no(values) or None, place_code, as_text(values.get("org")) or None, filed_on, status,
                                  category, clean.head, [(c.cause, c.is_main) for c in clean.causes], frozenset(given)))
 
 
+def _refused_file(out: Parsed, row: int, values: dict, today: dt.date) -> None:
+    """A refused 家庭档案 row: the other sheets' rows naming it are reported once, pointing here (db.importer)."""
+    number = _normalised_id(values.get("id_number"), today)
+    for ref in ([_file_no(values)] if _file_no(values) else []) + ([HEAD_REF + number] if number else []):
+        out.refused_files.setdefault(ref, row)
+
+
+def _normalised_id(value: Any, today: dt.date) -> str | None:
+    number, why = id_number_text(value)
+    if why:
+        return None
+    try:
+        return parse_id_number(number, today).number
+    except InvalidIdentifier:
+        return None
+
+
 def _members(rows: Rows, out: Parsed, today: dt.date) -> None:
     sheet = _Sheet(rows, out.problems)
     for row, values in rows.rows:
         before = len(out.problems)
-        file_no = _required(sheet, row, values, "file_no")
+        file_no = _ref(sheet, row, values, today)
         name = _required(sheet, row, values, "name")
         if name and len(name) > 64:
             sheet.bad(row, "name", "姓名过长（最多 64 个字）")
@@ -253,7 +319,7 @@ def _members(rows: Rows, out: Parsed, today: dt.date) -> None:
         if len(out.problems) > before or not (file_no and name and relation):
             continue
         given = {"monthly_income_fen" if k == "monthly_income" else k for k in values}
-        out.members.append(MemberRow(row, file_no.upper(), {
+        out.members.append(MemberRow(row, file_no, {
             "name": name, "relation": relation, "id_number": parsed.number if parsed else None,
             "sex": parsed.sex if parsed else None, "birth_date": parsed.birth_date if parsed else None,
             "health": health, "identity": identity, "monthly_income_fen": income or 0}, frozenset(given)))
@@ -264,7 +330,7 @@ def _incomes(rows: Rows, out: Parsed, today: dt.date) -> None:
     seen: dict[tuple[str, dt.date], int] = {}
     for row, values in rows.rows:
         before = len(out.problems)
-        file_no = _required(sheet, row, values, "file_no")
+        file_no = _ref(sheet, row, values, today)
         month = _month(sheet, row, values)
         income = _money(sheet, row, values, "income", required=True)
         transfer = _money(sheet, row, values, "transfer", required=False) or 0
@@ -282,9 +348,9 @@ def _incomes(rows: Rows, out: Parsed, today: dt.date) -> None:
             sheet.bad(row, "transfer", "转移性收入不能大于家庭月收入")
         if len(out.problems) > before or not (file_no and month and income is not None and persons):
             continue
-        key = (file_no.upper(), month)
-        if sheet.first(seen, key, row, "month", f"{file_no} {month:%Y-%m} 与第 " + "{row} 行重复（同一户同一月只能有一行）"):
-            out.incomes.append((row, file_no.upper(), {"month": month, "income_fen": income, "persons": persons,
+        key = (file_no, month)
+        if sheet.first(seen, key, row, "month", f"{ref_text(file_no)} {month:%Y-%m} 与第 " + "{row} 行重复（同一户同一月只能有一行）"):
+            out.incomes.append((row, file_no, {"month": month, "income_fen": income, "persons": persons,
                                                        "transfer_fen": transfer}))
 
 
@@ -293,14 +359,14 @@ def _removals(rows: Rows, out: Parsed, today: dt.date) -> None:
     seen: dict[tuple[str, str], int] = {}
     for row, values in rows.rows:
         before = len(out.problems)
-        file_no = _required(sheet, row, values, "file_no")
+        file_no = _ref(sheet, row, values, today)
         cause = _code(sheet, row, values, "cause", codes.CAUSE, required=True)
         day = _date(sheet, row, values, "removed_on", required=True, today=today)
         if day and day > today:
             sheet.bad(row, "removed_on", "消除日期不能晚于今天")
         if len(out.problems) == before and file_no and cause and day:
-            if sheet.first(seen, (file_no.upper(), cause), row, "cause", "与第 {row} 行是同一户的同一致困原因"):
-                out.removals.append((row, file_no.upper(), cause, day))
+            if sheet.first(seen, (file_no, cause), row, "cause", "与第 {row} 行是同一户的同一致困原因"):
+                out.removals.append((row, file_no, cause, day))
 
 
 def _lines(rows: Rows, out: Parsed, today: dt.date) -> None:
@@ -325,27 +391,27 @@ def _lines(rows: Rows, out: Parsed, today: dt.date) -> None:
 def _measures(rows: Rows, out: Parsed, today: dt.date) -> None:
     sheet = _Sheet(rows, out.problems)
     for row, values in rows.rows:
-        file_no = _required(sheet, row, values, "file_no")
+        file_no = _ref(sheet, row, values, today)
         if file_no:
             raw = {k: values.get(k) for k in ("track", "programme", "cause", "content", "status", "start_on", "end_on", "responsible",
                                                "amount", "fund_source", "first_pay_on")}
             raw["pay_every"] = "once" if as_text(values.get("amount")) else None
-            out.measures.append((row, file_no.upper(), raw))  # checked with the file's causes by db.importer
+            out.measures.append((row, file_no, raw))  # checked with the file's causes by db.importer
 
 
 def _visits(rows: Rows, out: Parsed, today: dt.date) -> None:
     sheet = _Sheet(rows, out.problems)
     for row, values in rows.rows:
-        file_no = _required(sheet, row, values, "file_no")
+        file_no = _ref(sheet, row, values, today)
         if file_no:
-            out.visits.append((row, file_no.upper(), {k: values.get(k) for k in ("visited_on", "visitor", "kind", "notes")}))
+            out.visits.append((row, file_no, {k: values.get(k) for k in ("visited_on", "visitor", "kind", "notes")}))
 
 
 def _assistance(rows: Rows, out: Parsed, today: dt.date) -> None:
     """救助记录: each row checked by core.assistance (the same check as the file page); overlaps are db.importer's."""
     sheet = _Sheet(rows, out.problems)
     for row, values in rows.rows:
-        file_no = _required(sheet, row, values, "file_no")
+        file_no = _ref(sheet, row, values, today)
         raw = {k: values.get(k) for k in ("programme", "from_on", "to_on", "source", "note")}
         given = bool(as_text(raw["source"]))
         raw["source"] = raw["source"] if given else "import"
@@ -356,7 +422,7 @@ def _assistance(rows: Rows, out: Parsed, today: dt.date) -> None:
                 sheet.bad(row, key, message)
             continue
         if file_no:
-            out.assistance.append((row, file_no.upper(), clean, given))
+            out.assistance.append((row, file_no, clean, given))
 
 
 READERS = {"家庭档案": _files, "家庭成员": _members, "月收入": _incomes, "致困原因消除": _removals, "低保标准": _lines,
@@ -364,11 +430,33 @@ READERS = {"家庭档案": _files, "家庭成员": _members, "月收入": _incom
 assert set(READERS) == set(SHEETS)
 
 
+def _filled(rows: Rows, out: Parsed, today: dt.date) -> Rows:
+    """The rows with every required cell filled (the columns the template marks *, and one of a sheet's `either`
+    columns); each empty one is reported at its cell and its row goes no further. One definition, core.workbook's,
+    marks the template and decides here."""
+    sheet = _Sheet(rows, out.problems)
+    kept = Rows(rows.sheet)
+    for row, values in rows.rows:
+        empty = [c for c in rows.sheet.columns if c.required and as_text(values.get(c.key)) == ""]
+        for column in empty:
+            sheet.bad(row, column.key, f"“{column.header}”必填")
+        either = rows.sheet.either
+        if either and all(as_text(values.get(k)) == "" for k in either):
+            sheet.bad(row, either[0], "“" + "”或“".join(sheet.headers[k] for k in either) + "”须至少填一项"
+                      + ("（本工作簿中新建的户填户主身份证号即可）" if "head_id_number" in either else ""))
+            empty.append(either)
+        if not empty:
+            kept.rows.append((row, values))
+        elif rows.sheet.name == "家庭档案":  # still a household the other sheets may name
+            _refused_file(out, row, values, today)
+    return kept
+
+
 def parse(sheets: dict[str, Rows], today: dt.date) -> Parsed:
     """Every sheet read into records; problems by sheet, row and column. Duplicate people are found here."""
     out = Parsed()
     for name, rows in sheets.items():
-        READERS[name](rows, out, today)
+        READERS[name](_filled(rows, out, today), out, today)
     # one person, one row: a head or member ID number twice in the workbook
     seen: dict[str, tuple[str, int]] = {}
     for sheet, row, number in ([("家庭档案", f.row, f.head["id_number"]) for f in out.files]

@@ -22,7 +22,7 @@ from typing import Any
 from core import codes
 from core.identity import id_number_text as _id_text
 from core.identity import InvalidIdentifier, parse_id_number
-from core.workbook import MAX_ROWS, header_key, read_csv, read_xlsx, write_csv, write_xlsx
+from core.workbook import MAX_ROWS, header_key, is_workbook, read_csv, read_xlsx, write_csv, write_xlsx
 
 # header as typed (without * and spaces) → field
 HEADERS: dict[str, str] = {
@@ -108,14 +108,14 @@ def read_roster(data: bytes, filename: str, *, today: dt.date) -> Roster:
         except (UnicodeDecodeError, ValueError):
             roster.problems.append(RosterProblem(None, None, "无法读取该 CSV 文件：请用 Excel 另存为“CSV UTF-8”或 .xlsx 后重试"))
             return roster
-    elif name.endswith((".xlsx", ".xlsm")):
+    elif is_workbook(name):
         try:
             tables = read_xlsx(data)
         except Exception:  # a damaged or mislabelled file: say so, never crash
-            roster.problems.append(RosterProblem(None, None, "无法读取该文件：请确认是 Excel 工作簿（.xlsx），或另存为 CSV"))
+            roster.problems.append(RosterProblem(None, None, "无法读取该文件：请确认是 Excel 工作簿（.xlsx 或 .xls），或另存为 CSV"))
             return roster
     else:
-        roster.problems.append(RosterProblem(None, None, "只能读取 .xlsx 工作簿或 .csv 文件（旧版 .xls 请在 Excel 中另存为 .xlsx）"))
+        roster.problems.append(RosterProblem(None, None, "只能读取 Excel 工作簿（.xlsx 或 .xls）或 .csv 文件"))
         return roster
 
     seen: dict[str, RosterEntry | RosterProblem] = {}  # 18-digit number → its first line

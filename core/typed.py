@@ -14,6 +14,8 @@ from core import codes
 
 INVALID = "\0invalid"
 LOOSE_DATE = re.compile(r"^(\d{4})\s*[/.年-]\s*(\d{1,2})\s*[/.月-]\s*(\d{1,2})\s*日?$")
+# a time of day after a date, as a spreadsheet program writes a date cell into CSV: "2021-01-15 0:00:00", "2021/1/15 0:00"
+TIME_OF_DAY = re.compile(r"^(?P<date>.+?)(?:[ T]+(?P<h>\d{1,2}):(?P<m>\d{2})(?::(?P<s>\d{2})(?:\.\d+)?)?)$")
 
 
 def as_text(value: Any) -> str:
@@ -29,7 +31,8 @@ def as_code(value: Any, code_list: codes.CodeList) -> str | None:
 
 
 def as_date(value: Any) -> dt.date | None | str:
-    """A date (date, datetime or YYYY-MM-DD text); None when empty, INVALID when not a date."""
+    """A date (date, datetime or YYYY-MM-DD text, also 2025/5/6 and 2025年5月6日, with or without the time of day a
+    spreadsheet program adds); None when empty, INVALID when not a date."""
     if value is None or value == "":
         return None
     if isinstance(value, dt.datetime):
@@ -37,6 +40,12 @@ def as_date(value: Any) -> dt.date | None | str:
     if isinstance(value, dt.date):
         return value
     text = as_text(value)
+    timed = TIME_OF_DAY.match(text)
+    if timed:
+        hour, minute, second = int(timed["h"]), int(timed["m"]), int(timed["s"] or 0)
+        if hour > 23 or minute > 59 or second > 59:
+            return INVALID
+        text = timed["date"].strip()
     match = LOOSE_DATE.match(text)
     try:
         if match:  # 2025/5/6, 2025.5.6, 2025年5月6日

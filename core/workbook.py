@@ -36,6 +36,7 @@ class Column:
 class Sheet:
     name: str
     columns: tuple[Column, ...]
+    either: tuple[str, ...] = ()      # keys of columns of which each row must fill one (档案编号 or 户主身份证号)
 
     def column(self, key: str) -> Column:
         return next(c for c in self.columns if c.key == key)
@@ -54,10 +55,11 @@ HOUSEHOLDS = Sheet("家庭档案", (
     _c("户主身份证号", "id_number", True, "18位（15位旧号自动转换），末位X大写小写均可"),
     _c("区县", "place", True, "区县名称或代码，如 海港区 或 130302"),
     _c("所属工会", "org", False, "工会全称；留空为所在区县总工会"),
-    _c("建档日期", "filed_on", True, "YYYY-MM-DD"),
-    _c("状态", "status", False, "在档（默认）/申请中/已脱困/已解困/已退出", codes.HOUSEHOLD_STATUS),
+    _c("建档日期", "filed_on", False, "YYYY-MM-DD；新申请留空，其他系统中已在档的户必填"),
+    _c("状态", "status", False, "新建的户留空即为申请中（再办理建档步骤）；其他系统中已在档的户填“在档”并填建档日期，"
+                                 "作为导入的历史档案（须附月收入）；更新已有档案时留空或与档案一致", codes.HOUSEHOLD_STATUS),
     _c("家庭人口", "persons", False, "含户主"),
-    _c("困难类别", "category", False, "低保户/低保边缘户/意外致困户 等", codes.CATEGORY),
+    _c("困难类别", "category", False, "新建的户由系统按收入认定（此列不取）；更新已有档案时可填", codes.CATEGORY),
     _c("主要致困原因", "main_cause", True, "从下拉列表选择", codes.CAUSE),
     _c("次要致困原因", "other_causes", False, "最多3个，用；分隔"),
     _c("五类重点群体", "key_group", False, "", codes.KEY_GROUP),
@@ -88,66 +90,77 @@ HOUSEHOLDS = Sheet("家庭档案", (
     _c("开户银行", "bank_name"),
     _c("银行卡号", "bank_account"),
 ))
+FILE_OR_HEAD = ("file_no", "head_id_number")
+FILE_NO_NOTE = "已有档案的档案编号；与户主身份证号至少填一项"
+
+
+def _file_columns() -> tuple[Column, Column]:
+    """How a row of another sheet names its household: by 档案编号, or by the head's 身份证号 (a household new in this
+    workbook has no number yet: the system assigns it)."""
+    return (_c("档案编号", "file_no", False, FILE_NO_NOTE),
+            _c("户主身份证号", "head_id_number", False, "与档案编号至少填一项：本工作簿中新建的户填户主身份证号即可"))
+
+
 MEMBERS = Sheet("家庭成员", (
-    _c("档案编号", "file_no", True, "该成员所在家庭的档案编号"),
+    *_file_columns(),
     _c("姓名", "name", True),
     _c("关系", "relation", True, "与户主的关系", codes.RELATION),
     _c("身份证号", "id_number", False, "18位；没有身份证号的（如幼儿）可留空，按姓名对应"),
     _c("健康状况", "health", False, "", codes.HEALTH),
     _c("月收入(元)", "monthly_income", False, "元，最多两位小数"),
     _c("身份", "identity", False, "", codes.MEMBER_IDENTITY),
-))
+), FILE_OR_HEAD)
 INCOMES = Sheet("月收入", (
-    _c("档案编号", "file_no", True),
+    *_file_columns(),
     _c("月份", "month", True, "YYYY-MM"),
     _c("家庭月收入(元)", "income", True, "元，最多两位小数"),
     _c("家庭人口", "persons", True, "当月家庭人口"),
     _c("其中转移性收入(元)", "transfer", False, "低保金、养老金等，含在家庭月收入内"),
-))
+), FILE_OR_HEAD)
 CAUSES_REMOVED = Sheet("致困原因消除", (
-    _c("档案编号", "file_no", True),
+    *_file_columns(),
     _c("致困原因", "cause", True, "档案上已有的致困原因", codes.CAUSE),
     _c("消除日期", "removed_on", True, "YYYY-MM-DD"),
-))
+), FILE_OR_HEAD)
 LINES = Sheet("低保标准", (
     _c("区县", "place", True, "区县名称或代码"),
     _c("生效日期", "effective_from", True, "YYYY-MM-DD"),
     _c("标准(元/人·月)", "amount", True, "元"),
 ))
 MEASURES = Sheet("帮扶措施", (
-    _c("档案编号", "file_no", True),
+    *_file_columns(),
     _c("措施类别", "track", True, "", codes.TRACK),
     _c("项目", "programme", False, "", codes.PROGRAMME),
     _c("针对致困原因", "cause", False, "四个一批必填，送温暖可空", codes.CAUSE),
-    _c("内容", "content", False, "做什么、怎么做"),
+    _c("内容", "content", True, "做什么、怎么做"),
     _c("状态", "status", True, "", codes.MEASURE_STATUS),
     _c("开始日期", "start_on", True, "YYYY-MM-DD"),
     _c("结束日期", "end_on", False, "YYYY-MM-DD"),
     _c("责任人", "responsible"),
     _c("金额(元)", "amount", False, "一次性发放的金额"),
-    _c("资金来源", "fund_source", False, "", codes.FUND_SOURCE),
+    _c("资金来源", "fund_source", False, "填了金额时必填", codes.FUND_SOURCE),
     _c("发放日期", "first_pay_on", False, "YYYY-MM-DD"),
-))
+), FILE_OR_HEAD)
 VISITS = Sheet("走访记录", (
-    _c("档案编号", "file_no", True),
+    *_file_columns(),
     _c("走访日期", "visited_on", True, "YYYY-MM-DD"),
     _c("走访人", "visitor", True),
     _c("方式", "kind", True, "", codes.VISIT_KIND),
-    _c("情况记录", "notes"),
-))
+    _c("情况记录", "notes", True),
+), FILE_OR_HEAD)
 
 ASSISTANCE = Sheet("救助记录", (  # 纳入政府救助体系, one row per programme and period
-    _c("档案编号", "file_no", True),
+    *_file_columns(),
     _c("救助项目", "programme", True, "低保/特困供养/临时救助/医疗救助/受灾人员救助/教育救助/住房救助/就业救助",
        codes.ASSISTANCE_PROGRAMME),
     _c("起始日期", "from_on", True, "纳入日期 YYYY-MM-DD"),
     _c("截止日期", "to_on", False, "YYYY-MM-DD；仍在享受的留空"),
     _c("来源", "source", False, "民政部门名单比对/入户调查/导入/手工录入；留空为导入", codes.ASSISTANCE_SOURCE),
     _c("说明", "note"),
-))
+), FILE_OR_HEAD)
 
 SHEETS: dict[str, Sheet] = {s.name: s for s in (HOUSEHOLDS, MEMBERS, INCOMES, CAUSES_REMOVED, LINES, MEASURES, VISITS, ASSISTANCE)}
-TEXT_COLUMNS = {"file_no", "id_number", "mobile", "bank_account", "employer_uscc", "month"}
+TEXT_COLUMNS = {"file_no", "id_number", "head_id_number", "mobile", "bank_account", "employer_uscc", "month"}
 
 
 def guess_sheet(data: bytes) -> str | None:
@@ -228,6 +241,8 @@ def _rows(sheet: Sheet, table: list[list[Any]], problems: list[Problem]) -> Rows
         if filled is not None:
             problems.append(Problem(sheet.name, filled, header, RETIRED[sheet.name][header]))
     missing = [c.header for c in sheet.columns if c.required and c not in positions.values()]
+    if sheet.either and not any(c.key in sheet.either for c in positions.values()):
+        missing.append(" 或 ".join(sheet.column(k).header for k in sheet.either))
     if missing:
         problems.append(Problem(sheet.name, 1, None, "缺少必填列：" + "、".join(missing) + "（表头须与模板一致，顺序不限）"))
         return out
@@ -250,10 +265,19 @@ def _rows(sheet: Sheet, table: list[list[Any]], problems: list[Problem]) -> Rows
     return out
 
 
-def read_xlsx(data: bytes) -> dict[str, list[list[Any]]]:
-    """Every sheet of an .xlsx file as rows of cell values (a formula cell gives its saved value; nothing is run).
+WORKBOOK_SUFFIXES = (".xlsx", ".xlsm", ".xls")  # .xls: Excel 97–2003, still what many offices send
+UPLOAD_TYPES = ["xlsx", "xls", "csv"]            # what the pages' uploaders accept
 
-    Read with calamine (a Rust reader, about ten times faster than openpyxl on large sheets)."""
+
+def is_workbook(filename: str | None) -> bool:
+    return (filename or "").lower().endswith(WORKBOOK_SUFFIXES)
+
+
+def read_xlsx(data: bytes) -> dict[str, list[list[Any]]]:
+    """Every sheet of an .xlsx (or .xls) file as rows of cell values (a formula cell gives its saved value; nothing
+    is run).
+
+    Read with calamine (a Rust reader, about ten times faster than openpyxl on large sheets; it reads .xls too)."""
     from python_calamine import CalamineWorkbook
 
     book = CalamineWorkbook.from_filelike(io.BytesIO(data))
@@ -284,7 +308,7 @@ def read_csv(data: bytes) -> list[list[Any]]:
 
 
 def read_file(data: bytes, filename: str, sheet: str | None = None) -> tuple[dict[str, Rows], list[Problem]]:
-    """The known sheets of an .xlsx, or one sheet saved as CSV (its sheet name given, or the file's name)."""
+    """The known sheets of an .xlsx/.xls, or one sheet saved as CSV (its sheet name given, or the file's name)."""
     problems: list[Problem] = []
     name = (filename or "").lower()
     if name.endswith(".csv"):
@@ -297,16 +321,16 @@ def read_file(data: bytes, filename: str, sheet: str | None = None) -> tuple[dic
         except (UnicodeDecodeError, csv.Error):
             problems.append(Problem(filename, None, None, "无法读取该 CSV 文件：请在 Excel 中另存为“CSV UTF-8”或“CSV（逗号分隔）”后再上传"))
             return {}, problems
-    elif name.endswith((".xlsx", ".xlsm")):
+    elif is_workbook(name):
         try:
             tables = read_xlsx(data)
         except Exception:  # a damaged or mislabelled file: say so, never crash
-            problems.append(Problem(filename, None, None, "无法读取该文件：请确认是 Excel 工作簿（.xlsx），或另存为 CSV"))
+            problems.append(Problem(filename, None, None, "无法读取该文件：请确认是 Excel 工作簿（.xlsx 或 .xls），或另存为 CSV"))
             return {}, problems
         if sheet:
             tables = {k: v for k, v in tables.items() if k == sheet}
     else:
-        problems.append(Problem(filename, None, None, "只能导入 .xlsx 工作簿或 .csv 文件（旧版 .xls 请在 Excel 中另存为 .xlsx）"))
+        problems.append(Problem(filename, None, None, "只能导入 Excel 工作簿（.xlsx 或 .xls）或 .csv 文件"))
         return {}, problems
     found = {k: _rows(SHEETS[k], v, problems) for k, v in tables.items() if k in SHEETS}
     if not found and not problems:

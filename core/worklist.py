@@ -14,7 +14,10 @@ The queues (codes.WORK_QUEUE) and when a file is in one:
 - (the three above are the status engine's answer as of the end of last month, each file on its own months)
 - followup_due     closed as 脱困/解困 within the follow-up period, and no visit since it closed;
 - untouched        在档, nothing recorded for a year (file, income, measure, payment, visit, pairing);
-- never_helped     在档, no measure ever carried out (实施中/已完成) and no payment ever made.
+- never_helped     在档, no measure ever carried out (实施中/已完成) and no payment ever made;
+- checks_missing   a file brought in 在档 from another system (导入的历史档案) with an exclusion (codes.EXCLUSION) not
+                   yet checked, or whose imported incomes gave no category (待补核查); a file filed here had both
+                   before its 在档 step.
 """
 
 from __future__ import annotations
@@ -106,6 +109,13 @@ def work_queues(files: pd.DataFrame, today: dt.date, *, visit_interval_months: i
     add("untouched", active & last_activity.notna() & (last_activity < year_ago),
         lambda i: [f"最近一次记录于 {d:%Y-%m-%d}" for d in last_activity[i]])
     add("never_helped", active & ~files["helped"].astype(bool), "没有实施过的帮扶措施，也没有资金发放记录")
+
+    history = files["historical_import"].astype(bool)
+    unchecked = files["unchecked_exclusions"].fillna("")
+    no_category = history & files["category"].isna()
+    add("checks_missing", active & history & ((unchecked != "") | no_category), lambda i: [
+        "导入的历史档案，" + "；".join(([f"尚未核查：{u}"] if u else []) + (["按导入的收入未能认定困难类别（见档案的认定理由）"] if n else []))
+        for u, n in zip(unchecked[i], no_category[i])])
 
     if not parts:
         return pd.DataFrame({"household_id": pd.Series(dtype="int64"), "queue": pd.Series(dtype="str"),

@@ -150,7 +150,7 @@ def workbook_sheet_csv(session: Session, actor: Actor, sheet: str) -> bytes:
     """One sheet of the workbook as CSV, with the same headers (it imports the same way when its sheet name is given)."""
     spec = SHEETS[sheet]
     rows = workbook_rows(session, actor)[sheet]
-    return write_csv([c.header + (" *" if c.required else "") for c in spec.columns], [[r[c.key] for c in spec.columns] for r in rows])
+    return write_csv([c.header + (" *" if c.required else "") for c in spec.columns], [[r.get(c.key, "") for c in spec.columns] for r in rows])
 
 
 # --- the ledgers unions report upward ---------------------------------------------------------------------

@@ -391,7 +391,7 @@ def reassess(session: Session, actor: Actor, household_id: int, *, expected_vers
 # --- filing process and status --------------------------------------------------------------------
 
 
-STEP_ORDER = tuple(codes.PROCESS_STEP)
+STEP_ORDER = tuple(s for s in codes.PROCESS_STEP if s != "imported")  # 导入的历史档案 is no step of the filing
 
 
 def steps_of(session: Session, household_id: int) -> list[ProcessStep]:

@@ -22,8 +22,10 @@ from sqlalchemy.orm import Session
 
 from core import codes
 from core.assistance import overlapping, period_text
-from core.importing import FileRow, Parsed, parse
-from core.places import CITY_CODE
+from core.category import Assessment, MonthFigures, assess
+from core.dibao import NoLineInForce, line_on
+from core.importing import HEAD_REF, FileRow, Parsed, parse, ref_text, split_ref
+from core.places import CITY_CODE, DISTRICTS
 from core.plan import PlanErrors, check_measure, check_visit
 from core.workbook import Problem, read_file
 from db import audit
@@ -31,9 +33,10 @@ from db.actor import Actor
 from db.errors import Conflict, NotFound, OutOfScope, ServiceError
 from db.households import next_file_no
 from db.models import (
-    AidPayment, AssistanceRecord, DibaoLine, Household, HouseholdCause, ImportBatch, ImportChange, IncomeMonth, Measure, Member, Org, StatusChange,
-    Visit, now,
+    AidPayment, AssistanceRecord, DibaoLine, Household, HouseholdCause, ImportBatch, ImportChange, IncomeMonth, Measure, Member, Org, ProcessStep,
+    StatusChange, Visit, now,
 )
+from db.queries import parameter_on
 from db.scope import org_filter
 
 Progress = Callable[[float, str], None]
@@ -120,6 +123,8 @@ class Plan:
     file_targets: dict[int, str | None] = field(default_factory=dict)   # FileRow.row → existing file_no (None: new)
     file_orgs: dict[int, int] = field(default_factory=dict)              # FileRow.row → org id
     new_numbers: set[str] = field(default_factory=set)                   # file numbers the workbook creates
+    file_keys: dict[int, str] = field(default_factory=dict)              # FileRow.row → the key other sheets' rows resolve to
+    history: dict[int, Assessment] = field(default_factory=dict)         # FileRow.row of a 导入的历史档案 → its category
 
 
 def check(session: Session, actor: Actor, data: bytes, filename: str, *, sheet: str | None = None,
@@ -136,7 +141,9 @@ def check(session: Session, actor: Actor, data: bytes, filename: str, *, sheet: 
     plan = Plan(parsed, known)
     problems = list(parsed.problems)
     _check_files(plan, actor, problems)
+    _resolve_refs(plan, problems)
     _check_children(session, plan, actor, problems, today)
+    _check_history(session, plan, problems, today)
     problems.sort(key=lambda p: (list(sheets).index(p.sheet) if p.sheet in sheets else 99, p.row or 0))
     return (None if problems else plan), problems
 
@@ -168,6 +175,9 @@ def _check_files(plan: Plan, actor: Actor, problems: list[Problem]) -> None:
             continue
         plan.file_targets[f.row] = target
         if target is None:
+            if f.status not in (None, "applying", "active"):
+                bad("状态", f"新建的档案不能直接是“{codes.HOUSEHOLD_STATUS[f.status]}”：其他系统中已在档的户请以“在档”导入，"
+                          "再在档案中办理脱困、解困或退出（须有日期和原因）")
             if f.file_no:
                 plan.new_numbers.add(f.file_no)
             org = _org_for(plan, f, bad)
@@ -176,7 +186,7 @@ def _check_files(plan: Plan, actor: Actor, problems: list[Problem]) -> None:
             continue
         # what an import may not change on a file: who it is, where it belongs, its status, its main cause
         held = known.held[target]
-        if known.files[target][1] != f.status:
+        if f.status is not None and known.files[target][1] != f.status:
             bad("状态", f"档案 {target} 现为“{codes.HOUSEHOLD_STATUS[known.files[target][1]]}”；状态变更（脱困、退出、返困）请在档案中办理")
         if held.id_number != number:
             bad("户主身份证号", f"与档案 {target} 的户主身份证号不一致：更换户主请在档案中修改")
@@ -204,20 +214,107 @@ def _org_for(plan: Plan, f: FileRow, bad) -> int | None:
     return None
 
 
-def _check_children(session: Session, plan: Plan, actor: Actor, problems: list[Problem], today: dt.date) -> None:
+def _new_key(f: FileRow) -> str:
+    """What the other sheets' rows resolve to for a household new in this workbook: its number, or, without one
+    (the system numbers it when written), its row."""
+    return f.file_no or f"（本工作簿家庭档案第 {f.row} 行的新户）"
+
+
+def _rows_text(rows: list[int]) -> str:
+    """第 3–14、20 行: rows as ranges, the first few."""
+    spans: list[list[int]] = []
+    for row in sorted(rows):
+        if spans and row == spans[-1][1] + 1:
+            spans[-1][1] = row
+        else:
+            spans.append([row, row])
+    parts = [f"{a}–{b}" if b > a else str(a) for a, b in spans]
+    return "第 " + "、".join(parts[:8]) + (" 等" if len(parts) > 8 else "") + " 行"
+
+
+def _resolve_refs(plan: Plan, problems: list[Problem]) -> None:
+    """Each row of the other sheets to the household it names, by 档案编号 and/or the head's 身份证号: an existing file
+    in scope (its number) or a 家庭档案 row of this workbook (`file_keys`). The records are rewritten with those keys.
+
+    A household named on many rows is reported once per sheet, with its rows: when its 家庭档案 row is refused
+    ("见 家庭档案 第 10 行（该行有误）"), and when it exists nowhere the user may see."""
     known, parsed = plan.known, plan.parsed
-    in_book = {f.file_no or "" for f in parsed.files} | {t for t in plan.file_targets.values() if t}
-
-    def exists(sheet: str, row: int, file_no: str) -> bool:
-        if file_no in known.files or file_no in in_book:
-            return True
-        problems.append(Problem(sheet, row, "档案编号", f"档案编号 {file_no} 不存在（也不在本工作簿的“家庭档案”中），或不在您的管辖范围内"))
-        return False
-
-    heads_in_book = {f.head["id_number"]: plan.file_targets.get(f.row) or f.file_no for f in parsed.files}
-    for m in parsed.members:
-        if not exists("家庭成员", m.row, m.file_no):
+    bad_rows = {p.row for p in problems if p.sheet == "家庭档案"}
+    by_no: dict[str, str] = {}
+    by_head: dict[str, str] = {}
+    refused = dict(parsed.refused_files)
+    for f in parsed.files:
+        if f.row in bad_rows or f.row not in plan.file_targets:
+            for ref in ([f.file_no] if f.file_no else []) + [HEAD_REF + f.head["id_number"]]:
+                refused.setdefault(ref, f.row)
             continue
+        key = plan.file_targets[f.row] or _new_key(f)
+        plan.file_keys[f.row] = key
+        if f.file_no:
+            by_no[f.file_no] = key
+        by_head[f.head["id_number"]] = key
+    pointing: dict[tuple[str, str], list[int]] = {}
+    unknown: dict[tuple[str, str], list[int]] = {}
+
+    def key_of(sheet: str, row: int, ref: str) -> str | None:
+        file_no, head = split_ref(ref)
+        parts = ([file_no] if file_no else []) + ([HEAD_REF + head] if head else [])
+        if any(part in refused for part in parts):
+            pointing.setdefault((sheet, ref), []).append(row)
+            return None
+        by_number = (by_no.get(file_no) or (file_no if file_no in known.files else None)) if file_no else None
+        holder = known.open_heads.get(head) if head else None
+        by_id = (by_head.get(head) or (holder[0] if holder and holder[1] else None)) if head else None
+        if (file_no and by_number is None) or (head and by_id is None):
+            unknown.setdefault((sheet, ref), []).append(row)
+            return None
+        if file_no and head and by_number != by_id:
+            problems.append(Problem(sheet, row, "户主身份证号", f"档案编号 {file_no} 与户主身份证号 {head} 不是同一户，请核对"))
+            return None
+        return by_number or by_id
+
+    resolved = []
+    for m in parsed.members:
+        key = key_of("家庭成员", m.row, m.file_no)
+        if key is not None:
+            m.file_no = key
+            resolved.append(m)
+    parsed.members = resolved
+    parsed.incomes = [(row, key, v) for row, ref, v in parsed.incomes if (key := key_of("月收入", row, ref)) is not None]
+    parsed.removals = [(row, key, c, d) for row, ref, c, d in parsed.removals if (key := key_of("致困原因消除", row, ref)) is not None]
+    parsed.measures = [(row, key, v) for row, ref, v in parsed.measures if (key := key_of("帮扶措施", row, ref)) is not None]
+    parsed.visits = [(row, key, v) for row, ref, v in parsed.visits if (key := key_of("走访记录", row, ref)) is not None]
+    parsed.assistance = [(row, key, v, given) for row, ref, v, given in parsed.assistance
+                         if (key := key_of("救助记录", row, ref)) is not None]
+    for (sheet, ref), rows in pointing.items():
+        file_no, head = split_ref(ref)
+        at = next(refused[p] for p in ([file_no] if file_no else []) + ([HEAD_REF + head] if head else []) if p in refused)
+        problems.append(Problem(sheet, rows[0], "档案编号" if file_no else "户主身份证号",
+                                f"{ref_text(ref)} 见 家庭档案 第 {at} 行（该行有误）：本表{_rows_text(rows)}（共 {len(rows)} 行）属于该户，"
+                                "改正该行后再检查"))
+    for (sheet, ref), rows in unknown.items():
+        file_no, _ = split_ref(ref)
+        problems.append(Problem(sheet, rows[0], "档案编号" if file_no else "户主身份证号",
+                                f"{ref_text(ref)} " + ("不存在" if file_no else "没有对应的申请中或在档档案")
+                                + "（也不在本工作簿的“家庭档案”中），或不在您的管辖范围内"
+                                + (f"：本表{_rows_text(rows)}（共 {len(rows)} 行）" if len(rows) > 1 else "")))
+    # two rows for one month of one household, named once by its number and once by its head
+    seen: dict[tuple[str, dt.date], int] = {}
+    kept = []
+    for row, key, values in parsed.incomes:
+        first = seen.setdefault((key, values["month"]), row)
+        if first != row:
+            problems.append(Problem("月收入", row, "月份", f"{values['month']:%Y-%m} 与第 {first} 行是同一户同一月（同一户同一月只能有一行）"))
+        else:
+            kept.append((row, key, values))
+    parsed.incomes = kept
+
+
+def _check_children(session: Session, plan: Plan, actor: Actor, problems: list[Problem], today: dt.date) -> None:
+    """The other sheets' rows (already resolved to their households) against the store and the workbook."""
+    known, parsed = plan.known, plan.parsed
+    heads_in_book = {f.head["id_number"]: plan.file_keys[f.row] for f in parsed.files if f.row in plan.file_keys}
+    for m in parsed.members:
         number = m.values["id_number"]
         if number is None:
             continue  # matched by name within its file
@@ -234,28 +331,60 @@ def _check_children(session: Session, plan: Plan, actor: Actor, problems: list[P
             head_of = heads_in_book.get(number)
             if head_of and head_of != m.file_no:
                 problems.append(Problem("家庭成员", m.row, "身份证号", f"该身份证号是本工作簿中档案 {head_of} 的户主"))
-    for row, file_no, _ in parsed.incomes:
-        exists("月收入", row, file_no)
     causes = _causes_by_file(session, known)
-    book_causes = {f.file_no: {c for c, _ in f.causes} for f in parsed.files if f.file_no}
-    for row, file_no, cause, _ in parsed.removals:
-        if exists("致困原因消除", row, file_no) and cause not in causes.get(file_no, set()) | book_causes.get(file_no, set()):
-            problems.append(Problem("致困原因消除", row, "致困原因", f"档案 {file_no} 没有“{codes.CAUSE[cause]}”这一致困原因"))
+    book_causes = {plan.file_keys[f.row]: {c for c, _ in f.causes} for f in parsed.files if f.row in plan.file_keys}
+    for row, key, cause, _ in parsed.removals:
+        if cause not in causes.get(key, set()) | book_causes.get(key, set()):
+            problems.append(Problem("致困原因消除", row, "致困原因", f"档案 {key} 没有“{codes.CAUSE[cause]}”这一致困原因"))
     if parsed.lines and actor.role != "admin":
         problems.append(Problem("低保标准", parsed.lines[0][0], None, "只有管理员可以导入低保标准"))
-    for row, file_no, raw in parsed.measures:
-        if exists("帮扶措施", row, file_no):
-            try:
-                check_measure(raw, file_causes=causes.get(file_no, set()) | book_causes.get(file_no, set()), today=today)
-            except PlanErrors as exc:
-                problems.extend(Problem("帮扶措施", row, _MEASURE_HEADERS.get(k, k), v) for k, v in exc.errors.items())
-    _check_assistance(session, plan, exists, problems)
-    for row, file_no, raw in parsed.visits:
-        if exists("走访记录", row, file_no):
-            try:
-                check_visit(raw, today=today)
-            except PlanErrors as exc:
-                problems.extend(Problem("走访记录", row, _VISIT_HEADERS.get(k, k), v) for k, v in exc.errors.items())
+    for row, key, raw in parsed.measures:
+        try:
+            check_measure(raw, file_causes=causes.get(key, set()) | book_causes.get(key, set()), today=today)
+        except PlanErrors as exc:
+            problems.extend(Problem("帮扶措施", row, _MEASURE_HEADERS.get(k, k), v) for k, v in exc.errors.items())
+    _check_assistance(session, plan, problems)
+    for row, key, raw in parsed.visits:
+        try:
+            check_visit(raw, today=today)
+        except PlanErrors as exc:
+            problems.extend(Problem("走访记录", row, _VISIT_HEADERS.get(k, k), v) for k, v in exc.errors.items())
+
+
+def _check_history(session: Session, plan: Plan, problems: list[Problem], today: dt.date) -> None:
+    """A new row 在档 with its 建档日期 is a file from another system (导入的历史档案): it keeps its date and status,
+    and its category is computed now from the incomes the workbook brings, by the rule set in force (as 在档 does),
+    so it needs them. Its exclusion checks are not in the workbook: they become the 待补核查 queue."""
+    parsed = plan.parsed
+    rows = [f for f in parsed.files if f.status == "active" and f.row in plan.file_keys and plan.file_targets.get(f.row) is None]
+    if not rows:
+        return
+    months: dict[str, list[dict[str, Any]]] = {}
+    for _, key, values in parsed.incomes:
+        months.setdefault(key, []).append(values)
+    lines: dict[str, dict[dt.date, int]] = {}
+    for place, start, fen in session.execute(select(DibaoLine.place_code, DibaoLine.effective_from, DibaoLine.amount_fen)):
+        lines.setdefault(place, {})[start] = fen
+    for _, place, start, fen in parsed.lines:  # the workbook's own lines, as they will be once written
+        lines.setdefault(place, {})[start] = fen
+    names = {p.code: p.name for p in DISTRICTS}
+    rule_set = parameter_on(session, "rule_set", today)
+    multiplier = parameter_on(session, "relative_multiplier", today)
+    for f in rows:
+        own = sorted((m for m in months.get(plan.file_keys[f.row], []) if m["month"] <= today), key=lambda m: m["month"])
+        if not own:
+            problems.append(Problem("家庭档案", f.row, "状态", "导入的历史档案（状态“在档”并有建档日期）须在“月收入”工作表中附上该户的月收入，"
+                                    "以便按收入认定困难类别；新申请的户请把“状态”留空"))
+            continue
+        try:
+            figures = [MonthFigures(m["month"], m["income_fen"], m["persons"],
+                                    line_on(lines.get(f.place_code, {}).items(), m["month"], names.get(f.place_code, f.place_code)))
+                       for m in own]
+        except NoLineInForce as exc:
+            problems.append(Problem("家庭档案", f.row, "状态", f"无法认定困难类别：{exc}"))
+            continue
+        plan.history[f.row] = assess(rule_set, figures, multiplier=multiplier, migrant=f.head.get("work_status") == "migrant",
+                                     union_member=False, on=today)
 
 
 _MEASURE_HEADERS = {"track": "措施类别", "programme": "项目", "cause": "针对致困原因", "content": "内容", "status": "状态", "start_on": "开始日期",
@@ -264,22 +393,21 @@ _MEASURE_HEADERS = {"track": "措施类别", "programme": "项目", "cause": "�
 _VISIT_HEADERS = {"visited_on": "走访日期", "visitor": "走访人", "kind": "方式", "notes": "情况记录"}
 
 
-def _check_assistance(session: Session, plan: Plan, exists, problems: list[Problem]) -> None:
-    """救助记录: the file exists, and no two records of one programme overlap — the workbook's rows among themselves
-    and with the file's records (a row with the same programme and 起始日期 as a stored record is that record)."""
+def _check_assistance(session: Session, plan: Plan, problems: list[Problem]) -> None:
+    """救助记录 (rows already resolved to their households): no two records of one programme overlap — the workbook's
+    rows among themselves and with the file's records (a row with the same programme and 起始日期 as a stored record is that record)."""
     rows = plan.parsed.assistance
     if not rows:
         return
     ids = {no: hid for no, (hid, _, _) in plan.known.files.items()}
     stored: dict[str, list[dict]] = defaultdict(list)
     wanted = {ids[no] for _, no, _, _ in rows if no in ids}
+    number_of = {hid: no for no, hid in ids.items()}
     for r in session.scalars(select(AssistanceRecord).where(AssistanceRecord.household_id.in_(wanted))):
-        stored[next(no for no, hid in ids.items() if hid == r.household_id)].append(
+        stored[number_of[r.household_id]].append(
             {"programme": r.programme, "from_on": r.from_on, "to_on": r.to_on, "where": "档案中已有的记录"})
     in_book: dict[str, list[dict]] = defaultdict(list)
     for row, file_no, clean, _ in rows:
-        if not exists("救助记录", row, file_no):
-            continue
         key = (clean["programme"], clean["from_on"])
         if any((o["programme"], o["from_on"]) == key for o in in_book[file_no]):
             problems.append(Problem("救助记录", row, "起始日期", "同一档案、同一救助项目、同一起始日期的记录重复"))
@@ -348,6 +476,7 @@ class _Writer:
         self.s, self.actor, self.plan, self.batch, self.report, self.today = session, actor, plan, batch_id, report, today
         self.ids: dict[str, int] = {no: hid for no, (hid, _, _) in plan.known.files.items()}
         self.trail: dict[int, dict[tuple[str, str], int]] = {}
+        self.last_number: dict[str, str] = {}  # place_code → the last number given in this batch
 
     def touched(self, household_id: int, sheet: str, what: str) -> None:
         """What the batch did to each file, for one line in that file's own trail (操作记录)."""
@@ -381,45 +510,94 @@ class _Writer:
             self.touched(audit.household_of(obj), sheet, "updated")
 
     def _number(self, place_code: str) -> str:
-        """The next system file number of the district, skipping numbers typed for new files in this workbook."""
-        number = next_file_no(self.s, place_code)
+        """The next system file number of the district, skipping numbers typed for new files in this workbook (the
+        store is asked once per district: the new files are inserted together, after all are numbered)."""
+        last = self.last_number.get(place_code)
+        if last is None:
+            number = next_file_no(self.s, place_code)
+        else:
+            prefix, digits = last.rsplit("-", 1)
+            number = f"{prefix}-{int(digits) + 1:06d}"
         while number in self.plan.new_numbers:
             prefix, last = number.rsplit("-", 1)
             number = f"{prefix}-{int(last) + 1:06d}"
         self.plan.new_numbers.add(number)
+        self.last_number[place_code] = number
         return number
 
     def files(self) -> None:
+        new: list[tuple[FileRow, Household]] = []
+        with self.s.no_autoflush:  # the new files go in as one insert, then their causes, steps and history
+            for f in self.plan.parsed.files:
+                if self.plan.file_targets.get(f.row) is None:
+                    new.append((f, self._new_household(f)))
+        self.s.flush()
+        for f, household in new:
+            self._new_file_records(f, household)
+            self.ids[household.file_no] = self.ids[self.plan.file_keys[f.row]] = household.id
+            if f.file_no is None:
+                f.file_no = household.file_no
+            self.report.add("家庭档案", "created")
         for f in self.plan.parsed.files:
             target = self.plan.file_targets.get(f.row)
             head = {k: v for k, v in f.head.items()}
             if target is None:
-                household = Household(file_no=f.file_no or self._number(f.place_code), org_id=self.plan.file_orgs[f.row],
-                                      place_code=f.place_code, status=f.status, filed_on=f.filed_on, category=f.category,
-                                      updated_by=self.actor.username, import_batch_id=self.batch, **head)
-                self.s.add(household)
-                self.s.flush()
-                for cause, is_main in f.causes:
-                    self.s.add(HouseholdCause(household_id=household.id, cause=cause, is_main=is_main, import_batch_id=self.batch))
-                self.s.add(StatusChange(household_id=household.id, from_status=None, to_status=f.status, effective_on=f.filed_on or self.today,
-                                        note=f"导入批次 {self.batch}", recorded_by=self.actor.username, recorded_at=now()))
-                audit.record(self.s, self.actor, "create", "household", household.id, household_id=household.id,
-                             new=household.file_no, reason=f"导入批次 {self.batch}")
-                self.ids[household.file_no] = household.id
-                if f.file_no is None:
-                    f.file_no = household.file_no
-                self.report.add("家庭档案", "created")
                 continue
             household = self.s.get(Household, self.ids[target])
             # only the columns the sheet has: a workbook without, say, 银行卡号 leaves the file's bank account alone
             values = {k: v for k, v in head.items() if k in f.given and k not in HEAD_UPDATABLE_SKIP}
-            values |= {"filed_on": f.filed_on or household.filed_on, "category": f.category or household.category}
+            # a 申请中 file has no filing date yet (its 在档 step gives it one): a date in the row was its 申请 date
+            filed_on = household.filed_on if household.status == "applying" else f.filed_on or household.filed_on
+            values |= {"filed_on": filed_on, "category": f.category or household.category}
             self._change(household, values, "家庭档案")
             have = {c.cause for c in household.causes}
             for cause, is_main in f.causes:
                 if cause not in have and not is_main:
                     self.s.add(HouseholdCause(household_id=household.id, cause=cause, is_main=False, import_batch_id=self.batch))
         self.s.flush()
+
+    def _new_household(self, f: FileRow) -> Household:
+        """A new file goes through the filing steps: 申请中, with its 申请 step. Only a row 在档 with its 建档日期 (a file
+        from another system) stays 在档: marked 导入的历史档案, with a step saying who imported it from which batch, and
+        the category its imported incomes give (stored with the rule set and the explanation, as 在档 does)."""
+        history = self.plan.history.get(f.row)
+        values: dict[str, Any] = {"status": "applying", "filed_on": None, "category": None}
+        if history is not None:
+            explanation = history.explanation()
+            if f.category and f.category != history.category:
+                explanation += f"\n原系统填写的困难类别：{codes.CATEGORY[f.category]}（未采用：以本系统按收入认定的为准）"
+            values = {"status": "active", "filed_on": f.filed_on, "historical_import": True, "category": history.category,
+                      "category_rule_set": history.rule_set, "category_assessed_on": self.today, "category_explanation": explanation}
+        household = Household(file_no=f.file_no or self._number(f.place_code), org_id=self.plan.file_orgs[f.row],
+                              place_code=f.place_code, updated_by=self.actor.username, import_batch_id=self.batch, **values, **f.head)
+        self.s.add(household)
+        return household
+
+    def _new_file_records(self, f: FileRow, household: Household) -> None:
+        """The causes, the first process step and the status history of a new file (see `_new_household`)."""
+        source = f"导入批次 {self.batch}（{self.report.filename}）"
+        history = self.plan.history.get(f.row)
+        for cause, is_main in f.causes:
+            self.s.add(HouseholdCause(household_id=household.id, cause=cause, is_main=is_main, import_batch_id=self.batch))
+        if history is not None:
+            step = ProcessStep(household_id=household.id, step="imported", done_on=self.today, done_by=self.actor.display_name,
+                               note=f"导入的历史档案：原系统建档日期 {f.filed_on:%Y-%m-%d}，由 {self.actor.display_name} 从{source}导入；"
+                                    "未经本系统的入户调查、公示和审核，排除情形待补核查")
+            change = StatusChange(household_id=household.id, from_status=None, to_status="active", effective_on=f.filed_on,
+                                  note=f"导入的历史档案（{source}）", recorded_by=self.actor.username, recorded_at=now())
+        else:
+            applied_on = f.filed_on or self.today  # a date the row gives for a new application is its 申请 date
+            step = ProcessStep(household_id=household.id, step="apply", done_on=applied_on, done_by=self.actor.display_name,
+                               note=f"{source}；新建档案，须办理入户调查、公示、审核后在档"
+                                    + ("；工作簿中的建档日期记为申请日期" if f.filed_on else "")
+                                    + ("；工作簿中的困难类别未采用（在档时由系统认定）" if f.category else ""))
+            change = StatusChange(household_id=household.id, from_status=None, to_status="applying", effective_on=applied_on,
+                                  note=source, recorded_by=self.actor.username, recorded_at=now())
+        self.s.add_all([step, change])
+        audit.record(self.s, self.actor, "create", "household", household.id, household_id=household.id,
+                     new=household.file_no, reason=source)
+        audit.record(self.s, self.actor, "create", "process_step", household.id, field=step.step, new=step.done_on,
+                     reason=step.note, household_id=household.id)
 
     def members(self) -> None:
         existing = {}
@@ -577,6 +755,7 @@ def undo(session: Session, actor: Actor, batch_id: int, *, expected_version: int
         for model in CREATED_ORDER:
             session.execute(delete(model).where(model.import_batch_id == batch_id))
         session.execute(delete(StatusChange).where(StatusChange.household_id.in_(created)))
+        session.execute(delete(ProcessStep).where(ProcessStep.household_id.in_(created)))
         session.execute(delete(Household).where(Household.import_batch_id == batch_id))
         session.flush()
     except IntegrityError:

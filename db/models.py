@@ -131,6 +131,8 @@ class Household(Versioned, Base):
     hard_to_exit: Mapped[bool] = mapped_column(Boolean, nullable=False, default=False)  # 难以脱困
     casualty: Mapped[bool] = mapped_column(Boolean, nullable=False, default=False)  # 成员在灾害/意外中伤亡
     visit_interval_months: Mapped[int | None] = mapped_column(Integer)  # this file's 走访间隔; empty: the parameter's
+    # 导入的历史档案: came in 在档 from another system by a workbook, without this system's filing steps
+    historical_import: Mapped[bool] = mapped_column(Boolean, nullable=False, default=False)
     # the head of household (户主)
     worker_no: Mapped[str | None] = mapped_column(String(32))  # 职工编号
     name: Mapped[str] = mapped_column(String(64), nullable=False, index=True)

@@ -15,7 +15,9 @@ from core.worklist import work_queues
 from db.actor import Actor
 from db.evaluation import evaluate_files
 from db.frames import plain
-from db.models import AidPayment, Household, HouseholdCause, IncomeMonth, Measure, Org, Pairing, Place, StatusChange, Visit
+from db.models import (
+    AidPayment, ExclusionCheck, Household, HouseholdCause, IncomeMonth, Measure, Org, Pairing, Place, StatusChange, Visit,
+)
 from db.queries import parameter_on
 from db.scope import org_filter
 
@@ -42,11 +44,12 @@ def facts(session: Session, actor: Actor, today: dt.date) -> tuple[pd.DataFrame,
               | (Household.status.in_(("exited", "relieved")) & (last_close.c.closed_on >= closed_since)))
     files = _frame(session, org_filter(
         select(Household.id, Household.file_no, Household.name, Place.name, Org.name, Household.status, Household.filed_on,
-               last_close.c.closed_on, Household.updated_at, Household.visit_interval_months)
+               last_close.c.closed_on, Household.updated_at, Household.visit_interval_months, Household.category,
+               Household.historical_import)
         .join(Place, Place.code == Household.place_code).join(Org, Org.id == Household.org_id)
         .outerjoin(last_close, last_close.c.household_id == Household.id).where(wanted), actor),
         ["household_id", "file_no", "name", "place_name", "org_name", "status", "filed_on", "closed_on", "updated_at",
-         "visit_interval"])
+         "visit_interval", "category", "historical_import"])
     ids = files["household_id"].tolist()
     # every fact below is read for these files only (not for every file ever closed)
     in_files = org_filter(select(Household.id).outerjoin(last_close, last_close.c.household_id == Household.id).where(wanted), actor)
@@ -71,6 +74,9 @@ def facts(session: Session, actor: Actor, today: dt.date) -> tuple[pd.DataFrame,
     latest_income = _frame(session, select(IncomeMonth.household_id, func.max(IncomeMonth.month))
                            .where(IncomeMonth.household_id.in_(in_files)).group_by(IncomeMonth.household_id),
                            ["household_id", "month"]).set_index("household_id")["month"]
+    checked = _frame(session, select(ExclusionCheck.household_id, ExclusionCheck.exclusion)
+                     .where(ExclusionCheck.household_id.in_(in_files)), ["household_id", "exclusion"])
+    checked = checked.groupby("household_id")["exclusion"].agg(set).to_dict()
     paid = _frame(session, select(AidPayment.household_id, func.max(AidPayment.paid_on))
                   .where(AidPayment.paid_on <= today, AidPayment.household_id.in_(in_files)).group_by(AidPayment.household_id),
                   ["household_id", "paid_on"]).set_index("household_id")["paid_on"]
@@ -86,6 +92,8 @@ def facts(session: Session, actor: Actor, today: dt.date) -> tuple[pd.DataFrame,
     out["visited_since_close"] = [bool(v is not None and not pd.isna(v) and c is not None and not pd.isna(c) and v >= c)
                                   for v, c in zip(out["last_visit"], out["closed_on"])]
     out["has_last_month_income"] = hid.isin(with_income)
+    out["unchecked_exclusions"] = ["、".join(label for code, label in codes.EXCLUSION.items() if code not in checked.get(i, set()))
+                                   for i in hid]
     carried = measures[measures["status"].isin(("in_progress", "done"))]["household_id"]
     out["helped"] = hid.isin(set(carried)) | hid.isin(set(paid.index))
 

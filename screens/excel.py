@@ -33,13 +33,16 @@ def _problems_frame(problems) -> pd.DataFrame:
 with tab_import:
     st.markdown("按模板填写（或把已有表格的列名改成模板的列名，顺序不限，多余的列会被忽略），上传后系统先检查整个文件，"
                 "**没有任何问题时才会导入，而且全部导入或全部不导入**。已有档案按档案编号或户主身份证号更新，新的户新建。")
+    st.caption("新建的户为“申请中”，之后办理入户调查、公示、审核后在档；档案编号由系统编，其他工作表按“户主身份证号”对应新户即可。"
+               "其他系统中已在档的户：“状态”填“在档”并填建档日期，附上月收入，导入为“导入的历史档案”，困难类别按收入认定，"
+               "排除情形列入工作台“待补核查”。")
     st.download_button("下载导入模板（Excel）", functools.partial(workbook.write_xlsx, {name: [] for name in workbook.SHEETS}, template=True),
                        file_name="困难职工档案导入模板.xlsx", mime=XLSX, icon=":material/download:", on_click="ignore")
     done = st.session_state.pop("ex_done", None)
     if done:
         st.success(done, icon=":material/task_alt:")
     # a new uploader after each import, so the same file is not imported twice by accident
-    uploaded = st.file_uploader("选择 Excel 工作簿（.xlsx）或单个工作表的 CSV 文件", type=["xlsx", "csv"],
+    uploaded = st.file_uploader("选择 Excel 工作簿（.xlsx 或 .xls）或单个工作表的 CSV 文件", type=workbook.UPLOAD_TYPES,
                                 key=f"ex_file_{st.session_state.get('ex_round', 0)}")
     sheet = None
     if uploaded is not None and uploaded.name.lower().endswith(".csv"):
@@ -150,7 +153,7 @@ with tab_export:
 with tab_roster:
     st.markdown("上传民政部门提供的低保/特困人员名单（Excel 或 CSV，含“身份证号”列，可有“救助类型”“纳入日期”列）。"
                 "户主或家庭成员在名单中的在档档案，将写入救助记录（救助类型、纳入日期，来源：民政部门名单比对；同一项目已有记录的只更正其起始日期）；未找到和对应多户的会列出，可下载。")
-    upload = st.file_uploader("民政名单", type=["xlsx", "csv"], key="ro_file")
+    upload = st.file_uploader("民政名单", type=workbook.UPLOAD_TYPES, key="ro_file")
     if upload is not None:
         kept = st.session_state.get("ro_result")
         if not kept or kept[0] != upload.file_id:

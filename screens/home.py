@@ -66,6 +66,7 @@ HINTS = {
     "income_not_recent": "近期没有收入记录，无法判断是否脱困或解困",
     "followup_due": "脱困、解困后的回访期内至少回访一次", "untouched": "一年来没有任何录入或更新，请核实",
     "never_helped": "在档但从未实施过措施、也没有资金发放",
+    "checks_missing": "导入的历史档案：排除情形尚未核查，或按导入的收入未能认定困难类别",
 }
 may_open = actor.role in ("admin", "staff")
 queue_counts = cached.worklist(actor, version, today).counts

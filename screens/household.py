@@ -54,7 +54,8 @@ title.title(household.name)
 status_text = codes.HOUSEHOLD_STATUS[household.status]
 category_text = codes.label(codes.CATEGORY, household.category) or "未认定"
 title.caption(f"档案编号 **{household.file_no}** · {place_name} · {household.org.name} · 状态：**{status_text}** · 困难类别：**{category_text}**"
-              + (f" · 建档日期 {household.filed_on:%Y-%m-%d}" if household.filed_on else ""))
+              + (f" · 建档日期 {household.filed_on:%Y-%m-%d}" if household.filed_on else "")
+              + (" · **导入的历史档案**" if household.historical_import else ""))
 b1, b2 = actions.columns(2)
 if household.status in ("applying", "active") and b1.button("修改档案", icon=":material/edit:", width="stretch"):
     st.switch_page("screens/household_form.py", query_params={"file": household.file_no})
@@ -114,8 +115,11 @@ with tab_facts:
                                         "核查日期": e.checked_on} for e in exclusions], columns=["情形", "结果", "来源", "核查日期"]),
                          hide_index=True, width="stretch")
         missing = [text for code, text in codes.EXCLUSION.items() if code not in {e.exclusion for e in exclusions}]
-        if missing:
+        if missing and household.status == "applying":
             st.caption("尚未核查：" + "、".join(missing) + "（在“修改档案”中填写核查来源；四项都核查后才能在档）")
+        elif missing:  # 在档 without them: a file from another system (导入的历史档案), listed in 工作台 → 待补核查
+            st.warning("尚未核查：" + "、".join(missing) + "。" + ("本档案是导入的历史档案，未经本系统的建档步骤：" if household.historical_import else "")
+                       + "请在“修改档案”中补填核查结果和来源（工作台“待补核查”）。", icon=":material/fact_check:")
     assistance_panel.render(actor, household, today)
 
 with tab_members:

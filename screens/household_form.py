@@ -184,7 +184,8 @@ with st.form("household_form", enter_to_submit=False):
             st.error(message, icon=":material/error:")
 
     st.subheader("排除情形核查")
-    st.caption("核查后填写来源（如入户调查、不动产登记查询）；四项都核查后才能在档。未填来源的视为尚未核查。")
+    st.caption("核查后填写来源（如入户调查、不动产登记查询）；" + ("导入的历史档案补齐四项核查后即移出“待补核查”。"
+               if household is not None and household.historical_import else "四项都核查后才能在档。") + "未填来源的视为尚未核查。")
     exclusions = st.data_editor(
         exclusion_initial, key="hf_exclusions", num_rows="fixed", hide_index=True, width="stretch",
         disabled=["排除情形"], column_config={"code": None, "核查日期": st.column_config.DateColumn("核查日期", format="YYYY-MM-DD")},

@@ -139,3 +139,5 @@ with actions:
 
     if queue in ("no_plan", "uncovered_cause", "never_helped", "near_exit", "exit_unhelped", "untouched") and ids:
         st.caption("打开档案后，在“帮扶计划”页新增措施、登记发放，或在“结对与走访”页登记走访。")
+    if queue == "checks_missing":
+        st.caption("打开档案后，在“修改档案”中补填四项排除情形的核查结果和来源；困难类别未能认定的，核实月收入后“按最新数据重新认定”。")

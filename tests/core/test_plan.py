@@ -128,7 +128,8 @@ def facts_row(**over) -> dict:
            "open_measures": 1, "uncovered_causes": 0, "last_visit": D(2026, 10, 1), "visited_since_close": False,
            "has_last_month_income": True, "run_months": 0, "open_causes": 1, "near_exit": False,
            "last_activity": D(2026, 11, 1), "helped": True, "unhelped": False, "missing_recent": False, "lacking_month": -1,
-           "income_lag_months": 1}
+           "income_lag_months": 1,
+           "historical_import": False, "unchecked_exclusions": "", "category": "dibao"}
     row.update(over)
     return row
 
@@ -165,6 +166,13 @@ def queues_of(**over) -> dict[str, str]:
     ({"status": "relieved", "closed_on": D(2026, 6, 1), "visited_since_close": True}, "followup_due", False),
     ({"status": "exited", "closed_on": D(2026, 5, 28)}, "followup_due", False),  # the follow-up period is over
     ({"status": "withdrawn", "closed_on": D(2026, 11, 1), "has_helper": False}, "no_helper", False),
+    # 待补核查: a file brought in 在档 from another system whose exclusions nobody has checked, or with no category
+    ({"historical_import": True, "unchecked_exclusions": "拥有两套及以上住房、经营商铺或雇佣他人"}, "checks_missing", True),
+    ({"historical_import": True, "category": None}, "checks_missing", True),
+    ({"historical_import": True}, "checks_missing", False),  # all four checked, a category: done
+    ({"unchecked_exclusions": "经常使用机动车辆（非工作需要）"}, "checks_missing", False),  # filed here: checked before 在档
+    ({"category": None}, "checks_missing", False),  # a file filed here got its category at 在档 (or was reassessed)
+    ({"status": "applying", "historical_import": True, "unchecked_exclusions": "拥有两套及以上住房"}, "checks_missing", False),
 ])
 def test_work_queue_rules(over, queue, expected):
     found = queues_of(**over)
@@ -193,6 +201,11 @@ def test_a_schedule_stops_at_the_measures_end_and_a_plan_pays_nothing_yet():
 def test_income_not_recent_names_the_months_it_lacks():
     detail = queues_of(missing_recent=True, lacking_month=2026 * 12 + 8, income_lag_months=1)["income_not_recent"]
     assert detail.startswith("2026年09月至2026年10月没有收入记录")
+
+
+def test_checks_missing_says_what_is_missing():
+    text = queues_of(historical_import=True, unchecked_exclusions="拥有两套及以上住房", category=None)["checks_missing"]
+    assert text == "导入的历史档案，尚未核查：拥有两套及以上住房；按导入的收入未能认定困难类别（见档案的认定理由）"
 
 
 def test_near_exit_says_what_is_missing():

@@ -190,3 +190,12 @@ def test_an_18_digit_number_excel_turned_into_a_number_is_refused_not_guessed():
 def test_a_file_that_cannot_be_read_says_so(name, data):
     roster = read_roster(data, name, today=TODAY)
     assert roster.entries == [] and len(roster.problems) == 1 and roster.problems[0].row is None
+
+
+def test_an_xls_roster_is_read_like_an_xlsx():
+    from pathlib import Path
+
+    data = (Path(__file__).resolve().parents[1] / "fixtures" / "spreadsheet-sample.xls").read_bytes()  # saved by LibreOffice
+    roster = read_roster(data, "民政名单.xls", today=TODAY)
+    # read, sheet by sheet: the sample has no 身份证号 column of a roster (its heads are 户主身份证号), and says so
+    assert len(roster.problems) == 1 and roster.problems[0].message.startswith("找不到“身份证号”列")

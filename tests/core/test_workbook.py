@@ -1,10 +1,15 @@
 """The workbook format: headers in any order, extra columns, with or without the explanation row, CSV encodings,
 formula-looking text kept as text."""
 
+import datetime as dt
 import io
+from pathlib import Path
 
+import pytest
 from openpyxl import Workbook, load_workbook
 
+from core.importing import parse
+from core.typed import INVALID, as_date
 from core.workbook import INCOMES, read_file, write_csv, write_xlsx
 
 
@@ -38,8 +43,10 @@ def test_a_missing_required_column_or_an_unknown_file_is_said_plainly():
     assert "缺少必填列：家庭月收入(元)、家庭人口" in problems[0].message and problems[0].row == 1
     _, problems = read_file(b"not a workbook", "x.xlsx")
     assert "无法读取" in problems[0].message
-    _, problems = read_file(b"", "x.xls")
-    assert ".xlsx" in problems[0].message
+    _, problems = read_file(b"", "x.ods")
+    assert "只能导入" in problems[0].message and ".xls" in problems[0].message
+    _, problems = read_file(b"not a workbook", "x.xls")
+    assert "无法读取" in problems[0].message
     _, problems = read_file("档案编号\n".encode(), "名单.csv")
     assert "哪个工作表" in problems[0].message
 
@@ -52,11 +59,11 @@ def test_csv_in_utf8_with_or_without_bom_and_in_gb18030():
 
 
 def test_text_that_looks_like_a_formula_stays_text():
-    data = write_xlsx({"月收入": [{"file_no": "=1+1", "month": "@SUM(A1)", "income": "-2+3", "persons": "+86"}]})
+    data = write_xlsx({"月收入": [{"file_no": "=1+1", "head_id_number": "=A1", "month": "@SUM(A1)", "income": "-2+3", "persons": "+86"}]})
     cells = load_workbook(io.BytesIO(data))["月收入"][2]
-    assert [(c.value, c.data_type) for c in cells[:4]] == [("=1+1", "s"), ("@SUM(A1)", "s"), ("-2+3", "s"), ("+86", "s")]
+    assert [(c.value, c.data_type) for c in cells[:5]] == [("=1+1", "s"), ("=A1", "s"), ("@SUM(A1)", "s"), ("-2+3", "s"), ("+86", "s")]
     assert write_csv(["姓名"], [["=HYPERLINK(\"x\")"], ["王芳"]]).decode("utf-8-sig").splitlines()[1:] == ["\"'=HYPERLINK(\"\"x\"\")\"", "王芳"]
-    assert [c.header for c in INCOMES.columns][:2] == ["档案编号", "月份"]
+    assert [c.header for c in INCOMES.columns][:3] == ["档案编号", "户主身份证号", "月份"]
 
 
 def test_a_csv_says_which_sheet_it_is_by_its_headers_and_dates_read_as_people_write_them():
@@ -69,3 +76,69 @@ def test_a_csv_says_which_sheet_it_is_by_its_headers_and_dates_read_as_people_wr
     assert guess_sheet("档案编号,姓名,关系\n".encode()) == "家庭成员" and guess_sheet(b"a,b\n") is None
     assert as_date("2025/5/6") == as_date("2025年5月6日") == as_date("2025-05-06") == dt.date(2025, 5, 6)
     assert as_date("2025/13/6") != dt.date(2025, 1, 6) and as_date("5/6/2025") not in (None, dt.date(2025, 5, 6))
+
+
+FIXTURES = Path(__file__).resolve().parents[1] / "fixtures"  # written by LibreOffice, not by us (see its README)
+
+
+def _parsed_files(data: bytes, filename: str, sheet: str | None = None) -> list[tuple]:
+    sheets, problems = read_file(data, filename, sheet)
+    assert problems == [], problems
+    parsed = parse(sheets, dt.date(2026, 11, 29))
+    assert parsed.problems == [], parsed.problems
+    return [(f.row, f.head["name"], f.head["id_number"], f.place_code, f.filed_on, f.causes) for f in parsed.files]
+
+
+def test_an_xls_and_a_csv_written_by_a_spreadsheet_program_read_the_same_rows_as_the_xlsx():
+    xlsx = _parsed_files((FIXTURES / "spreadsheet-sample.xlsx").read_bytes(), "spreadsheet-sample.xlsx")
+    assert [(r[1], r[3], r[4]) for r in xlsx] == [("样例户一", "130302", dt.date(2021, 1, 15)), ("样例户二", "130322", dt.date(2021, 2, 20))]
+    assert _parsed_files((FIXTURES / "spreadsheet-sample.xls").read_bytes(), "spreadsheet-sample.xls") == xlsx
+    sheets, _ = read_file((FIXTURES / "spreadsheet-sample.xls").read_bytes(), "样例.XLS")
+    assert set(sheets) == {"家庭档案", "低保标准"} and len(sheets["低保标准"].rows) == 1
+    csv_file = FIXTURES / "spreadsheet-sample-家庭档案.csv"
+    assert _parsed_files(csv_file.read_bytes(), csv_file.name) == xlsx
+
+
+@pytest.mark.parametrize("text, expected", [
+    ("2021-01-15 0:00:00", dt.date(2021, 1, 15)),     # LibreOffice's CSV of a date cell
+    ("2021/1/15 0:00", dt.date(2021, 1, 15)),         # Excel's, in a Chinese locale
+    ("2021-01-15 00:00", dt.date(2021, 1, 15)),
+    ("2021-01-15T00:00:00", dt.date(2021, 1, 15)),
+    ("2021.1.15 12:30:05", dt.date(2021, 1, 15)),     # a time of day is not part of the date
+    ("2021年1月15日 0:00", dt.date(2021, 1, 15)),
+    ("2021-01-15 24:00", INVALID),
+    ("2021-01-15 0:60", INVALID),
+    ("2021-02-30 0:00:00", INVALID),
+    ("0:00:00", INVALID),
+])
+def test_dates_with_the_time_of_day_a_spreadsheet_adds(text, expected):
+    assert as_date(text) == expected
+
+
+def test_a_csv_saved_by_a_spreadsheet_program_with_its_dates_and_months_imports():
+    # as LibreOffice re-saves a sheet: dates with a time, a month it took for a date
+    text = ("档案编号,户主姓名,户主身份证号,区县,建档日期,状态,主要致困原因\n"
+            "HG-1,王一,11010519491231002X,海港区,2021/1/15 0:00,在档,下岗失业\n")
+    sheets, problems = read_file(text.encode(), "家庭档案.csv")
+    parsed = parse(sheets, dt.date(2026, 11, 29))
+    assert problems == [] and parsed.problems == [] and parsed.files[0].filed_on == dt.date(2021, 1, 15)
+    text = "档案编号,月份,家庭月收入(元),家庭人口\nHG-1,2026-03-01 0:00:00,1800,3\nHG-1,2026-04-15 0:00:00,1800,3\n"
+    sheets, _ = read_file(text.encode(), "月收入.csv")
+    parsed = parse(sheets, dt.date(2026, 11, 29))
+    assert [v["month"] for _, _, v in parsed.incomes] == [dt.date(2026, 3, 1)]
+    assert [(p.row, p.column) for p in parsed.problems] == [(3, "月份")]  # the 15th is not a month
+
+
+def test_another_sheet_names_its_household_by_number_or_by_the_heads_id_number():
+    _, problems = read_file(_xlsx([["月份", "家庭月收入(元)", "家庭人口"], ["2026-01", 1800, 3]]), "x.xlsx")
+    assert "缺少必填列：档案编号 或 户主身份证号" in problems[0].message
+    sheets, problems = read_file(_xlsx([["档案编号", "户主身份证号", "月份", "家庭月收入(元)", "家庭人口"],
+                                        ["hg-1", None, "2026-01", 1800, 3],
+                                        [None, "11010519491231002x", "2026-01", 1800, 3],   # a lower-case x: normalised
+                                        [None, None, "2026-02", 1800, 3],
+                                        [None, "110105194912310021", "2026-03", 1800, 3]]), "x.xlsx")
+    parsed = parse(sheets, dt.date(2026, 11, 29))
+    assert [ref for _, ref, _ in parsed.incomes] == ["HG-1", "#11010519491231002X"]
+    assert [(p.row, p.column) for p in parsed.problems] == [(4, "档案编号"), (5, "户主身份证号")]
+    assert parsed.problems[0].message == "“档案编号”或“户主身份证号”须至少填一项（本工作簿中新建的户填户主身份证号即可）"
+    assert parsed.problems[1].message.startswith("户主身份证号“110105194912310021”：")  # a wrong check character

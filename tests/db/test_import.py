@@ -12,7 +12,10 @@ from core.workbook import write_xlsx
 from db import importer
 from db.engine import reading, transaction
 from db.errors import Conflict, OutOfScope
-from db.models import AidPayment, AssistanceRecord, AuditLog, DibaoLine, Household, HouseholdCause, ImportBatch, IncomeMonth, Measure, Member, Visit
+from db.models import (
+    AidPayment, AssistanceRecord, AuditLog, DibaoLine, Household, HouseholdCause, ImportBatch, ImportChange, IncomeMonth, Measure, Member, ProcessStep,
+    StatusChange, Visit,
+)
 from tests.db.support import actor_of, add_file
 
 TODAY = dt.date(2026, 11, 29)
@@ -62,7 +65,9 @@ def test_twenty_households_with_members_and_incomes_import_as_one_batch(db_engin
     assert report.counts["家庭档案"]["created"] == 20 and report.counts["月收入"]["created"] == 6
     with reading(db_engine) as s:
         h = s.scalar(select(Household).where(Household.file_no == "HG-0001"))
-        assert (h.status, h.place_code, h.org.name, h.name, h.mobile) == ("active", "130302", "海港区总工会", "户主1", "13900000000")
+        # a new file is 申请中 (it goes through the filing steps); the row's 建档日期 was its 申请 date
+        assert (h.status, h.filed_on, h.category, h.place_code, h.org.name, h.name, h.mobile) == (
+            "applying", None, None, "130302", "海港区总工会", "户主1", "13900000000")
         assert sorted((c.cause, c.is_main) for c in h.causes) == [("3", True), ("6", False), ("9", False)]
         assert [m.monthly_income_fen for m in h.members] == [80000]
         assert s.scalar(select(func.sum(IncomeMonth.income_fen))) == 6 * 180050
@@ -322,3 +327,240 @@ def test_a_workbook_with_the_old_single_safety_net_column_filled_is_refused_with
     assert [(p.sheet, p.row, p.column) for p in refused.value.problems] == [("家庭档案", 2, "纳入低保")]
     assert "救助记录" in refused.value.problems[0].message
     assert run(db_engine, old_book("否")).counts["家庭档案"]["created"] == 1  # 否 or empty: nothing is lost, the column is ignored
+
+
+# --- new files go through the same controls (issue 10 §6) ----------------------------------------------------------
+
+
+def _line(engine, yuan: int = 700, place: str = "130302", since: dt.date = dt.date(2015, 1, 1)) -> None:
+    with transaction(engine) as s:
+        s.add(DibaoLine(place_code=place, effective_from=since, amount_fen=yuan * 100))
+
+
+def _steps(engine, file_no: str) -> list[tuple]:
+    with reading(engine) as s:
+        hid = s.scalar(select(Household.id).where(Household.file_no == file_no))
+        return [(p.step, p.done_on, p.done_by, p.note) for p in s.scalars(select(ProcessStep).where(ProcessStep.household_id == hid))]
+
+
+def _history(engine, file_no: str) -> list[tuple]:
+    with reading(engine) as s:
+        hid = s.scalar(select(Household.id).where(Household.file_no == file_no))
+        return [(c.from_status, c.to_status, c.effective_on) for c in s.scalars(select(StatusChange).where(StatusChange.household_id == hid))]
+
+
+def _everything(engine) -> dict:
+    """Rows and versions of every table an import writes, the filing steps and status history included."""
+    out = _fingerprint(engine)
+    with reading(engine) as s:
+        for model in (ProcessStep, StatusChange, ImportChange):
+            out[model.__tablename__] = s.scalar(select(func.count()).select_from(model))
+    return out
+
+
+def test_a_new_file_imports_as_applying_and_then_goes_through_the_filing_steps(db_engine):
+    from db import households as hh
+
+    _line(db_engine)
+    new = family(1, filed_on="")
+    report = run(db_engine, book([new, family(2)], [], months("HG-0001", 6)))
+    with reading(db_engine) as s:
+        h = s.scalar(select(Household).where(Household.file_no == "HG-0001"))
+        assert (h.status, h.filed_on, h.category, h.historical_import) == ("applying", None, None, False)
+        hid, version = h.id, h.version
+    [(step, day, by, note)] = _steps(db_engine, "HG-0001")
+    assert (step, day) == ("apply", TODAY) and f"导入批次 {report.batch_id}" in note and by == "海港区总工会staff"
+    assert _history(db_engine, "HG-0001") == [(None, "applying", TODAY)]
+    assert [(s, d) for s, d, _, _ in _steps(db_engine, "HG-0002")] == [("apply", dt.date(2025, 3, 1))]  # its date: the 申请
+    with transaction(db_engine) as s:  # the normal steps follow
+        hh.record_step(s, actor_of(s), hid, expected_version=version, step="survey", done_on=TODAY, today=TODAY)
+    assert [s for s, *_ in _steps(db_engine, "HG-0001")] == ["apply", "survey"]
+
+
+def test_an_existing_file_from_another_system_keeps_its_date_is_marked_and_gets_its_category_from_its_incomes(db_engine):
+    from core.category import MonthFigures, assess
+    from db import worklist
+
+    _line(db_engine)
+    old = family(1, status="在档", filed_on="2019-05-01", category="低保边缘户")
+    report = run(db_engine, book([old, family(2)], [], months("HG-0001", 6)))
+    with reading(db_engine) as s:
+        h = s.scalar(select(Household).where(Household.file_no == "HG-0001"))
+        expected = assess("national_2016", [MonthFigures(dt.date(2026, m, 1), 180050, 3, 70000) for m in range(1, 7)])
+        assert expected.category == "dibao"  # 6 months below the line: 低保户 (the policy's own rule)
+        assert (h.status, h.filed_on, h.historical_import) == ("active", dt.date(2019, 5, 1), True)
+        assert (h.category, h.category_rule_set, h.category_assessed_on) == ("dibao", "national_2016", TODAY)
+        assert h.category_explanation.startswith(expected.explanation())
+        assert "原系统填写的困难类别：低保边缘户" in h.category_explanation
+        work = worklist.worklist(s, actor_of(s), TODAY)
+    [(step, day, by, note)] = _steps(db_engine, "HG-0001")
+    assert (step, day, by) == ("imported", TODAY, "海港区总工会staff")
+    assert f"导入批次 {report.batch_id}" in note and "2019-05-01" in note and "排除情形待补核查" in note
+    assert _history(db_engine, "HG-0001") == [(None, "active", dt.date(2019, 5, 1))]
+    queue = worklist.queue_table(work, "checks_missing")
+    assert list(queue["档案编号"]) == ["HG-0001"]  # the 申请中 file is checked before its 在档 step, not here
+    assert queue["待办说明"][0].startswith("导入的历史档案，尚未核查：拥有两套及以上住房、")
+    assert work.counts["checks_missing"] == 1
+    from core import codes
+    from db.models import ExclusionCheck
+
+    with transaction(db_engine) as s:  # the four checks recorded (as 修改档案 saves them): the file leaves the queue
+        hid = s.scalar(select(Household.id).where(Household.file_no == "HG-0001"))
+        s.add_all([ExclusionCheck(household_id=hid, exclusion=code, applies=False, source="入户调查", checked_on=TODAY)
+                   for code in list(codes.EXCLUSION)[:3]])
+    with reading(db_engine) as s:
+        assert worklist.queue_table(worklist.worklist(s, actor_of(s), TODAY), "checks_missing")["待办说明"][0].endswith(
+            "尚未核查：经常使用机动车辆（非工作需要）")
+    with transaction(db_engine) as s:
+        s.add(ExclusionCheck(household_id=hid, exclusion="vehicle", applies=False, source="车辆登记查询", checked_on=TODAY))
+    with reading(db_engine) as s:
+        assert worklist.worklist(s, actor_of(s), TODAY).counts["checks_missing"] == 0
+
+
+def test_undoing_a_batch_of_new_and_historical_files_restores_exactly(db_engine):
+    _line(db_engine)
+    run(db_engine, book([family(9)]))
+    before = _everything(db_engine)
+    report = run(db_engine, book([family(1, status="在档", filed_on="2019-05-01"), family(2, filed_on="")], [], months("HG-0001", 6)))
+    assert _everything(db_engine) != before
+    with transaction(db_engine) as s:
+        importer.undo(s, actor_of(s), report.batch_id, expected_version=s.get(ImportBatch, report.batch_id).version)
+    after = _everything(db_engine)
+    assert {k: v for k, v in after.items() if k != "import_change"} == {k: v for k, v in before.items() if k != "import_change"}
+
+
+@pytest.mark.parametrize("row, incomes, column, words", [
+    (family(1, status="在档", filed_on="2019-05-01"), [], "状态", "须在“月收入”工作表中附上该户的月收入"),
+    (family(1, status="在档", filed_on=""), months("HG-0001", 6), "建档日期", "须填写建档日期"),
+    (family(1, status="已脱困"), months("HG-0001", 6), "状态", "新建的档案不能直接是“已脱困”"),
+    (family(1, status="在档", filed_on="2019-05-01", place="昌黎县"), months("HG-0001", 6), "状态", "没有生效的低保标准"),
+])
+def test_a_historical_file_needs_its_date_its_incomes_and_a_line(db_engine, row, incomes, column, words):
+    _line(db_engine)  # 海港区 only
+    before = snapshot(db_engine)
+    with pytest.raises(importer.ImportRefused) as caught, transaction(db_engine) as s:
+        importer.run(s, actor_of(s, "秦皇岛市总工会", "admin"), book([row], [], incomes), "x.xlsx", today=TODAY)
+    assert any(p.sheet == "家庭档案" and p.column == column and words in p.message for p in caught.value.problems), caught.value.problems
+    assert snapshot(db_engine) == before
+
+
+def test_new_households_are_linked_by_the_heads_id_number_and_numbered_by_the_system(db_engine):
+    _line(db_engine)
+    head = pid(1)
+    members = [{"head_id_number": head, "name": "配偶", "relation": "配偶", "id_number": pid(1, 1978)},
+               {"head_id_number": head.lower(), "name": "小宝", "relation": "子女"}]  # a lower-case x, as typed
+    incomes = [{k: v for k, v in m.items() if k != "file_no"} | {"head_id_number": head} for m in months("-", 6)]
+    visits = [{"head_id_number": head, "visited_on": "2026-10-08", "visitor": "张帮扶", "kind": "入户走访", "notes": "了解情况"}]
+    measures = [{"head_id_number": head, "track": "就业创业", "cause": "下岗失业", "content": "推荐岗位", "status": "实施中",
+                 "start_on": "2026-10-01"}]
+    removed = [{"head_id_number": head, "cause": "子女上学", "removed_on": "2026-06-30"}]
+    report = run(db_engine, book([family(1, file_no="", status="在档", filed_on="2019-05-01")], members, incomes,
+                                 走访记录=visits, 帮扶措施=measures, 致困原因消除=removed))
+    assert report.counts["家庭档案"]["created"] == 1 and report.counts["月收入"]["created"] == 6
+    with reading(db_engine) as s:
+        h = s.scalar(select(Household))
+        assert h.file_no == "QHD-130302-000001" and h.category == "dibao"  # the system's number; its incomes counted
+        assert sorted(m.name for m in h.members) == ["小宝", "配偶"]
+        assert s.scalar(select(func.count()).select_from(IncomeMonth).where(IncomeMonth.household_id == h.id)) == 6
+        assert s.scalar(select(func.count()).select_from(Visit).where(Visit.household_id == h.id)) == 1
+        assert s.scalar(select(func.count()).select_from(Measure).where(Measure.household_id == h.id)) == 1
+        assert {c.cause: c.removed_on for c in h.causes}["9"] == dt.date(2026, 6, 30)
+    # an existing file by its head's number alone; a number and a head that are two households
+    report = run(db_engine, book([], [], [{"head_id_number": head, "month": "2026-06", "income": "2000", "persons": 3}]))
+    assert report.counts["月收入"] == {"created": 0, "updated": 1, "unchanged": 0}
+    run(db_engine, book([family(2)]))
+    with pytest.raises(importer.ImportRefused) as caught:
+        run(db_engine, book([], [], [{"file_no": "HG-0002", "head_id_number": head, "month": "2026-07", "income": "1", "persons": 1}]))
+    assert [(p.row, p.column) for p in caught.value.problems] == [(3, "户主身份证号")] and "不是同一户" in caught.value.problems[0].message
+    with pytest.raises(importer.ImportRefused) as caught:  # one household, one month: named once by number, once by head
+        run(db_engine, book([], [], [{"file_no": "HG-0002", "month": "2026-07", "income": "1", "persons": 1},
+                                     {"head_id_number": pid(2), "month": "2026-07", "income": "1", "persons": 1}]))
+    assert [(p.row, p.column) for p in caught.value.problems] == [(4, "月份")]
+    with pytest.raises(importer.ImportRefused) as caught:
+        run(db_engine, book([], [], [{"head_id_number": pid(3), "month": "2026-07", "income": "1", "persons": 1}]))
+    assert "没有对应的申请中或在档档案" in caught.value.problems[0].message
+
+
+def test_rows_naming_a_refused_household_are_reported_once_per_sheet_with_their_count(db_engine):
+    bad = family(9, file_no="T09", place="南京市")  # row 10 of the template (header, explanations, 7 good rows before)
+    households = [family(n) for n in range(1, 8)] + [bad]
+    incomes = [{"file_no": "T09", "month": f"2025-{m:02d}", "income": "100", "persons": 1} for m in range(1, 13)]
+    members = [{"head_id_number": pid(9), "name": "配偶", "relation": "配偶"}]
+    ghosts = [{"file_no": "HG-9999", "month": f"2026-0{m}", "income": "100", "persons": 1} for m in range(1, 6)]
+    with pytest.raises(importer.ImportRefused) as caught:
+        run(db_engine, book(households, members, incomes + ghosts))
+    found = [(p.sheet, p.row, p.column, p.message) for p in caught.value.problems]
+    assert [f[:3] for f in found] == [("家庭档案", 10, "区县"), ("家庭成员", 3, "户主身份证号"), ("月收入", 3, "档案编号"), ("月收入", 15, "档案编号")]
+    assert found[1][3].startswith(f"户主身份证号 {pid(9)} 见 家庭档案 第 10 行（该行有误）")
+    assert found[2][3] == "档案编号 T09 见 家庭档案 第 10 行（该行有误）：本表第 3–14 行（共 12 行）属于该户，改正该行后再检查"
+    assert found[3][3].startswith("档案编号 HG-9999 不存在") and "第 15–19 行（共 5 行）" in found[3][3]
+
+
+def _minimal(sheet: str) -> dict:
+    """A row that imports, with only what its sheet needs (optional columns left out)."""
+    return {
+        "家庭档案": {"name": "户主1", "id_number": pid(1), "place": "海港区", "main_cause": "下岗失业"},
+        "家庭成员": {"file_no": "T-130302-000001", "name": "配偶", "relation": "配偶"},
+        "月收入": {"file_no": "T-130302-000001", "month": "2026-01", "income": "100", "persons": 1},
+        "致困原因消除": {"file_no": "T-130302-000001", "cause": "下岗失业", "removed_on": "2026-06-30"},
+        "低保标准": {"place": "海港区", "effective_from": "2026-01-01", "amount": "700"},
+        "帮扶措施": {"file_no": "T-130302-000001", "track": "送温暖", "content": "慰问", "status": "实施中", "start_on": "2026-10-01"},
+        "救助记录": {"file_no": "T-130302-000001", "programme": "低保", "from_on": "2026-01-01"},
+        "走访记录": {"file_no": "T-130302-000001", "visited_on": "2026-10-08", "visitor": "张帮扶", "kind": "入户走访", "notes": "了解情况"},
+    }[sheet]
+
+
+def test_the_columns_marked_required_in_the_template_are_exactly_those_the_import_requires(db_engine):
+    from core.workbook import SHEETS
+
+    with transaction(db_engine) as s:
+        add_file(s, 1)
+    for name, spec in SHEETS.items():
+        full = {c.key: _minimal(name).get(c.key, "") for c in spec.columns}  # every column there, the optional ones empty
+        with transaction(db_engine) as s:
+            plan, problems = importer.check(s, actor_of(s, "秦皇岛市总工会", "admin"), write_xlsx({name: [full]}, template=True),
+                                            "x.xlsx", today=TODAY)
+        assert problems == [], (name, problems)
+        for key in _minimal(name):
+            with transaction(db_engine) as s:
+                _, problems = importer.check(s, actor_of(s, "秦皇岛市总工会", "admin"), write_xlsx({name: [full | {key: ""}]}, template=True),
+                                             "x.xlsx", today=TODAY)
+            column = spec.column(key)
+            needed = column.required or key in spec.either
+            assert needed == bool(problems), (name, column.header, problems)  # refused exactly when the template marks it
+            if column.required:
+                assert [(p.column, p.message) for p in problems] == [(column.header, f"“{column.header}”必填")]
+
+
+def test_the_migration_marks_files_earlier_imports_created_on_file(tmp_path):
+    from alembic import command
+    from sqlalchemy import create_engine
+
+    from db.engine import make_engine
+    from db.migrate import alembic_config, prepare
+    from tests.db.support import add_file
+
+    engine = make_engine(f"sqlite:///{tmp_path / 'old.db'}")
+    prepare(engine)
+    with transaction(engine) as s:
+        batch = ImportBatch(at=dt.datetime(2026, 11, 1), actor="hg01", org_path="/1/", filename="旧.xlsx", counts="{}")
+        s.add(batch)
+        s.flush()
+        add_file(s, 1, import_batch_id=batch.id)                      # created 在档 by an import, before this change
+        add_file(s, 2, import_batch_id=batch.id, status="applying")
+        add_file(s, 3)                                                # filed here
+    url = engine.url.render_as_string(hide_password=False)
+    plain = create_engine(url)  # SQLite rebuilds the table to drop the column: foreign keys off for that
+    with plain.connect() as connection:
+        connection.exec_driver_sql("PRAGMA foreign_keys=OFF")
+        connection.commit()
+        config = alembic_config(url)
+        config.attributes["connection"] = connection
+        command.downgrade(config, "0005")  # the database as it was before this change
+        connection.commit()
+    plain.dispose()
+    prepare(engine)
+    with reading(engine) as s:
+        marked = dict(s.execute(select(Household.file_no, Household.historical_import)).all())
+    assert marked == {"T-130302-000001": True, "T-130302-000002": False, "T-130302-000003": False}
+    engine.dispose()

@@ -80,6 +80,13 @@ def test_import_refuses_a_bad_workbook_with_the_same_problems_then_imports_the_f
     assert run(db, "import", str(tmp_path / "missing.xlsx")).returncode == 2
 
 
+def test_import_reads_an_xls_saved_by_a_spreadsheet_program(db):
+    fixture = Path(__file__).resolve().parents[1] / "fixtures" / "spreadsheet-sample.xls"  # written by LibreOffice
+    done = run(db, "import", str(fixture))
+    assert done.returncode == 0, done.stderr
+    assert "家庭档案：新增 2" in done.stdout and "低保标准：新增 1" in done.stdout
+
+
 def test_an_export_of_personal_data_is_written_to_the_audit_log(db, tmp_path):
     import sqlite3
 

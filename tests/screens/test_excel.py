@@ -52,3 +52,48 @@ def test_a_mistyped_id_is_named_then_the_fixed_workbook_imports_and_can_be_undon
     assert ticked(at, "ex_batches") == []  # the undone batch is no longer selected
     with reading(app_db) as s:
         assert s.scalar(select(func.count()).select_from(Household)) == 0
+
+
+def test_an_xls_workbook_saved_by_a_spreadsheet_program_is_accepted_on_the_page(app_db):
+    from pathlib import Path
+
+    make_user(app_db, "cityadmin", "admin")
+    data = (Path(__file__).resolve().parents[1] / "fixtures" / "spreadsheet-sample.xls").read_bytes()  # saved by LibreOffice
+    at = app_as("cityadmin").run()
+    at.switch_page("screens/excel.py").run()
+    at.file_uploader(key="ex_file_0").set_value(("老系统导出.xls", data, "application/vnd.ms-excel")).run()
+    assert_ok(at)
+    assert "检查通过：共 3 行数据" in _texts(at)
+    at.button(key="ex_go").click().run()
+    assert_ok(at)
+    assert "家庭档案：新增 2" in _texts(at) and "低保标准：新增 1" in _texts(at)
+    with reading(app_db) as s:
+        assert sorted(s.scalars(select(Household.name))) == ["样例户一", "样例户二"]
+
+
+def test_a_file_from_another_system_imports_marked_and_waits_in_the_checks_queue(app_db):
+    from tests.db.test_import import months
+
+    make_user(app_db, "cityadmin", "admin")
+    data = write_xlsx({"家庭档案": [family(1, status="在档", filed_on="2019-05-01"), family(2, filed_on="")],
+                       "月收入": months("HG-0001", 6),
+                       "低保标准": [{"place": "海港区", "effective_from": "2015-01-01", "amount": "700"}]}, template=True)
+    at = app_as("cityadmin").run()
+    at.switch_page("screens/excel.py").run()
+    at.file_uploader(key="ex_file_0").set_value(("老系统.xlsx", data, XLSX)).run()
+    at.button(key="ex_go").click().run()
+    assert_ok(at)
+    assert "家庭档案：新增 2" in _texts(at)
+
+    home = app_as("cityadmin").run()  # the home page lists the new queue with its count
+    assert_ok(home)
+    assert "**待补核查：1 户**" in [link.label for link in home.get("page_link")]
+    assert "申请中（尚未在档）：1 户" in _texts(home)
+    page = app_as("cityadmin").run()
+    page.switch_page("screens/household.py")
+    page.query_params["file"] = "HG-0001"
+    page.run()
+    assert_ok(page)
+    text = _texts(page)
+    assert "**导入的历史档案**" in text and "建档日期 2019-05-01" in text and "困难类别：**低保户**" in text
+    assert "本档案是导入的历史档案，未经本系统的建档步骤" in text and "四项都核查后才能在档" not in text
