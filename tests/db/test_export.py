@@ -90,8 +90,8 @@ def test_the_workbook_has_every_sheet_with_the_template_headers_and_values_as_ty
                               "notes": "入户核实收入"}]
     # 纳入政府救助体系: every record with its own dates (an open one has no 截止日期)
     assert rows["救助记录"] == [
-        {"file_no": "T-130302-000001", "programme": "低保", "from_on": "2025-12-01", "to_on": None, "source": "手工录入", "note": None},
-        {"file_no": "T-130302-000001", "programme": "临时救助", "from_on": "2026-01-10", "to_on": "2026-03-31", "source": "手工录入",
+        {"file_no": "T-130302-000001", "head_id_number": None, "programme": "低保", "from_on": "2025-12-01", "to_on": None, "source": "手工录入", "note": None},
+        {"file_no": "T-130302-000001", "head_id_number": None, "programme": "临时救助", "from_on": "2026-01-10", "to_on": "2026-03-31", "source": "手工录入",
          "note": None}]
 
 

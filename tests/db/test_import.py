@@ -221,7 +221,7 @@ def test_assistance_records_import_with_their_dates_end_on_a_later_import_and_un
     ([{"programme": "低保", "from_on": "2019-05-01"}], "起始日期", "与档案中已有的记录（低保 2019-04-01 至 今）时间重叠"),
     ([{"programme": "低保边缘", "from_on": "2020-01-01"}], "救助项目", "无法识别"),
     ([{"programme": "低保", "from_on": "2021-01-01", "to_on": "2020-01-01"}], "截止日期", "不能早于起始日期"),
-    ([{"programme": "低保", "from_on": ""}], "起始日期", "请填写起始日期"),
+    ([{"programme": "低保", "from_on": ""}], "起始日期", "“起始日期”必填"),
 ])
 def test_assistance_rows_that_break_a_rule_are_refused_at_their_cell(db_engine, rows, column, message):
     run(db_engine, book([family(1)], 救助记录=[{"file_no": "HG-0001", "programme": "低保", "from_on": "2019-04-01"}]))
