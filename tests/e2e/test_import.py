@@ -61,7 +61,8 @@ def test_staff_fix_a_mistyped_id_and_import_twenty_households(district_staff: st
     wait_for_run(page)
     expect(page.get_by_text("家庭档案：新增 20")).to_be_visible(timeout=30_000)
     with reading(engine) as s:
-        assert s.scalar(select(func.count()).select_from(Household).where(Household.status == "active")) == 20
+        # new households come in as 申请中: they go through 入户调查, 公示 and 审核 like any new file
+        assert s.scalar(select(func.count()).select_from(Household).where(Household.status == "applying")) == 20
     engine.dispose()
 
     page.get_by_test_id("stSidebarNav").get_by_role("link", name="档案列表").click()
