@@ -4,11 +4,10 @@ read by the status engine per month, and migration 0007 keeping every value and 
 from __future__ import annotations
 
 import datetime as dt
-import uuid
 
 import pytest
 from alembic import command
-from sqlalchemy import create_engine, select, text
+from sqlalchemy import select, text
 
 from db import assistance, audit
 from db.engine import make_engine, reading, transaction
@@ -16,7 +15,6 @@ from db.errors import Conflict, NotFound, ValidationError
 from db.evaluation import load_inputs
 from db.migrate import alembic_config
 from db.models import AssistanceRecord, AuditLog
-from tests.conftest import PG_ADMIN_URL, _pg_available, IN_CI
 from tests.db.support import actor_of, add_file
 
 TODAY = dt.date(2026, 11, 29)
@@ -121,30 +119,9 @@ def test_the_engine_reads_in_the_system_on_the_month_judged(db_engine, as_of, ex
 # --- migration 0007 ------------------------------------------------------------------------------
 
 
-@pytest.fixture(params=["sqlite", "postgresql"])
-def empty_url(request, tmp_path):
-    """A database with no tables at all, to build at an old revision."""
-    if request.param == "sqlite":
-        yield f"sqlite:///{tmp_path / 'old.db'}"
-        return
-    problem = _pg_available()
-    if problem:
-        if IN_CI:
-            pytest.fail(f"CI=true but {problem}")
-        pytest.skip(problem)
-    name = f"jiekun_mig_{uuid.uuid4().hex[:10]}"
-    admin = create_engine(PG_ADMIN_URL, isolation_level="AUTOCOMMIT")
-    with admin.connect() as c:
-        c.execute(text(f'CREATE DATABASE "{name}"'))
-    yield admin.url.set(database=name).render_as_string(hide_password=False)
-    with admin.connect() as c:
-        c.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-    admin.dispose()
-
-
-def test_migration_0007_keeps_every_programme_and_date_of_the_old_field(empty_url):
-    engine = make_engine(empty_url)
-    cfg = alembic_config(empty_url)
+def test_migration_0007_keeps_every_programme_and_date_of_the_old_field(empty_db_url):
+    engine = make_engine(empty_db_url)
+    cfg = alembic_config(empty_db_url)
     with engine.begin() as c:
         cfg.attributes["connection"] = c
         command.upgrade(cfg, "0005")

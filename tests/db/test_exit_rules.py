@@ -2,11 +2,10 @@
 the date by their status history — in the engine, the work queues and the confirmation, on SQLite and PostgreSQL."""
 
 import datetime as dt
-import uuid
 
 import pytest
 from alembic import command
-from sqlalchemy import create_engine, select, text
+from sqlalchemy import select, text
 
 from db import measures
 from db import worklist as worklist_service
@@ -15,7 +14,6 @@ from db.errors import ValidationError
 from db.evaluation import confirm, evaluate_files, report
 from db.migrate import alembic_config, prepare
 from db.models import AuditLog, DibaoLine, IncomeMonth, Measure, MeasureStatusChange, PolicyParameter
-from tests.conftest import PG_ADMIN_URL
 from tests.db.support import actor_of, add_file
 
 LINE = 70000  # 700.00 yuan
@@ -134,25 +132,9 @@ def test_the_service_records_each_status_change_and_a_past_date_sees_the_status_
 
 # --- the migration backfills the history of the measures that existed before it ---------------------------------
 
-@pytest.fixture(params=["sqlite", "postgresql"])
-def fresh_url(request, tmp_path):
-    if request.param == "sqlite":
-        yield f"sqlite:///{tmp_path / 'before-0006.db'}"
-        return
-    request.getfixturevalue("pg_url")  # skips (or fails in CI) without a server
-    name = f"jiekun_mig_{uuid.uuid4().hex[:10]}"
-    admin = create_engine(PG_ADMIN_URL, isolation_level="AUTOCOMMIT")
-    with admin.connect() as c:
-        c.execute(text(f'CREATE DATABASE "{name}"'))
-    yield admin.url.set(database=name).render_as_string(hide_password=False)
-    with admin.connect() as c:
-        c.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-    admin.dispose()
-
-
-def test_the_migration_backfills_each_measures_history_from_its_status_and_dates(fresh_url):
-    engine = make_engine(fresh_url)
-    cfg = alembic_config(fresh_url)
+def test_the_migration_backfills_each_measures_history_from_its_status_and_dates(empty_db_url):
+    engine = make_engine(empty_db_url)
+    cfg = alembic_config(empty_db_url)
     with engine.begin() as c:
         cfg.attributes["connection"] = c
         command.upgrade(cfg, "0005")

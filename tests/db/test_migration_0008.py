@@ -3,13 +3,12 @@ revealed by it reported and kept, the calendar table created; the models match t
 
 from __future__ import annotations
 
-import uuid
 
 import pytest
 from alembic import command
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
-from sqlalchemy import create_engine, text
+from sqlalchemy import text
 
 from core.identity import id_check_char
 from db.actor import system_actor
@@ -17,7 +16,6 @@ from db.engine import make_engine, reading
 from db.id_duplicates import open_id_duplicates
 from db.migrate import alembic_config
 from db.models import Base
-from tests.conftest import IN_CI, PG_ADMIN_URL, _pg_available
 
 ASCII = "130302197907195302"
 assert id_check_char(ASCII[:17]) == ASCII[17]
@@ -28,30 +26,12 @@ MEMBER_TYPED = "13030220100101018x"  # a lower-case check character
 assert id_check_char(MEMBER_TYPED[:17]) == "X"
 
 
-@pytest.fixture(params=["sqlite", "postgresql"])
-def engine_at_0005(request, tmp_path):
-    if request.param == "sqlite":
-        url = f"sqlite:///{tmp_path / 'before-0008.db'}"
-        admin, name = None, None
-    else:
-        problem = _pg_available()
-        if problem:
-            if IN_CI:
-                pytest.fail(f"CI=true but {problem}")
-            pytest.skip(problem)
-        name = f"jiekun_mig_{uuid.uuid4().hex[:10]}"
-        admin = create_engine(PG_ADMIN_URL, isolation_level="AUTOCOMMIT")
-        with admin.connect() as c:
-            c.execute(text(f'CREATE DATABASE "{name}"'))
-        url = admin.url.set(database=name).render_as_string(hide_password=False)
-    engine = make_engine(url)
-    command.upgrade(alembic_config(url), "0005")
-    yield engine, url
+@pytest.fixture
+def engine_at_0005(empty_db_url):
+    engine = make_engine(empty_db_url)
+    command.upgrade(alembic_config(empty_db_url), "0005")
+    yield engine, empty_db_url
     engine.dispose()
-    if admin is not None:
-        with admin.connect() as c:
-            c.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        admin.dispose()
 
 
 def _household(c, hid, file_no, status, number):

@@ -12,7 +12,6 @@ from db.evaluation import evaluate_files
 from db.migrate import alembic_config, prepare
 from db.models import AssistanceRecord, Household, IncomeMonth, Measure, MeasureStatusChange, Member
 from db.actor import system_actor
-from tests.db.test_exit_rules import fresh_url  # noqa: F401 (a fixture: a database of its own, SQLite and PostgreSQL)
 
 DAYS = [dt.date(2018, 12, 31), dt.date(2019, 6, 30), dt.date(2019, 12, 31), dt.date(2020, 12, 31)]
 ANSWER = ["household_id", "status", "suggestion", "judged_month", "run_months", "near_exit", "unhelped", "missing_recent",
@@ -35,8 +34,8 @@ def _stored(engine) -> dict:
         }
 
 
-def test_a_demo_city_at_the_schema_before_these_changes_upgrades_with_every_answer_kept(fresh_url):  # noqa: F811
-    engine = make_engine(fresh_url)
+def test_a_demo_city_at_the_schema_before_these_changes_upgrades_with_every_answer_kept(empty_db_url):
+    engine = make_engine(empty_db_url)
     prepare(engine)
     load_demo(engine, households=150, seed=11)
     with transaction(engine) as s:  # what schema 0005 could hold: one open 低保/特困 record, no measure history
