@@ -7,6 +7,7 @@ that a few staff entering data at once wait for each other instead of failing.
 
 from __future__ import annotations
 
+import logging
 import os
 import tomllib
 from collections.abc import Iterator
@@ -14,8 +15,11 @@ from contextlib import contextmanager
 from pathlib import Path
 
 from sqlalchemy import Engine, create_engine, event
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 from sqlalchemy.orm.exc import StaleDataError
+
+log = logging.getLogger(__name__)
 
 ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_SQLITE = ROOT / "data" / "jiekun.db"
@@ -70,15 +74,20 @@ def transaction(engine: Engine) -> Iterator[Session]:
     """One unit of work: commit when the block ends, roll back everything on any error.
 
     A row saved by someone else between our read and our write fails its version check in the
-    database (StaleDataError); that is a conflict the user can act on, so it is reported as one.
+    database (StaleDataError); a row written at the same moment as another that a unique rule allows only
+    once (IntegrityError: two new files given one number, one month entered twice) fails there too. Both are
+    conflicts the user can act on, so they are reported as one and nothing of the save is kept.
     """
-    from db.errors import STALE_MESSAGE, Conflict
+    from db.errors import RACE_MESSAGE, STALE_MESSAGE, Conflict
 
     try:
         with session_factory(engine)() as session, session.begin():
             yield session
     except StaleDataError:
         raise Conflict(STALE_MESSAGE) from None
+    except IntegrityError:
+        log.warning("a save collided with another at the database", exc_info=True)
+        raise Conflict(RACE_MESSAGE) from None
 
 
 @contextmanager

@@ -23,6 +23,7 @@ class OutOfScope(ServiceError):
     """The record belongs to an organisation outside the user's subtree (or the role may not write)."""
 
 
+RACE_MESSAGE = "保存失败：有人在同一时刻保存了相同的记录（如同时新建档案或录入同一月份）。您的修改尚未保存，请再保存一次。"
 STALE_MESSAGE = "保存失败：该记录刚刚被他人修改并保存。您的修改尚未保存，请刷新后重新录入。"
 
 

@@ -9,7 +9,6 @@ import datetime as dt
 
 import pandas as pd
 import streamlit as st
-from sqlalchemy.exc import IntegrityError
 
 from core import codes
 from db import households as hh_service
@@ -218,9 +217,6 @@ if submitted:
     except Conflict as exc:
         st.session_state[ERRORS] = {}
         st.session_state["hf_conflict"] = (str(exc), exc.changes)
-        st.rerun()
-    except IntegrityError:
-        st.session_state[ERRORS] = {"name": "保存时档案编号或数据冲突（可能有人同时新建了档案），请再点一次“保存档案”。"}
         st.rerun()
     except ServiceError as exc:
         st.error(str(exc))

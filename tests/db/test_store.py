@@ -1,7 +1,7 @@
 """The store itself: where the database is, SQLite settings, migrations that keep data, scope, audit."""
 
 import pytest
-from sqlalchemy import select, text
+from sqlalchemy import func, select, text
 
 from db import audit, engine as store
 from db.actor import Actor, system_actor
@@ -125,6 +125,8 @@ def test_a_racing_update_fails_at_the_database_and_is_reported_as_a_conflict(db_
 def test_one_main_cause_per_household_is_enforced_by_the_database(db_engine):
     from sqlalchemy.exc import IntegrityError
 
+    from db.errors import RACE_MESSAGE, Conflict
+
     from db.models import HouseholdCause
 
     with transaction(db_engine) as s:
@@ -134,7 +136,10 @@ def test_one_main_cause_per_household_is_enforced_by_the_database(db_engine):
         s.add(HouseholdCause(household_id=hh.id, cause="3", is_main=True))
         s.add(HouseholdCause(household_id=hh.id, cause="6", is_main=False))
         hh_id = hh.id
-    with pytest.raises(IntegrityError):
+    with pytest.raises(Conflict) as refused:  # the database refuses it; the user is told in Chinese, nothing kept
         with transaction(db_engine) as s:
             s.add(HouseholdCause(household_id=hh_id, cause="1", is_main=True))
             s.flush()
+    assert isinstance(refused.value.__context__, IntegrityError) and str(refused.value) == RACE_MESSAGE
+    with reading(db_engine) as s:
+        assert s.scalar(select(func.count()).select_from(HouseholdCause).where(HouseholdCause.household_id == hh_id)) == 2
