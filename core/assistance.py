@@ -17,6 +17,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
+import numpy as np
 import pandas as pd
 
 from core import codes
@@ -67,16 +68,15 @@ def households_in_force(records: pd.DataFrame, month: dt.date) -> set[int]:
 
 def records_for_months(records: pd.DataFrame, months: pd.Series) -> pd.Series:
     """For each record: in force in the month its household is judged on (`months`: household_id → a date in that
-    month; records of households not in `months` are not)."""
-    on = pd.Series(False, index=records.index, dtype=bool)
+    month; records of households not in `months` are not) — `in_force`, for a whole table at once."""
     if records.empty or months.empty:
-        return on
-    judged = records["household_id"].map(pd.to_datetime(months).dt.to_period("M"))
-    known = judged.notna()
-    if known.any():
-        periods = judged[known]
-        on[known] = _on(records[known], periods.map(lambda p: p.start_time), periods.map(lambda p: p.end_time.normalize()))
-    return on
+        return pd.Series(False, index=records.index, dtype=bool)
+    judged = records["household_id"].map(pd.to_datetime(pd.Series(months))).to_numpy("datetime64[ns]").astype("datetime64[M]")
+    first, last = judged.astype("datetime64[D]"), (judged + 1).astype("datetime64[D]") - 1
+    start = pd.to_datetime(records["from_on"]).to_numpy("datetime64[D]")
+    end = pd.to_datetime(records["to_on"]).to_numpy("datetime64[D]")
+    on = ~np.isnat(judged) & (start <= last) & (np.isnat(end) | (end >= first))
+    return pd.Series(on, index=records.index, dtype=bool)
 
 
 def in_force_per_household(records: pd.DataFrame, months: pd.Series) -> pd.Series:

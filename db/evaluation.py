@@ -14,7 +14,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from core import codes
-from core.assistance import in_force_per_household, records_for_months
+from core.assistance import records_for_months
 from core.measure_history import measure_flags
 from core.status_engine import Inputs, evaluate, lacking_text, month_index, month_label, month_of_index, status_as_of
 from db.actor import Actor
@@ -86,11 +86,12 @@ def load_inputs(session: Session, actor: Actor, as_of: dt.date, *, months_back: 
     earliest = month_of_index(month_index(last_month) - income_lag_months)
     latest = incomes[incomes["month"] >= earliest].groupby("household_id")["month"].max()
     judged = pd.Series([latest.get(h, last_month) for h in files["household_id"]], index=files["household_id"].to_numpy())
-    files["in_safety_net"] = in_force_per_household(records, judged).to_numpy()
-    covered = records[records_for_months(records, judged).to_numpy()] if len(records) else records
-    named = covered.sort_values("from_on").groupby("household_id")["programme"].agg(
-        lambda p: "、".join(dict.fromkeys(codes.ASSISTANCE_PROGRAMME.get(c, c) for c in p)))
-    files["safety_net"] = [named.get(h, "") for h in files["household_id"]]  # the programmes, for the evidence line
+    covered = records[records_for_months(records, judged).to_numpy()]
+    files["in_safety_net"] = files["household_id"].isin(covered["household_id"])
+    named: dict[int, dict[str, None]] = {}  # the programmes in force, in the order they began, for the evidence line
+    for hid, programme in covered.sort_values("from_on")[["household_id", "programme"]].itertuples(index=False):
+        named.setdefault(hid, {})[codes.ASSISTANCE_PROGRAMME.get(programme, programme)] = None
+    files["safety_net"] = ["、".join(named.get(h, ())) for h in files["household_id"]]  # the programmes, for the evidence line
     causes = pd.DataFrame(plain(session.execute(select(HouseholdCause.household_id, HouseholdCause.removed_on)
                                           .where(HouseholdCause.household_id.in_(ids)))),
                           columns=["household_id", "removed_on"])
