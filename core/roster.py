@@ -22,7 +22,7 @@ from typing import Any
 from core import codes
 from core.identity import id_number_text as _id_text
 from core.identity import InvalidIdentifier, parse_id_number
-from core.workbook import MAX_ROWS, header_key, is_workbook, read_csv, read_xlsx, write_csv, write_xlsx
+from core.workbook import MAX_ROWS, WorkbookTooLarge, header_key, is_workbook, read_csv, read_xlsx, write_csv, write_xlsx
 
 # header as typed (without * and spaces) → field
 HEADERS: dict[str, str] = {
@@ -111,6 +111,9 @@ def read_roster(data: bytes, filename: str, *, today: dt.date) -> Roster:
     elif is_workbook(name):
         try:
             tables = read_xlsx(data)
+        except WorkbookTooLarge as exc:
+            roster.problems.append(RosterProblem(None, None, str(exc)))
+            return roster
         except Exception:  # a damaged or mislabelled file: say so, never crash
             roster.problems.append(RosterProblem(None, None, "无法读取该文件：请确认是 Excel 工作簿（.xlsx 或 .xls），或另存为 CSV"))
             return roster

@@ -14,8 +14,12 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import io
+import re
+import zipfile
 from dataclasses import dataclass, field
 from typing import Any
+
+from openpyxl.utils import column_index_from_string, get_column_letter
 
 from core import codes
 
@@ -232,8 +236,14 @@ def _rows(sheet: Sheet, table: list[list[Any]], problems: list[Problem]) -> Rows
     positions: dict[int, Column] = {}
     for index, text in enumerate(table[0]):
         column = by_header.get(header_key(text))
-        if column is not None and column not in positions.values():
-            positions[index] = column
+        if column is None:
+            continue
+        twice = next((i for i, c in positions.items() if c is column), None)
+        if twice is not None:  # which of the two holds the data is anyone's guess: refuse, never pick one silently
+            problems.append(Problem(sheet.name, 1, column.header, f"表头“{column.header}”出现了两次（第 {get_column_letter(twice + 1)} 列和第 "
+                                    f"{get_column_letter(index + 1)} 列）：请删除或改名其中一列"))
+            return out
+        positions[index] = column
     retired = {index: header_key(text) for index, text in enumerate(table[0]) if header_key(text) in RETIRED.get(sheet.name, {})}
     for index, header in retired.items():
         filled = next((n for n, cells in enumerate(table[1:], start=2)
@@ -273,12 +283,66 @@ def is_workbook(filename: str | None) -> bool:
     return (filename or "").lower().endswith(WORKBOOK_SUFFIXES)
 
 
+# What an uploaded .xlsx may declare before it is opened. The reader builds each sheet's whole rectangle from A1 to its
+# last cell, so one cell at XFD1048576 in a 2 KB file would cost gigabytes (or abort the process): refused up front.
+MAX_CELLS = 30_000_000                  # rows × columns of one sheet's used range
+MAX_UNPACKED_BYTES = 1_000_000_000      # all parts of the file, unpacked (a zip bomb is refused before it is read)
+_DIMENSION = re.compile(rb'<(?:\w+:)?dimension\s+ref="\$?([A-Z]{1,3})\$?(\d{1,7})(?::\$?([A-Z]{1,3})\$?(\d{1,7}))?"')
+_CELL_REF = re.compile(rb'<(?:\w+:)?c\s[^>]*?r="([A-Z]{1,3})(\d{1,7})"')
+
+
+class WorkbookTooLarge(ValueError):
+    """An upload whose declared size the reader must not attempt; the message says what to do, in Chinese."""
+
+
+def _last_cell(part) -> tuple[int, int]:
+    """(last row, last column) of a worksheet part: its <dimension>, or, without one, the largest cell reference."""
+    head = part.read(8192)
+    found = _DIMENSION.search(head)
+    if found:
+        col, row = (found[3], found[4]) if found[3] else (found[1], found[2])
+        return int(row), column_index_from_string(col.decode())
+    rows = cols = 0
+    tail = b""
+    while True:
+        chunk = head or part.read(1 << 20)
+        head = b""
+        if not chunk:
+            return rows, cols
+        text = tail + chunk
+        for match in _CELL_REF.finditer(text):
+            rows, cols = max(rows, int(match[2])), max(cols, column_index_from_string(match[1].decode()))
+        tail = text[-256:]  # a reference cut by the chunk's end is read again with the next chunk
+
+
+def check_extent(data: bytes) -> None:
+    """Refuse an .xlsx whose unpacked size or used range is beyond what an import can mean (WorkbookTooLarge).
+    Anything that is not a zip (an .xls, a damaged file) is left to the reader."""
+    try:
+        book = zipfile.ZipFile(io.BytesIO(data))
+    except zipfile.BadZipFile:
+        return
+    parts = book.infolist()
+    if sum(p.file_size for p in parts) > MAX_UNPACKED_BYTES:
+        raise WorkbookTooLarge("该文件解压后超过 1 GB，不像是正常的工作簿：请只保留需要导入的工作表，另存后再上传")
+    for part in parts:
+        if part.filename.startswith("xl/worksheets/") and part.filename.endswith(".xml"):
+            with book.open(part) as stream:
+                rows, cols = _last_cell(stream)
+            if rows * cols > MAX_CELLS:
+                raise WorkbookTooLarge(
+                    f"工作簿中有工作表的使用区域延伸到第 {rows:,} 行、第 {cols:,} 列（约 {rows * cols:,} 个单元格），超出可导入的范围："
+                    "请删除数据以外的行和列（或把有数据的区域复制到新工作簿）后再上传")
+
+
 def read_xlsx(data: bytes) -> dict[str, list[list[Any]]]:
     """Every sheet of an .xlsx (or .xls) file as rows of cell values (a formula cell gives its saved value; nothing
-    is run).
+    is run). An .xlsx declaring an absurd size is refused first (`check_extent`, WorkbookTooLarge).
 
     Read with calamine (a Rust reader, about ten times faster than openpyxl on large sheets; it reads .xls too)."""
     from python_calamine import CalamineWorkbook
+
+    check_extent(data)
 
     book = CalamineWorkbook.from_filelike(io.BytesIO(data))
     return {name: [[_plain_cell(v) for v in row] for row in book.get_sheet_by_name(name).to_python(skip_empty_area=False)]
@@ -324,6 +388,9 @@ def read_file(data: bytes, filename: str, sheet: str | None = None) -> tuple[dic
     elif is_workbook(name):
         try:
             tables = read_xlsx(data)
+        except WorkbookTooLarge as exc:
+            problems.append(Problem(filename, None, None, str(exc)))
+            return {}, problems
         except Exception:  # a damaged or mislabelled file: say so, never crash
             problems.append(Problem(filename, None, None, "无法读取该文件：请确认是 Excel 工作簿（.xlsx 或 .xls），或另存为 CSV"))
             return {}, problems

@@ -142,3 +142,67 @@ def test_another_sheet_names_its_household_by_number_or_by_the_heads_id_number()
     assert [(p.row, p.column) for p in parsed.problems] == [(4, "档案编号"), (5, "户主身份证号")]
     assert parsed.problems[0].message == "“档案编号”或“户主身份证号”须至少填一项（本工作簿中新建的户填户主身份证号即可）"
     assert parsed.problems[1].message.startswith("户主身份证号“110105194912310021”：")  # a wrong check character
+
+
+# --- hostile workbooks (issue 11): refused before the reader builds their rectangle ------------------------------
+
+
+def _one_far_cell(ref: str = "XFD1048576", keep_dimension: bool = True) -> bytes:
+    """A 2 KB .xlsx whose only cell is far away — the file that used to take the reader gigabytes, or abort it."""
+    import re
+    import zipfile
+
+    book = Workbook()
+    book.active.title = "月收入"
+    book.active[ref] = "x"
+    buffer = io.BytesIO()
+    book.save(buffer)
+    if keep_dimension:
+        return buffer.getvalue()
+    source, out = zipfile.ZipFile(io.BytesIO(buffer.getvalue())), io.BytesIO()
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as target:
+        for part in source.infolist():
+            data = source.read(part)
+            if part.filename.startswith("xl/worksheets/"):
+                data = re.sub(rb"<dimension [^>]*/>", b"", data)
+            target.writestr(part, data)
+    return out.getvalue()
+
+
+@pytest.mark.parametrize("keep_dimension", [True, False])
+def test_a_workbook_whose_used_range_is_absurd_is_refused_with_what_to_do(keep_dimension):
+    from core.roster import read_roster
+
+    data = _one_far_cell(keep_dimension=keep_dimension)
+    assert len(data) < 10_000
+    sheets, problems = read_file(data, "收入.xlsx")
+    assert sheets == {} and len(problems) == 1
+    assert "第 1,048,576 行、第 16,384 列" in problems[0].message and "超出可导入的范围" in problems[0].message
+    roster = read_roster(data, "民政名单.xlsx", today=dt.date(2026, 12, 1))
+    assert roster.entries == [] and "超出可导入的范围" in roster.problems[0].message
+
+
+def test_a_far_but_plausible_cell_still_reads():
+    sheets, problems = read_file(_one_far_cell("E2000"), "收入.xlsx")
+    assert not any("超出可导入的范围" in p.message for p in problems)
+
+
+def test_a_file_that_unpacks_to_far_more_than_it_weighs_is_refused_before_it_is_read(monkeypatch):
+    import zipfile
+
+    from core import workbook
+
+    monkeypatch.setattr(workbook, "MAX_UNPACKED_BYTES", 1_000_000)  # a real bomb unpacks to gigabytes; the rule is the same
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as bomb:
+        bomb.writestr("xl/worksheets/sheet1.xml", b"<c/>" * 1_000_000)
+    assert len(buffer.getvalue()) < 50_000
+    _, problems = read_file(buffer.getvalue(), "收入.xlsx")
+    assert [p.message for p in problems] == ["该文件解压后超过 1 GB，不像是正常的工作簿：请只保留需要导入的工作表，另存后再上传"]
+
+
+def test_a_header_given_twice_is_refused_never_read_from_one_of_them():
+    data = write_csv(["档案编号", "月份", "家庭月收入(元)", "家庭人口", "月份"], [["HG-1", "2026-01", "100", "1", "2026-02"]])
+    sheets, problems = read_file(data, "月收入.csv")
+    assert sheets["月收入"].rows == [] and [(p.sheet, p.row, p.column) for p in problems] == [("月收入", 1, "月份")]
+    assert problems[0].message == "表头“月份”出现了两次（第 B 列和第 E 列）：请删除或改名其中一列"
