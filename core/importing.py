@@ -16,7 +16,7 @@ from core import codes
 from core.assistance import AssistanceErrors, check_record
 from core.identity import InvalidIdentifier, id_number_text, parse_id_number
 from core.intake import IntakeErrors, check_household
-from core.money import InvalidAmount, yuan_to_fen
+from core.money import InvalidAmount, persons_count, yuan_to_fen
 from core.places import DISTRICTS
 from core.typed import INVALID, as_code, as_date, as_text
 from core.workbook import Problem, Rows, SHEETS
@@ -334,13 +334,8 @@ def _incomes(rows: Rows, out: Parsed, today: dt.date) -> None:
         month = _month(sheet, row, values)
         income = _money(sheet, row, values, "income", required=True)
         transfer = _money(sheet, row, values, "transfer", required=False) or 0
-        persons = None
-        try:
-            number = float(as_text(values.get("persons")))
-            persons = int(number)
-            if persons != number or not 1 <= persons <= 30:
-                raise ValueError
-        except ValueError:
+        persons = persons_count(values.get("persons"))
+        if persons is None:
             sheet.bad(row, "persons", f"家庭人口“{as_text(values.get('persons'))}”应为 1–30 的整数")
         if month and month > today.replace(day=1):
             sheet.bad(row, "month", f"{month:%Y-%m} 还没有到，不能录入收入")

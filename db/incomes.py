@@ -16,7 +16,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from core.dibao import NoLineInForce, line_on
-from core.money import InvalidAmount, per_capita_fen, yuan_to_fen
+from core.money import InvalidAmount, per_capita_fen, persons_count, yuan_to_fen
 from db import audit
 from db.actor import Actor
 from db.errors import OutOfScope, ValidationError
@@ -67,14 +67,11 @@ def _fen(value: Any, label: str, problems: list[str]) -> int:
 
 
 def _persons(value: Any, problems: list[str]) -> int:
-    try:
-        persons = int(float(str(value).strip()))
-        if persons != float(str(value).strip()) or persons < 1 or persons > 30:
-            raise ValueError
-        return persons
-    except (TypeError, ValueError):
+    persons = persons_count(value)
+    if persons is None:
         problems.append("家庭人口应为 1–30 的整数")
         return 1
+    return persons
 
 
 def grid(session: Session, actor: Actor, month: dt.date, *, place_code: str | None = None, org_id: int | None = None) -> pd.DataFrame:

@@ -4,10 +4,12 @@ import datetime as dt
 from decimal import Decimal
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from core import codes
 from core.dibao import NoLineInForce, line_on
-from core.money import InvalidAmount, fen_to_yuan, per_capita_fen, yuan_to_fen
+from core.money import InvalidAmount, fen_to_yuan, per_capita_fen, persons_count, yuan_to_fen
 from core.parameters import SPECS, InvalidParameter, cumulative_targets, parse_value, value_on
 
 
@@ -81,3 +83,48 @@ def test_parameters_are_shown_in_plain_chinese():
     assert display_value("target_shares", '{"2018": 50, "2019": 40, "2020": 10}') == "2018年 50%，2019年 40%，2020年 10%"
     assert display_value("rule_set", "national_2016").startswith("2016 全国标准")
     assert display_value("exit_run_months", "6") == "6 个月"
+
+
+# --- amounts and persons beyond all reason (issue 11): a Chinese refusal, never an exception past the check ---------
+
+@pytest.mark.parametrize("typed, message", [
+    ("1e308", "不能超过 1 亿元"),
+    ("1e9999", "不能超过 1 亿元"),
+    ("-1e308", "不能为负数"),
+    ("1e20", "不能超过 1 亿元"),
+    ("100000000.01", "不能超过 1 亿元"),
+    ("inf", "不是有效数字"),
+    ("NaN", "不是有效数字"),
+    ("1e-9999", "最多保留两位小数"),
+])
+def test_an_amount_beyond_all_reason_is_refused_with_a_message(typed, message):
+    with pytest.raises(InvalidAmount, match=message):
+        yuan_to_fen(typed)
+
+
+def test_the_largest_amount_allowed_fits_every_sum_the_store_makes():
+    assert yuan_to_fen("100000000") == 10_000_000_000
+    assert yuan_to_fen("100000000") * 900_000_000 < 2**63  # nine hundred million payments of the largest amount
+
+
+@given(st.text(max_size=40) | st.floats(allow_nan=True, allow_infinity=True).map(str) | st.integers().map(str))
+def test_any_text_is_fen_or_a_refusal(typed):
+    try:
+        fen = yuan_to_fen(typed)
+    except InvalidAmount:
+        return
+    assert isinstance(fen, int) and 0 <= fen <= 10_000_000_000
+
+
+@pytest.mark.parametrize("typed, persons", [
+    ("3", 3), (3, 3), (3.0, 3), ("３", 3), (" 30 ", 30), ("0", None), ("31", None), ("2.5", None), ("inf", None),
+    ("1e308", None), ("nan", None), ("", None), (None, None), ("三", None),
+])
+def test_persons_as_typed(typed, persons):
+    assert persons_count(typed) == persons
+
+
+@given(st.text(max_size=20) | st.floats(allow_nan=True, allow_infinity=True))
+def test_any_persons_value_is_a_count_or_none(typed):
+    result = persons_count(typed)
+    assert result is None or 1 <= result <= 30

@@ -57,6 +57,10 @@ def test_a_whole_month_is_saved_and_then_corrected(db_engine):
         (dict(income="100", persons="2.5"), "1–30 的整数"),
         (dict(income="100", persons=3, transfer="200"), "转移性收入不能大于家庭月收入"),
         (dict(income="1.234", persons=3), "两位小数"),
+        (dict(income="1e308", persons=3), "不能超过 1 亿元"),      # used to raise decimal.InvalidOperation past the check
+        (dict(income="1e20", persons=3), "不能超过 1 亿元"),       # used to overflow the column
+        (dict(income="100", persons="inf"), "1–30 的整数"),        # used to raise OverflowError
+        (dict(income="100", persons=3, transfer="1e9999"), "不能超过 1 亿元"),
     ],
 )
 def test_one_bad_row_writes_nothing_and_names_the_file(db_engine, row, message):
