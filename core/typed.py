@@ -18,6 +18,16 @@ LOOSE_DATE = re.compile(r"^(\d{4})\s*[/.年-]\s*(\d{1,2})\s*[/.月-]\s*(\d{1,2})
 TIME_OF_DAY = re.compile(r"^(?P<date>.+?)(?:[ T]+(?P<h>\d{1,2}):(?P<m>\d{2})(?::(?P<s>\d{2})(?:\.\d+)?)?)$")
 
 
+CONTROL_CHARACTERS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")  # never typed on purpose; PostgreSQL refuses NUL
+SEARCH_LIMIT = 100  # no name, file number or ID number is longer
+
+
+def search_text(value: Any) -> str:
+    """What a search box holds, as it can be searched: control characters (a pasted NUL) dropped, spaces trimmed,
+    cut to SEARCH_LIMIT characters — so no input can make the database refuse the query."""
+    return CONTROL_CHARACTERS.sub("", str(value or "")).strip()[:SEARCH_LIMIT]
+
+
 def as_text(value: Any) -> str:
     return "" if value is None else str(value).strip()
 

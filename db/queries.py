@@ -16,6 +16,7 @@ from core.identity import InvalidIdentifier, mask_id_number, normalise_identifie
 from core.intake import FIELD_LABELS
 from core.money import fen_to_yuan
 from core.parameters import SPEC_BY_KEY, display_value, value_on
+from core.typed import search_text
 from db.actor import Actor
 from db.errors import OutOfScope
 from db.orgs import org_tree
@@ -132,7 +133,7 @@ def search_households(
     if not actor.can_write_files:
         raise OutOfScope("您的角色不能查看个人档案")
     conditions = []
-    text = (filters.text or "").strip()
+    text = search_text(filters.text)
     if text:
         upper = text.upper()
         typed_id = normalise_identifier(text)  # full-width digits, spaces, a lower-case x: the stored form is ASCII
