@@ -5,8 +5,8 @@
   python manage.py create-user USERNAME --name 姓名 --role staff --org 海港区总工会
   python manage.py demo [--households N] [--seed S]
   python manage.py evaluate --as-of 2018-12-31 [--out FILE.csv]
-  python manage.py import FILE [--sheet NAME] [--dry-run] [--user NAME]
-  python manage.py export [--what workbook|档案台账|措施台账|资金台账|进度表] [--out FILE] [--user NAME] [--csv]
+  python manage.py import FILE [--sheet NAME] [--dry-run] (--user NAME | --as-system)
+  python manage.py export [--what workbook|档案台账|措施台账|资金台账|进度表] [--out FILE] (--user NAME | --as-system) [--csv]
   python manage.py list-orgs
   python manage.py id-duplicates [--out FILE.csv]
 
@@ -154,12 +154,31 @@ def cmd_evaluate(args) -> int:
 EXPORTS = {"workbook": "档案数据", "档案台账": "困难职工档案台账", "措施台账": "帮扶措施台账", "资金台账": "资金发放台账", "进度表": "解困脱困进度表"}
 
 
+def _acting_user(session, args, job: str):
+    """Who a command acts as: the named user (their scope and role), or the system city-wide — only when asked for
+    with --as-system, which the audit log then records. An empty or unknown user is an error (None, message printed)."""
+    from db import users
+
+    if args.as_system and args.user is not None:
+        print("--user 和 --as-system 只能选一个", file=sys.stderr)
+        return None
+    if args.as_system:
+        return system_actor(f"{job} --as-system")
+    if args.user is None:
+        print(f"请用 --user 用户名 指明以谁的身份和管辖范围{job}，或用 --as-system 以系统身份（全市）{job}", file=sys.stderr)
+        return None
+    actor = users.actor_for(session, args.user) if args.user.strip() else None
+    if actor is None:
+        print(f"找不到用户“{args.user}”，或该用户已停用", file=sys.stderr)
+    return actor
+
+
 def cmd_export(args) -> int:
     """The workbook (it re-imports unchanged) or a ledger, within the named user's scope and role."""
     import datetime as dt
     from pathlib import Path
 
-    from db import exporter, users
+    from db import exporter
 
     if args.what not in EXPORTS:
         print(f"--what 应为 {'、'.join(EXPORTS)} 之一，而不是“{args.what}”", file=sys.stderr)
@@ -170,9 +189,8 @@ def cmd_export(args) -> int:
         return 2
     out = Path(args.out or f"{title}_{dt.date.today():%Y%m%d}.{'csv' if args.csv else 'xlsx'}")
     with transaction(_engine()) as s:  # the export is written to the audit log
-        actor = users.actor_for(s, args.user) if args.user else system_actor("export")
+        actor = _acting_user(s, args, "导出")
         if actor is None:
-            print(f"找不到用户“{args.user}”，或该用户已停用", file=sys.stderr)
             return 2
         try:
             if args.what == "workbook":
@@ -199,7 +217,7 @@ def cmd_import(args) -> int:
     """A workbook (or one sheet as CSV) checked whole, then written all or nothing as a batch; problems listed, exit 1."""
     from pathlib import Path
 
-    from db import importer, users
+    from db import importer
 
     path = Path(args.file)
     try:
@@ -208,9 +226,8 @@ def cmd_import(args) -> int:
         print(f"无法读取文件 {path}", file=sys.stderr)
         return 2
     with transaction(_engine()) as s:
-        actor = users.actor_for(s, args.user) if args.user else system_actor("import")
+        actor = _acting_user(s, args, "导入")
         if actor is None:
-            print(f"找不到用户“{args.user}”，或该用户已停用", file=sys.stderr)
             return 2
         try:
             report = importer.run(s, actor, data, path.name, sheet=args.sheet, dry_run=args.dry_run)
@@ -277,12 +294,14 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("file", help=".xlsx 或 .xls 工作簿，或 .csv（UTF-8 或 GB18030）")
     p.add_argument("--sheet", help="CSV 对应的工作表名称，如 月收入")
     p.add_argument("--dry-run", action="store_true", help="只检查，不写入")
-    p.add_argument("--user", help="以该用户的身份和管辖范围导入（默认为系统，全市）")
+    p.add_argument("--user", help="以该用户的身份和管辖范围导入")
+    p.add_argument("--as-system", action="store_true", help="以系统身份导入（全市，操作日志记为系统）；与 --user 二选一")
     p.set_defaults(func=cmd_import)
     p = sub.add_parser("export", help="导出档案工作簿（可原样导入）或上报台账（Excel 或 CSV）")
     p.add_argument("--what", default="workbook", help="workbook（默认）、档案台账、措施台账、资金台账 或 进度表")
     p.add_argument("--out", help="写出的文件（默认按台账名称和日期命名）")
-    p.add_argument("--user", help="以该用户的身份和管辖范围导出（默认为系统，全市）")
+    p.add_argument("--user", help="以该用户的身份和管辖范围导出")
+    p.add_argument("--as-system", action="store_true", help="以系统身份导出（全市，操作日志记为系统）；与 --user 二选一")
     p.add_argument("--csv", action="store_true", help="写 CSV（UTF-8，带 BOM）而不是 Excel")
     p.set_defaults(func=cmd_export)
     p = sub.add_parser("id-duplicates", help="列出同一身份证号（按规范化后的形式）在多个未关闭档案中的情况（有则返回 1）")

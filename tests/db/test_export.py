@@ -282,15 +282,15 @@ def test_the_command_line_writes_the_export_and_refuses_bad_input(tmp_path):
     assert run(db, "init").returncode == 0
     assert run(db, "demo", "--households", "30", "--seed", "3").returncode == 0
     out = tmp_path / "all.xlsx"
-    done = run(db, "export", "--out", str(out))
+    done = run(db, "export", "--out", str(out), "--as-system")
     assert done.returncode == 0, done.stderr
-    assert _book(out.read_bytes()).sheetnames == list(SHEETS) and "系统（export）" in done.stdout
+    assert _book(out.read_bytes()).sheetnames == list(SHEETS) and "系统（导出 --as-system）" in done.stdout
     table = tmp_path / "progress.csv"
-    done = run(db, "export", "--what", "进度表", "--csv", "--out", str(table))
+    done = run(db, "export", "--what", "进度表", "--csv", "--out", str(table), "--as-system")
     assert done.returncode == 0, done.stderr
     assert table.read_text(encoding="utf-8-sig").startswith("范围,年份,基数,")
 
-    bad = run(db, "export", "--what", "台账", "--out", str(tmp_path / "x.xlsx"))
+    bad = run(db, "export", "--what", "台账", "--out", str(tmp_path / "x.xlsx"), "--as-system")
     assert bad.returncode == 2 and "--what 应为" in bad.stderr and not (tmp_path / "x.xlsx").exists()
     assert run(db, "create-user", "boss", "--name", "王管理", "--role", "admin", "--password-stdin", stdin="admin-pass-1\n").returncode == 0
     assert run(db, "create-user", "look", "--name", "看板", "--role", "viewer", "--password-stdin", stdin="viewer-pass-1\n").returncode == 0

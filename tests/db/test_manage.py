@@ -69,20 +69,20 @@ def test_import_refuses_a_bad_workbook_with_the_same_problems_then_imports_the_f
     bad, good = tmp_path / "bad.xlsx", tmp_path / "good.xlsx"
     bad.write_bytes(write_xlsx({"家庭档案": [family(1), family(2, place="南京市")]}, template=True))
     good.write_bytes(write_xlsx({"家庭档案": [family(1), family(2)]}, template=True))
-    refused = run(db, "import", str(bad))
+    refused = run(db, "import", str(bad), "--as-system")
     assert refused.returncode == 1 and "工作表“家庭档案” 第 4 行 “区县”列：区县“南京市”不存在" in refused.stderr
-    checked = run(db, "import", str(good), "--dry-run")
+    checked = run(db, "import", str(good), "--dry-run", "--as-system")
     assert checked.returncode == 0 and "检查通过（未写入" in checked.stdout
-    done = run(db, "import", str(good))
-    assert done.returncode == 0 and "家庭档案：新增 2" in done.stdout and "系统（import）" in done.stdout
-    again = run(db, "import", str(good))  # the same file again changes nothing
+    done = run(db, "import", str(good), "--as-system")
+    assert done.returncode == 0 and "家庭档案：新增 2" in done.stdout and "系统（导入 --as-system）" in done.stdout
+    again = run(db, "import", str(good), "--as-system")  # the same file again changes nothing
     assert again.returncode == 0 and "家庭档案：无变化 2" in again.stdout
-    assert run(db, "import", str(tmp_path / "missing.xlsx")).returncode == 2
+    assert run(db, "import", str(tmp_path / "missing.xlsx"), "--as-system").returncode == 2
 
 
 def test_import_reads_an_xls_saved_by_a_spreadsheet_program(db):
     fixture = Path(__file__).resolve().parents[1] / "fixtures" / "spreadsheet-sample.xls"  # written by LibreOffice
-    done = run(db, "import", str(fixture))
+    done = run(db, "import", str(fixture), "--as-system")
     assert done.returncode == 0, done.stderr
     assert "家庭档案：新增 2" in done.stdout and "低保标准：新增 1" in done.stdout
 
@@ -91,8 +91,29 @@ def test_an_export_of_personal_data_is_written_to_the_audit_log(db, tmp_path):
     import sqlite3
 
     out = tmp_path / "档案.xlsx"
-    done = run(db, "export", "--what", "workbook", "--out", str(out))
+    done = run(db, "export", "--what", "workbook", "--out", str(out), "--as-system")
     assert done.returncode == 0 and out.stat().st_size > 0
     with sqlite3.connect(db) as c:
         rows = c.execute("select actor, reason from audit_log where action = 'export'").fetchall()
-    assert rows == [("system:export", "导出档案数据")]
+    assert rows == [("system:导出 --as-system", "导出档案数据")]  # acting as the system is said, and recorded
+
+
+@pytest.mark.parametrize("who, words", [
+    ((), "请用 --user 用户名 指明"),                       # it used to act as the whole-city system, silently
+    (("--user", ""), "找不到用户“”"),
+    (("--user", "nobody"), "找不到用户“nobody”"),
+    (("--user", "x", "--as-system"), "只能选一个"),
+])
+def test_export_and_import_act_as_a_named_user_or_explicitly_as_the_system(db, tmp_path, who, words):
+    from core.workbook import write_xlsx
+    from tests.db.test_import import family
+
+    out, book = tmp_path / "x.xlsx", tmp_path / "in.xlsx"
+    book.write_bytes(write_xlsx({"家庭档案": [family(1)]}, template=True))
+    for command in (("export", "--out", str(out)), ("import", str(book))):
+        refused = run(db, *command, *who)
+        assert refused.returncode == 2 and words in refused.stderr, refused.stderr
+    assert not out.exists()
+    ledger = tmp_path / "files.csv"
+    assert run(db, "export", "--what", "档案台账", "--csv", "--as-system", "--out", str(ledger)).returncode == 0
+    assert len(ledger.read_text(encoding="utf-8-sig").splitlines()) == 1  # the headers only: nothing was imported
