@@ -69,6 +69,24 @@ def empty_db_url(request, tmp_path):
     admin.dispose()
 
 
+@pytest.fixture
+def engine_at_0005(empty_db_url):
+    """(engine, url) of a database at revision 0005 — the schema before issue 10's migrations — holding the 海港区 place
+    and its union (org id 1), for migration tests to fill with rows of that schema and upgrade."""
+    from alembic import command
+
+    from db.migrate import alembic_config
+
+    engine = make_engine(empty_db_url)
+    command.upgrade(alembic_config(empty_db_url), "0005")
+    with engine.begin() as c:
+        c.execute(text("INSERT INTO place (code, name, kind) VALUES ('130302', '海港区', 'district')"))
+        c.execute(text("INSERT INTO org (id, name, kind, place_code, path, active, version) "
+                       "VALUES (1, '海港区总工会', 'district', '130302', '/1/', true, 1)"))
+    yield engine, empty_db_url
+    engine.dispose()
+
+
 @pytest.fixture(scope="session")
 def sqlite_url(tmp_path_factory):
     return f"sqlite:///{tmp_path_factory.mktemp('db') / 'jiekun-test.db'}"

@@ -10,7 +10,7 @@ from alembic import command
 from sqlalchemy import select, text
 
 from db import assistance, audit
-from db.engine import make_engine, reading, transaction
+from db.engine import reading, transaction
 from db.errors import Conflict, NotFound, ValidationError
 from db.evaluation import load_inputs
 from db.migrate import alembic_config
@@ -119,16 +119,10 @@ def test_the_engine_reads_in_the_system_on_the_month_judged(db_engine, as_of, ex
 # --- migration 0007 ------------------------------------------------------------------------------
 
 
-def test_migration_0007_keeps_every_programme_and_date_of_the_old_field(empty_db_url):
-    engine = make_engine(empty_db_url)
-    cfg = alembic_config(empty_db_url)
+def test_migration_0007_keeps_every_programme_and_date_of_the_old_field(engine_at_0005):
+    engine, url = engine_at_0005
+    cfg = alembic_config(url)
     with engine.begin() as c:
-        cfg.attributes["connection"] = c
-        command.upgrade(cfg, "0005")
-    with engine.begin() as c:
-        c.execute(text("INSERT INTO place (code, name, kind) VALUES ('130302', '海港区', 'district')"))
-        c.execute(text("INSERT INTO org (id, name, kind, place_code, path, active, version) "
-                       "VALUES (1, '海港区总工会', 'district', '130302', '/1/', true, 1)"))
         for hid, net, since, filed, created in [
             (1, "dibao", "2016-05-01", "2017-03-01", "2017-02-01 09:00:00"),
             (2, "tekun", "2018-09-17", "2017-03-01", "2017-02-01 09:00:00"),

@@ -4,15 +4,14 @@ the date by their status history — in the engine, the work queues and the conf
 import datetime as dt
 
 import pytest
-from alembic import command
 from sqlalchemy import select, text
 
 from db import measures
 from db import worklist as worklist_service
-from db.engine import make_engine, reading, transaction
+from db.engine import reading, transaction
 from db.errors import ValidationError
 from db.evaluation import confirm, evaluate_files, report
-from db.migrate import alembic_config, prepare
+from db.migrate import prepare
 from db.models import AuditLog, DibaoLine, IncomeMonth, Measure, MeasureStatusChange, PolicyParameter
 from tests.db.support import actor_of, add_file
 
@@ -132,16 +131,9 @@ def test_the_service_records_each_status_change_and_a_past_date_sees_the_status_
 
 # --- the migration backfills the history of the measures that existed before it ---------------------------------
 
-def test_the_migration_backfills_each_measures_history_from_its_status_and_dates(empty_db_url):
-    engine = make_engine(empty_db_url)
-    cfg = alembic_config(empty_db_url)
+def test_the_migration_backfills_each_measures_history_from_its_status_and_dates(engine_at_0005):
+    engine, _ = engine_at_0005
     with engine.begin() as c:
-        cfg.attributes["connection"] = c
-        command.upgrade(cfg, "0005")
-    with engine.begin() as c:
-        c.execute(text("INSERT INTO place (code, name, kind) VALUES ('130302', '海港区', 'district')"))
-        c.execute(text("INSERT INTO org (id, name, kind, place_code, path, active, version) "
-                       "VALUES (1, '海港区总工会', 'district', '130302', '/1/', true, 1)"))
         c.execute(text("INSERT INTO household (id, file_no, org_id, place_code, status, hard_to_exit, casualty, name, id_number, "
                        "single_parent, zero_employment, self_help_ability, version) "
                        "VALUES (1, 'M-1', 1, '130302', 'active', false, false, '张三', 'X', false, false, true, 1)"))

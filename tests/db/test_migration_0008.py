@@ -3,8 +3,6 @@ revealed by it reported and kept, the calendar table created; the models match t
 
 from __future__ import annotations
 
-
-import pytest
 from alembic import command
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
@@ -12,7 +10,7 @@ from sqlalchemy import text
 
 from core.identity import id_check_char
 from db.actor import system_actor
-from db.engine import make_engine, reading
+from db.engine import reading
 from db.id_duplicates import open_id_duplicates
 from db.migrate import alembic_config
 from db.models import Base
@@ -26,14 +24,6 @@ MEMBER_TYPED = "13030220100101018x"  # a lower-case check character
 assert id_check_char(MEMBER_TYPED[:17]) == "X"
 
 
-@pytest.fixture
-def engine_at_0005(empty_db_url):
-    engine = make_engine(empty_db_url)
-    command.upgrade(alembic_config(empty_db_url), "0005")
-    yield engine, empty_db_url
-    engine.dispose()
-
-
 def _household(c, hid, file_no, status, number):
     c.execute(text(
         "INSERT INTO household (id, file_no, org_id, place_code, status, hard_to_exit, casualty, name, id_number, single_parent, "
@@ -45,9 +35,6 @@ def _household(c, hid, file_no, status, number):
 def test_stored_numbers_are_normalised_and_revealed_duplicates_reported_not_merged(engine_at_0005, capsys):
     engine, url = engine_at_0005
     with engine.begin() as c:
-        c.execute(text("INSERT INTO place (code, name, kind) VALUES ('130302', '海港区', 'district')"))
-        c.execute(text("INSERT INTO org (id, name, kind, place_code, path, active, version) "
-                       "VALUES (1, '海港区总工会', 'district', '130302', '/1/', true, 1)"))
         _household(c, 1, "QHD-1", "active", ASCII)        # the person's open file
         _household(c, 2, "QHD-2", "active", FULL_WIDTH)   # the same person again, typed with a full-width ３
         _household(c, 3, "QHD-3", "exited", OTHER_TYPED)  # a closed file, all full-width
