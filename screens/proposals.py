@@ -110,31 +110,28 @@ for tab, kind in zip(tabs[:2], ("exit", "relief"), strict=True):
             selection.clear(f"pp_table_{kind}")
             st.rerun()
 
-with tabs[2]:
-    near = result[result["near_exit"] & open_now].sort_values("file_no")
-    if near.empty:
-        st.info("没有即将脱困的档案。")
-    else:
-        st.caption(f"已连续 4–5 个月超过低保标准（脱困需 {int(result['exit_run_months'].iloc[0])} 个月），请关注收入录入和致困原因消除。")
-        st.dataframe(_table(near), hide_index=True, width="stretch")
+def _listed(tab, rows: pd.DataFrame, empty: str, caption: str, table) -> None:
+    """A list that is shown, not confirmed: the files in scope that fit, or a line saying there are none."""
+    with tab:
+        rows = rows.sort_values("file_no")
+        if rows.empty:
+            st.info(empty)
+            return
+        st.caption(caption)
+        st.dataframe(table(rows), hide_index=True, width="stretch")
 
+
+_listed(tabs[2], result[result["near_exit"] & open_now], "没有即将脱困的档案。",
+        f"已连续 4–5 个月超过低保标准（脱困需 {int(result['exit_run_months'].iloc[0]) if len(result) else '—'} 个月），"
+        "请关注收入录入和致困原因消除。", _table)
 # not proposed, listed apart for staff: the help to record (or the file to withdraw), the income to enter
-with tabs[3]:
-    unhelped = result[result["unhelped"] & open_now].sort_values("file_no")
-    if unhelped.empty:
-        st.info("没有收入已达标但未记录帮扶措施的档案。")
-    else:
-        st.caption("收入和致困原因已达到脱困条件，但评估日没有实施中或已完成的帮扶措施：脱困须经精准帮扶，这些档案不提出脱困。"
-                   "请在档案的“帮扶计划”中补录已实施的措施，或核实后办理退出。")
-        st.dataframe(_table(unhelped), hide_index=True, width="stretch")
-with tabs[4]:
-    lacking = result[result["missing_recent"] & open_now].sort_values("file_no")
-    if lacking.empty:
-        st.info("每户都有可判断月份的收入记录。")
-    else:
-        st.caption("这些档案在可判断的月份没有收入记录，不提出任何建议（也不按更早的收入判断）。请先录入收入。")
-        st.dataframe(pd.DataFrame({"档案编号": lacking["file_no"], "户主": lacking["name"], "区县": lacking["place_name"],
-                                   "缺少的收入": lacking.apply(evaluation.evidence, axis=1)}), hide_index=True, width="stretch")
+_listed(tabs[3], result[result["unhelped"] & open_now], "没有收入已达标但未记录帮扶措施的档案。",
+        "收入和致困原因已达到脱困条件，但评估日没有实施中或已完成的帮扶措施：脱困须经精准帮扶，这些档案不提出脱困。"
+        "请在档案的“帮扶计划”中补录已实施的措施，或核实后办理退出。", _table)
+_listed(tabs[4], result[result["missing_recent"] & open_now], "每户都有可判断月份的收入记录。",
+        "这些档案在可判断的月份没有收入记录，不提出任何建议（也不按更早的收入判断）。请先录入收入。",
+        lambda rows: pd.DataFrame({"档案编号": rows["file_no"], "户主": rows["name"], "区县": rows["place_name"],
+                                   "缺少的收入": rows.apply(evaluation.evidence, axis=1)}))
 
 st.caption(f"评估月份：{as_of:%Y年%m月} · 脱困所需连续月数：{int(result['exit_run_months'].iloc[0]) if len(result) else '—'} · "
            f"收入录入允许滞后：{int(result['income_lag_months'].iloc[0]) if len(result) else '—'} 个月 · "
