@@ -15,6 +15,7 @@ from db import exporter, importer
 from db import roster as roster_service
 from db.errors import ServiceError
 from ui import selection, store
+from ui.markdown import escape_markdown
 from ui.session import require_role
 
 actor = require_role("admin", "staff")
@@ -115,8 +116,8 @@ with tab_batches:
             if chosen.undone_at is not None:
                 st.caption(f"批次 {chosen.id} 已于 {chosen.undone_at:%Y-%m-%d %H:%M} 由 {chosen.undone_by} 撤销。")
             else:
-                st.warning(f"撤销批次 {chosen.id}（{selection.escape_markdown(chosen.filename)}，{chosen.at:%Y-%m-%d %H:%M} 由 "
-                           f"{selection.escape_markdown(chosen.actor)} 导入）：该批次新增的记录将删除，修改过的记录恢复为导入前的样子。"
+                st.warning(f"撤销批次 {chosen.id}（{escape_markdown(chosen.filename)}，{chosen.at:%Y-%m-%d %H:%M} 由 "
+                           f"{escape_markdown(chosen.actor)} 导入）：该批次新增的记录将删除，修改过的记录恢复为导入前的样子。"
                            "如果这些记录之后又被修改过，将不能撤销。")
 
                 def _undo(batch_id=chosen.id, version=chosen.version):

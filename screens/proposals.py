@@ -11,6 +11,7 @@ from db import audit
 from db import evaluation
 from db.errors import ServiceError, ValidationError
 from ui import selection, store
+from ui.markdown import escape_markdown
 from ui.session import require_role
 
 actor = require_role("admin", "staff")
@@ -87,7 +88,7 @@ for tab, kind in zip(tabs[:2], ("exit", "relief"), strict=True):
             publicity_from = f3.date_input("公示开始日期", value=None, max_value=today, format="YYYY-MM-DD", key=f"pp_pub_from_{kind}")
             note = st.text_input("说明（可选）", key=f"pp_note_{kind}")
             for message in errors.values():
-                st.error(selection.escape_markdown(message), icon=":material/error:")
+                st.error(escape_markdown(message), icon=":material/error:")
             selection.show_chosen(chosen, action=f"确认{label}", name="户主")
             submitted = st.form_submit_button(f"确认{label}", type="primary")
         if submitted:

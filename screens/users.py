@@ -6,7 +6,7 @@ from core.codes import ROLE
 from db import queries, users
 from ui import store
 from ui.forms import field_error, form_notice, submit
-from ui.selection import escape_markdown
+from ui.markdown import escape_markdown
 from ui.session import require_role
 
 actor = require_role("admin")

@@ -18,6 +18,8 @@ from dataclasses import dataclass
 import pandas as pd
 import streamlit as st
 
+from ui.markdown import escape_markdown
+
 LIST_LIMIT = 12  # above this many chosen files the list above a button scrolls
 DROPPED = "名单已有变化（日期或筛选改变，或有人刚刚修改、确认了档案），原来的勾选已清除，请核对后重新勾选。"
 
@@ -90,11 +92,6 @@ def select_rows(frame: pd.DataFrame, *, key: str, id_column: str, context: Seque
                          **dataframe_args)
     positions = sorted({p for p in event.selection.rows if 0 <= p < len(frame)})
     return Selection([ids[p] for p in positions], frame.iloc[positions], dropped=dropped and not positions)
-
-
-def escape_markdown(text: str) -> str:
-    """A user's text (a name) shown through Markdown: every Markdown character taken literally."""
-    return "".join("\\" + c if c in "\\`*_[]<>!~$|" else c for c in str(text))
 
 
 def files_text(rows: pd.DataFrame, *, number: str = "档案编号", name: str = "户主姓名") -> str:

@@ -11,7 +11,7 @@ from db.models import Household
 from db.users import actor_for
 from tests.screens.conftest import app_as, assert_ok, make_user
 from tests.screens.ticks import tick, ticked
-from ui.selection import escape_markdown
+from ui.markdown import escape_markdown
 
 
 def _texts(at) -> str:

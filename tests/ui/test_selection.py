@@ -7,7 +7,8 @@ import pandas as pd
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from ui.selection import escape_markdown, files_text, fingerprint, select_rows
+from ui.markdown import escape_markdown
+from ui.selection import files_text, fingerprint, select_rows
 
 
 def _script():
