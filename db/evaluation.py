@@ -91,7 +91,7 @@ def load_inputs(session: Session, actor: Actor, as_of: dt.date, *, months_back: 
     named: dict[int, dict[str, None]] = {}  # the programmes in force, in the order they began, for the evidence line
     for hid, programme in covered.sort_values("from_on")[["household_id", "programme"]].itertuples(index=False):
         named.setdefault(hid, {})[codes.ASSISTANCE_PROGRAMME.get(programme, programme)] = None
-    files["safety_net"] = ["、".join(named.get(h, ())) for h in files["household_id"]]  # the programmes, for the evidence line
+    files["assistance_in_force"] = ["、".join(named.get(h, ())) for h in files["household_id"]]  # the programmes, for the evidence line
     causes = pd.DataFrame(plain(session.execute(select(HouseholdCause.household_id, HouseholdCause.removed_on)
                                           .where(HouseholdCause.household_id.in_(ids)))),
                           columns=["household_id", "removed_on"])
@@ -139,7 +139,7 @@ def evidence(row: pd.Series) -> str:
         return text + ("；有已实施的帮扶措施" if row["suggestion"] == "exit" else "；但没有已实施（实施中或已完成）的帮扶措施，"
                        "请补录帮扶措施，或核实后退出")
     if row["suggestion"] == "relief":
-        return (f"难以脱困，已纳入{row['safety_net'] or '政府救助'}，有常态化帮扶措施；"
+        return (f"难以脱困，已纳入{row['assistance_in_force'] or '政府救助'}，有常态化帮扶措施；"
                 f"{judged} 人均收入（含转移性收入）{row['per_capita_fen'] / 100:.2f} 元，"
                 f"达到低保标准 {row['line_fen'] / 100:.2f} 元")
     if row["near_exit"]:
