@@ -9,6 +9,8 @@
   python manage.py export [--what workbook|档案台账|措施台账|资金台账|进度表] [--out FILE] (--user NAME | --as-system) [--csv]
   python manage.py list-orgs
   python manage.py id-duplicates [--out FILE.csv]
+  python manage.py backup FILE [--yes]          the whole database to FILE (safe while the app runs)
+  python manage.py restore FILE [--yes]         replace the whole database with FILE (--yes: overwrite data)
 
 The database is the one the app uses: JIEKUN_DATABASE_URL, .streamlit/secrets.toml, or data/jiekun.db.
 """
@@ -266,6 +268,33 @@ def cmd_id_duplicates(args) -> int:
     return 1 if people else 0
 
 
+def cmd_backup(args) -> int:
+    """SQLite: its online backup API; PostgreSQL: pg_dump in custom format. Exit 2 when refused or failed."""
+    from db import backup
+
+    try:
+        info = backup.backup(make_engine(), args.file, overwrite=args.yes)
+    except ServiceError as exc:
+        print(str(exc), file=sys.stderr)
+        return 2
+    print(f"已备份 {_safe_url()} 到 {info.path}（{backup.KIND_NAMES[info.kind]}，结构版本 {info.revision}，"
+          f"{info.size / 1e6:.1f} MB；文件含个人信息，请妥善保管）")
+    return 0
+
+
+def cmd_restore(args) -> int:
+    """The whole database replaced by a backup of this schema version; a database holding data only with --yes."""
+    from db import backup
+
+    try:
+        info = backup.restore(make_engine(), args.file, overwrite=args.yes)
+    except ServiceError as exc:
+        print(str(exc), file=sys.stderr)
+        return 2
+    print(f"已从 {info.path} 恢复 {_safe_url()}（{backup.KIND_NAMES[info.kind]}，结构版本 {info.revision}）")
+    return 0
+
+
 def _safe_url() -> str:
     return make_engine(database_url()).url.render_as_string(hide_password=True)
 
@@ -307,6 +336,14 @@ def main(argv: list[str] | None = None) -> int:
     p = sub.add_parser("id-duplicates", help="列出同一身份证号（按规范化后的形式）在多个未关闭档案中的情况（有则返回 1）")
     p.add_argument("--out", help="写出 CSV 文件（UTF-8，带 BOM）")
     p.set_defaults(func=cmd_id_duplicates)
+    p = sub.add_parser("backup", help="备份整个数据库到文件（SQLite 在线备份，PostgreSQL 用 pg_dump 自定义格式；应用运行时也可备份）")
+    p.add_argument("file", help="备份文件（文件含个人信息，仅所有者可读）")
+    p.add_argument("--yes", action="store_true", help="文件已存在时覆盖它")
+    p.set_defaults(func=cmd_backup)
+    p = sub.add_parser("restore", help="用备份文件替换整个数据库（只接受本版本程序的备份；数据库中已有数据时须加 --yes）")
+    p.add_argument("file", help="manage.py backup 写出的备份文件")
+    p.add_argument("--yes", action="store_true", help="确认用备份覆盖数据库中现有的全部数据")
+    p.set_defaults(func=cmd_restore)
     args = parser.parse_args(argv)
     return args.func(args)
 
