@@ -25,6 +25,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from sqlalchemy import Engine, func, inspect, select, text, update
+from sqlalchemy.exc import OperationalError
 
 from db import audit
 from db.actor import system_actor
@@ -187,10 +188,21 @@ def _check_client(engine: Engine, tool: str) -> str:
 
 # --- backup ----------------------------------------------------------------------------------------------------------
 
+def _unreachable(engine: Engine) -> BackupError:
+    where = engine.url.render_as_string(hide_password=True)
+    return BackupError(f"无法连接数据库 {where}：请确认数据库服务器已启动、地址和密码正确")
+
+
 def backup(engine: Engine, path: Path, *, overwrite: bool = False) -> BackupInfo:
     """Write a backup of the whole database to `path` (safe while the app runs); refuses an existing file unless
     `overwrite`. The file appears only when complete (written beside it, then renamed)."""
-    path = Path(path)
+    try:
+        return _backup(engine, Path(path), overwrite)
+    except OperationalError:
+        raise _unreachable(engine) from None
+
+
+def _backup(engine: Engine, path: Path, overwrite: bool) -> BackupInfo:
     kind = _kind(engine)
     if path.exists() and not overwrite:
         raise BackupError(f"文件 {path} 已存在：请换一个文件名，或加 --yes 覆盖它")
@@ -218,16 +230,18 @@ def _sqlite_backup(engine: Engine, target: Path) -> None:
     source_path = _sqlite_path(engine)
     if not source_path.exists():
         raise BackupError(f"数据库文件 {source_path} 不存在：没有可以备份的数据")
-    source = sqlite3.connect(source_path, timeout=15)
-    destination = sqlite3.connect(target)
+    source = destination = None
     try:
+        source = sqlite3.connect(source_path, timeout=15)
+        destination = sqlite3.connect(target)
         source.backup(destination)  # all pages in one step: one read transaction, one snapshot
         destination.execute("PRAGMA journal_mode=DELETE")  # the file alone is the whole backup (no -wal beside it)
     except sqlite3.Error as exc:
         raise BackupError(f"SQLite 备份失败：{exc}") from None
     finally:
-        destination.close()
-        source.close()
+        for connection in (destination, source):
+            if connection is not None:
+                connection.close()
 
 
 # --- restore ---------------------------------------------------------------------------------------------------------
@@ -253,6 +267,13 @@ def restore(engine: Engine, path: Path, *, overwrite: bool = False) -> BackupInf
     Refused (nothing changed): a file that is not a backup, of the other database kind or of another schema version
     than this program's; a database holding data when `overwrite` is not given.
     """
+    try:
+        return _restore(engine, Path(path), overwrite)
+    except OperationalError:
+        raise _unreachable(engine) from None
+
+
+def _restore(engine: Engine, path: Path, overwrite: bool) -> BackupInfo:
     kind = _kind(engine)
     info = inspect_file(Path(path))
     if info.kind != kind:
@@ -282,16 +303,20 @@ def restore(engine: Engine, path: Path, *, overwrite: bool = False) -> BackupInf
 
 def _sqlite_restore(engine: Engine, source_path: Path) -> None:
     target_path = _sqlite_path(engine)
+    if not target_path.parent.is_dir():
+        raise BackupError(f"数据库所在的目录 {target_path.parent} 不存在：请先创建它")
     engine.dispose()
-    source = sqlite3.connect(f"{source_path.resolve().as_uri()}?mode=ro", uri=True)
-    target = sqlite3.connect(target_path, timeout=15)
+    source = target = None
     try:
+        source = sqlite3.connect(f"{source_path.resolve().as_uri()}?mode=ro", uri=True)
+        target = sqlite3.connect(target_path, timeout=15)
         source.backup(target)  # one write transaction on the live file: other connections see all of it or none
     except sqlite3.Error as exc:
         raise BackupError(f"SQLite 恢复失败，数据库未被改动：{exc}") from None
     finally:
-        target.close()
-        source.close()
+        for connection in (target, source):
+            if connection is not None:
+                connection.close()
 
 
 def _data_version(engine: Engine) -> int:

@@ -254,3 +254,14 @@ def test_manage_py_backup_and_restore(db_engine, tmp_path):
     assert "已从" in done.stdout
     assert all_rows(db_engine)["income_month"] == before["income_month"]
     assert all_rows(db_engine)["household"] == before["household"]
+
+
+def test_manage_py_says_in_chinese_when_the_database_cannot_be_reached(tmp_path):
+    down = "postgresql+psycopg://jiekun:secret@127.0.0.1:1/jiekun"  # nothing listens on port 1
+    for args in (("backup", str(tmp_path / "x.backup")), ("restore", str(tmp_path / "x.backup"), "--yes")):
+        result = _manage(down, *args)
+        assert result.returncode == 2, result.stderr
+        assert "Traceback" not in result.stderr and "secret" not in result.stderr
+    assert "无法连接数据库 postgresql+psycopg://jiekun:***@127.0.0.1:1/jiekun" in _manage(down, "backup", str(tmp_path / "x.backup")).stderr
+    nowhere = _manage(f"sqlite:///{tmp_path / 'missing.db'}", "backup", str(tmp_path / "x.backup"))
+    assert nowhere.returncode == 2 and "不存在：没有可以备份的数据" in nowhere.stderr
