@@ -182,7 +182,7 @@ def _check_client(engine: Engine, tool: str) -> str:
         server = int(connection.execute(text("SHOW server_version_num")).scalar()) // 10000
     if client < server:
         raise BackupError(f"{tool} 的版本（{client}）低于数据库服务器的版本（{server}）：请安装 {server} 或更新版本的 "
-                          "PostgreSQL 客户端（如 apt-get install postgresql-client-{server}）")
+                          f"PostgreSQL 客户端（如 apt-get install postgresql-client-{server}）")
     return path
 
 

@@ -265,3 +265,23 @@ def test_manage_py_says_in_chinese_when_the_database_cannot_be_reached(tmp_path)
     assert "无法连接数据库 postgresql+psycopg://jiekun:***@127.0.0.1:1/jiekun" in _manage(down, "backup", str(tmp_path / "x.backup")).stderr
     nowhere = _manage(f"sqlite:///{tmp_path / 'missing.db'}", "backup", str(tmp_path / "x.backup"))
     assert nowhere.returncode == 2 and "不存在：没有可以备份的数据" in nowhere.stderr
+
+
+def test_a_pg_dump_older_than_the_server_is_not_run(pg_url, tmp_path, monkeypatch):
+    """pg_dump cannot dump a newer server: an old client installed first on PATH is refused by name and version."""
+    old = tmp_path / "bin"
+    old.mkdir()
+    (old / "pg_dump").write_text("#!/bin/sh\necho 'pg_dump (PostgreSQL) 11.22'\n", encoding="utf-8")
+    (old / "pg_dump").chmod(0o755)
+    monkeypatch.setenv("PATH", f"{old}:{os.environ['PATH']}")
+    engine = make_engine(pg_url)
+    try:
+        with engine.connect() as c:
+            server = int(c.execute(text("SHOW server_version_num")).scalar()) // 10000
+        with pytest.raises(backup.BackupError) as refused:
+            backup.backup(engine, tmp_path / "x.backup")
+    finally:
+        engine.dispose()
+    assert f"pg_dump 的版本（11）低于数据库服务器的版本（{server}）" in str(refused.value)
+    assert f"postgresql-client-{server}" in str(refused.value)
+    assert not (tmp_path / "x.backup").exists() and not (tmp_path / "x.backup.partial").exists()
