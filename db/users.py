@@ -6,6 +6,7 @@ import datetime as dt
 import os
 import re
 import secrets
+from pathlib import Path
 from dataclasses import dataclass
 
 from sqlalchemy import delete, func, select, update
@@ -15,7 +16,7 @@ from sqlalchemy.orm import Session
 from core.codes import ROLE
 from db import audit
 from db.actor import Actor, system_actor
-from db.engine import read_secrets
+from db.engine import read_secrets, secrets_file
 from db.errors import NotFound, OutOfScope, ValidationError
 from db.scope import require_admin
 from db.models import AppSetting, LoginFailure, LoginSession, Org, User, now
@@ -210,6 +211,34 @@ def cookie_key(session: Session) -> str:
 
 def new_cookie_key() -> str:
     return secrets.token_urlsafe(32)
+
+
+def configured_cookie_key() -> bool:
+    return bool(os.environ.get("JIEKUN_COOKIE_KEY") or read_secrets().get("auth", {}).get("cookie_key"))
+
+
+def write_cookie_key_file() -> Path | None:
+    """`manage.py init`: with no key configured, write a random one into the secrets file (mode 0600).
+
+    Returns the file written, or None when a key was configured already.
+    """
+    if configured_cookie_key():
+        return None
+    path = secrets_file()
+    line = f'cookie_key = "{new_cookie_key()}"'
+    text = path.read_text(encoding="utf-8") if path.exists() else ""
+    lines = text.splitlines()
+    header = next((i for i, ln in enumerate(lines) if ln.strip() == "[auth]"), None)
+    if header is None:
+        lines += (["", "[auth]"] if lines else ["[auth]"]) + [line]
+    else:
+        lines.insert(header + 1, line)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd = os.open(path, os.O_CREAT | os.O_WRONLY | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, "w", encoding="utf-8") as fh:
+        fh.write("\n".join(lines) + "\n")
+    os.chmod(path, 0o600)
+    return path
 
 
 # --- logins: the password check, the throttle and sessions ---------------------------------------
