@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import math
 import os
 import re
 import secrets
@@ -323,7 +324,7 @@ def throttle_wait(session: Session, client: str, username: str) -> int:
         row = _counter(session, _client(client), name)
         if row is not None:
             waits.append((row.last_failure_at + _delay(row.failures, free) - at).total_seconds())
-    return max([0, *[int(w) + 1 for w in waits if w > 0]])
+    return max([0, *[math.ceil(w) for w in waits if w > 0]])
 
 
 def _count_failure(session: Session, client: str, name: str, free: int) -> None:
@@ -358,6 +359,7 @@ def authenticate(session: Session, username: str, password: str, client: str) ->
     client and name, one per client), and only the start of a throttle is audited, not every guess.
     """
     name, client = _attempted(username), _client(client)
+    session.execute(delete(LoginFailure).where(LoginFailure.last_failure_at < now() - 24 * WINDOW))  # long quiet counters
     wait = throttle_wait(session, client, name)
     if wait:
         return LoginResult(wait_seconds=wait)
@@ -373,8 +375,12 @@ def authenticate(session: Session, username: str, password: str, client: str) ->
     return LoginResult(actor=actor, session_id=login.id, issued_at=login.issued_at, expires_at=login.expires_at)
 
 
+KEEP_ENDED_SESSIONS = dt.timedelta(days=30)
+
+
 def start_session(session: Session, user: User) -> LoginSession:
     issued = now()
+    session.execute(delete(LoginSession).where(LoginSession.expires_at < issued - KEEP_ENDED_SESSIONS))  # long dead
     login = LoginSession(id=secrets.token_urlsafe(32), user_id=user.id, issued_at=issued, expires_at=issued + login_lifetime())
     session.add(login)
     session.flush()
