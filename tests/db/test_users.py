@@ -337,3 +337,17 @@ def test_the_cookie_key_comes_from_the_environment_or_the_secrets_file(db_engine
     monkeypatch.setenv("JIEKUN_COOKIE_KEY", "from-the-environment-0123456789abcdef")
     with transaction(db_engine) as s:
         assert users.cookie_key(s) == "from-the-environment-0123456789abcdef"
+
+
+@pytest.mark.parametrize("writers", [2, 12])
+def test_failed_logins_at_the_same_moment_are_all_counted(db_engine, writers):
+    from concurrent.futures import ThreadPoolExecutor
+
+    _admin(db_engine)
+    with ThreadPoolExecutor(writers) as pool:
+        results = list(pool.map(lambda i: _login(db_engine, "admin", f"wrong-{i}", client="203.0.113.77"), range(writers)))
+    assert not any(r.ok for r in results)
+    with reading(db_engine) as s:
+        counted = {r.username: r.failures for r in s.scalars(select(LoginFailure))}
+    checked = sum(1 for r in results if not r.wait_seconds)
+    assert counted == {"admin": checked, "*": checked}  # none lost, none failed with a database error
