@@ -85,17 +85,19 @@ def cookie_actor(raw, key: str) -> tuple[Actor, str] | None:
 
 
 def client_address() -> str:
-    """Where the login comes from, for the throttle.
+    """Where this run's login comes from, for the throttle (see `client_from`)."""
+    trusted = os.environ.get("JIEKUN_TRUSTED_PROXY", "") == "1"
+    return client_from(st.context.ip_address, st.context.headers.get("X-Forwarded-For") if trusted else None, trusted)
 
-    The connection's address; behind a reverse proxy that JIEKUN_TRUSTED_PROXY=1 declares, the last address
-    of X-Forwarded-For (the one the proxy saw; the ones before it are whatever the client sent).
-    """
-    if os.environ.get("JIEKUN_TRUSTED_PROXY", "") == "1":
-        forwarded = st.context.headers.get("X-Forwarded-For")
-        last = forwarded.split(",")[-1].strip() if isinstance(forwarded, str) else ""
+
+def client_from(address, forwarded, trusted_proxy: bool) -> str:
+    """The connection's address; behind a reverse proxy that JIEKUN_TRUSTED_PROXY=1 declares, the last address of
+    X-Forwarded-For (the one the proxy saw; the ones before it are whatever the client sent). Without the setting
+    the header is ignored, so a client cannot pick its own address."""
+    if trusted_proxy and isinstance(forwarded, str):
+        last = forwarded.split(",")[-1].strip()
         if last:
             return last
-    address = st.context.ip_address
     return address if isinstance(address, str) and address else "local"
 
 

@@ -150,3 +150,10 @@ def test_admin_logs_a_user_out_everywhere_from_the_users_page(app_db):
     assert "您的登录已被结束" in _texts(clerk) and "待办事项" not in _texts(clerk)
     admin.run()
     assert "用户管理" in _texts(admin)  # the administrator's own login goes on
+
+
+def test_the_client_is_the_connection_unless_a_trusted_proxy_names_it():
+    assert login.client_from("203.0.113.9", "10.0.0.1", trusted_proxy=False) == "203.0.113.9"  # a header anyone can send
+    assert login.client_from("10.0.0.2", "1.2.3.4, 198.51.100.23", trusted_proxy=True) == "198.51.100.23"  # what the proxy saw
+    assert login.client_from("10.0.0.2", "", trusted_proxy=True) == "10.0.0.2"
+    assert login.client_from(None, None, trusted_proxy=False) == "local"  # Streamlit gives no address on localhost
