@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """jiekun from the shell: the same services the app uses.
 
-  python manage.py init                         migrate the database to the newest schema
+  python manage.py init                         migrate the database to the newest schema; write a login key if none is set
   python manage.py create-user USERNAME --name 姓名 --role staff --org 海港区总工会
   python manage.py demo [--households N] [--seed S]
   python manage.py evaluate --as-of 2018-12-31 [--out FILE.csv]
@@ -46,8 +46,21 @@ def _engine():
 
 
 def cmd_init(_args) -> int:
+    import os
+
+    from db.engine import sqlite_path
+    from db.users import write_cookie_key_file
+
     _engine()
     print(f"数据库已就绪（已迁移到最新结构）：{_safe_url()}")
+    path = sqlite_path(database_url())
+    for file in ([path, path.with_name(path.name + "-wal"), path.with_name(path.name + "-shm")] if path else []):
+        if file.exists() and file.stat().st_mode & 0o077:
+            os.chmod(file, 0o600)
+            print(f"已将 {file.name} 改为仅本用户可读写（0600）。")
+    written = write_cookie_key_file()
+    if written is not None:
+        print(f"已生成登录密钥，写入 {written}（仅本用户可读写）。生产环境请改用环境变量 JIEKUN_COOKIE_KEY，详见 docs/security.md。")
     return 0
 
 

@@ -291,6 +291,7 @@ AUDIT_ENTITY: CodeList = {
 }
 AUDIT_ACTION: CodeList = {
     "create": "新建", "update": "修改", "delete": "删除", "login": "登录", "login_failed": "登录失败",
+    "login_throttled": "登录限速", "logout_all": "结束全部登录",
     "close": "关闭档案", "reopen": "返困", "import": "导入", "undo_import": "撤销导入", "export": "导出",
 }
 

@@ -2,7 +2,8 @@
 
 The URL comes from JIEKUN_DATABASE_URL, else `.streamlit/secrets.toml` ([database] url = "..."),
 else an SQLite file under data/. SQLite runs with WAL, foreign keys on and a busy timeout so
-that a few staff entering data at once wait for each other instead of failing.
+that a few staff entering data at once wait for each other instead of failing. A new SQLite file is
+created readable by its owner only (0600); SQLite gives its -wal and -shm files the same mode.
 """
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-from sqlalchemy import Engine, create_engine, event
+from sqlalchemy import Engine, create_engine, event, make_url
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 from sqlalchemy.orm.exc import StaleDataError
@@ -27,9 +28,16 @@ SECRETS_FILE = ROOT / ".streamlit" / "secrets.toml"
 SQLITE_BUSY_TIMEOUT_MS = 15_000
 
 
+def secrets_file() -> Path:
+    """`.streamlit/secrets.toml` beside the app, or the file JIEKUN_SECRETS_FILE names."""
+    named = os.environ.get("JIEKUN_SECRETS_FILE", "").strip()
+    return Path(named) if named else SECRETS_FILE
+
+
 def read_secrets() -> dict:
-    if SECRETS_FILE.exists():
-        with SECRETS_FILE.open("rb") as fh:
+    path = secrets_file()
+    if path.exists():
+        with path.open("rb") as fh:
             return tomllib.load(fh)
     return {}
 
@@ -41,8 +49,25 @@ def database_url() -> str:
     url = str(read_secrets().get("database", {}).get("url", "")).strip()
     if url:
         return url
-    DEFAULT_SQLITE.parent.mkdir(parents=True, exist_ok=True)
+    DEFAULT_SQLITE.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
     return f"sqlite:///{DEFAULT_SQLITE}"
+
+
+def sqlite_path(url: str) -> Path | None:
+    """The file of an SQLite URL (None for another database or an in-memory one)."""
+    parsed = make_url(url)
+    if parsed.get_backend_name() != "sqlite" or not parsed.database or parsed.database == ":memory:" \
+            or parsed.database.startswith("file:"):
+        return None
+    return Path(parsed.database)
+
+
+def _create_private(path: Path) -> None:
+    """Create an empty database file only its owner can read and write, unless it exists."""
+    try:
+        os.close(os.open(path, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o600))
+    except FileExistsError:
+        pass
 
 
 def _sqlite_pragmas(dbapi_connection, _record) -> None:
@@ -58,6 +83,9 @@ def make_engine(url: str | None = None) -> Engine:
     # hide_parameters: errors and logs never carry bound values (password hashes, ID numbers)
     url = url or database_url()
     if url.startswith("sqlite"):
+        path = sqlite_path(url)
+        if path is not None and path.parent.is_dir():
+            _create_private(path)
         engine = create_engine(url, connect_args={"timeout": SQLITE_BUSY_TIMEOUT_MS / 1000}, hide_parameters=True)
         event.listen(engine, "connect", _sqlite_pragmas)
     else:
