@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import os
 import subprocess
+import tempfile
 import sys
 import time
 import uuid
@@ -49,7 +50,10 @@ def shared_pg_url(pg_url) -> Iterator[str]:
 
 
 def _server_env(db_url: str) -> dict:
-    env = {**os.environ, "JIEKUN_DATABASE_URL": db_url, "PYTHONUNBUFFERED": "1"}
+    # Both instances read the one login key `manage.py init` writes for this database (as two servers of a
+    # federation share JIEKUN_COOKIE_KEY); kept outside the checkout.
+    secrets = Path(tempfile.gettempdir()) / f"{db_url.rsplit('/', 1)[-1]}-secrets.toml"
+    env = {**os.environ, "JIEKUN_DATABASE_URL": db_url, "PYTHONUNBUFFERED": "1", "JIEKUN_SECRETS_FILE": str(secrets)}
     env.pop("JIEKUN_COOKIE_KEY", None)
     return env
 
