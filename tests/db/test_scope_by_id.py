@@ -8,11 +8,11 @@ import pytest
 from sqlalchemy import select
 
 from core.roster import FileMatch, RosterEntry, RosterResult
-from db import assistance, households, importer, incomes, measures, orgs, pairings, queries, roster, users, visits
+from db import assistance, households, importer, incomes, measures, orgs, pairings, params, queries, roster, users, visits
 from db.engine import reading, transaction
 from db.errors import Conflict, NotFound, OutOfScope, ValidationError
 from db.evaluation import confirm
-from db.models import (AidPayment, AssistanceRecord, Base, ImportBatch, IncomeMonth, Measure, Org, Pairing, User, Visit,
+from db.models import (AidPayment, AssistanceRecord, Base, DibaoLine, ImportBatch, IncomeMonth, Measure, Org, Pairing, User, Visit,
                        now)
 from tests.db.support import actor_of, add_file
 
@@ -44,7 +44,8 @@ def _other_district(engine) -> dict:
         org = s.scalar(select(Org).where(Org.name == OTHER))
         user = User(username="shg", display_name="山海关区业务员", password_hash="x", role="staff", org_id=org.id)
         batch = ImportBatch(at=now(), actor="shg", org_path=org.path, filename="山海关.xlsx", counts="{}")
-        s.add_all([user, batch])
+        line = DibaoLine(place_code="130303", effective_from=dt.date(2026, 1, 1), amount_fen=70000, note="山海关区标准")
+        s.add_all([user, batch, line])
         s.flush()
         pairing = s.scalar(select(Pairing).where(Pairing.household_id == file.id))
         return {"file": file.id, "file_no": file.file_no, "version": file.version, "closed": closed.id,
@@ -52,7 +53,7 @@ def _other_district(engine) -> dict:
                 "payment": payment.id, "payment_version": payment.version, "record": record.id,
                 "record_version": record.version, "pairing": pairing.id, "pairing_version": pairing.version,
                 "org": org.id, "org_version": org.version, "user": user.id, "user_version": user.version,
-                "batch": batch.id, "batch_version": batch.version,
+                "batch": batch.id, "batch_version": batch.version, "line": line.id, "line_version": line.version,
                 "planned_payment": s.scalar(select(AidPayment.id).where(AidPayment.measure_id == measure.id,
                                                                         AidPayment.paid_on > TODAY).limit(1))}
 
@@ -123,6 +124,12 @@ CALLS = {
     "users.update_user": lambda s, a, i: users.update_user(
         s, a, i["user"], expected_version=i["user_version"], display_name="改名", role="admin", org_id=i["org"],
         active=True),
+    "users.create_user(org_id)": lambda s, a, i: users.create_user(
+        s, a, username="shg2", display_name="山海关区新用户", password="Abcdef123456", password_repeat="Abcdef123456",
+        role="staff", org_id=i["org"]),
+    "params.save_lines(id)": lambda s, a, i: params.save_lines(
+        s, a, [{"id": i["line"], "version": i["line_version"], "区县": "130303", "生效日期": dt.date(2026, 1, 1),
+                "标准(元)": "1", "依据": "改低"}], today=TODAY),
     "users.reset_password": lambda s, a, i: users.reset_password(
         s, a, i["user"], expected_version=i["user_version"], password="Abcdef123456", password_repeat="Abcdef123456"),
 }
