@@ -17,6 +17,7 @@ from ui import store
 from ui.navigation import pages_for, pages_not_for
 from db.models import now
 from ui.session import ACTOR_KEY, set_actor
+from ui.markdown import escape_markdown
 
 APP_TITLE = "困难职工解困脱困工作平台"
 COOKIE_DAYS = 0.5
@@ -124,7 +125,7 @@ def _user_box(auth: stauth.Authenticate, actor) -> bool:
     """Who is logged in, and the logout button. Returns False when the user just logged out."""
     side = st.sidebar.empty()
     with side.container():
-        st.markdown(f"**{actor.display_name}** · {ROLE[actor.role]}  \n{actor.org_name or '全市'}")
+        st.markdown(f"**{escape_markdown(actor.display_name)}** · {ROLE[actor.role]}  \n{escape_markdown(actor.org_name or '全市')}")
         # not key="logout": the authenticator keeps a flag of its own under that session-state key
         clicked = st.button("退出登录", key="jiekun_logout", icon=":material/logout:")
     if not clicked:
