@@ -22,7 +22,7 @@ from db.actor import Actor
 from db.errors import OutOfScope, ValidationError
 from db.models import DibaoLine, Household, IncomeMonth, Member, Org, Place
 from db.queries import first_of_month
-from db.scope import org_filter
+from db.scope import in_scope, org_filter
 
 GRID_STATUSES = ("applying", "active")
 EARLIEST_MONTH = dt.date(2010, 1, 1)
@@ -90,6 +90,8 @@ def grid(session: Session, actor: Actor, month: dt.date, *, place_code: str | No
     if place_code:
         stmt = stmt.where(Household.place_code == place_code)
     if org_id:
+        if not in_scope(session, actor, org_id):  # a union outside the scope is refused, not shown as empty
+            raise OutOfScope("所选工会不在您的管辖范围内")
         subtree = session.scalar(select(Org.path).where(Org.id == org_id))
         stmt = stmt.where(Household.org_id.in_(select(Org.id).where(Org.path.startswith(subtree or "-"))))
     rows = session.execute(org_filter(stmt, actor)).all()

@@ -273,7 +273,8 @@ def delete_payment(session: Session, actor: Actor, payment_id: int, *, expected_
 
 def stop_future_payments(session: Session, actor: Actor, household_id: int, after: dt.date, reason: str) -> int:
     """When a file closes as 脱困 or 退出, the scheduled payments after that day are not made."""
-    future = session.scalars(select(AidPayment).where(AidPayment.household_id == household_id, AidPayment.paid_on > after,
+    household = get_household(session, actor, household_id=household_id)  # scope, and the right to write
+    future = session.scalars(select(AidPayment).where(AidPayment.household_id == household.id, AidPayment.paid_on > after,
                                                       AidPayment.measure_id.is_not(None))).all()
     for payment in future:
         audit.delete(session, actor, payment, expected_version=None, reason=reason)

@@ -23,7 +23,7 @@ from db.errors import Conflict, ValidationError
 from db.households import get_household
 from db.models import Household, Measure, Org, Pairing, Place, Visit
 from db.queries import parameter_on
-from db.scope import org_filter
+from db.scope import org_filter, require_personal_data
 
 PAIRABLE = ("applying", "active", "exited", "relieved")  # closed files keep their helper for the 回访
 
@@ -135,6 +135,7 @@ def reassign_helper(session: Session, actor: Actor, helper_name: str, helper_uni
 
 def helper_files(session: Session, actor: Actor, helper_name: str, helper_unit: str) -> pd.DataFrame:
     """The files a helper is responsible for now, in the actor's scope (with each pairing's version)."""
+    require_personal_data(actor, "结对档案")
     rows = session.execute(org_filter(
         select(Pairing.id, Pairing.version, Household.id, Household.file_no, Household.name, Place.name, Org.name,
                Household.status, Pairing.start_on)
@@ -150,6 +151,7 @@ def helper_files(session: Session, actor: Actor, helper_name: str, helper_unit: 
 
 def caseload(session: Session, actor: Actor, today: dt.date) -> pd.DataFrame:
     """One row per helper with current files in scope: how many, how many 在档, how many overdue a visit."""
+    require_personal_data(actor, "帮扶责任人名单")
     interval = int(parameter_on(session, "visit_interval_months", today))
     last_visit = (select(Visit.household_id, func.max(Visit.visited_on).label("last_visit"))
                   .where(Visit.household_id.in_(org_filter(select(Household.id), actor))).group_by(Visit.household_id).subquery())

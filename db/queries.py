@@ -21,7 +21,7 @@ from db.actor import Actor
 from db.errors import OutOfScope
 from db.orgs import org_tree
 from db.models import AuditLog, DibaoLine, Household, HouseholdCause, IncomeMonth, Member, Org, Place, PolicyParameter, User
-from db.scope import org_filter, require_admin, scope_orgs
+from db.scope import in_scope, org_filter, require_admin, scope_orgs
 
 PAGE_SIZE = 50
 
@@ -152,6 +152,8 @@ def search_households(
     if filters.place_code:
         conditions.append(Household.place_code == filters.place_code)
     if filters.org_id:
+        if not in_scope(session, actor, filters.org_id):  # a union outside the scope is refused, not shown as empty
+            raise OutOfScope("所选工会不在您的管辖范围内")
         path = session.scalar(select(Org.path).where(Org.id == filters.org_id)) or "-"
         conditions.append(Household.org_id.in_(select(Org.id).where(Org.path.startswith(path))))
     if filters.status:

@@ -14,6 +14,7 @@ from db.models import Place
 from ui import assistance_panel, file_sheet, plan_panel, store, visit_panel
 from ui.forms import field_error, form_notice, submit
 from ui.session import require_role
+from ui.markdown import escape_markdown
 
 actor = require_role("admin", "staff")
 today = dt.date.today()
@@ -32,7 +33,7 @@ with store.reading() as session:
     try:
         household = hh_service.load_children(hh_service.get_household(session, actor, file_no=file_no))
     except NotFound as exc:
-        st.error(f"{exc}：{file_no}")
+        st.error(f"{exc}：{escape_markdown(file_no)}")
         st.stop()
     place_name = session.get(Place, household.place_code).name
     steps = hh_service.steps_of(session, household.id)
@@ -45,15 +46,15 @@ with store.reading() as session:
 hid, version = household.id, household.version
 notice = st.session_state.pop("hv_notice", None)
 if notice:
-    st.success(notice)
+    st.success(escape_markdown(notice))
 for status_form in ("hv_step", "hv_close", "hv_reopen"):  # their outcome changes which form is shown, so report it up here
     form_notice(status_form)
 
 title, actions = st.columns([3, 2], vertical_alignment="bottom")
-title.title(household.name)
+title.title(escape_markdown(household.name))
 status_text = codes.HOUSEHOLD_STATUS[household.status]
 category_text = codes.label(codes.CATEGORY, household.category) or "未认定"
-title.caption(f"档案编号 **{household.file_no}** · {place_name} · {household.org.name} · 状态：**{status_text}** · 困难类别：**{category_text}**"
+title.caption(f"档案编号 **{escape_markdown(household.file_no)}** · {place_name} · {escape_markdown(household.org.name)} · 状态：**{status_text}** · 困难类别：**{category_text}**"
               + (f" · 建档日期 {household.filed_on:%Y-%m-%d}" if household.filed_on else "")
               + (" · **导入的历史档案**" if household.historical_import else ""))
 b1, b2 = actions.columns(2)

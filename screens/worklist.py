@@ -13,12 +13,13 @@ from ui import cached, selection, store
 from ui.forms import field_error, form_notice, submit
 from ui.helper_form import helper_inputs, helper_values
 from ui.session import require_role
+from ui.markdown import escape_markdown
 
 actor = require_role("admin", "staff")
 today = dt.date.today()
 
 st.title("工作台")
-st.caption(f"{actor.display_name} · 管辖范围：{'全市' if actor.sees_everything else actor.org_name} · {today:%Y年%m月%d日}。"
+st.caption(f"{escape_markdown(actor.display_name)} · 管辖范围：{'全市' if actor.sees_everything else escape_markdown(actor.org_name)} · {today:%Y年%m月%d日}。"
            "选中一行可打开档案；可多选后直接指定责任人或登记走访。")
 
 
@@ -71,7 +72,7 @@ ids = [int(i) for i in chosen.ids]
 
 with actions:
     if len(ids) == 1:
-        if st.button(f"打开档案 {picked.iloc[0]['档案编号']}", icon=":material/open_in_new:", type="primary", key="wl_open"):
+        if st.button(f"打开档案 {escape_markdown(picked.iloc[0]['档案编号'])}", icon=":material/open_in_new:", type="primary", key="wl_open"):
             st.switch_page("screens/household.py", query_params={"file": picked.iloc[0]["档案编号"]})
     elif not ids:
         if chosen.dropped:

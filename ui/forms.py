@@ -13,6 +13,7 @@ from collections.abc import Callable
 import streamlit as st
 
 from db.errors import Conflict, ServiceError, ValidationError
+from ui.markdown import escape_markdown
 
 log = logging.getLogger("jiekun")
 
@@ -38,7 +39,7 @@ def has_errors(form: str) -> bool:
 def field_error(form: str, field: str) -> None:
     message = st.session_state.get(_errors_key(form), {}).get(field)
     if message:
-        st.error(message, icon=":material/error:")
+        st.error(escape_markdown(message), icon=":material/error:")
 
 
 def form_notice(form: str) -> None:
@@ -46,7 +47,7 @@ def form_notice(form: str) -> None:
     notice = st.session_state.pop(_notice_key(form), None)
     if notice:
         kind, text = notice
-        {"success": st.success, "error": st.error, "warning": st.warning}[kind](text)
+        {"success": st.success, "error": st.error, "warning": st.warning}[kind](escape_markdown(text))
 
 
 def form_notices(prefix: str) -> None:

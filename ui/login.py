@@ -34,6 +34,7 @@ from core.codes import ROLE
 from db import users
 from db.actor import Actor
 from ui import store
+from ui.markdown import escape_markdown
 from ui.session import ACTOR_KEY
 
 APP_TITLE = "困难职工解困脱困工作平台"
@@ -195,7 +196,7 @@ def _user_box(cookies: stx.CookieManager, actor: Actor) -> bool:
     """Who is logged in, and the logout button. Returns False when the user just logged out."""
     side = st.sidebar.empty()
     with side.container():
-        st.markdown(f"**{actor.display_name}** · {ROLE[actor.role]}  \n{actor.org_name or '全市'}")
+        st.markdown(f"**{escape_markdown(actor.display_name)}** · {ROLE[actor.role]}  \n{escape_markdown(actor.org_name or '全市')}")
         clicked = st.button("退出登录", key="jiekun_logout", icon=":material/logout:")
     if not clicked:
         return True
