@@ -9,6 +9,7 @@
   python manage.py export [--what workbook|档案台账|措施台账|资金台账|进度表] [--out FILE] (--user NAME | --as-system) [--csv]
   python manage.py list-orgs
   python manage.py id-duplicates [--out FILE.csv]
+  python manage.py verify-audit                 check the audit log's hash chain (exit 1 at the first broken row)
 
 The database is the one the app uses: JIEKUN_DATABASE_URL, .streamlit/secrets.toml, or data/jiekun.db.
 """
@@ -266,6 +267,22 @@ def cmd_id_duplicates(args) -> int:
     return 1 if people else 0
 
 
+def cmd_verify_audit(_args) -> int:
+    """Walk the audit log's chain and recompute every hash; exit 1 naming the first row that does not fit."""
+    from db.audit import verify_chain
+
+    with reading(_engine()) as s:
+        checked, broken = verify_chain(s)
+    if broken is None:
+        print(f"操作日志校验通过：共 {checked:,} 条记录，校验链完整，未发现修改或删除。")
+        return 0
+    when = f"{broken.at:%Y-%m-%d %H:%M:%S}" if broken.at else "时间不明"
+    seq = f"序号 {broken.chain_seq}，" if broken.chain_seq is not None else ""
+    print(f"操作日志校验失败：第一条有问题的记录是编号 {broken.audit_id}（{seq}{when}，{broken.actor}）：{broken.problem}。"
+          f"在它之前的 {checked:,} 条记录完好。", file=sys.stderr)
+    return 1
+
+
 def _safe_url() -> str:
     return make_engine(database_url()).url.render_as_string(hide_password=True)
 
@@ -307,6 +324,8 @@ def main(argv: list[str] | None = None) -> int:
     p = sub.add_parser("id-duplicates", help="列出同一身份证号（按规范化后的形式）在多个未关闭档案中的情况（有则返回 1）")
     p.add_argument("--out", help="写出 CSV 文件（UTF-8，带 BOM）")
     p.set_defaults(func=cmd_id_duplicates)
+    sub.add_parser("verify-audit", help="校验操作日志的校验链（被修改或删除时返回 1，并指出第一条有问题的记录）").set_defaults(
+        func=cmd_verify_audit)
     args = parser.parse_args(argv)
     return args.func(args)
 

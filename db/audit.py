@@ -7,10 +7,13 @@ transaction, so the change and its audit rows commit together or not at all.
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import json
+from collections.abc import Mapping
+from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import inspect, select, update as sql_update
+from sqlalchemy import event, insert, inspect, select, text, update as sql_update
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.exc import StaleDataError
 
@@ -52,21 +55,155 @@ def record(
     reason: str | None = None,
     household_id: int | None = None,
 ) -> None:
-    session.add(
-        AuditLog(
-            at=now(),
-            user_id=actor.user_id,
-            actor=actor.username,
-            action=action,
-            entity=entity,
-            entity_id=None if entity_id is None else str(entity_id),
-            field=field,
-            old_value=_text(old),
-            new_value=_text(new),
-            reason=reason,
-            household_id=household_id,
-        )
-    )
+    """Add an audit row to the caller's transaction; it is written, chained, when the transaction commits."""
+    _pending(session).append(_row(actor, action, entity, entity_id, field=field, old=old, new=new, reason=reason,
+                                  household_id=household_id))
+
+
+def _row(actor: Actor, action: str, entity: str, entity_id: Any = None, *, field: str | None = None, old: Any = None,
+         new: Any = None, reason: str | None = None, household_id: int | None = None) -> dict[str, Any]:
+    return {"at": now(), "user_id": actor.user_id, "actor": actor.username[:64], "action": action, "entity": entity,
+            "entity_id": None if entity_id is None else str(entity_id), "field": field, "old_value": _text(old),
+            "new_value": _text(new), "reason": reason, "household_id": household_id}
+
+
+# --- the chain: every row carries the previous row's hash ---------------------------------------------------------
+#
+# Rows wait in the session until its transaction commits. Then, after every other change of the transaction has been
+# flushed, the writer takes the chain's lock (PostgreSQL: a transaction-scoped advisory lock; SQLite: its one write
+# lock), reads the last row's hash and inserts its rows after it. The lock is the last one the transaction takes
+# and it ends with the commit, so writers are serialised on the chain without waiting on each other's row locks.
+
+GENESIS = "0" * 64
+CHAIN_LOCK = 7_305_110_411  # the advisory lock key of the audit chain
+CHAINED = ("chain_seq", "at", "user_id", "actor", "action", "entity", "entity_id", "field", "old_value", "new_value",
+           "reason", "household_id")
+_PENDING = "audit_pending"
+_KEPT = "audit_kept"
+
+
+def _canonical(value: Any) -> Any:
+    if isinstance(value, dt.datetime):
+        return value.isoformat(sep=" ", timespec="microseconds")
+    return value
+
+
+def chain_digest(prev_hash: str, values: Mapping[str, Any]) -> str:
+    """The hash of a row: the previous row's hash and the row's own content, in one canonical JSON text."""
+    payload = json.dumps([prev_hash] + [_canonical(values[k]) for k in CHAINED], ensure_ascii=False, separators=(",", ":"))
+    return hashlib.sha256(payload.encode("utf-8")).hexdigest()
+
+
+def _pending(session: Session) -> list[dict[str, Any]]:
+    """The rows waiting for this session's current (root) transaction."""
+    session.connection()  # begins the session's transaction if it has not begun yet
+    root = session.get_transaction()
+    while root.parent is not None:
+        root = root.parent
+    kept = session.info.get(_PENDING)
+    if kept is None or kept[0] is not root:
+        kept = session.info[_PENDING] = (root, [])
+    return kept[1]
+
+
+def lock_chain(session: Session) -> None:
+    """Serialise writers of the chain until this transaction ends."""
+    if session.get_bind().dialect.name == "postgresql":
+        session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": CHAIN_LOCK})
+    else:  # a write that changes nothing takes SQLite's write lock now, before the last hash is read
+        session.execute(text("UPDATE data_version SET version = version WHERE 1 = 0"))
+
+
+def append(session: Session, rows: list[dict[str, Any]]) -> None:
+    """Chain and insert rows at the end of the log, in the caller's transaction (under the chain's lock)."""
+    if not rows:
+        return
+    lock_chain(session)
+    last = session.execute(select(AuditLog.chain_seq, AuditLog.row_hash).where(AuditLog.chain_seq.is_not(None))
+                           .order_by(AuditLog.chain_seq.desc()).limit(1)).first()
+    seq, prev = (last[0], last[1]) if last else (0, GENESIS)
+    for row in rows:
+        seq += 1
+        row["chain_seq"], row["prev_hash"] = seq, prev
+        row["row_hash"] = prev = chain_digest(prev, row)
+    session.execute(insert(AuditLog), rows)
+
+
+@event.listens_for(Session, "before_commit")
+def _write_pending(session: Session) -> None:
+    if session.in_nested_transaction():
+        return
+    kept = session.info.pop(_PENDING, None)
+    if kept is None or kept[0] is not session.get_transaction() or not kept[1]:
+        return
+    session.flush()  # every other change first: the chain's lock is the transaction's last
+    append(session, kept[1])
+
+
+@event.listens_for(Session, "after_soft_rollback")
+def _drop_pending(session: Session, previous_transaction) -> None:
+    if previous_transaction.parent is None:
+        session.info.pop(_PENDING, None)
+
+
+def keep(session: Session, actor: Actor, action: str, entity: str, entity_id: Any = None, **values: Any) -> None:
+    """An audit row that must be written even when the caller's transaction is rolled back (a refusal that told the
+    user something): `db.engine.transaction` and `db.engine.reading` write it in a transaction of its own afterwards."""
+    session.info.setdefault(_KEPT, []).append(_row(actor, action, entity, entity_id, **values))
+
+
+def kept_count(session: Session, action: str, actor: Actor) -> int:
+    return sum(1 for r in session.info.get(_KEPT, []) if r["action"] == action and r["actor"] == actor.username[:64])
+
+
+def write_kept(engine, session: Session) -> None:
+    rows = session.info.pop(_KEPT, None)
+    if not rows:
+        return
+    from db.engine import session_factory
+
+    with session_factory(engine)() as own, own.begin():
+        append(own, rows)
+
+
+# --- checking the chain -----------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ChainBreak:
+    audit_id: int
+    chain_seq: int | None
+    at: dt.datetime | None
+    actor: str
+    problem: str  # Chinese, what is wrong with this row
+
+
+def verify_chain(session: Session) -> tuple[int, ChainBreak | None]:
+    """(rows checked, the first broken row or None). Walks the log in chain order and recomputes every hash."""
+    columns = [AuditLog.id, AuditLog.prev_hash, AuditLog.row_hash] + [getattr(AuditLog, k) for k in CHAINED]
+    outside = session.execute(select(AuditLog.id, AuditLog.at, AuditLog.actor).where(AuditLog.chain_seq.is_(None))
+                              .order_by(AuditLog.id).limit(1)).first()
+    expected_seq, prev, checked = 1, GENESIS, 0
+    found: ChainBreak | None = None
+    for row in session.execute(select(*columns).where(AuditLog.chain_seq.is_not(None))
+                               .order_by(AuditLog.chain_seq).execution_options(yield_per=5000)).mappings():
+        def broken(problem: str) -> ChainBreak:
+            return ChainBreak(row["id"], row["chain_seq"], row["at"], row["actor"], problem)
+
+        if row["chain_seq"] != expected_seq:
+            found = broken(f"之前缺少 {row['chain_seq'] - expected_seq} 条记录（序号 {expected_seq}"
+                           + (f"–{row['chain_seq'] - 1}" if row["chain_seq"] - 1 > expected_seq else "") + "），已被删除")
+        elif row["prev_hash"] != prev:
+            found = broken("记录的上一条校验值与上一条记录不符（上一条记录被修改或删除）")
+        elif row["row_hash"] != chain_digest(prev, row):
+            found = broken("内容与校验值不符，已被修改")
+        if found:
+            break
+        checked += 1
+        expected_seq, prev = expected_seq + 1, row["row_hash"]
+    if found is None and outside is not None:
+        found = ChainBreak(outside[0], None, outside[1], outside[2], "没有校验值，不是经本系统写入的")
+    return checked, found
 
 
 def bump_data_version(session: Session) -> None:
