@@ -13,7 +13,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import event, insert, inspect, select, text, update as sql_update
+from sqlalchemy import event, func, insert, inspect, select, text, update as sql_update
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.exc import StaleDataError
 
@@ -288,3 +288,82 @@ def delete(session: Session, actor: Actor, obj, *, expected_version: int | None,
     except StaleDataError:
         raise Conflict(STALE_MESSAGE) from None
     bump_data_version(session)
+
+
+# --- reads of personal data ---------------------------------------------------------------------------------------
+#
+# Opening a file, downloading personal data and looking a person up by their ID number leave a row each. The rows are
+# kept (`keep`), so a screen may call these from a read-only session: they are written when it ends.
+
+
+def _day_start(on: dt.date | None = None) -> dt.datetime:
+    return dt.datetime.combine(on or now().date(), dt.time())
+
+
+def _seen_today(session: Session, actor: Actor, action: str, entity: str, entity_id: str | None, field: str | None = None,
+                value: str | None = None) -> bool:
+    for row in session.info.get(_KEPT, []):
+        if (row["actor"], row["action"], row["entity"], row["entity_id"]) == (actor.username[:64], action, entity, entity_id) \
+                and (value is None or row["new_value"] == value):
+            return True
+    stmt = select(AuditLog.id).where(AuditLog.actor == actor.username[:64], AuditLog.action == action, AuditLog.entity == entity,
+                                     AuditLog.at >= _day_start())
+    stmt = stmt.where(AuditLog.entity_id.is_(None) if entity_id is None else AuditLog.entity_id == entity_id)
+    if field is not None:
+        stmt = stmt.where(AuditLog.field == field)
+    if value is not None:
+        stmt = stmt.where(AuditLog.new_value == value)
+    return session.scalar(stmt.limit(1)) is not None
+
+
+def file_opened(session: Session, actor: Actor, household_id: int, file_no: str) -> bool:
+    """Who read which file (一户一档 shows every member's full ID number): one row per user, file and day.
+    True when this call wrote the row."""
+    if _seen_today(session, actor, "read", "household", str(household_id)):
+        return False
+    keep(session, actor, "read", "household", household_id, household_id=household_id, reason=f"查看档案 {file_no}")
+    return True
+
+
+def personal_data_downloaded(session: Session, actor: Actor, what: str, *, household_id: int | None = None,
+                             rows: int | None = None) -> None:
+    """Every download of personal data (a printable file, a list with names or ID numbers)."""
+    keep(session, actor, "download", "household", household_id, household_id=household_id,
+         new=None if rows is None else f"{rows:,} 行", reason=f"下载{what}")
+
+
+def id_number_searched(session: Session, actor: Actor, number: str, found: int) -> None:
+    """A search by a full ID number: whom the user looked for, once per user, number and day."""
+    if _seen_today(session, actor, "search", "household", None, "id_number", number):
+        return
+    keep(session, actor, "search", "household", None, field="id_number", new=number,
+         reason=f"按身份证号查询，找到 {found} 户")
+
+
+def roster_matched(session: Session, actor: Actor, numbers: int, matched: int) -> None:
+    """A 低保 roster matched against the files: a list of ID numbers looked up at once."""
+    keep(session, actor, "match", "household", None, new=f"{numbers:,} 个身份证号，对应 {matched:,} 户", reason="低保名单比对")
+
+
+# --- the duplicate check: one open file per ID number ---------------------------------------------------------------
+
+DUPLICATE_ELSEWHERE = "已在其他工会的档案中，请联系市总工会"
+DUPLICATE_LIMIT_MESSAGE = "今日查重次数已达上限，请联系市总工会"
+DUPLICATE_DAILY_LIMIT = 20
+
+
+def duplicate_refusals_today(session: Session, actor: Actor) -> int:
+    """How many ID numbers held outside the user's scope the duplicate check has refused for this user today."""
+    stored = session.scalar(select(func.count()).select_from(AuditLog).where(
+        AuditLog.actor == actor.username[:64], AuditLog.action == "refuse_dup", AuditLog.at >= _day_start())) or 0
+    return stored + kept_count(session, "refuse_dup", actor)
+
+
+def duplicate_refused(session: Session, actor: Actor, number: str, where: str) -> bool:
+    """Audit one refusal that tells the user a number is held outside their scope; False once the day's limit is
+    reached (the caller then says no more than DUPLICATE_LIMIT_MESSAGE)."""
+    if duplicate_refusals_today(session, actor) >= DUPLICATE_DAILY_LIMIT:
+        return False
+    keep(session, actor, "refuse_dup", "household", None, field="id_number", new=number,
+         reason=f"查重：该身份证号已在其他工会的档案中（{where}）")
+    return True

@@ -164,8 +164,13 @@ def _refuse_duplicates(session: Session, actor: Actor, numbers: list[str], house
         if in_scope(session, actor, _org_of(session, holder.household_id)):
             link = f"[{holder.file_no}](household?file={holder.file_no})"
             errors[key] = f"身份证号 {holder.id_number} 已在{holder.place_name}的档案 {link} 中（作为{role}），一人只能在一个未关闭的档案中"
-        else:  # outside the user's scope: say that it is held, not where or by whom
-            errors[key] = f"身份证号 {holder.id_number} 已在其他单位的未关闭档案中，一人只能在一个未关闭的档案中；请联系市总工会核实"
+        elif key in errors:
+            continue
+        elif audit.duplicate_refused(session, actor, holder.id_number, f"{holder.file_no}，{role}"):
+            # outside the user's scope: that it is held, not where, by whom or as what; audited, and limited per day
+            errors[key] = audit.DUPLICATE_ELSEWHERE
+        else:
+            errors[key] = audit.DUPLICATE_LIMIT_MESSAGE
     raise ValidationError(errors)
 
 

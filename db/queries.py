@@ -17,6 +17,7 @@ from core.intake import FIELD_LABELS
 from core.money import fen_to_yuan
 from core.parameters import SPEC_BY_KEY, display_value, value_on
 from core.typed import search_text
+from db import audit
 from db.actor import Actor
 from db.errors import OutOfScope
 from db.orgs import org_tree
@@ -133,6 +134,7 @@ def search_households(
     if not actor.can_write_files:
         raise OutOfScope("您的角色不能查看个人档案")
     conditions = []
+    searched_id = None
     text = search_text(filters.text)
     if text:
         upper = text.upper()
@@ -143,6 +145,7 @@ def search_households(
                 upper = parse_id_number(upper).number
             except InvalidIdentifier:
                 pass
+            searched_id = upper
             member_of = select(Member.household_id).where(Member.id_number == upper)
             conditions.append(or_(Household.id_number == upper, Household.id.in_(member_of)))
         elif upper.startswith("QHD-") or (re.fullmatch(r"[A-Z0-9-]+", upper) and any(ch.isdigit() for ch in upper)):
@@ -179,6 +182,8 @@ def search_households(
     if conditions:
         count, rows = count.where(and_(*conditions)), rows.where(and_(*conditions))
     total = session.scalar(count) or 0
+    if searched_id:  # whom the user looked up by their full ID number is audited
+        audit.id_number_searched(session, actor, searched_id, total)
     result = session.execute(rows.limit(page_size).offset((max(1, page) - 1) * page_size)).all()
     frame = pd.DataFrame(
         [

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import dataclasses
+import json
 import subprocess
 import sys
 import threading
@@ -166,3 +168,207 @@ def test_the_migration_chains_the_rows_already_there(empty_db_url):
         c.execute(text("DELETE FROM audit_log WHERE actor = 'old'"))
         assert c.scalar(text("SELECT COUNT(*) FROM audit_log")) == 2
     engine.dispose()
+
+
+def test_the_demo_city_leaves_a_valid_chain(db_engine):
+    from db.demo import load_demo
+
+    write(db_engine, 2)
+    load_demo(db_engine, households=20)
+    write(db_engine, 1)
+    with reading(db_engine) as s:
+        checked, broken = verify_chain(s)
+        assert broken is None and checked == s.scalar(select(func.count()).select_from(AuditLog)) >= 4
+
+
+# --- reads of personal data ----------------------------------------------------------------------------------------
+
+import datetime as dt  # noqa: E402
+
+from core.identity import id_check_char  # noqa: E402
+from db import households as hh  # noqa: E402
+from db import importer  # noqa: E402
+from db.errors import ValidationError  # noqa: E402
+from db.models import Household, ImportBatch, Org  # noqa: E402
+from db.queries import FileFilter, search_households  # noqa: E402
+from tests.db.support import actor_of, add_file  # noqa: E402
+
+TODAY = dt.date(2026, 11, 29)
+
+
+def pid(first17: str) -> str:
+    return first17 + id_check_char(first17)
+
+
+def rows(engine, action: str) -> list[AuditLog]:
+    with reading(engine) as s:
+        return s.scalars(select(AuditLog).where(AuditLog.action == action).order_by(AuditLog.id)).all()
+
+
+def test_opening_a_file_is_audited_once_per_user_file_and_day(db_engine):
+    with transaction(db_engine) as s:
+        first, second = add_file(s, 1), add_file(s, 2)
+        files = [(first.id, first.file_no), (second.id, second.file_no)]
+    for _ in range(3):  # three reruns of the page, in read-only sessions
+        with reading(db_engine) as s:
+            for household_id, file_no in files:
+                assert hh.get_household(s, actor_of(s), household_id=household_id)
+                audit.file_opened(s, actor_of(s), household_id, file_no)
+    with reading(db_engine) as s:
+        audit.file_opened(s, actor_of(s, role="admin"), files[0][0], files[0][1])  # another user reads it too
+    with reading(db_engine) as s:
+        staff_name, admin_name = actor_of(s).username, actor_of(s, role="admin").username
+    opened = rows(db_engine, "read")
+    assert sorted((r.actor, r.household_id) for r in opened) == sorted(
+        [(staff_name, files[0][0]), (staff_name, files[1][0]), (admin_name, files[0][0])])
+    assert all(r.reason.startswith("查看档案 ") for r in opened)
+    with reading(db_engine) as s:
+        assert verify_chain(s)[1] is None
+
+
+def test_a_search_by_a_full_id_number_is_audited_with_the_number(db_engine):
+    with transaction(db_engine) as s:
+        number = add_file(s, 7).id_number
+    with reading(db_engine) as s:
+        assert search_households(s, actor_of(s), FileFilter(text=number))[1] == 1
+        assert search_households(s, actor_of(s), FileFilter(text="户主"))[1] == 1  # a name: not a lookup of a person
+        search_households(s, actor_of(s), FileFilter(text=number), page=2)  # the same search, another page
+    with reading(db_engine) as s:
+        search_households(s, actor_of(s), FileFilter(text=pid("13030219990101123")))  # nobody: still who was looked for
+    searched = rows(db_engine, "search")
+    assert [(r.field, r.new_value) for r in searched] == [("id_number", number), ("id_number", pid("13030219990101123"))]
+    assert "找到 1 户" in searched[0].reason and "找到 0 户" in searched[1].reason
+
+
+def test_a_roster_match_is_audited(db_engine):
+    from core.roster import read_roster
+    from core.workbook import write_csv
+    from db.roster import match_roster
+
+    with transaction(db_engine) as s:
+        number = add_file(s, 3).id_number
+    roster = read_roster(write_csv(["身份证号", "姓名"], [[number, "户主3"]]), "名单.csv", today=TODAY)
+    with reading(db_engine) as s:
+        assert len(match_roster(s, actor_of(s), roster.entries, today=TODAY).matched) == 1
+    [row] = rows(db_engine, "match")
+    assert row.new_value == "1 个身份证号，对应 1 户" and row.actor.startswith("staff@")
+
+
+def test_a_download_of_personal_data_is_audited(db_engine):
+    with transaction(db_engine) as s:
+        file = add_file(s, 4)
+        file_id, file_no = file.id, file.file_no
+    with reading(db_engine) as s:
+        audit.personal_data_downloaded(s, actor_of(s), f"打印版档案 {file_no}", household_id=file_id)
+        audit.personal_data_downloaded(s, actor_of(s), f"打印版档案 {file_no}", household_id=file_id)  # every one
+    assert [(r.household_id, r.reason) for r in rows(db_engine, "download")] == [(file_id, f"下载打印版档案 {file_no}")] * 2
+
+
+# --- the duplicate check -------------------------------------------------------------------------------------------
+
+
+def _raw(number: str, members=()) -> dict:
+    return {"name": "王建华", "id_number": number, "work_status": "laid_off", "mobile": "13912345678", "members": list(members),
+            "causes": [{"cause": "3", "is_main": True}],
+            "exclusions": [{"exclusion": c, "applies": False, "source": "入户调查"} for c in ("two_homes", "business", "private_school", "vehicle")]}
+
+
+def _create(engine, org_name: str, number: str, members=()):
+    with transaction(engine) as s:
+        org = s.scalar(select(Org).where(Org.name == org_name))
+        return hh.create_household(s, actor_of(s, org_name), org_id=org.id, raw=_raw(number, members), today=TODAY)
+
+
+def test_a_number_held_in_another_district_says_no_more_is_audited_and_limited(db_engine):
+    theirs = []
+    with transaction(db_engine) as s:
+        for n in range(audit.DUPLICATE_DAILY_LIMIT + 1):
+            theirs.append(add_file(s, 100 + n, org_name="山海关区总工会").id_number)
+        ours = add_file(s, 300)
+        ours_no, ours_number = ours.file_no, ours.id_number
+    # held in the user's own scope: the file may be named
+    with pytest.raises(ValidationError) as caught:
+        _create(db_engine, "海港区总工会", ours_number)
+    assert ours_no in caught.value.errors["id_number"]
+    # held elsewhere, as head or as a member: the same few words, whatever the number's role there
+    with pytest.raises(ValidationError) as caught:
+        _create(db_engine, "海港区总工会", pid("13030219800101555"), [{"name": "李四", "relation": "other", "id_number": theirs[0]}])
+    assert caught.value.errors == {"members.0.id_number": "已在其他工会的档案中，请联系市总工会"}
+    for number in theirs[1:audit.DUPLICATE_DAILY_LIMIT]:
+        with pytest.raises(ValidationError) as caught:
+            _create(db_engine, "海港区总工会", number)
+        assert caught.value.errors == {"id_number": "已在其他工会的档案中，请联系市总工会"}
+    with pytest.raises(ValidationError) as caught:  # the 21st of the day
+        _create(db_engine, "海港区总工会", theirs[audit.DUPLICATE_DAILY_LIMIT])
+    assert caught.value.errors == {"id_number": "今日查重次数已达上限，请联系市总工会"}
+    refused = rows(db_engine, "refuse_dup")
+    assert [r.new_value for r in refused] == theirs[:audit.DUPLICATE_DAILY_LIMIT]  # kept although every save rolled back
+    assert all(r.field == "id_number" and r.reason.startswith("查重") for r in refused)
+    with reading(db_engine) as s:
+        assert s.scalar(select(func.count()).select_from(Household).where(Household.org_id != ours.org_id)) == 21
+        assert s.scalar(select(func.count()).select_from(Household)) == 22  # nothing was created
+        assert verify_chain(s)[1] is None
+    with pytest.raises(ValidationError) as caught:  # another user of the district has a day of their own
+        with transaction(db_engine) as s:
+            org = s.scalar(select(Org).where(Org.name == "海港区总工会"))
+            other = dataclasses.replace(actor_of(s), username="hg-other")
+            hh.create_household(s, other, org_id=org.id, raw=_raw(theirs[0]), today=TODAY)
+    assert caught.value.errors == {"id_number": "已在其他工会的档案中，请联系市总工会"}
+
+
+def test_the_import_says_no_more_than_held_elsewhere_for_heads_and_members(db_engine):
+    from core.workbook import write_xlsx
+
+    with transaction(db_engine) as s:
+        head = add_file(s, 11, org_name="山海关区总工会")
+        head_number = head.id_number
+        from db.models import Member
+
+        member_number = pid("13030319800101777")
+        second_member = pid("13030320000101666")
+        s.add(Member(household_id=head.id, name="成员", relation="spouse", id_number=member_number))
+        s.add(Member(household_id=head.id, name="子女", relation="child", id_number=second_member))
+    data = write_xlsx({
+        "家庭档案": [{"name": "甲", "id_number": head_number, "place": "海港区", "main_cause": "下岗失业"},
+                     {"name": "乙", "id_number": member_number, "place": "海港区", "main_cause": "下岗失业"},
+                     {"name": "丙", "id_number": pid("13030219810101888"), "place": "海港区", "main_cause": "下岗失业"}],
+        "家庭成员": [{"file_no": "#" + pid("13030219810101888"), "name": "丁", "relation": "配偶", "id_number": second_member}],
+    }, template=True)
+    with pytest.raises(importer.ImportRefused) as caught:
+        with transaction(db_engine) as s:
+            importer.run(s, actor_of(s), data, "名单.xlsx", today=TODAY)
+    held = [p for p in caught.value.problems if p.column in ("户主身份证号", "身份证号")]
+    assert [(p.sheet, p.message) for p in held] == [("家庭档案", audit.DUPLICATE_ELSEWHERE)] * 2 + [("家庭成员", audit.DUPLICATE_ELSEWHERE)]
+    assert all("户主" not in p.message and "成员" not in p.message and "SHG" not in p.message for p in held)
+    assert sorted(r.new_value for r in rows(db_engine, "refuse_dup")) == sorted([head_number, member_number, second_member])
+
+
+# --- undoing an import ---------------------------------------------------------------------------------------------
+
+
+def test_undoing_an_import_keeps_the_deleted_rows_in_the_audit_trail(db_engine):
+    from core.workbook import write_xlsx
+
+    number = pid("13030219750101999")
+    data = write_xlsx({
+        "家庭档案": [{"file_no": "HG-0001", "name": "赵一", "id_number": number, "place": "海港区", "main_cause": "下岗失业"}],
+        "家庭成员": [{"file_no": "HG-0001", "name": "钱二", "relation": "配偶", "id_number": pid("13030219760101998")}],
+        "月收入": [{"file_no": "HG-0001", "month": f"2026-0{m}", "income": "1800.50", "persons": 2} for m in (1, 2, 3)],
+    }, template=True)
+    with transaction(db_engine) as s:
+        report = importer.run(s, actor_of(s), data, "档案.xlsx", today=TODAY)
+    with transaction(db_engine) as s:
+        household_id = s.scalar(select(Household.id).where(Household.file_no == "HG-0001"))
+        importer.undo(s, actor_of(s), report.batch_id, expected_version=s.get(ImportBatch, report.batch_id).version)
+    with reading(db_engine) as s:
+        assert s.get(Household, household_id) is None
+        kept = {r.entity: r for r in s.scalars(select(AuditLog).where(AuditLog.action == "delete"))}
+        assert verify_chain(s)[1] is None
+    assert {"household", "member", "income_month", "household_cause", "status_change", "process_step"} <= kept.keys()
+    [file_row] = json.loads(kept["household"].old_value)
+    assert (file_row["name"], file_row["id_number"], file_row["file_no"]) == ("赵一", number, "HG-0001")
+    incomes = json.loads(kept["income_month"].old_value)
+    assert sorted(r["month"] for r in incomes) == ["2026-01-01", "2026-02-01", "2026-03-01"]
+    assert {r["income_fen"] for r in incomes} == {"180050"}
+    assert json.loads(kept["member"].old_value)[0]["name"] == "钱二"
+    assert all(r.household_id == household_id and f"撤销导入批次 {report.batch_id}" in r.reason for r in kept.values())
