@@ -140,6 +140,18 @@ def _write_pending(session: Session) -> None:
     append(session, kept[1])
 
 
+@event.listens_for(Session, "before_flush")
+def _chain_added_rows(session: Session, _flush_context, _instances) -> None:
+    """An AuditLog added to a session directly (not through `record`) joins the chain like the others."""
+    added = sorted((o for o in session.new if isinstance(o, AuditLog)), key=lambda o: (o.at or now(), id(o)))
+    for obj in added:
+        session.expunge(obj)
+        _pending(session).append({"at": obj.at or now(), "user_id": obj.user_id, "actor": obj.actor, "action": obj.action,
+                                  "entity": obj.entity, "entity_id": obj.entity_id, "field": obj.field,
+                                  "old_value": obj.old_value, "new_value": obj.new_value, "reason": obj.reason,
+                                  "household_id": obj.household_id})
+
+
 @event.listens_for(Session, "after_soft_rollback")
 def _drop_pending(session: Session, previous_transaction) -> None:
     if previous_transaction.parent is None:

@@ -372,3 +372,16 @@ def test_undoing_an_import_keeps_the_deleted_rows_in_the_audit_trail(db_engine):
     assert {r["income_fen"] for r in incomes} == {"180050"}
     assert json.loads(kept["member"].old_value)[0]["name"] == "钱二"
     assert all(r.household_id == household_id and f"撤销导入批次 {report.batch_id}" in r.reason for r in kept.values())
+
+
+def test_a_row_added_to_a_session_directly_joins_the_chain(db_engine):
+    from db.models import now
+
+    write(db_engine, 1)
+    with transaction(db_engine) as s:
+        s.add(AuditLog(at=now(), actor="direct", action="login", entity="app_user"))
+        s.flush()
+    write(db_engine, 1)
+    with reading(db_engine) as s:
+        assert verify_chain(s) == (3, None)
+        assert s.scalar(select(AuditLog.chain_seq).where(AuditLog.actor == "direct")) == 2
