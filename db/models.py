@@ -527,7 +527,8 @@ class AuditLog(Base):
     row_hash: Mapped[str | None] = mapped_column(String(64))
 
     __table_args__ = (Index("ix_audit_log_entity", "entity", "entity_id"),
-                      Index("uq_audit_log_chain_seq", "chain_seq", unique=True))
+                      Index("uq_audit_log_chain_seq", "chain_seq", unique=True),
+                      Index("ix_audit_log_actor_action_at", "actor", "action", "at"))  # a user's reads and refusals today
 
 
 class DataVersion(Base):

@@ -273,6 +273,12 @@ def _audit_value(field: str | None, value: str | None) -> str:
         except ValueError:
             return value
         return "；".join(f"{AUDIT_FIELDS.get(k, k)}：{_audit_value(k, v)}" for k, v in data.items() if k not in HIDDEN_IN_SNAPSHOT)
+    if field is None and value.startswith("[{"):  # the rows an import's undo deleted, one snapshot each
+        try:
+            data = json.loads(value)
+        except ValueError:
+            return value
+        return " | ".join(_audit_value(None, json.dumps(row, ensure_ascii=False)) for row in data)
     if field and field.endswith("_fen") and value.lstrip("-").isdigit():
         return fen_to_yuan(int(value))  # money is kept in fen, read in yuan
     return AUDIT_CODES.get(field or "", {}).get(value, value)

@@ -66,6 +66,7 @@ def upgrade() -> None:
             batch = []
     _write(conn, log, batch)
     op.create_index('uq_audit_log_chain_seq', 'audit_log', ['chain_seq'], unique=True)
+    op.create_index('ix_audit_log_actor_action_at', 'audit_log', ['actor', 'action', 'at'])
     for statement in (PG_GUARD if conn.dialect.name == 'postgresql' else SQLITE_GUARD):
         op.execute(statement)
 
@@ -87,6 +88,7 @@ def downgrade() -> None:
         op.execute("DROP TRIGGER IF EXISTS audit_log_no_update")
         op.execute("DROP TRIGGER IF EXISTS audit_log_no_delete")
     with op.batch_alter_table('audit_log', schema=None) as batch_op:
+        batch_op.drop_index('ix_audit_log_actor_action_at')
         batch_op.drop_index('uq_audit_log_chain_seq')
         batch_op.drop_column('row_hash')
         batch_op.drop_column('prev_hash')
