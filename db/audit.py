@@ -133,11 +133,10 @@ def append(session: Session, rows: list[dict[str, Any]]) -> None:
 def _write_pending(session: Session) -> None:
     if session.in_nested_transaction():
         return
+    session.flush()  # every other change first (and rows added directly): the chain's lock is the transaction's last
     kept = session.info.pop(_PENDING, None)
-    if kept is None or kept[0] is not session.get_transaction() or not kept[1]:
-        return
-    session.flush()  # every other change first: the chain's lock is the transaction's last
-    append(session, kept[1])
+    if kept is not None and kept[0] is session.get_transaction() and kept[1]:
+        append(session, kept[1])
 
 
 @event.listens_for(Session, "before_flush")

@@ -381,7 +381,10 @@ def test_a_row_added_to_a_session_directly_joins_the_chain(db_engine):
     with transaction(db_engine) as s:
         s.add(AuditLog(at=now(), actor="direct", action="login", entity="app_user"))
         s.flush()
+    with transaction(db_engine) as s:  # added last, flushed only by the commit
+        s.add(AuditLog(at=now(), actor="direct-unflushed", action="login", entity="app_user"))
     write(db_engine, 1)
     with reading(db_engine) as s:
-        assert verify_chain(s) == (3, None)
+        assert verify_chain(s) == (4, None)
         assert s.scalar(select(AuditLog.chain_seq).where(AuditLog.actor == "direct")) == 2
+        assert s.scalar(select(AuditLog.chain_seq).where(AuditLog.actor == "direct-unflushed")) == 3
