@@ -365,9 +365,16 @@ DUPLICATE_DAILY_LIMIT = 20
 
 def duplicate_refusals_today(session: Session, actor: Actor) -> int:
     """How many ID numbers held outside the user's scope the duplicate check has refused for this user today."""
-    stored = session.scalar(select(func.count()).select_from(AuditLog).where(
-        AuditLog.actor == actor.username[:64], AuditLog.action == "refuse_dup", AuditLog.at >= _day_start())) or 0
-    return stored + kept_count(session, "refuse_dup", actor)
+    key = ("audit_refusals", actor.username, _day_start())
+    if key not in session.info:  # read once per session: an import asks for every row
+        session.info[key] = session.scalar(select(func.count()).select_from(AuditLog).where(
+            AuditLog.actor == actor.username[:64], AuditLog.action == "refuse_dup", AuditLog.at >= _day_start())) or 0
+    return session.info[key] + kept_count(session, "refuse_dup", actor)
+
+
+def duplicate_limit_reached(session: Session, actor: Actor) -> bool:
+    """Past the day's limit the duplicate check stops answering for numbers new to the user's files."""
+    return duplicate_refusals_today(session, actor) >= DUPLICATE_DAILY_LIMIT
 
 
 def duplicate_refused(session: Session, actor: Actor, number: str, where: str) -> bool:

@@ -154,9 +154,7 @@ def open_holders(session: Session, id_numbers: list[str], *, except_household: i
 
 def _refuse_duplicates(session: Session, actor: Actor, numbers: list[str], household_id: int | None) -> None:
     holders = open_holders(session, numbers, except_household=household_id)
-    if not holders:
-        return
-    errors = {}
+    errors: dict[str, str] = {}
     for holder in holders:
         index = numbers.index(holder.id_number)
         key = "id_number" if index == 0 else f"members.{index - 1}.id_number"
@@ -171,7 +169,22 @@ def _refuse_duplicates(session: Session, actor: Actor, numbers: list[str], house
             errors[key] = audit.DUPLICATE_ELSEWHERE
         else:
             errors[key] = audit.DUPLICATE_LIMIT_MESSAGE
-    raise ValidationError(errors)
+    if audit.duplicate_limit_reached(session, actor):
+        # past the day's limit the check no longer answers for a number new to this file: a refusal and an acceptance
+        # alike would tell whether it is held in another union's file
+        own = _numbers_of(session, household_id) if household_id else set()
+        for index, number in enumerate(numbers):
+            key = "id_number" if index == 0 else f"members.{index - 1}.id_number"
+            if number and number not in own and key not in errors:
+                errors[key] = audit.DUPLICATE_LIMIT_MESSAGE
+    if errors:
+        raise ValidationError(errors)
+
+
+def _numbers_of(session: Session, household_id: int) -> set[str]:
+    head = session.scalar(select(Household.id_number).where(Household.id == household_id))
+    members = session.scalars(select(Member.id_number).where(Member.household_id == household_id, Member.id_number.is_not(None)))
+    return {head, *members}
 
 
 def _org_of(session: Session, household_id: int) -> int:

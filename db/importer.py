@@ -179,6 +179,9 @@ def _check_files(session: Session, plan: Plan, actor: Actor, problems: list[Prob
             bad("户主身份证号", f"该身份证号已是档案 {member_of[0]} 的家庭成员，一人只能在一个在档档案中" if member_of[1]
                 else _elsewhere(session, actor, number, f"{member_of[0]}，家庭成员"))
             continue
+        if target is None and audit.duplicate_limit_reached(session, actor):
+            bad("户主身份证号", audit.DUPLICATE_LIMIT_MESSAGE)  # a new person: the check no longer answers today
+            continue
         plan.file_targets[f.row] = target
         if target is None:
             if f.status not in (None, "applying", "active"):
@@ -338,6 +341,8 @@ def _check_children(session: Session, plan: Plan, actor: Actor, problems: list[P
             head_of = heads_in_book.get(number)
             if head_of and head_of != m.file_no:
                 problems.append(Problem("家庭成员", m.row, "身份证号", f"该身份证号是本工作簿中档案 {head_of} 的户主"))
+            elif known.open_members.get(number, (None,))[0] != m.file_no and audit.duplicate_limit_reached(session, actor):
+                problems.append(Problem("家庭成员", m.row, "身份证号", audit.DUPLICATE_LIMIT_MESSAGE))
     causes = _causes_by_file(session, known)
     book_causes = {plan.file_keys[f.row]: {c for c, _ in f.causes} for f in parsed.files if f.row in plan.file_keys}
     for row, key, cause, _ in parsed.removals:

@@ -388,3 +388,31 @@ def test_a_row_added_to_a_session_directly_joins_the_chain(db_engine):
         assert verify_chain(s) == (4, None)
         assert s.scalar(select(AuditLog.chain_seq).where(AuditLog.actor == "direct")) == 2
         assert s.scalar(select(AuditLog.chain_seq).where(AuditLog.actor == "direct-unflushed")) == 3
+
+
+def test_past_the_limit_the_check_no_longer_answers_for_new_numbers(db_engine):
+    from core.workbook import write_xlsx
+
+    with transaction(db_engine) as s:
+        theirs = [add_file(s, 100 + n, org_name="山海关区总工会").id_number for n in range(audit.DUPLICATE_DAILY_LIMIT)]
+        ours = add_file(s, 300)
+        ours_id, ours_number = ours.id, ours.id_number
+    for number in theirs:
+        with pytest.raises(ValidationError):
+            _create(db_engine, "海港区总工会", number)
+    free = pid("13030219850101444")  # held nowhere: accepting it now would tell as much as refusing it
+    with pytest.raises(ValidationError) as caught:
+        _create(db_engine, "海港区总工会", free)
+    assert caught.value.errors == {"id_number": audit.DUPLICATE_LIMIT_MESSAGE}
+    data = write_xlsx({"家庭档案": [{"name": "甲", "id_number": free, "place": "海港区", "main_cause": "下岗失业"}]}, template=True)
+    with pytest.raises(importer.ImportRefused) as refused:
+        with transaction(db_engine) as s:
+            importer.run(s, actor_of(s), data, "名单.xlsx", today=TODAY)
+    assert [p.message for p in refused.value.problems] == [audit.DUPLICATE_LIMIT_MESSAGE]
+    # the user's own file, with the numbers it already holds, can still be corrected
+    with transaction(db_engine) as s:
+        h = hh.load_children(s.get(Household, ours_id))
+        changed = hh.update_household(s, actor_of(s), ours_id, expected_version=h.version, loaded=None, today=TODAY,
+                                      raw=_raw(ours_number) | {"name": "改名"})
+    assert "name" in changed
+    assert len(rows(db_engine, "refuse_dup")) == audit.DUPLICATE_DAILY_LIMIT
