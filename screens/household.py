@@ -79,7 +79,6 @@ history_frame = pd.DataFrame([
 ], columns=["日期", "原状态", "新状态", "原因", "说明", "登记人"])
 
 
-
 def _printable() -> str:
     """Built when clicked; the download (full ID and bank card numbers) is written to the audit log."""
     with store.reading() as session:
