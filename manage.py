@@ -11,6 +11,7 @@
   python manage.py id-duplicates [--out FILE.csv]
   python manage.py backup FILE [--yes]          the whole database to FILE (safe while the app runs)
   python manage.py restore FILE [--yes]         replace the whole database with FILE (--yes: overwrite data)
+  python manage.py verify-audit                 check the audit log's hash chain (exit 1 at the first broken row)
 
 The database is the one the app uses: JIEKUN_DATABASE_URL, .streamlit/secrets.toml, or data/jiekun.db.
 """
@@ -306,6 +307,20 @@ def cmd_restore(args) -> int:
         return 2
     print(f"已从 {info.path} 恢复 {_safe_url()}（{backup.KIND_NAMES[info.kind]}，结构版本 {info.revision}）")
     return 0
+def cmd_verify_audit(_args) -> int:
+    """Walk the audit log's chain and recompute every hash; exit 1 naming the first row that does not fit."""
+    from db.audit import verify_chain
+
+    with reading(_engine()) as s:
+        checked, broken = verify_chain(s)
+    if broken is None:
+        print(f"操作日志校验通过：共 {checked:,} 条记录，校验链完整，未发现修改或删除。")
+        return 0
+    when = f"{broken.at:%Y-%m-%d %H:%M:%S}" if broken.at else "时间不明"
+    seq = f"序号 {broken.chain_seq}，" if broken.chain_seq is not None else ""
+    print(f"操作日志校验失败：第一条有问题的记录是编号 {broken.audit_id}（{seq}{when}，{broken.actor}）：{broken.problem}。"
+          f"在它之前的 {checked:,} 条记录完好。", file=sys.stderr)
+    return 1
 
 
 def _safe_url() -> str:
@@ -357,6 +372,8 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("file", help="manage.py backup 写出的备份文件")
     p.add_argument("--yes", action="store_true", help="确认用备份覆盖数据库中现有的全部数据")
     p.set_defaults(func=cmd_restore)
+    sub.add_parser("verify-audit", help="校验操作日志的校验链（被修改或删除时返回 1，并指出第一条有问题的记录）").set_defaults(
+        func=cmd_verify_audit)
     args = parser.parse_args(argv)
     return args.func(args)
 

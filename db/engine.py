@@ -106,20 +106,30 @@ def transaction(engine: Engine) -> Iterator[Session]:
     once (IntegrityError: two new files given one number, one month entered twice) fails there too. Both are
     conflicts the user can act on, so they are reported as one and nothing of the save is kept.
     """
+    from db.audit import write_kept
     from db.errors import RACE_MESSAGE, STALE_MESSAGE, Conflict
 
+    session = session_factory(engine)()
     try:
-        with session_factory(engine)() as session, session.begin():
+        with session, session.begin():
             yield session
     except StaleDataError:
         raise Conflict(STALE_MESSAGE) from None
     except IntegrityError:
         log.warning("a save collided with another at the database", exc_info=True)
         raise Conflict(RACE_MESSAGE) from None
+    finally:
+        write_kept(engine, session)  # audit rows of refusals outlive the rollback (db.audit.keep)
 
 
 @contextmanager
 def reading(engine: Engine) -> Iterator[Session]:
-    """A read-only session (nothing is committed)."""
-    with session_factory(engine)() as session:
-        yield session
+    """A read-only session (nothing is committed, except the audit rows of refusals: db.audit.keep)."""
+    from db.audit import write_kept
+
+    session = session_factory(engine)()
+    try:
+        with session:
+            yield session
+    finally:
+        write_kept(engine, session)

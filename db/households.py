@@ -154,9 +154,7 @@ def open_holders(session: Session, id_numbers: list[str], *, except_household: i
 
 def _refuse_duplicates(session: Session, actor: Actor, numbers: list[str], household_id: int | None) -> None:
     holders = open_holders(session, numbers, except_household=household_id)
-    if not holders:
-        return
-    errors = {}
+    errors: dict[str, str] = {}
     for holder in holders:
         index = numbers.index(holder.id_number)
         key = "id_number" if index == 0 else f"members.{index - 1}.id_number"
@@ -164,9 +162,29 @@ def _refuse_duplicates(session: Session, actor: Actor, numbers: list[str], house
         if in_scope(session, actor, _org_of(session, holder.household_id)):
             link = f"[{holder.file_no}](household?file={holder.file_no})"
             errors[key] = f"身份证号 {holder.id_number} 已在{holder.place_name}的档案 {link} 中（作为{role}），一人只能在一个未关闭的档案中"
-        else:  # outside the user's scope: say that it is held, not where or by whom
-            errors[key] = f"身份证号 {holder.id_number} 已在其他单位的未关闭档案中，一人只能在一个未关闭的档案中；请联系市总工会核实"
-    raise ValidationError(errors)
+        elif key in errors:
+            continue
+        elif audit.duplicate_refused(session, actor, holder.id_number, f"{holder.file_no}，{role}"):
+            # outside the user's scope: that it is held, not where, by whom or as what; audited, and limited per day
+            errors[key] = audit.DUPLICATE_ELSEWHERE
+        else:
+            errors[key] = audit.DUPLICATE_LIMIT_MESSAGE
+    if audit.duplicate_limit_reached(session, actor):
+        # past the day's limit the check no longer answers for a number new to this file: a refusal and an acceptance
+        # alike would tell whether it is held in another union's file
+        own = _numbers_of(session, household_id) if household_id else set()
+        for index, number in enumerate(numbers):
+            key = "id_number" if index == 0 else f"members.{index - 1}.id_number"
+            if number and number not in own and key not in errors:
+                errors[key] = audit.DUPLICATE_LIMIT_MESSAGE
+    if errors:
+        raise ValidationError(errors)
+
+
+def _numbers_of(session: Session, household_id: int) -> set[str]:
+    head = session.scalar(select(Household.id_number).where(Household.id == household_id))
+    members = session.scalars(select(Member.id_number).where(Member.household_id == household_id, Member.id_number.is_not(None)))
+    return {head, *members}
 
 
 def _org_of(session: Session, household_id: int) -> int:

@@ -545,8 +545,15 @@ class AuditLog(Base):
     reason: Mapped[str | None] = mapped_column(Text)
     # the file a row belongs to (household, member, measure, visit …), so a file's trail keeps its deleted rows
     household_id: Mapped[int | None] = mapped_column(Integer, index=True)
+    # tamper evidence (db/audit.py): the row's place in the chain, the previous row's hash, and this row's hash of
+    # the previous hash and its own content; UPDATE and DELETE are refused by triggers (migration 0012)
+    chain_seq: Mapped[int | None] = mapped_column(BigInteger().with_variant(Integer, "sqlite"))
+    prev_hash: Mapped[str | None] = mapped_column(String(64))
+    row_hash: Mapped[str | None] = mapped_column(String(64))
 
-    __table_args__ = (Index("ix_audit_log_entity", "entity", "entity_id"),)
+    __table_args__ = (Index("ix_audit_log_entity", "entity", "entity_id"),
+                      Index("uq_audit_log_chain_seq", "chain_seq", unique=True),
+                      Index("ix_audit_log_actor_action_at", "actor", "action", "at"))  # a user's reads and refusals today
 
 
 class DataVersion(Base):

@@ -11,7 +11,7 @@ import streamlit as st
 
 from core import workbook
 from core.roster import read_roster
-from db import exporter, importer
+from db import audit, exporter, importer
 from db import roster as roster_service
 from db.errors import ServiceError
 from ui import selection, store
@@ -174,7 +174,13 @@ with tab_roster:
         rows = roster_service.report_rows(result, outcome[1] if outcome and outcome[0] == upload.file_id else None)
         st.dataframe(pd.DataFrame(rows).astype("string").fillna(""), hide_index=True, width="stretch", height=min(38 + 35 * len(rows), 420),
                      column_config={"说明": st.column_config.TextColumn(width="large")})
-        st.download_button("下载比对结果（Excel）", roster_service.report_xlsx(result, outcome[1] if outcome and outcome[0] == upload.file_id else None),
+
+        def _roster_report(result=result, done=outcome[1] if outcome and outcome[0] == upload.file_id else None) -> bytes:
+            with store.reading() as session:  # names and ID numbers of the matched: the download is audited
+                audit.personal_data_downloaded(session, actor, "低保名单比对结果", rows=len(result.matched) + len(result.unmatched))
+            return roster_service.report_xlsx(result, done)
+
+        st.download_button("下载比对结果（Excel）", _roster_report, on_click="ignore",
                            file_name=f"低保名单比对结果_{today:%Y%m%d}.xlsx", mime=XLSX, icon=":material/download:")
         if result.to_change and not (outcome and outcome[0] == upload.file_id):
             selection.show_files(pd.DataFrame({"档案编号": [m.file_no for m in result.to_change],  # the files the button marks

@@ -7,6 +7,7 @@ import pandas as pd
 import streamlit as st
 
 from core import codes
+from db import audit
 from db import households as hh_service
 from db import incomes as income_service
 from db.errors import NotFound
@@ -42,6 +43,7 @@ with store.reading() as session:
     support = hh_service.support_records(session, household.id)
     trail = hh_service.file_audit(session, household)
     exclusions = hh_service.exclusions_of(session, household.id)
+    audit.file_opened(session, actor, household.id, household.file_no)  # who read this file (once a day)
 
 hid, version = household.id, household.version
 notice = st.session_state.pop("hv_notice", None)
@@ -77,12 +79,19 @@ history_frame = pd.DataFrame([
     for c in history
 ], columns=["日期", "原状态", "新状态", "原因", "说明", "登记人"])
 
+
+def _printable() -> str:
+    """Built when clicked; the download (full ID and bank card numbers) is written to the audit log."""
+    with store.reading() as session:
+        audit.personal_data_downloaded(session, actor, f"打印版档案 {household.file_no}", household_id=hid)
+    return file_sheet.render(household, place_name=place_name, members=members, causes=causes,
+                             incomes=incomes.drop(columns=["version"]), support=support, history=history_frame,
+                             printed_by=actor.display_name, id_number=household.id_number)
+
+
 b2.download_button(
     "打印版", icon=":material/print:", width="stretch", file_name=f"{household.file_no}.html", mime="text/html",
-    data=file_sheet.render(household, place_name=place_name, members=members, causes=causes,
-                           incomes=incomes.drop(columns=["version"]), support=support, history=history_frame,
-                           printed_by=actor.display_name, id_number=household.id_number),
-    help="下载可打印的档案（HTML），用浏览器打开后打印，放入纸质档案",
+    data=_printable, on_click="ignore", help="下载可打印的档案（HTML），用浏览器打开后打印，放入纸质档案",
 )
 
 tab_facts, tab_members, tab_income, tab_plan, tab_visits, tab_process, tab_trail = st.tabs(
