@@ -47,7 +47,7 @@ from db import households as hh  # noqa: E402
 from db import incomes  # noqa: E402
 from db.actor import Actor  # noqa: E402
 from db.engine import make_engine, reading, transaction  # noqa: E402
-from db.errors import Conflict, ValidationError  # noqa: E402
+from db.errors import RACE_MESSAGE, Conflict, ValidationError  # noqa: E402
 from db.migrate import prepare  # noqa: E402
 from db.models import Household, IncomeMonth, Member, Org  # noqa: E402
 
@@ -78,6 +78,7 @@ class Tally:
     incomes: list[tuple] = field(default_factory=list)  # (household_id, month, version, income_fen)
     edits: list[tuple] = field(default_factory=list)  # (household_id, version, mobile, address)
     conflicts: int = 0
+    conflict_kinds: dict[str, int] = field(default_factory=dict)  # 版本已变 (the version moved) / 同时保存 (deadlock, lock wait)
     refusals: int = 0
     errors: list[str] = field(default_factory=list)
     lock: threading.Lock = field(default_factory=threading.Lock)
@@ -133,9 +134,11 @@ def writer(engine, actor, seed, deadline, targets, files, months, today, tally: 
             else:
                 hid, raw = rng.choice(files)
                 edit_file(engine, actor, rng, hid, raw, today, tally)
-        except Conflict:
+        except Conflict as exc:
             with tally.lock:
                 tally.conflicts += 1
+                kind = "同时保存" if str(exc) == RACE_MESSAGE else "版本已变"
+                tally.conflict_kinds[kind] = tally.conflict_kinds.get(kind, 0) + 1
         except ValidationError as exc:
             with tally.lock:
                 tally.refusals += 1
@@ -231,7 +234,8 @@ def run(url: str, writers: int, seconds: float, demo_households: int, own_files:
         if lat:
             print(f"latency: median {statistics.median(lat) * 1000:.0f} ms, p95 {p95 * 1000:.0f} ms, max {lat[-1] * 1000:.0f} ms")
         print(f"optimistic-lock refusals: {tally.conflicts + tally.refusals:,} "
-              f"(Conflict {tally.conflicts:,}, 已由他人录入/修改 {tally.refusals:,})")
+              f"(Conflict {tally.conflicts:,}: " + ", ".join(f"{k} {v:,}" for k, v in sorted(tally.conflict_kinds.items()))
+              + f"; 已由他人录入/修改 {tally.refusals:,})")
         print(f"errors: {len(tally.errors) + hung}")
         for message in sorted(set(tally.errors))[:10]:
             print(f"  {message}")
