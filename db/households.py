@@ -153,6 +153,9 @@ def open_holders(session: Session, id_numbers: list[str], *, except_household: i
     return [h for h in holders if h.household_id != except_household]
 
 
+LOCK_CHUNK = 5000
+
+
 def lock_identities(session: Session, numbers: list[str]) -> None:
     """Hold the lock row of each ID number until the end of the transaction (created when missing), so that two
     saves putting one person into two open files at once check one after the other: the second sees the first.
@@ -168,9 +171,11 @@ def lock_identities(session: Session, numbers: list[str]) -> None:
         from sqlalchemy.dialects.postgresql import insert
     else:
         from sqlalchemy.dialects.sqlite import insert
-    session.execute(insert(table).values([{"id_number": n} for n in wanted]).on_conflict_do_nothing())
-    session.execute(select(table.c.id_number).where(table.c.id_number.in_(wanted)).order_by(table.c.id_number)
-                    .with_for_update())
+    for start in range(0, len(wanted), LOCK_CHUNK):  # a workbook may name 100,000 people: in chunks, still in order
+        chunk = wanted[start:start + LOCK_CHUNK]
+        session.execute(insert(table).values([{"id_number": n} for n in chunk]).on_conflict_do_nothing())
+        session.execute(select(table.c.id_number).where(table.c.id_number.in_(chunk)).order_by(table.c.id_number)
+                        .with_for_update())
 
 
 def _refuse_duplicates(session: Session, actor: Actor, numbers: list[str], household_id: int | None) -> None:

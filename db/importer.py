@@ -31,7 +31,7 @@ from core.workbook import Problem, read_file
 from db import audit
 from db.actor import Actor
 from db.errors import Conflict, NotFound, OutOfScope, ServiceError
-from db.households import next_file_no
+from db.households import lock_identities, next_file_no
 from db.models import (
     AidPayment, AssistanceRecord, DibaoLine, Household, HouseholdCause, ImportBatch, ImportChange, IncomeMonth, Measure, Member, Org, ProcessStep,
     StatusChange, Visit, now,
@@ -137,6 +137,9 @@ def check(session: Session, actor: Actor, data: bytes, filename: str, *, sheet: 
     if problems:
         return None, problems
     parsed = parse(sheets, today)
+    # the people of the workbook are locked before the store's open files are read, so that a file saved meanwhile
+    # with one of them waits, or is seen (one open file per person, on every path)
+    lock_identities(session, [f.head.get("id_number") for f in parsed.files] + [m.values.get("id_number") for m in parsed.members])
     known = _known(session, actor)
     plan = Plan(parsed, known)
     problems = list(parsed.problems)

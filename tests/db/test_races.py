@@ -15,8 +15,9 @@ import pytest
 from sqlalchemy import func, select
 
 from core.identity import id_check_char
+from core.workbook import write_xlsx
 from db import households as hh
-from db import incomes, measures, pairings
+from db import importer, incomes, measures, pairings
 from db.engine import make_engine, reading, transaction
 from db.errors import Conflict, ServiceError, ValidationError
 from db.models import AidPayment, Household, IncomeMonth, Member, Pairing
@@ -49,7 +50,7 @@ def race(engine, n: int, write) -> tuple[list, list]:
         try:
             with transaction(engine) as session:
                 won.append(write(session, k))
-        except (Conflict, ValidationError) as exc:
+        except ServiceError as exc:  # Conflict, ValidationError, an import refused
             refused.append(exc)
         except BaseException as exc:  # noqa: BLE001 - the test reports whatever got through
             broken.append(exc)
@@ -149,6 +150,31 @@ def test_a_member_and_a_head_of_one_person_saved_at_once_make_one_open_file(db_e
         members = s.scalar(select(func.count()).select_from(Member).where(Member.id_number == person))
     assert heads + members == 1
     assert len(won) == 1 and len(refused) == 1
+
+
+@N
+def test_one_open_file_per_member_when_an_import_and_form_saves_take_one_person_at_once(db_engine, wide, n):
+    """The import is a path too: its check and its write are one step against the form's saves."""
+    shared = pid("13030219800707777")
+    head = pid("13030219650808888")
+    data = write_xlsx({
+        "家庭档案": [{"file_no": "HG-0900", "name": "户主导入", "id_number": head, "place": "海港区", "filed_on": "2026-11-01",
+                  "main_cause": "下岗失业", "mobile": "13900000000", "hard_to_exit": "否"}],
+        "家庭成员": [{"file_no": "HG-0900", "name": "李共同", "relation": "配偶", "id_number": shared}],
+    }, template=True)
+    by_form = _create(lambda k: _file(k, shared))
+
+    def write(session, k):
+        if k == 0:
+            return importer.run(session, actor_of(session), data, "档案.xlsx", today=TODAY).batch_id
+        return by_form(session, k)
+
+    won, refused = race(wide, n, write)
+    with reading(db_engine) as s:
+        holders = s.scalar(select(func.count()).select_from(Member).join(Household, Household.id == Member.household_id)
+                           .where(Member.id_number == shared, Household.status.in_(("applying", "active"))))
+    assert holders == 1
+    assert len(won) == 1 and len(refused) == n - 1
 
 
 @N
