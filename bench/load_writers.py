@@ -13,7 +13,8 @@ Several writers often pick the same file or month, so some saves are refused by 
 "已由他人录入" refusal) — that is the lock working, and counted as such. Anything else is an error. Afterwards every
 acknowledged write is checked against the store: for each file and month the stored row is the last acknowledged
 one (its version and its values), and no two acknowledged saves claim the same version. A save acknowledged but not
-found is a lost write. The script exits 1 unless there were 0 errors and 0 lost writes.
+found is a lost write. The script exits 1 unless there were 0 errors and 0 lost writes. One writer alone runs first
+(--baseline-seconds), and the load's throughput is printed as a ratio to it.
 
 Only 127.0.0.1 (or localhost) is ever connected to; the run stops by itself after --seconds.
 
@@ -82,6 +83,13 @@ class Tally:
     refusals: int = 0
     errors: list[str] = field(default_factory=list)
     lock: threading.Lock = field(default_factory=threading.Lock)
+    elapsed: float = 0.0
+    hung: int = 0
+    p95: float = 0.0
+
+    @property
+    def acknowledged(self) -> int:
+        return len(self.incomes) + len(self.edits)
 
 
 def months_before(today: dt.date, count: int) -> list[dt.date]:
@@ -151,15 +159,17 @@ def writer(engine, actor, seed, deadline, targets, files, months, today, tally: 
             tally.latencies.append(time.perf_counter() - started)
 
 
-def lost_writes(engine, tally: Tally) -> tuple[int, int]:
+def lost_writes(engine, tallies: list[Tally]) -> tuple[int, int]:
     """(lost, checked): every key's stored row must be its last acknowledged save, and no version acknowledged twice."""
     lost = 0
     with reading(engine) as s:
         stored_incomes = {(r.household_id, r.month): (r.version, r.income_fen) for r in s.scalars(select(IncomeMonth))}
         stored_files = {h.id: (h.version, h.mobile, h.address) for h in s.scalars(select(Household))}
+    acked_incomes = [a for t in tallies for a in t.incomes]
+    acked_edits = [a for t in tallies for a in t.edits]
     last: dict = {}
     claimed: set = set()
-    for hid, month, version, income in tally.incomes:
+    for hid, month, version, income in acked_incomes:
         if (hid, month, version) in claimed:
             lost += 1  # two saves acknowledged as the same version: one of them overwrote the other unseen
         claimed.add((hid, month, version))
@@ -168,17 +178,43 @@ def lost_writes(engine, tally: Tally) -> tuple[int, int]:
     lost += sum(1 for key, want in last.items() if stored_incomes.get(key) != want)
     last = {}
     claimed = set()
-    for hid, version, mobile, address in tally.edits:
+    for hid, version, mobile, address in acked_edits:
         if (hid, version) in claimed:
             lost += 1
         claimed.add((hid, version))
         if hid not in last or version > last[hid][0]:
             last[hid] = (version, mobile, address)
     lost += sum(1 for hid, want in last.items() if stored_files.get(hid) != want)
-    return lost, len(tally.incomes) + len(tally.edits)
+    return lost, len(acked_incomes) + len(acked_edits)
 
 
-def run(url: str, writers: int, seconds: float, demo_households: int, own_files: int, seed: int) -> int:
+def phase(engine, actor, writers: int, seconds: float, seed: int, targets, files, months, today) -> Tally:
+    """`writers` threads started together at a barrier, for `seconds`."""
+    tally = Tally()
+    barrier = threading.Barrier(writers + 1)
+    deadline_box: list[float] = []
+
+    def start(k: int) -> None:
+        barrier.wait()
+        writer(engine, actor, seed * 1000 + k, deadline_box[0], targets, files, months, today, tally)
+
+    threads = [threading.Thread(target=start, args=(k,), daemon=True) for k in range(writers)]
+    for t in threads:
+        t.start()
+    began = time.perf_counter()
+    deadline_box.append(began + seconds)
+    barrier.wait()
+    for t in threads:
+        t.join(timeout=seconds + 120)
+    tally.elapsed = time.perf_counter() - began
+    tally.hung = sum(t.is_alive() for t in threads)
+    lat = sorted(tally.latencies)
+    tally.p95 = lat[min(len(lat) - 1, int(0.95 * len(lat)))] if lat else 0.0
+    return tally
+
+
+def run(url: str, writers: int, seconds: float, baseline_seconds: float, demo_households: int, own_files: int,
+        seed: int) -> int:
     from db.demo import load_demo
 
     engine = make_engine(url, pool_size=writers + 2, max_overflow=2)
@@ -204,43 +240,34 @@ def run(url: str, writers: int, seconds: float, demo_households: int, own_files:
         print(f"setup: {demo_households} demo households, {own_files} files opened through the service, "
               f"{len(targets)} open files in 海港区 ({time.perf_counter() - setup:.1f} s)")
 
-        tally = Tally()
-        barrier = threading.Barrier(writers + 1)
-        deadline_box: list[float] = []
+        baseline = phase(engine, actor, 1, baseline_seconds, seed, targets, files, months, today) if baseline_seconds else None
+        tally = phase(engine, actor, writers, seconds, seed + 1, targets, files, months, today)
 
-        def start(k: int) -> None:
-            barrier.wait()
-            writer(engine, actor, seed * 1000 + k, deadline_box[0], targets, files, months, today, tally)
-
-        threads = [threading.Thread(target=start, args=(k,), daemon=True) for k in range(writers)]
-        for t in threads:
-            t.start()
-        began = time.perf_counter()
-        deadline_box.append(began + seconds)
-        barrier.wait()
-        for t in threads:
-            t.join(timeout=seconds + 120)
-        elapsed = time.perf_counter() - began
-        hung = sum(t.is_alive() for t in threads)
-
-        lost, acknowledged = lost_writes(engine, tally)
-        lat = sorted(tally.latencies)
-        p95 = lat[min(len(lat) - 1, int(0.95 * len(lat)))] if lat else 0.0
+        lost, acknowledged = lost_writes(engine, [t for t in (baseline, tally) if t is not None])
         dialect = engine.dialect.name
-        print(f"load: {writers} writers on {dialect} for {elapsed:.1f} s")
-        print(f"saves attempted: {len(lat):,}  acknowledged: {acknowledged:,} "
+        if baseline is not None:
+            print(f"baseline: 1 writer on {dialect} for {baseline.elapsed:.1f} s: {baseline.acknowledged / baseline.elapsed:,.1f} "
+                  f"acknowledged writes/s, p95 {baseline.p95 * 1000:.0f} ms")
+        lat = sorted(tally.latencies)
+        print(f"load: {writers} writers on {dialect} for {tally.elapsed:.1f} s")
+        print(f"saves attempted: {len(lat):,}  acknowledged: {tally.acknowledged:,} "
               f"(月收入 {len(tally.incomes):,}, 修改档案 {len(tally.edits):,})")
-        print(f"throughput: {acknowledged / elapsed:,.1f} acknowledged writes/s  ({len(lat) / elapsed:,.1f} saves/s)")
+        rate = tally.acknowledged / tally.elapsed
+        print(f"throughput: {rate:,.1f} acknowledged writes/s  ({len(lat) / tally.elapsed:,.1f} saves/s)"
+              + (f"; ratio to one writer: {rate / (baseline.acknowledged / baseline.elapsed):.2f}×"
+                 if baseline is not None and baseline.acknowledged else ""))
         if lat:
-            print(f"latency: median {statistics.median(lat) * 1000:.0f} ms, p95 {p95 * 1000:.0f} ms, max {lat[-1] * 1000:.0f} ms")
+            print(f"latency: median {statistics.median(lat) * 1000:.0f} ms, p95 {tally.p95 * 1000:.0f} ms, max {lat[-1] * 1000:.0f} ms")
         print(f"optimistic-lock refusals: {tally.conflicts + tally.refusals:,} "
               f"(Conflict {tally.conflicts:,}: " + ", ".join(f"{k} {v:,}" for k, v in sorted(tally.conflict_kinds.items()))
               + f"; 已由他人录入/修改 {tally.refusals:,})")
-        print(f"errors: {len(tally.errors) + hung}")
-        for message in sorted(set(tally.errors))[:10]:
+        errors = [e for t in (baseline, tally) if t is not None for e in t.errors]
+        hung = sum(t.hung for t in (baseline, tally) if t is not None)
+        print(f"errors: {len(errors) + hung}")
+        for message in sorted(set(errors))[:10]:
             print(f"  {message}")
         print(f"lost writes: {lost} (of {acknowledged:,} acknowledged, checked against the store)")
-        return 0 if not tally.errors and not hung and lost == 0 and acknowledged > 0 else 1
+        return 0 if not errors and not hung and lost == 0 and tally.acknowledged > 0 else 1
     finally:
         engine.dispose()
 
@@ -250,17 +277,20 @@ def main() -> int:
     parser.add_argument("--db", choices=("sqlite", "postgresql"), default="sqlite")
     parser.add_argument("--writers", type=int, help="writer threads (default 20 on SQLite, 50 on PostgreSQL)")
     parser.add_argument("--seconds", type=float, default=20.0, help="how long the writers run (at most 600)")
+    parser.add_argument("--baseline-seconds", type=float, help="one writer alone first, for the ratio "
+                        "(default a quarter of --seconds, at most 5; 0: none)")
     parser.add_argument("--households", type=int, default=40, help="demo households to build first")
     parser.add_argument("--files", type=int, default=12, help="files opened through the service that the writers edit")
     parser.add_argument("--seed", type=int, default=7)
     args = parser.parse_args()
     writers = args.writers or (20 if args.db == "sqlite" else 50)
+    baseline = min(5.0, args.seconds / 4) if args.baseline_seconds is None else args.baseline_seconds
     if not 1 <= writers <= 200 or not 0 < args.seconds <= 600 or not 1 <= args.files <= 900:
         parser.error("--writers 1–200, --seconds up to 600, --files 1–900")
 
     if args.db == "sqlite":
         with tempfile.TemporaryDirectory() as tmp:
-            return run(f"sqlite:///{Path(tmp) / 'load.db'}", writers, args.seconds, args.households, args.files, args.seed)
+            return run(f"sqlite:///{Path(tmp) / 'load.db'}", writers, args.seconds, baseline, args.households, args.files, args.seed)
 
     admin_url = make_url(PG_ADMIN_URL)
     if admin_url.host not in LOCAL_HOSTS:
@@ -270,7 +300,7 @@ def main() -> int:
     with admin.connect() as c:
         c.execute(text(f'CREATE DATABASE "{name}"'))
     try:
-        return run(admin_url.set(database=name).render_as_string(hide_password=False), writers, args.seconds,
+        return run(admin_url.set(database=name).render_as_string(hide_password=False), writers, args.seconds, baseline,
                    args.households, args.files, args.seed)
     finally:
         with admin.connect() as c:
