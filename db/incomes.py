@@ -20,7 +20,7 @@ from core.dibao import NoLineInForce, line_on
 from core.money import InvalidAmount, per_capita_fen, persons_count, yuan_to_fen
 from db import audit
 from db.actor import Actor
-from db.errors import Conflict, OutOfScope, ValidationError
+from db.errors import Conflict, OutOfScope, ValidationError, violates
 from db.models import DibaoLine, Household, IncomeMonth, Member, Org, Place
 from db.queries import first_of_month
 from db.scope import org_filter
@@ -165,7 +165,9 @@ def save_month(session: Session, actor: Actor, month: dt.date, rows: list[Income
             file_no = households[row.household_id].file_no  # a failed flush expires the loaded rows
             try:
                 audit.create(session, actor, IncomeMonth(household_id=row.household_id, month=month, **values))
-            except IntegrityError:  # uq_income_month_household_month: someone entered this month at the same moment
+            except IntegrityError as exc:  # someone entered this month of this file at the same moment
+                if not violates(exc, "uq_income_month_household_month", "income_month.household_id, income_month.month"):
+                    raise
                 raise Conflict(f"{file_no} 的 {month:%Y年%m月} 收入刚刚已由他人录入，本次没有保存任何一行；"
                                "请刷新后核对，如需更正请修改该月的金额") from None
             counts["新增"] += 1

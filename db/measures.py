@@ -41,8 +41,9 @@ def _open_file(session: Session, actor: Actor, household_id: int) -> Household:
 
 
 def lock_file(session: Session, household_id: int) -> None:
-    """Hold the file's row until the end of the transaction (SELECT ... FOR UPDATE; a no-op on SQLite, whose write
-    transaction holds the whole database). Saves of the same file wait for each other here."""
+    """Hold the file's row until the end of the transaction (SELECT ... FOR NO KEY UPDATE, which rows referring to the
+    file do not wait for; a no-op on SQLite, whose write transaction holds the whole database). Saves of the same file
+    wait for each other here."""
     session.execute(select(Household.id).where(Household.id == household_id).with_for_update(key_share=True))
 
 

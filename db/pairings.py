@@ -20,7 +20,7 @@ from core.plan import PlanErrors, check_helper
 from core.worklist import visit_due
 from db import audit
 from db.actor import Actor
-from db.errors import Conflict, ValidationError
+from db.errors import Conflict, ValidationError, violates
 from db.households import get_household
 from db.models import Household, Measure, Org, Pairing, Place, Visit
 from db.queries import parameter_on
@@ -63,7 +63,9 @@ def _move(session: Session, actor: Actor, household: Household, current: Pairing
     file_no = household.file_no  # a failed flush expires the loaded rows
     try:
         audit.create(session, actor, Pairing(household_id=household.id, **helper), reason=reason)
-    except IntegrityError:  # uq_pairing_current: someone gave the file a helper at the same moment
+    except IntegrityError as exc:  # uq_pairing_current: someone gave the file a helper at the same moment
+        if not violates(exc, "uq_pairing_current", "pairing.household_id"):
+            raise
         raise Conflict(f"{file_no} 刚刚已由他人指定了帮扶责任人（一户同时只能有一名当前责任人），"
                        "请刷新后查看。本次没有保存任何更改。") from None
     return True
