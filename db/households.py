@@ -26,7 +26,8 @@ from db.actor import Actor
 from db.errors import Conflict, NotFound, ValidationError
 from db.models import (
     AssistanceRecord,
-    AidPayment, AuditLog, DibaoLine, ExclusionCheck, Household, HouseholdCause, IncomeMonth, Measure, Member, Org, Pairing,
+    AidPayment, AuditLog, DibaoLine, ExclusionCheck, Household, HouseholdCause, IdentityLock, IncomeMonth, Measure, Member, Org,
+    Pairing,
     Place, ProcessStep, StatusChange, Visit,
 )
 from db.queries import audit_frame, parameter_on
@@ -152,7 +153,33 @@ def open_holders(session: Session, id_numbers: list[str], *, except_household: i
     return [h for h in holders if h.household_id != except_household]
 
 
+LOCK_CHUNK = 5000
+
+
+def lock_identities(session: Session, numbers: list[str]) -> None:
+    """Hold the lock row of each ID number until the end of the transaction (created when missing), so that two
+    saves putting one person into two open files at once check one after the other: the second sees the first.
+
+    In ascending order, so two saves sharing several numbers cannot wait for each other in a circle. On SQLite the
+    write transaction (BEGIN IMMEDIATE) already excludes every other writer; the rows are kept the same way there.
+    """
+    wanted = sorted({n for n in numbers if n})
+    if not wanted:
+        return
+    table = IdentityLock.__table__
+    if session.get_bind().dialect.name == "postgresql":
+        from sqlalchemy.dialects.postgresql import insert
+    else:
+        from sqlalchemy.dialects.sqlite import insert
+    for start in range(0, len(wanted), LOCK_CHUNK):  # a workbook may name 100,000 people: in chunks, still in order
+        chunk = wanted[start:start + LOCK_CHUNK]
+        session.execute(insert(table).values([{"id_number": n} for n in chunk]).on_conflict_do_nothing())
+        session.execute(select(table.c.id_number).where(table.c.id_number.in_(chunk)).order_by(table.c.id_number)
+                        .with_for_update())
+
+
 def _refuse_duplicates(session: Session, actor: Actor, numbers: list[str], household_id: int | None) -> None:
+    lock_identities(session, numbers)
     holders = open_holders(session, numbers, except_household=household_id)
     errors: dict[str, str] = {}
     for holder in holders:
@@ -195,6 +222,9 @@ def _org_of(session: Session, household_id: int) -> int:
 
 
 def next_file_no(session: Session, place_code: str) -> str:
+    """The district's next file number. The district's row is held until the transaction ends (PostgreSQL; on SQLite
+    the write transaction holds the database), so two files created at once get consecutive numbers, never one."""
+    session.execute(select(Place.code).where(Place.code == place_code).with_for_update(key_share=True))
     prefix = f"QHD-{place_code}-"
     # only numbers of the system's own form (prefix + 6 digits) count; an imported number of another form does not
     last = session.scalar(select(func.max(Household.file_no)).where(Household.file_no.like(prefix + "%"),

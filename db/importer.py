@@ -31,7 +31,7 @@ from core.workbook import Problem, read_file
 from db import audit
 from db.actor import Actor
 from db.errors import Conflict, NotFound, OutOfScope, ServiceError
-from db.households import next_file_no
+from db.households import lock_identities, next_file_no
 from db.models import (
     AidPayment, AssistanceRecord, DibaoLine, Household, HouseholdCause, ImportBatch, ImportChange, IncomeMonth, Measure, Member, Org, ProcessStep,
     StatusChange, Visit, now,
@@ -128,8 +128,12 @@ class Plan:
 
 
 def check(session: Session, actor: Actor, data: bytes, filename: str, *, sheet: str | None = None,
-          today: dt.date | None = None) -> tuple[Plan | None, list[Problem]]:
-    """Everything wrong with the file, by sheet, row and column; a plan to write when nothing is."""
+          today: dt.date | None = None, lock: bool = False) -> tuple[Plan | None, list[Problem]]:
+    """Everything wrong with the file, by sheet, row and column; a plan to write when nothing is.
+
+    With `lock` (the check of a write, in its transaction), the people of the workbook are locked before the store's
+    open files are read, so that a file saved meanwhile with one of them waits, or is seen: one open file per person
+    on every path. A check for the user to read takes no lock."""
     today = today or dt.date.today()
     if not actor.can_write_files:
         raise OutOfScope("您的角色只能查看，不能导入数据")
@@ -137,6 +141,8 @@ def check(session: Session, actor: Actor, data: bytes, filename: str, *, sheet: 
     if problems:
         return None, problems
     parsed = parse(sheets, today)
+    if lock:
+        lock_identities(session, [f.head.get("id_number") for f in parsed.files] + [m.values.get("id_number") for m in parsed.members])
     known = _known(session, actor)
     plan = Plan(parsed, known)
     problems = list(parsed.problems)
@@ -452,7 +458,7 @@ def run(session: Session, actor: Actor, data: bytes, filename: str, *, sheet: st
     today = today or dt.date.today()
     say = progress or (lambda fraction, text: None)
     say(0.02, "正在检查……")
-    plan, problems = check(session, actor, data, filename, sheet=sheet, today=today)
+    plan, problems = check(session, actor, data, filename, sheet=sheet, today=today, lock=not dry_run)
     if problems:
         raise ImportRefused(problems)
     report = Report(filename)

@@ -456,8 +456,19 @@ class Pairing(Versioned, Base):
     start_on: Mapped[dt.date] = mapped_column(Date, nullable=False)
     end_on: Mapped[dt.date | None] = mapped_column(Date)
 
-    # the caseload and bulk reassignment look helpers up by name among current pairings
-    __table_args__ = (Index("ix_pairing_helper_current", "helper_name", "end_on"),)
+    # the caseload and bulk reassignment look helpers up by name among current pairings;
+    # one current pairing per file, kept by the database (two people assigning a helper at once: one wins)
+    __table_args__ = (Index("ix_pairing_helper_current", "helper_name", "end_on"),
+                      Index("uq_pairing_current", "household_id", unique=True,
+                            sqlite_where=text("end_on IS NULL"), postgresql_where=text("end_on IS NULL")))
+
+
+class IdentityLock(Base):
+    """One row per ID number that an open file holds or has held: a service adding a person to an open file locks
+    the person's row first (SELECT ... FOR UPDATE), so two files saved at once cannot both take one person."""
+
+    __tablename__ = "identity_lock"
+    id_number: Mapped[str] = mapped_column(String(18), primary_key=True)
 
 
 
