@@ -228,7 +228,7 @@ def _backup(engine: Engine, path: Path, overwrite: bool) -> BackupInfo:
 
 def _sqlite_backup(engine: Engine, target: Path) -> None:
     source_path = _sqlite_path(engine)
-    if not source_path.exists():
+    if not source_path.exists() or source_path.stat().st_size == 0:  # the engine creates a missing file empty
         raise BackupError(f"数据库文件 {source_path} 不存在：没有可以备份的数据")
     source = destination = None
     try:
