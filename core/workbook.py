@@ -488,9 +488,10 @@ XLSX_ILLEGAL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")
 
 
 def xlsx_text(text: str) -> str:
-    """Text as an .xlsx cell can hold it. Each character a cell cannot hold is written visibly escaped, as the six
+    """Text as an .xlsx cell can hold it. Each character a cell cannot hold is written visibly escaped, as the four
     characters of its Python escape (U+0001 → the text `\\x01`), so an export shows exactly what is stored — and
-    where to correct it — instead of failing for the whole scope."""
+    where to correct it — instead of failing for the whole scope. CSV is written the same way (a NUL in a CSV file
+    stops most readers, Python's csv among them)."""
     return XLSX_ILLEGAL.sub(lambda m: f"\\x{ord(m.group()):02x}", text)
 
 

@@ -302,4 +302,31 @@ def test_an_old_row_holding_a_control_character_exports_escaped_instead_of_break
              for title, data in books.items()}
     assert "王\\x01建华" in cells["档案数据"] and "文化路\\x0b1号" in cells["档案数据"] and "李\\x1f秀兰" in cells["档案数据"]
     assert "王\\x01建华" in cells["困难职工档案台账"]
+    with transaction(db_engine) as s:
+        csv = exporter.ledger_csv(exporter.LEDGERS["困难职工档案台账"](s, actor_of(s))).decode("utf-8-sig")
+    assert "王\\x01建华" in csv and "\x01" not in csv
     assert ("慰问\\x00金" if db_engine.dialect.name == "sqlite" else "慰问\\x02金") in cells["资金发放台账"]
+
+
+# --- the import takes the same limits ------------------------------------------------------------
+
+
+def test_an_import_with_text_a_field_cannot_hold_is_refused_at_its_cell_and_writes_nothing(db_engine):
+    from core.workbook import SHEETS
+    from db import importer
+    from tests.db.test_import import book, family, run
+
+    before = rows_in_store(db_engine)
+    with pytest.raises(importer.ImportRefused) as refused:
+        run(db_engine, book([family(1, address="长" * 300), family(2, employer="厂" * 1_000_000)]))
+    cells = {(p.sheet, p.column): p.message for p in refused.value.problems}
+    assert "不能超过 255 个字" in cells[("家庭档案", "家庭住址")] and "不能超过 128 个字" in cells[("家庭档案", "工作单位")]
+    # a control character cannot be in an .xlsx cell at all (the writer escapes it as text), so it comes by CSV
+    spec = SHEETS["家庭档案"]
+    row = family(3, name="王\x00建华")
+    csv = ",".join(c.header for c in spec.columns) + "\n" + ",".join(str(row.get(c.key, "")) for c in spec.columns) + "\n"
+    csv = csv.encode("utf-8")
+    with pytest.raises(importer.ImportRefused) as refused:
+        run(db_engine, csv, name="家庭档案.csv", sheet="家庭档案")
+    assert [(p.column, CONTROL_MESSAGE in p.message) for p in refused.value.problems] == [("户主姓名", True)]
+    assert rows_in_store(db_engine) == before
