@@ -42,6 +42,7 @@ for _name in ("streamlit.runtime.scriptrunner_utils.script_run_context", "stream
 from sqlalchemy import select
 
 from core.codes import ROLE
+from core.typed import TEXT_FIELDS, text_problem
 from db.actor import system_actor
 from db.engine import database_url, make_engine, reading, transaction
 from db.errors import ServiceError, ValidationError
@@ -81,6 +82,8 @@ def cmd_list_orgs(_args) -> int:
 
 def _find_org(session, text: str) -> Org | None:
     text = text.strip()
+    if text_problem(text, TEXT_FIELDS["org.name"].limit):  # no union is named so (and PostgreSQL refuses a NUL)
+        return None
     if text.isascii() and text.isdigit():  # "²".isdigit() is true, int("²") fails
         return session.get(Org, int(text)) if int(text) <= MAX_ID else None
     return session.scalar(select(Org).where(Org.name == text))
@@ -187,7 +190,8 @@ def _acting_user(session, args, job: str):
     if args.user is None:
         print(f"请用 --user 用户名 指明以谁的身份和管辖范围{job}，或用 --as-system 以系统身份（全市）{job}", file=sys.stderr)
         return None
-    actor = users.actor_for(session, args.user) if args.user.strip() else None
+    known = args.user.strip() and not text_problem(args.user.strip(), TEXT_FIELDS["app_user.username"].limit)
+    actor = users.actor_for(session, args.user) if known else None
     if actor is None:
         print(f"找不到用户“{args.user}”，或该用户已停用", file=sys.stderr)
     return actor
