@@ -330,3 +330,12 @@ def test_an_import_with_text_a_field_cannot_hold_is_refused_at_its_cell_and_writ
         run(db_engine, csv, name="家庭档案.csv", sheet="家庭档案")
     assert [(p.column, CONTROL_MESSAGE in p.message) for p in refused.value.problems] == [("户主姓名", True)]
     assert rows_in_store(db_engine) == before
+
+
+@pytest.mark.parametrize("typed,found", [("te\x00st", 1), ("\ud800", 1), (MEGABYTE, 0), ("王\x00", 0)])
+def test_the_audit_log_who_box_takes_any_text(db_engine, typed, found):
+    with transaction(db_engine) as s:
+        orgs.create_org(s, ADMIN, name="海港区文化路街道工会", kind="grassroots", parent_id=org_id(s), place_code="130302")
+    with reading(db_engine) as s:
+        frame, total = queries.audit_page(s, ADMIN, who=typed)
+    assert total == len(frame) == found  # the NUL and the surrogate dropped: the system actor "test" is found
