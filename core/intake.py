@@ -16,7 +16,7 @@ from typing import Any
 from core import codes
 from core.identity import InvalidIdentifier, parse_id_number, parse_mobile, parse_uscc
 from core.money import InvalidAmount, yuan_to_fen
-from core.typed import INVALID, field_text
+from core.typed import INVALID, echo, field_text
 from core.typed import as_code as _code
 from core.typed import as_date as _date
 from core.typed import as_text as _text
@@ -128,7 +128,7 @@ def check_household(raw: dict[str, Any], today: dt.date | None = None) -> CleanH
     for key, code_list in HEAD_CODE_FIELDS.items():
         value = _code(raw.get(key), code_list)
         if value == INVALID:
-            errors[key] = f"{FIELD_LABELS[key]}“{_text(raw.get(key))}”不在代码表中，请从下拉列表中选择"
+            errors[key] = f"{FIELD_LABELS[key]}“{echo(raw.get(key))}”不在代码表中，请从下拉列表中选择"
         head[key] = None if value == INVALID else value
     if head.get("disability_kind") and not head.get("disability_grade"):
         errors["disability_grade"] = "填写了残疾类别时，请同时选择残疾等级（一至四级）"
@@ -198,7 +198,7 @@ def _check_members(rows: list[dict], today: dt.date, errors: dict[str, str]) -> 
         for key, code_list in MEMBER_CODE_FIELDS.items():
             value = _code(raw.get(key), code_list)
             if value == INVALID:
-                errors[prefix + key] = f"第 {i + 1} 位成员：{FIELD_LABELS[key]}“{_text(raw.get(key))}”不在代码表中"
+                errors[prefix + key] = f"第 {i + 1} 位成员：{FIELD_LABELS[key]}“{echo(raw.get(key))}”不在代码表中"
                 value = None
             member[key] = value
         if not member.get("relation") and prefix + "relation" not in errors:
@@ -222,7 +222,7 @@ def _check_causes(rows: list[dict], today: dt.date, errors: dict[str, str]) -> l
         if code is None:
             continue
         if code == INVALID:
-            errors["causes"] = f"致困原因“{_text(raw.get('cause'))}”不在代码表中"
+            errors["causes"] = f"致困原因“{echo(raw.get('cause'))}”不在代码表中"
             continue
         removed = _check_date(f"causes.{i}.removed_on", raw.get("removed_on"), today, errors)
         causes.append(CauseInput(code, bool(raw.get("is_main")), removed))

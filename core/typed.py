@@ -103,6 +103,12 @@ def field_text(value: Any, field: str | TextField, errors: dict[str, str], key: 
     return text
 
 
+def echo(value: Any, limit: int = 30) -> str:
+    """A value a user typed, as a message may quote it back: control characters dropped, at most `limit` characters."""
+    text = CONTROL_CHARACTERS.sub("", "" if value is None else str(value)).strip()
+    return text if len(text) <= limit else text[:limit] + "…"
+
+
 def search_text(value: Any) -> str:
     """What a search box holds, as it can be searched: control characters (a pasted NUL) dropped, spaces trimmed,
     cut to SEARCH_LIMIT characters — so no input can make the database refuse the query."""
