@@ -42,7 +42,8 @@ class TextField:
 
 
 # "table.column" → the field. Every column a user, an import or the shell writes free text into is here;
-# tests/core/test_text_limits.py checks each String column's length against db/models.py.
+# tests/db/test_text_limits.py checks each String column's length against db/models.py (and db/textguard.py
+# reads the length from the model itself).
 TEXT_FIELDS: dict[str, TextField] = {
     "household.name": TextField("姓名", 64),
     "household.worker_no": TextField("职工编号", 32),
