@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """jiekun from the shell: the same services the app uses.
 
-  python manage.py init                         migrate the database to the newest schema
+  python manage.py init                         migrate the database to the newest schema; write a login key if none is set
   python manage.py create-user USERNAME --name 姓名 --role staff --org 海港区总工会
   python manage.py demo [--households N] [--seed S]
   python manage.py evaluate --as-of 2018-12-31 [--out FILE.csv]
@@ -9,6 +9,9 @@
   python manage.py export [--what workbook|档案台账|措施台账|资金台账|进度表] [--out FILE] (--user NAME | --as-system) [--csv]
   python manage.py list-orgs
   python manage.py id-duplicates [--out FILE.csv]
+  python manage.py backup FILE [--yes]          the whole database to FILE (safe while the app runs)
+  python manage.py restore FILE [--yes]         replace the whole database with FILE (--yes: overwrite data)
+  python manage.py verify-audit                 check the audit log's hash chain (exit 1 at the first broken row)
 
 The database is the one the app uses: JIEKUN_DATABASE_URL, .streamlit/secrets.toml, or data/jiekun.db.
 
@@ -68,8 +71,21 @@ def _engine():
 
 
 def cmd_init(_args) -> int:
+    import os
+
+    from db.engine import sqlite_path
+    from db.users import write_cookie_key_file
+
     _engine()
     print(f"数据库已就绪（已迁移到最新结构）：{_safe_url()}")
+    path = sqlite_path(database_url())
+    for file in ([path, path.with_name(path.name + "-wal"), path.with_name(path.name + "-shm")] if path else []):
+        if file.exists() and file.stat().st_mode & 0o077:
+            os.chmod(file, 0o600)
+            print(f"已将 {file.name} 改为仅本用户可读写（0600）。")
+    written = write_cookie_key_file()
+    if written is not None:
+        print(f"已生成登录密钥，写入 {written}（仅本用户可读写）。生产环境请改用环境变量 JIEKUN_COOKIE_KEY，详见 docs/security.md。")
     return 0
 
 
@@ -362,6 +378,49 @@ def _debug() -> None:
         traceback.print_exc()
 
 
+def cmd_backup(args) -> int:
+    """SQLite: its online backup API; PostgreSQL: pg_dump in custom format. Exit 2 when refused or failed."""
+    from db import backup
+
+    try:
+        info = backup.backup(make_engine(), args.file, overwrite=args.yes)
+    except ServiceError as exc:
+        print(str(exc), file=sys.stderr)
+        return 2
+    print(f"已备份 {_safe_url()} 到 {info.path}（{backup.KIND_NAMES[info.kind]}，结构版本 {info.revision}，"
+          f"{info.size / 1e6:.1f} MB；文件含个人信息，请妥善保管）")
+    return 0
+
+
+def cmd_restore(args) -> int:
+    """The whole database replaced by a backup of this schema version; a database holding data only with --yes."""
+    from db import backup
+
+    try:
+        info = backup.restore(make_engine(), args.file, overwrite=args.yes)
+    except ServiceError as exc:
+        print(str(exc), file=sys.stderr)
+        return 2
+    print(f"已从 {info.path} 恢复 {_safe_url()}（{backup.KIND_NAMES[info.kind]}，结构版本 {info.revision}）")
+    return 0
+
+
+def cmd_verify_audit(_args) -> int:
+    """Walk the audit log's chain and recompute every hash; exit 1 naming the first row that does not fit."""
+    from db.audit import verify_chain
+
+    with reading(_engine()) as s:
+        checked, broken = verify_chain(s)
+    if broken is None:
+        print(f"操作日志校验通过：共 {checked:,} 条记录，校验链完整，未发现修改或删除。")
+        return 0
+    when = f"{broken.at:%Y-%m-%d %H:%M:%S}" if broken.at else "时间不明"
+    seq = f"序号 {broken.chain_seq}，" if broken.chain_seq is not None else ""
+    print(f"操作日志校验失败：第一条有问题的记录是编号 {broken.audit_id}（{seq}{when}，{broken.actor}）：{broken.problem}。"
+          f"在它之前的 {checked:,} 条记录完好。", file=sys.stderr)
+    return 1
+
+
 def _safe_url() -> str:
     return make_engine(database_url()).url.render_as_string(hide_password=True)
 
@@ -404,6 +463,16 @@ def main(argv: list[str] | None = None) -> int:
     p = sub.add_parser("id-duplicates", help="列出同一身份证号（按规范化后的形式）在多个未关闭档案中的情况（有则返回 1）")
     p.add_argument("--out", help="写出 CSV 文件（UTF-8，带 BOM）")
     p.set_defaults(func=cmd_id_duplicates)
+    p = sub.add_parser("backup", help="备份整个数据库到文件（SQLite 在线备份，PostgreSQL 用 pg_dump 自定义格式；应用运行时也可备份）")
+    p.add_argument("file", help="备份文件（文件含个人信息，仅所有者可读）")
+    p.add_argument("--yes", action="store_true", help="文件已存在时覆盖它")
+    p.set_defaults(func=cmd_backup)
+    p = sub.add_parser("restore", help="用备份文件替换整个数据库（只接受本版本程序的备份；数据库中已有数据时须加 --yes）")
+    p.add_argument("file", help="manage.py backup 写出的备份文件")
+    p.add_argument("--yes", action="store_true", help="确认用备份覆盖数据库中现有的全部数据")
+    p.set_defaults(func=cmd_restore)
+    sub.add_parser("verify-audit", help="校验操作日志的校验链（被修改或删除时返回 1，并指出第一条有问题的记录）").set_defaults(
+        func=cmd_verify_audit)
     args = parser.parse_args(argv)
     return _run(args)
 

@@ -27,7 +27,8 @@ from db.actor import Actor
 from db.errors import Conflict, NotFound, ValidationError
 from db.models import (
     AssistanceRecord,
-    AidPayment, AuditLog, DibaoLine, ExclusionCheck, Household, HouseholdCause, IncomeMonth, Measure, Member, Org, Pairing,
+    AidPayment, AuditLog, DibaoLine, ExclusionCheck, Household, HouseholdCause, IdentityLock, IncomeMonth, Measure, Member, Org,
+    Pairing,
     Place, ProcessStep, StatusChange, Visit,
 )
 from db.queries import audit_frame, parameter_on
@@ -153,11 +154,35 @@ def open_holders(session: Session, id_numbers: list[str], *, except_household: i
     return [h for h in holders if h.household_id != except_household]
 
 
-def _refuse_duplicates(session: Session, actor: Actor, numbers: list[str], household_id: int | None) -> None:
-    holders = open_holders(session, numbers, except_household=household_id)
-    if not holders:
+LOCK_CHUNK = 5000
+
+
+def lock_identities(session: Session, numbers: list[str]) -> None:
+    """Hold the lock row of each ID number until the end of the transaction (created when missing), so that two
+    saves putting one person into two open files at once check one after the other: the second sees the first.
+
+    In ascending order, so two saves sharing several numbers cannot wait for each other in a circle. On SQLite the
+    write transaction (BEGIN IMMEDIATE) already excludes every other writer; the rows are kept the same way there.
+    """
+    wanted = sorted({n for n in numbers if n})
+    if not wanted:
         return
-    errors = {}
+    table = IdentityLock.__table__
+    if session.get_bind().dialect.name == "postgresql":
+        from sqlalchemy.dialects.postgresql import insert
+    else:
+        from sqlalchemy.dialects.sqlite import insert
+    for start in range(0, len(wanted), LOCK_CHUNK):  # a workbook may name 100,000 people: in chunks, still in order
+        chunk = wanted[start:start + LOCK_CHUNK]
+        session.execute(insert(table).values([{"id_number": n} for n in chunk]).on_conflict_do_nothing())
+        session.execute(select(table.c.id_number).where(table.c.id_number.in_(chunk)).order_by(table.c.id_number)
+                        .with_for_update())
+
+
+def _refuse_duplicates(session: Session, actor: Actor, numbers: list[str], household_id: int | None) -> None:
+    lock_identities(session, numbers)
+    holders = open_holders(session, numbers, except_household=household_id)
+    errors: dict[str, str] = {}
     for holder in holders:
         index = numbers.index(holder.id_number)
         key = "id_number" if index == 0 else f"members.{index - 1}.id_number"
@@ -165,9 +190,29 @@ def _refuse_duplicates(session: Session, actor: Actor, numbers: list[str], house
         if in_scope(session, actor, _org_of(session, holder.household_id)):
             link = f"[{holder.file_no}](household?file={holder.file_no})"
             errors[key] = f"身份证号 {holder.id_number} 已在{holder.place_name}的档案 {link} 中（作为{role}），一人只能在一个未关闭的档案中"
-        else:  # outside the user's scope: say that it is held, not where or by whom
-            errors[key] = f"身份证号 {holder.id_number} 已在其他单位的未关闭档案中，一人只能在一个未关闭的档案中；请联系市总工会核实"
-    raise ValidationError(errors)
+        elif key in errors:
+            continue
+        elif audit.duplicate_refused(session, actor, holder.id_number, f"{holder.file_no}，{role}"):
+            # outside the user's scope: that it is held, not where, by whom or as what; audited, and limited per day
+            errors[key] = audit.DUPLICATE_ELSEWHERE
+        else:
+            errors[key] = audit.DUPLICATE_LIMIT_MESSAGE
+    if audit.duplicate_limit_reached(session, actor):
+        # past the day's limit the check no longer answers for a number new to this file: a refusal and an acceptance
+        # alike would tell whether it is held in another union's file
+        own = _numbers_of(session, household_id) if household_id else set()
+        for index, number in enumerate(numbers):
+            key = "id_number" if index == 0 else f"members.{index - 1}.id_number"
+            if number and number not in own and key not in errors:
+                errors[key] = audit.DUPLICATE_LIMIT_MESSAGE
+    if errors:
+        raise ValidationError(errors)
+
+
+def _numbers_of(session: Session, household_id: int) -> set[str]:
+    head = session.scalar(select(Household.id_number).where(Household.id == household_id))
+    members = session.scalars(select(Member.id_number).where(Member.household_id == household_id, Member.id_number.is_not(None)))
+    return {head, *members}
 
 
 def _org_of(session: Session, household_id: int) -> int:
@@ -178,6 +223,9 @@ def _org_of(session: Session, household_id: int) -> int:
 
 
 def next_file_no(session: Session, place_code: str) -> str:
+    """The district's next file number. The district's row is held until the transaction ends (PostgreSQL; on SQLite
+    the write transaction holds the database), so two files created at once get consecutive numbers, never one."""
+    session.execute(select(Place.code).where(Place.code == place_code).with_for_update(key_share=True))
     prefix = f"QHD-{place_code}-"
     # only numbers of the system's own form (prefix + 6 digits) count; an imported number of another form does not
     last = session.scalar(select(func.max(Household.file_no)).where(Household.file_no.like(prefix + "%"),

@@ -41,6 +41,13 @@ def _open_file(session: Session, actor: Actor, household_id: int) -> Household:
     return household
 
 
+def lock_file(session: Session, household_id: int) -> None:
+    """Hold the file's row until the end of the transaction (SELECT ... FOR NO KEY UPDATE, which rows referring to the
+    file do not wait for; a no-op on SQLite, whose write transaction holds the whole database). Saves of the same file
+    wait for each other here."""
+    session.execute(select(Household.id).where(Household.id == household_id).with_for_update(key_share=True))
+
+
 def _file_causes(household: Household) -> set[str]:
     return {c.cause for c in household.causes}
 
@@ -239,6 +246,10 @@ def add_payment(session: Session, actor: Actor, household_id: int, raw: dict[str
         track, programme = measure.track, measure.programme
         if values["paid_on"] < measure.start_on:
             raise ValidationError({"paid_on": f"发放日期不能早于措施开始日期 {measure.start_on:%Y-%m-%d}"})
+    # the file's row is locked until this transaction ends (PostgreSQL; SQLite's write transaction already excludes
+    # every other writer), so two identical payments saved at once meet here one after the other: the second sees
+    # the first and is refused as its twin
+    lock_file(session, household.id)
     twin = session.scalar(select(AidPayment.id).where(
         AidPayment.household_id == household.id, AidPayment.paid_on == values["paid_on"], AidPayment.amount_fen == values["amount_fen"],
         AidPayment.fund_source == values["fund_source"], AidPayment.track == track).limit(1))
@@ -278,7 +289,8 @@ def delete_payment(session: Session, actor: Actor, payment_id: int, *, expected_
 
 def stop_future_payments(session: Session, actor: Actor, household_id: int, after: dt.date, reason: str) -> int:
     """When a file closes as 脱困 or 退出, the scheduled payments after that day are not made."""
-    future = session.scalars(select(AidPayment).where(AidPayment.household_id == household_id, AidPayment.paid_on > after,
+    household = get_household(session, actor, household_id=household_id)  # scope, and the right to write
+    future = session.scalars(select(AidPayment).where(AidPayment.household_id == household.id, AidPayment.paid_on > after,
                                                       AidPayment.measure_id.is_not(None))).all()
     for payment in future:
         audit.delete(session, actor, payment, expected_version=None, reason=reason)

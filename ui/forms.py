@@ -44,7 +44,7 @@ def field_error(form: str, field: str) -> None:
     st.session_state.setdefault(_fields_key(form), set()).add(field)  # the fields this form shows its messages under
     message = st.session_state.get(_errors_key(form), {}).get(field)
     if message:
-        st.error(message, icon=":material/error:")
+        st.error(escape_markdown(message), icon=":material/error:")
 
 
 def form_notice(form: str) -> None:
@@ -52,6 +52,7 @@ def form_notice(form: str) -> None:
     notice = st.session_state.pop(_notice_key(form), None)
     if notice:
         kind, text = notice
+        text = escape_markdown(text)
         if kind == "error":  # a message for a field the form shows no message under (a note too long …) is said here
             errors = st.session_state.get(_errors_key(form), {})
             shown = st.session_state.get(_fields_key(form), set())

@@ -10,7 +10,8 @@ ROOT = Path(__file__).resolve().parents[2]
 
 
 def run(db: Path, *args: str, stdin: str = "") -> subprocess.CompletedProcess:
-    env = {"JIEKUN_DATABASE_URL": f"sqlite:///{db}", "PATH": "/usr/bin:/bin", "HOME": str(db.parent)}
+    env = {"JIEKUN_DATABASE_URL": f"sqlite:///{db}", "PATH": "/usr/bin:/bin", "HOME": str(db.parent),
+           "JIEKUN_SECRETS_FILE": str(db.parent / "secrets.toml")}
     return subprocess.run([sys.executable, "manage.py", *args], cwd=ROOT, input=stdin, capture_output=True, text=True,
                           env=env, timeout=300)
 
@@ -20,6 +21,31 @@ def db(tmp_path):
     path = tmp_path / "manage.db"
     assert run(path, "init").returncode == 0
     return path
+
+
+def test_init_creates_the_database_and_a_login_key_readable_by_their_owner_only(tmp_path):
+    import os
+    import sqlite3
+    import tomllib
+
+    path = tmp_path / "fresh.db"
+    first = run(path, "init")
+    assert first.returncode == 0 and "已生成登录密钥" in first.stdout
+    with sqlite3.connect(path) as c:  # a writer leaves the -wal and -shm files beside it
+        c.execute("PRAGMA journal_mode=WAL")
+        c.execute("CREATE TABLE probe (x)")
+        modes = {p.name: p.stat().st_mode & 0o777 for p in tmp_path.glob("fresh.db*")}
+    assert modes == {"fresh.db": 0o600, "fresh.db-wal": 0o600, "fresh.db-shm": 0o600}
+    secrets = tmp_path / "secrets.toml"
+    assert secrets.stat().st_mode & 0o777 == 0o600
+    key = tomllib.loads(secrets.read_text())["auth"]["cookie_key"]
+    assert len(key) >= 32
+    again = run(path, "init")
+    assert again.returncode == 0 and "已生成登录密钥" not in again.stdout
+    assert tomllib.loads(secrets.read_text())["auth"]["cookie_key"] == key  # made once, then kept
+
+    os.chmod(path, 0o644)  # a file made by an older version
+    assert "仅本用户可读写（0600）" in run(path, "init").stdout and path.stat().st_mode & 0o777 == 0o600
 
 
 def test_the_first_user_must_be_an_administrator(db):
