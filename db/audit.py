@@ -20,6 +20,7 @@ from sqlalchemy.orm.exc import StaleDataError
 from db.actor import Actor
 from db.errors import STALE_MESSAGE, Conflict
 from db.models import AuditLog, DataVersion, now
+from db import textguard  # noqa: F401  (refuses, before any flush, text a column cannot hold)
 
 # Fields never written to the audit log in clear.
 SECRET_FIELDS = {"password_hash"}

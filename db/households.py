@@ -21,6 +21,7 @@ from core import codes
 from core.category import Assessment, Exclusion as ExclusionFact, MonthFigures, assess
 from core.dibao import NoLineInForce, line_on
 from core.intake import FIELD_LABELS, HEAD_BOOL_FIELDS, HEAD_CODE_FIELDS, HEAD_DATE_FIELDS, HEAD_TEXT_FIELDS, IntakeErrors, check_household
+from core.typed import REASON, field_text
 from db import audit
 from db.actor import Actor
 from db.errors import Conflict, NotFound, ValidationError
@@ -234,6 +235,15 @@ def next_file_no(session: Session, place_code: str) -> str:
     return f"{prefix}{number:06d}"
 
 
+def _checked_text(value: str | None, field, key: str) -> str | None:
+    """A note or reason as typed, trimmed (None when empty), or ValidationError under `key` (too long, a control character)."""
+    errors: dict[str, str] = {}
+    text = field_text(value, field, errors, key)
+    if errors:
+        raise ValidationError(errors)
+    return text or None
+
+
 def _clean(raw: dict[str, Any], today: dt.date):
     try:
         return check_household(raw, today)
@@ -288,6 +298,7 @@ def update_household(
         raise ValidationError({"name": "已关闭的档案不能修改；如情况有变，请先办理返困"})
     if household.version != expected_version:
         raise _conflict(household, loaded)
+    reason = _checked_text(reason, REASON, "reason")
     clean = _clean(raw, today)
     _refuse_duplicates(session, actor, clean.id_numbers(), household.id)
 
@@ -458,6 +469,7 @@ def record_step(
         raise Conflict("该档案已被他人修改，请刷新后再办理。")
     if household.status != "applying":
         raise ValidationError({"step": "只有“申请中”的档案需要办理建档步骤"})
+    note = _checked_text(note, "process_step.note", "note")
     done = [s.step for s in steps_of(session, household.id)]
     expected = next((s for s in STEP_ORDER if s not in done), None)
     if step != expected:
@@ -505,6 +517,7 @@ def close_household(
     household = get_household(session, actor, household_id=household_id)
     require_org(session, actor, household.org_id, write=True)
     errors = {}
+    note = field_text(note, "status_change.note", errors, "note") or None
     if household.status == "applying" and to_status == "withdrawn":
         pass  # an application that is turned down is closed as 退出 (识别不准/不符合)
     elif household.status != "active":
@@ -562,6 +575,7 @@ def reopen_household(
     household = get_household(session, actor, household_id=household_id)
     require_org(session, actor, household.org_id, write=True)
     errors = {}
+    note = field_text(note, "status_change.note", errors, "note") or None
     if household.status not in CLOSE_TO:
         errors["effective_on"] = "只有已关闭（脱困、解困或退出）的档案可以返困"
     last_close = session.scalar(select(func.max(StatusChange.effective_on)).where(StatusChange.household_id == household.id))

@@ -20,6 +20,7 @@ from core import codes
 from core.assistance import in_force
 from core.measure_history import change_effective_on, date_corrections, implied_history
 from core.money import per_capita_fen
+from core.typed import REASON, field_text
 from core.plan import (CleanMeasure, Coverage, FileFacts, MeasureFact, PlanErrors, Suggestion, check_measure, check_payment,
                        coverage, schedule_text, suggest_tracks)
 from db import audit
@@ -277,9 +278,13 @@ def update_payment(session: Session, actor: Actor, payment_id: int, raw: dict[st
 def delete_payment(session: Session, actor: Actor, payment_id: int, *, expected_version: int, reason: str) -> None:
     """Take back a payment entered by mistake (or not made); the audit log keeps what it was and why."""
     payment, _ = _row(session, actor, AidPayment, payment_id)
-    if not (reason or "").strip():
-        raise ValidationError({"reason": "请写明删除原因（如：录入错误、未实际发放）"})
-    audit.delete(session, actor, payment, expected_version=expected_version, reason=reason.strip())
+    errors: dict[str, str] = {}
+    reason = field_text(reason, REASON, errors, "reason")
+    if not reason and not errors:
+        errors["reason"] = "请写明删除原因（如：录入错误、未实际发放）"
+    if errors:
+        raise ValidationError(errors)
+    audit.delete(session, actor, payment, expected_version=expected_version, reason=reason)
 
 
 def stop_future_payments(session: Session, actor: Actor, household_id: int, after: dt.date, reason: str) -> int:

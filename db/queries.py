@@ -306,9 +306,10 @@ def audit_page(
     stmt = select(AuditLog)
     if entity:
         stmt = stmt.where(AuditLog.entity == entity)
-    if who.strip():  # a username, or part of a person's name
-        named = select(User.username).where(User.display_name.like(f"%{who.strip()}%"))
-        stmt = stmt.where(or_(AuditLog.actor.like(f"%{who.strip().lower()}%"), AuditLog.actor.in_(named)))
+    who = search_text(who)  # as the file search: no typed text can make the database refuse the query
+    if who:  # a username, or part of a person's name
+        named = select(User.username).where(User.display_name.like(f"%{who}%"))
+        stmt = stmt.where(or_(AuditLog.actor.like(f"%{who.lower()}%"), AuditLog.actor.in_(named)))
     if since:
         stmt = stmt.where(AuditLog.at >= dt.datetime.combine(since, dt.time()))
     total = session.scalar(select(func.count()).select_from(stmt.subquery())) or 0

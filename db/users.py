@@ -15,6 +15,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from core.codes import ROLE
+from core.typed import CONTROL_CHARACTERS, field_text
 from db import audit
 from db.actor import Actor, system_actor
 from db.engine import read_secrets, secrets_file
@@ -67,8 +68,8 @@ def create_user(
 ) -> User:
     require_admin(actor, "管理用户")
     username = (username or "").strip().lower()  # logins are case-insensitive (the authenticator lowercases)
-    display_name = (display_name or "").strip()
-    errors = {}
+    errors: dict[str, str] = {}
+    display_name = field_text(display_name, "app_user.display_name", errors, "display_name")
     if not USERNAME_RE.match(username):
         errors["username"] = "用户名为 3–32 位字母、数字或 _ . -（不能用汉字或空格）"
     elif session.scalar(select(User.id).where(User.username == username)) is not None:
@@ -91,7 +92,8 @@ def update_user(
     require_admin(actor, "管理用户")
     user = _get(session, user_id)
     errors = _check_role_org(session, role, org_id)
-    if not (display_name or "").strip():
+    display_name = field_text(display_name, "app_user.display_name", errors, "display_name")
+    if not display_name:
         errors["display_name"] = "请填写姓名"
     if user.username == actor.username and not active:
         errors["active"] = "不能停用自己的账号"
@@ -436,8 +438,8 @@ def logout_everywhere(session: Session, actor: Actor, user_id: int) -> int:
 
 
 def _attempted(username: str) -> str:
-    return (username or "").strip().lower()[:64]
+    return CONTROL_CHARACTERS.sub("", username or "").strip().lower()[:64]  # any text typed at the login form can be stored
 
 
 def _client(client: str | None) -> str:
-    return (client or "unknown").strip()[:64] or "unknown"
+    return CONTROL_CHARACTERS.sub("", client or "").strip()[:64] or "unknown"

@@ -7,7 +7,7 @@ import altair as alt
 import pandas as pd
 import streamlit as st
 
-from core import codes, progress
+from core import codes, progress, workbook
 from db import audit, exporter
 from db import dashboard as source
 from ui import charts, store
@@ -192,7 +192,8 @@ def _workbook(actor, data_version: int, today, place, year, category, cause) -> 
     buffer = io.BytesIO()
     with pd.ExcelWriter(buffer, engine="openpyxl") as writer:
         for sheet, frame in sheets.items():
-            frame.to_excel(writer, sheet_name=sheet, index=False)
+            # a union or district name stored with a control character is written visibly escaped, never an error
+            frame.map(lambda v: workbook.xlsx_text(v) if isinstance(v, str) else v).to_excel(writer, sheet_name=sheet, index=False)
     return buffer.getvalue()
 
 

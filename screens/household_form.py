@@ -196,6 +196,7 @@ with st.form("household_form", enter_to_submit=False):
 
     if household:
         st.text_input("修改原因（可选，记入操作日志）", key=ed.key("reason"))
+        err("reason")
     submitted = st.form_submit_button("保存档案", type="primary", icon=":material/save:")
 
 if submitted:

@@ -60,6 +60,7 @@ def calendar_form(actor: Actor) -> None:
                                 key=f"pp_cal_workdays_{suffix}")
         _field_error(errors, "workdays")
         source = st.text_input("依据（通知名称或文号）", value="" if loaded is None else loaded["source"], key=f"pp_cal_source_{suffix}")
+        _field_error(errors, "source")
         submitted = st.form_submit_button("保存", type="primary", icon=":material/save:")
     if not submitted:
         return
