@@ -226,9 +226,10 @@ def test_the_progress_table_takes_the_withdrawn_out_of_the_base_keeps_the_reopen
 def test_the_progress_table_shows_the_figures_of_the_dashboard(sqlite_engine, monkeypatch):
     import streamlit as st
 
-    from tests.screens.conftest import app_as, make_user
+    from tests.screens.conftest import COOKIE_KEY, app_as, make_user
 
     monkeypatch.setenv("JIEKUN_DATABASE_URL", sqlite_engine.url.render_as_string(hide_password=False))
+    monkeypatch.setenv("JIEKUN_COOKIE_KEY", COOKIE_KEY)
     st.cache_data.clear()
     st.cache_resource.clear()
     load_demo(sqlite_engine, households=200, seed=5)
