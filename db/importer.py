@@ -20,6 +20,7 @@ from sqlalchemy import delete, func, insert, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+import file_sandbox
 from core import codes
 from core.assistance import overlapping, period_text
 from core.category import Assessment, MonthFigures, assess
@@ -133,7 +134,7 @@ def check(session: Session, actor: Actor, data: bytes, filename: str, *, sheet: 
     today = today or dt.date.today()
     if not actor.can_write_files:
         raise OutOfScope("您的角色只能查看，不能导入数据")
-    sheets, problems = read_file(data, filename, sheet)
+    sheets, problems = read_file(data, filename, sheet, reader=file_sandbox.read_tables)  # in a limited child process
     if problems:
         return None, problems
     parsed = parse(sheets, today)
