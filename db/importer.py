@@ -26,6 +26,7 @@ from core.assistance import overlapping, period_text
 from core.category import Assessment, MonthFigures, assess
 from core.dibao import NoLineInForce, line_on
 from core.importing import HEAD_REF, FileRow, Parsed, parse, ref_text, split_ref
+from core.incomes import file_refusal
 from core.places import CITY_CODE, DISTRICTS
 from core.plan import PlanErrors, check_measure, check_visit
 from core.workbook import Problem, read_file
@@ -315,6 +316,10 @@ def _check_children(session: Session, plan: Plan, actor: Actor, problems: list[P
     """The other sheets' rows (already resolved to their households) against the store and the workbook."""
     known, parsed = plan.known, plan.parsed
     heads_in_book = {f.head["id_number"]: plan.file_keys[f.row] for f in parsed.files if f.row in plan.file_keys}
+    for row, key, values in parsed.incomes:  # the rule the 月收入 screen applies (core.incomes)
+        refusal = file_refusal(known.files[key][1]) if key in known.files else None
+        if refusal:
+            problems.append(Problem("月收入", row, "档案编号", f"档案 {key}{refusal}"))
     for m in parsed.members:
         number = m.values["id_number"]
         if number is None:
