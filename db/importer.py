@@ -316,10 +316,18 @@ def _check_children(session: Session, plan: Plan, actor: Actor, problems: list[P
     """The other sheets' rows (already resolved to their households) against the store and the workbook."""
     known, parsed = plan.known, plan.parsed
     heads_in_book = {f.head["id_number"]: plan.file_keys[f.row] for f in parsed.files if f.row in plan.file_keys}
-    for row, key, values in parsed.incomes:  # the rule the 月收入 screen applies (core.incomes)
-        refusal = file_refusal(known.files[key][1]) if key in known.files else None
-        if refusal:
-            problems.append(Problem("月收入", row, "档案编号", f"档案 {key}{refusal}"))
+    # the rule the 月收入 screen applies (core.incomes): a closed file takes no new or changed month (its months as
+    # stored, as an export of it holds them, read back unchanged)
+    closed = {key: file_refusal(known.files[key][1]) for _, key, _ in parsed.incomes if key in known.files}
+    closed = {key: refusal for key, refusal in closed.items() if refusal}
+    stored = {}
+    if closed:
+        by_id = {known.files[key][0]: key for key in closed}
+        stored = {(by_id[r.household_id], r.month): (r.income_fen, r.persons, r.transfer_fen)
+                  for r in session.scalars(select(IncomeMonth).where(IncomeMonth.household_id.in_(by_id)))}
+    for row, key, values in parsed.incomes:
+        if key in closed and stored.get((key, values["month"])) != (values["income_fen"], values["persons"], values["transfer_fen"]):
+            problems.append(Problem("月收入", row, "档案编号", f"档案 {key}{closed[key]}"))
     for m in parsed.members:
         number = m.values["id_number"]
         if number is None:

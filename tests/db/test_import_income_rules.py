@@ -63,3 +63,15 @@ def test_an_open_file_and_a_month_in_range_still_import(db_engine):
     file_no = _file(db_engine, "active")
     assert run(db_engine, _workbook(file_no, "2010-01")).counts["月收入"]["created"] == 1
     assert _income_rows(db_engine) == 1
+
+
+def test_a_closed_file_s_months_read_back_unchanged_but_cannot_be_corrected_by_import(db_engine):
+    file_no = _file(db_engine, "active")
+    run(db_engine, _workbook(file_no, "2026-09"))
+    with transaction(db_engine) as s:
+        s.scalar(select(Household).where(Household.file_no == file_no)).status = "exited"
+    assert run(db_engine, _workbook(file_no, "2026-09")).counts["月收入"]["unchanged"] == 1  # as an export holds it
+    changed = write_xlsx({"月收入": [{"file_no": file_no, "month": "2026-09", "income": "1900", "persons": 3}]}, template=True)
+    with pytest.raises(importer.ImportRefused) as refused:
+        run(db_engine, changed)
+    assert [p.message for p in refused.value.problems] == [f"档案 {file_no}档案已关闭，不能再录入收入"]
