@@ -19,6 +19,7 @@ import pickle
 import resource
 import subprocess
 import sys
+import threading
 from pathlib import Path
 from typing import Any
 
@@ -26,11 +27,13 @@ from core.workbook import Unreadable, WorkbookTooLarge
 
 TIME_LIMIT_SECONDS = 60                  # wall time for reading one file
 MEMORY_LIMIT_BYTES = 1536 * 1024 * 1024  # the child's whole address space (interpreter included): 1.5 GB
+CONCURRENT_READS = 2                     # children at once, so many uploads together cannot exhaust the machine either
 
 REFUSAL = ("文件无法读取：读取它超出了允许的时间（{seconds:g} 秒）或内存（{memory}），或读取时出错退出。"
            "请确认它是用 Excel 或 WPS 保存的正常文件，删除数据以外的行、列和工作表，另存后再上传")
 
 ROOT = Path(__file__).resolve().parent
+_SLOTS = threading.BoundedSemaphore(CONCURRENT_READS)  # one server process: its sessions are threads
 
 
 class FileUnreadable(Unreadable):
@@ -59,15 +62,9 @@ def read_tables(data: bytes, kind: str, *, seconds: float = TIME_LIMIT_SECONDS,
     Raises what that raises for a file it refuses (WorkbookTooLarge, csv.Error for a CSV in no known encoding,
     ValueError for a damaged workbook), and FileUnreadable when the child does not come back with the cells."""
     refusal = FileUnreadable(REFUSAL.format(seconds=seconds, memory=_memory_text(memory_bytes)))
-    child = subprocess.Popen([sys.executable, "-m", "file_sandbox", kind, str(int(memory_bytes))], cwd=ROOT,
-                             stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL)
-    try:
-        out, _ = child.communicate(data, timeout=seconds)
-    except subprocess.TimeoutExpired:
-        child.kill()
-        child.communicate()
-        raise refusal from None
-    if child.returncode != 0:
+    with _SLOTS:  # a further upload waits for a slot; its own time starts when its child does
+        out, returncode = _run_child(data, kind, seconds, memory_bytes, refusal)
+    if returncode != 0:
         raise refusal
     try:
         outcome, payload = _CellsUnpickler(io.BytesIO(out)).load()
@@ -80,6 +77,18 @@ def read_tables(data: bytes, kind: str, *, seconds: float = TIME_LIMIT_SECONDS,
     if outcome == "csv":
         raise csv.Error(payload)
     raise ValueError(payload)  # a damaged or mislabelled workbook: the caller says so
+
+
+def _run_child(data: bytes, kind: str, seconds: float, memory_bytes: int, refusal: FileUnreadable) -> tuple[bytes, int]:
+    child = subprocess.Popen([sys.executable, "-m", "file_sandbox", kind, str(int(memory_bytes))], cwd=ROOT,
+                             stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL)
+    try:
+        out, _ = child.communicate(data, timeout=seconds)
+    except subprocess.TimeoutExpired:
+        child.kill()
+        child.communicate()
+        raise refusal from None
+    return out, child.returncode
 
 
 def _child(kind: str, memory_bytes: int) -> int:

@@ -158,3 +158,22 @@ def test_the_child_hands_back_nothing_but_cells():
 
     with pytest.raises(pickle.UnpicklingError):
         file_sandbox._CellsUnpickler(io.BytesIO(pickle.dumps(("ok", {"": [[Path("/")]]})))).load()
+
+
+def test_at_most_two_children_read_at_once_and_a_further_upload_waits_its_turn():
+    import threading
+
+    data = (FIXTURES / "spreadsheet-sample.xlsx").read_bytes()
+    assert file_sandbox.CONCURRENT_READS == 2
+    for _ in range(file_sandbox.CONCURRENT_READS):  # two uploads being read
+        file_sandbox._SLOTS.acquire()
+    done = threading.Event()
+    waiting = threading.Thread(target=lambda: (file_sandbox.read_tables(data, "workbook"), done.set()))
+    try:
+        waiting.start()
+        assert not done.wait(1.0)  # a third waits, no third child starts
+    finally:
+        for _ in range(file_sandbox.CONCURRENT_READS):
+            file_sandbox._SLOTS.release()
+    assert done.wait(60)
+    waiting.join()
