@@ -177,3 +177,23 @@ def test_at_most_two_children_read_at_once_and_a_further_upload_waits_its_turn()
             file_sandbox._SLOTS.release()
     assert done.wait(60)
     waiting.join()
+
+
+def test_every_path_that_reads_an_upload_reads_it_through_the_child_process():
+    """The reader in this process is for tests and trusted files only: no screen, service or command uses it."""
+    import ast
+
+    offenders = []
+    paths = [p for folder in ("screens", "ui", "db") for p in (ROOT / folder).rglob("*.py")] + [ROOT / "manage.py", ROOT / "app.py"]
+    for path in paths:
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.ImportFrom) and node.module in ("core.workbook", "core.roster"):
+                offenders += [f"{path.name} imports {a.name}" for a in node.names
+                              if a.name in ("read_xlsx", "read_csv", "read_tables", "read_roster")]
+            if isinstance(node, ast.Call):
+                name = getattr(node.func, "attr", getattr(node.func, "id", None))
+                owner = getattr(getattr(node.func, "value", None), "id", "")
+                in_core = isinstance(node.func, ast.Name) or owner in ("workbook", "roster_rules")
+                if name in ("read_file", "read_roster") and in_core and not any(k.arg == "reader" for k in node.keywords):
+                    offenders.append(f"{path.name}:{node.lineno} calls {name} without the sandboxed reader")
+    assert not offenders, offenders
