@@ -27,9 +27,14 @@ from core.workbook import Unreadable, WorkbookTooLarge
 
 TIME_LIMIT_SECONDS = 60                  # wall time for reading one file
 MEMORY_LIMIT_BYTES = 1536 * 1024 * 1024  # the child's whole address space (interpreter included): 1.5 GB
+# A large honest workbook (100,000 households with 48 months of incomes: about 110 MB, 34 million cells) needs more:
+# its limits grow with the file's size, measured at about 0.8 s and 40 bytes of memory per byte of file. A small
+# hostile file (one far cell, a zip bomb: a few KB or MB) keeps the base limits.
+SECONDS_PER_MB = 2.0
+MEMORY_PER_FILE_BYTE = 64
 CONCURRENT_READS = 2                     # children at once, so many uploads together cannot exhaust the machine either
 
-REFUSAL = ("文件无法读取：读取它超出了允许的时间（{seconds:g} 秒）或内存（{memory}），或读取时出错退出。"
+REFUSAL = ("文件无法读取：读取它超出了允许的时间（{seconds} 秒）或内存（{memory}），或读取时出错退出。"
            "请确认它是用 Excel 或 WPS 保存的正常文件，删除数据以外的行、列和工作表，另存后再上传")
 
 ROOT = Path(__file__).resolve().parent
@@ -55,13 +60,23 @@ class _CellsUnpickler(pickle.Unpickler):
         raise pickle.UnpicklingError(f"{module}.{name} is not a cell value")
 
 
-def read_tables(data: bytes, kind: str, *, seconds: float = TIME_LIMIT_SECONDS,
-                memory_bytes: int = MEMORY_LIMIT_BYTES) -> dict[str, list[list[Any]]]:
-    """`core.workbook.read_tables(data, kind)`, run in a child process within `seconds` and `memory_bytes`.
+def limits(size: int) -> tuple[float, int]:
+    """(seconds, bytes of memory) for reading a file of `size` bytes."""
+    return TIME_LIMIT_SECONDS + SECONDS_PER_MB * size / 1e6, MEMORY_LIMIT_BYTES + MEMORY_PER_FILE_BYTE * size
+
+
+def read_tables(data: bytes, kind: str, *, seconds: float | None = None,
+                memory_bytes: int | None = None) -> dict[str, list[list[Any]]]:
+    """`core.workbook.read_tables(data, kind)`, run in a child process within `seconds` and `memory_bytes` (by default
+    the `limits` for the file's size).
 
     Raises what that raises for a file it refuses (WorkbookTooLarge, csv.Error for a CSV in no known encoding,
     ValueError for a damaged workbook), and FileUnreadable when the child does not come back with the cells."""
-    refusal = FileUnreadable(REFUSAL.format(seconds=seconds, memory=_memory_text(memory_bytes)))
+    default_seconds, default_memory = limits(len(data))
+    seconds = default_seconds if seconds is None else seconds
+    memory_bytes = default_memory if memory_bytes is None else memory_bytes
+    refusal = FileUnreadable(REFUSAL.format(seconds=f"{seconds:.0f}" if seconds >= 1 else f"{seconds:g}",
+                                            memory=_memory_text(memory_bytes)))
     with _SLOTS:  # a further upload waits for a slot; its own time starts when its child does
         out, returncode = _run_child(data, kind, seconds, memory_bytes, refusal)
     if returncode != 0:

@@ -137,6 +137,13 @@ def test_a_child_killed_by_the_memory_limit_gives_the_refusal():
     assert str(refused.value).startswith(REFUSAL) and "64 MB" in str(refused.value)
 
 
+def test_a_small_file_gets_the_base_limits_and_a_large_honest_one_room_in_proportion():
+    assert file_sandbox.limits(5_000)[0] < 61 and file_sandbox.limits(5_000)[1] < 1.6 * 1024 ** 3
+    seconds, memory = file_sandbox.limits(110_000_000)  # 100,000 households with 48 months of incomes
+    assert seconds >= 0.8 * 110 + 60 and memory >= 40 * 110_000_000 + file_sandbox.MEMORY_LIMIT_BYTES
+    assert "60 秒" in str(file_sandbox.FileUnreadable(file_sandbox.REFUSAL.format(seconds="60", memory="1.5 GB")))
+
+
 def test_a_child_out_of_time_is_killed_and_gives_the_refusal():
     data = (FIXTURES / "spreadsheet-sample.xlsx").read_bytes()
     with pytest.raises(file_sandbox.FileUnreadable) as refused:
