@@ -43,3 +43,10 @@ def test_import_benchmark_runs_in_short_form():
                             capture_output=True, text=True, timeout=300)
     assert result.returncode == 0, result.stderr[-2000:]
     assert "家庭档案：新增 200" in result.stdout and "月收入：新增 2,400" in result.stdout and "ratio" in result.stdout
+
+
+def test_upload_sandbox_benchmark_runs_in_short_form():
+    result = subprocess.run([sys.executable, "bench/upload_sandbox.py", "--households", "50"], cwd=ROOT,
+                            capture_output=True, text=True, timeout=300)
+    assert result.returncode == 0, result.stderr[-2000:]
+    assert result.stdout.count("FileUnreadable") == 4 and "this process survived" in result.stdout
