@@ -13,6 +13,7 @@ from __future__ import annotations
 import argparse
 import logging
 import os
+import secrets
 import statistics
 import sys
 import tempfile
@@ -38,6 +39,7 @@ def main() -> int:
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
         os.environ["JIEKUN_DATABASE_URL"] = f"sqlite:///{Path(tmp) / 'bench.db'}"
+        os.environ.setdefault("JIEKUN_COOKIE_KEY", secrets.token_urlsafe(32))  # a throwaway key for this run's logins
         from streamlit.testing.v1 import AppTest
 
         from db.actor import system_actor
@@ -45,20 +47,20 @@ def main() -> int:
         from db.engine import make_engine, transaction
         from db.migrate import prepare
         from db.reference import city_org
-        from db.users import create_user
+        from db.users import create_user, start_session
+        from ui.login import SESSION_KEY
 
         engine = make_engine()
         prepare(engine)
         load_demo(engine, households=args.households)
         with transaction(engine) as session:
-            create_user(session, system_actor("bench"), username="bench", display_name="bench", password="bench-pass-1",
-                        role="admin", org_id=city_org(session).id)
+            user = create_user(session, system_actor("bench"), username="bench", display_name="bench", password="bench-pass-1",
+                               role="admin", org_id=city_org(session).id)
+            login = start_session(session, user)
         engine.dispose()
 
         at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=300)
-        at.session_state["authentication_status"] = True
-        at.session_state["username"] = "bench"
-        at.session_state["logout"] = None
+        at.session_state[SESSION_KEY] = login.id  # logged in as "bench"
         at.run()
         at.switch_page("screens/dashboard.py")
         first = timed(at)

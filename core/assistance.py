@@ -21,7 +21,7 @@ import numpy as np
 import pandas as pd
 
 from core import codes
-from core.typed import INVALID, as_code, as_date, as_text
+from core.typed import INVALID, as_code, as_date, as_text, echo, field_text
 
 FIELD_LABELS = {"programme": "救助项目", "from_on": "起始日期", "to_on": "截止日期", "source": "来源", "note": "说明"}
 
@@ -93,12 +93,12 @@ def check_record(raw: dict[str, Any], *, today: dt.date) -> dict[str, Any]:
     if programme is None:
         errors["programme"] = "请选择救助项目"
     elif programme == INVALID:
-        errors["programme"] = f"救助项目“{as_text(raw.get('programme'))}”无法识别，应为：" + "、".join(codes.ASSISTANCE_PROGRAMME.values())
+        errors["programme"] = f"救助项目“{echo(raw.get('programme'))}”无法识别，应为：" + "、".join(codes.ASSISTANCE_PROGRAMME.values())
     source = as_code(raw.get("source"), codes.ASSISTANCE_SOURCE)
     if source is None:
         errors["source"] = "请选择来源"
     elif source == INVALID:
-        errors["source"] = f"来源“{as_text(raw.get('source'))}”无法识别，应为：" + "、".join(codes.ASSISTANCE_SOURCE.values())
+        errors["source"] = f"来源“{echo(raw.get('source'))}”无法识别，应为：" + "、".join(codes.ASSISTANCE_SOURCE.values())
     from_on = as_date(raw.get("from_on"))
     if from_on is None:
         errors["from_on"] = "请填写起始日期（纳入日期）"
@@ -111,10 +111,10 @@ def check_record(raw: dict[str, Any], *, today: dt.date) -> dict[str, Any]:
         errors["to_on"] = "截止日期应为 YYYY-MM-DD，仍在享受的请留空"
     elif isinstance(to_on, dt.date) and isinstance(from_on, dt.date) and to_on < from_on:
         errors["to_on"] = f"截止日期不能早于起始日期 {from_on:%Y-%m-%d}"
+    note = field_text(raw.get("note"), "assistance_record.note", errors, "note") or None
     if errors:
         raise AssistanceErrors(errors)
-    return {"programme": programme, "from_on": from_on, "to_on": to_on, "source": source,
-            "note": as_text(raw.get("note")) or None}
+    return {"programme": programme, "from_on": from_on, "to_on": to_on, "source": source, "note": note}
 
 
 def overlapping(record: dict[str, Any], others: list[dict[str, Any]]) -> dict[str, Any] | None:

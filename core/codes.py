@@ -291,7 +291,9 @@ AUDIT_ENTITY: CodeList = {
 }
 AUDIT_ACTION: CodeList = {
     "create": "新建", "update": "修改", "delete": "删除", "login": "登录", "login_failed": "登录失败",
+    "login_throttled": "登录限速", "logout_all": "结束全部登录",
     "close": "关闭档案", "reopen": "返困", "import": "导入", "undo_import": "撤销导入", "export": "导出",
+    "read": "查看档案", "download": "下载", "search": "按身份证号查询", "match": "名单比对", "refuse_dup": "查重拒绝",
 }
 
 # the code lists are the names annotated `CodeList` (not the helper mappings such as PROGRAMME_TRACK)

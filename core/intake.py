@@ -16,7 +16,7 @@ from typing import Any
 from core import codes
 from core.identity import InvalidIdentifier, parse_id_number, parse_mobile, parse_uscc
 from core.money import InvalidAmount, yuan_to_fen
-from core.typed import INVALID
+from core.typed import INVALID, echo, field_text
 from core.typed import as_code as _code
 from core.typed import as_date as _date
 from core.typed import as_text as _text
@@ -119,23 +119,21 @@ def check_household(raw: dict[str, Any], today: dt.date | None = None) -> CleanH
     errors: dict[str, str] = {}
     head: dict[str, Any] = {}
 
-    name = _text(raw.get("name"))
+    name = field_text(raw.get("name"), "household.name", errors, "name")
     if not name:
         errors["name"] = "请填写户主姓名"
-    elif len(name) > 64:
-        errors["name"] = "姓名过长（最多 64 个字）"
     head["name"] = name
     _check_person_id("", raw, today, errors, head)
 
     for key, code_list in HEAD_CODE_FIELDS.items():
         value = _code(raw.get(key), code_list)
         if value == INVALID:
-            errors[key] = f"{FIELD_LABELS[key]}“{_text(raw.get(key))}”不在代码表中，请从下拉列表中选择"
+            errors[key] = f"{FIELD_LABELS[key]}“{echo(raw.get(key))}”不在代码表中，请从下拉列表中选择"
         head[key] = None if value == INVALID else value
     if head.get("disability_kind") and not head.get("disability_grade"):
         errors["disability_grade"] = "填写了残疾类别时，请同时选择残疾等级（一至四级）"
     for key in HEAD_TEXT_FIELDS:
-        head[key] = _text(raw.get(key)) or None
+        head[key] = field_text(raw.get(key), f"household.{key}", errors, key) or None
     for key in HEAD_BOOL_FIELDS:
         head[key] = bool(raw.get(key))
     for key in HEAD_DATE_FIELDS:
@@ -190,7 +188,8 @@ def _check_members(rows: list[dict], today: dt.date, errors: dict[str, str]) -> 
             continue  # an empty row left in the grid
         prefix = f"members.{i}."
         member: dict[str, Any] = {"id": raw.get("id"), "version": raw.get("version")}
-        member["name"] = _text(raw.get("name"))
+        who = f"第 {i + 1} 位成员："
+        member["name"] = field_text(raw.get("name"), "member.name", errors, prefix + "name", prefix=who)
         if not member["name"]:
             errors[prefix + "name"] = f"第 {i + 1} 位成员：请填写姓名"
         _check_person_id(prefix, raw, today, errors, member)
@@ -199,7 +198,7 @@ def _check_members(rows: list[dict], today: dt.date, errors: dict[str, str]) -> 
         for key, code_list in MEMBER_CODE_FIELDS.items():
             value = _code(raw.get(key), code_list)
             if value == INVALID:
-                errors[prefix + key] = f"第 {i + 1} 位成员：{FIELD_LABELS[key]}“{_text(raw.get(key))}”不在代码表中"
+                errors[prefix + key] = f"第 {i + 1} 位成员：{FIELD_LABELS[key]}“{echo(raw.get(key))}”不在代码表中"
                 value = None
             member[key] = value
         if not member.get("relation") and prefix + "relation" not in errors:
@@ -210,7 +209,8 @@ def _check_members(rows: list[dict], today: dt.date, errors: dict[str, str]) -> 
         except InvalidAmount as exc:
             errors[prefix + "monthly_income"] = f"第 {i + 1} 位成员：月收入{exc}"
         member["able_to_work"] = bool(raw.get("able_to_work"))
-        member["school_or_employer"] = _text(raw.get("school_or_employer")) or None
+        member["school_or_employer"] = field_text(raw.get("school_or_employer"), "member.school_or_employer", errors,
+                                                  prefix + "school_or_employer", prefix=who) or None
         members.append(member)
     return members
 
@@ -222,7 +222,7 @@ def _check_causes(rows: list[dict], today: dt.date, errors: dict[str, str]) -> l
         if code is None:
             continue
         if code == INVALID:
-            errors["causes"] = f"致困原因“{_text(raw.get('cause'))}”不在代码表中"
+            errors["causes"] = f"致困原因“{echo(raw.get('cause'))}”不在代码表中"
             continue
         removed = _check_date(f"causes.{i}.removed_on", raw.get("removed_on"), today, errors)
         causes.append(CauseInput(code, bool(raw.get("is_main")), removed))
@@ -246,7 +246,8 @@ def _check_exclusions(rows: list[dict], today: dt.date, errors: dict[str, str]) 
         if code not in codes.EXCLUSION:
             continue
         applies = bool(raw.get("applies"))
-        source = _text(raw.get("source"))
+        source = field_text(raw.get("source"), "exclusion_check.source", errors, f"exclusions.{code}.source",
+                            prefix=f"“{codes.EXCLUSION[code]}”：")
         if not source and not applies:
             continue  # not checked yet (filing to 在档 needs all four)
         if not source:

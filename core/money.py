@@ -5,6 +5,8 @@ from __future__ import annotations
 import unicodedata
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 
+from core.typed import echo
+
 
 class InvalidAmount(ValueError):
     """An amount a user typed that is not money; the message is for the user."""
@@ -35,9 +37,9 @@ def yuan_to_fen(value: str | int | float | Decimal, *, allow_negative: bool = Fa
     try:
         amount = Decimal(text)
     except (InvalidOperation, ValueError):
-        raise InvalidAmount(f"金额“{value}”不是有效数字") from None
+        raise InvalidAmount(f"金额“{echo(value)}”不是有效数字") from None
     if not amount.is_finite():
-        raise InvalidAmount(f"金额“{value}”不是有效数字")
+        raise InvalidAmount(f"金额“{echo(value)}”不是有效数字")
     if amount < 0 and not allow_negative:
         raise InvalidAmount("金额不能为负数")
     if abs(amount) > MAX_YUAN:

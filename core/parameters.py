@@ -13,6 +13,8 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
+from core.typed import echo
+
 
 @dataclass(frozen=True)
 class ParameterSpec:
@@ -72,7 +74,7 @@ def parse_value(key: str, text: str) -> Any:
     except InvalidParameter:
         raise
     except (ValueError, ArithmeticError, AttributeError, TypeError):
-        raise InvalidParameter(f"{spec.label}的取值“{text}”格式不正确") from None
+        raise InvalidParameter(f"{spec.label}的取值“{echo(text)}”格式不正确") from None
 
 
 def value_on(rows: Iterable[tuple[dt.date, str]], key: str, on: dt.date) -> Any:

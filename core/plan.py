@@ -14,7 +14,7 @@ from typing import Any
 
 from core import codes
 from core.identity import InvalidIdentifier, parse_mobile
-from core.typed import INVALID
+from core.typed import INVALID, field_text
 from core.typed import as_code as _code
 from core.typed import as_date as _date
 from core.typed import as_text as _text
@@ -114,11 +114,9 @@ def check_measure(raw: dict[str, Any], *, file_causes: set[str], today: dt.date)
     elif cause is not None and cause not in file_causes:
         errors["cause"] = f"本档案没有“{codes.CAUSE[cause]}”这一致困原因"
 
-    content = _text(raw.get("content"))
+    content = field_text(raw.get("content"), "measure.content", errors, "content")
     if not content:
         errors["content"] = "请填写帮扶内容（做什么、怎么做）"
-    elif len(content) > 500:
-        errors["content"] = "帮扶内容请控制在500字以内"
 
     status = _code(raw.get("status"), codes.MEASURE_STATUS)
     if status is None or status == INVALID:
@@ -140,9 +138,7 @@ def check_measure(raw: dict[str, Any], *, file_causes: set[str], today: dt.date)
     if status == "done" and end_on and end_on > today:
         errors["end_on"] = "已完成的措施，结束日期不能晚于今天"
 
-    responsible = _text(raw.get("responsible")) or None
-    if responsible and len(responsible) > 64:
-        errors["responsible"] = "责任人姓名过长"
+    responsible = field_text(raw.get("responsible"), "measure.responsible", errors, "responsible") or None
 
     amount_fen, fund_source, pay_every, first_pay_on, pay_count = _money(raw, errors, start_on, end_on)
     if status == "planned" and first_pay_on and first_pay_on <= today and "first_pay_on" not in errors:
@@ -218,20 +214,16 @@ def check_payment(raw: dict[str, Any], *, today: dt.date) -> dict[str, Any]:
     paid_on = _date(raw.get("paid_on"))
     if not isinstance(paid_on, dt.date):
         errors["paid_on"] = "请填写发放日期（YYYY-MM-DD）"
-    note = _text(raw.get("note")) or None
-    if note and len(note) > 255:
-        errors["note"] = "说明请控制在255字以内"
+    note = field_text(raw.get("note"), "aid_payment.note", errors, "note") or None
     if errors:
         raise PlanErrors(errors)
     return {"amount_fen": amount_fen, "fund_source": fund, "paid_on": paid_on, "note": note}
 
 
-def _required_text(raw: dict[str, Any], key: str, limit: int, missing: str, too_long: str, errors: dict[str, str]) -> str:
-    text = _text(raw.get(key))
+def _required_text(raw: dict[str, Any], key: str, field: str, missing: str, errors: dict[str, str]) -> str:
+    text = field_text(raw.get(key), field, errors, key)
     if not text:
         errors[key] = missing
-    elif len(text) > limit:
-        errors[key] = too_long
     return text
 
 
@@ -251,8 +243,8 @@ def _past_date(raw: dict[str, Any], key: str, today: dt.date, missing: str, futu
 def check_helper(raw: dict[str, Any], *, today: dt.date) -> dict[str, Any]:
     """The responsible person and pairing unit as typed, with the date the pairing starts."""
     errors: dict[str, str] = {}
-    name = _required_text(raw, "helper_name", 64, "请填写帮扶责任人姓名", "责任人姓名过长", errors)
-    unit = _required_text(raw, "helper_unit", 128, "请填写结对单位", "结对单位名称过长", errors)
+    name = _required_text(raw, "helper_name", "pairing.helper_name", "请填写帮扶责任人姓名", errors)
+    unit = _required_text(raw, "helper_unit", "pairing.helper_unit", "请填写结对单位", errors)
     phone = _text(raw.get("helper_phone")) or None
     if phone:
         try:
@@ -271,17 +263,17 @@ def check_helper(raw: dict[str, Any], *, today: dt.date) -> dict[str, Any]:
 def check_visit(raw: dict[str, Any], *, today: dt.date) -> dict[str, Any]:
     errors: dict[str, str] = {}
     visited_on = _past_date(raw, "visited_on", today, "请填写走访日期（YYYY-MM-DD）", "走访日期不能晚于今天（计划中的走访请不要登记）", errors)
-    visitor = _required_text(raw, "visitor", 64, "请填写走访人", "走访人姓名过长", errors)
+    visitor = _required_text(raw, "visitor", "visit.visitor", "请填写走访人", errors)
     kind = _code(raw.get("kind"), codes.VISIT_KIND)
     if kind is None or kind == INVALID:
         errors["kind"] = "请选择走访方式"
-    notes = _text(raw.get("notes"))
+    notes = field_text(raw.get("notes"), "visit.notes", errors, "notes")
     if not notes:
         errors["notes"] = "请简要记录走访情况"
+    needs = field_text(raw.get("needs"), "visit.needs", errors, "needs") or None
     if errors:
         raise PlanErrors(errors)
-    return {"visited_on": visited_on, "visitor": visitor, "kind": kind, "notes": notes,
-            "needs": _text(raw.get("needs")) or None}
+    return {"visited_on": visited_on, "visitor": visitor, "kind": kind, "notes": notes, "needs": needs}
 
 
 # --- suggested tracks ----------------------------------------------------------------------------

@@ -23,6 +23,7 @@ from typing import Any
 from core import codes
 from core.identity import id_number_text as _id_text
 from core.identity import InvalidIdentifier, parse_id_number
+from core.typed import echo
 from core.workbook import MAX_ROWS, Reader, Unreadable, header_key, is_workbook, read_tables, write_csv, write_xlsx
 
 # header as typed (without * and spaces) → field
@@ -206,7 +207,7 @@ def parse_programme(value: Any) -> tuple[str, str | None]:
         return text, None
     code = PROGRAMMES.get(text) or {label: code for code, label in codes.ASSISTANCE_PROGRAMME.items()}.get(text)
     if code is None:
-        return "", (f"救助类型“{text}”无法识别：应为 " + "、".join(codes.ASSISTANCE_PROGRAMME.values())
+        return "", (f"救助类型“{echo(text)}”无法识别：应为 " + "、".join(codes.ASSISTANCE_PROGRAMME.values())
                     + "（特困供养也可写“特困”），留空按低保处理")
     return code, None
 
@@ -230,7 +231,7 @@ def parse_since(value: Any, *, today: dt.date) -> tuple[dt.date | None, str | No
             except ValueError:
                 day = None
         if day is None:
-            return None, f"纳入日期“{text}”不是有效日期：应为 YYYY-MM-DD（如 2026-03-01）或 YYYY-MM"
+            return None, f"纳入日期“{echo(text)}”不是有效日期：应为 YYYY-MM-DD（如 2026-03-01）或 YYYY-MM"
     if day > today:
         return None, f"纳入日期 {day:%Y-%m-%d} 晚于今天，请核对"
     return day, None

@@ -476,7 +476,7 @@ def write_xlsx(sheets: dict[str, list[dict[str, Any]]], *, template: bool = Fals
             spec = SHEETS[name]
             headers = [c.header + (" *" if c.required else "") for c in spec.columns]
             keys = [c.key for c in spec.columns]
-        ws.append(headers)
+        ws.append([_cell(h) for h in headers])
         for cell in ws[1]:
             cell.font = Font(bold=True)
         first = 2
@@ -525,7 +525,22 @@ def write_xlsx(sheets: dict[str, list[dict[str, Any]]], *, template: bool = Fals
     return buffer.getvalue()
 
 
+# The control characters an .xlsx cell cannot hold (openpyxl raises IllegalCharacterError on them: U+0000–U+0008,
+# U+000B, U+000C, U+000E–U+001F). Input refuses them (core.typed), but a row stored before that may hold one.
+XLSX_ILLEGAL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")
+
+
+def xlsx_text(text: str) -> str:
+    """Text as an .xlsx cell can hold it. Each character a cell cannot hold is written visibly escaped, as the four
+    characters of its Python escape (U+0001 → the text `\\x01`), so an export shows exactly what is stored — and
+    where to correct it — instead of failing for the whole scope. CSV is written the same way (a NUL in a CSV file
+    stops most readers, Python's csv among them)."""
+    return XLSX_ILLEGAL.sub(lambda m: f"\\x{ord(m.group()):02x}", text)
+
+
 def _cell(value: Any) -> Any:
+    if isinstance(value, str):
+        return xlsx_text(value)
     if isinstance(value, dt.datetime):
         return value.strftime("%Y-%m-%d %H:%M")
     if isinstance(value, dt.date):

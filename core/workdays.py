@@ -19,6 +19,8 @@ from dataclasses import dataclass, field
 
 import chinese_calendar
 
+from core.typed import echo
+
 PACKAGE_YEARS = range(min(chinese_calendar.holidays).year, max(chinese_calendar.holidays).year + 1)
 
 
@@ -133,10 +135,10 @@ def _days(text: str, label: str, year: int, errors: dict[str, str], key: str) ->
             first = dt.date(int(match[1]), int(match[2]), int(match[3]))
             last = dt.date(int(match[4]), int(match[5]), int(match[6])) if match[4] else first
         except ValueError:
-            errors[key] = f"{label}中的“{part}”不是日期：请写成 YYYY-MM-DD，连续几天写成 YYYY-MM-DD~YYYY-MM-DD，用逗号或换行分开"
+            errors[key] = f"{label}中的“{echo(part)}”不是日期：请写成 YYYY-MM-DD，连续几天写成 YYYY-MM-DD~YYYY-MM-DD，用逗号或换行分开"
             return frozenset()
         if last < first or first.year != year or last.year != year:
-            errors[key] = f"{label}中的“{part}”不在 {year} 年内（或起止颠倒）"
+            errors[key] = f"{label}中的“{echo(part)}”不在 {year} 年内（或起止颠倒）"
             return frozenset()
         while first <= last:
             out.add(first)

@@ -23,6 +23,15 @@ class Actor:
     def can_write_files(self) -> bool:
         return self.role in ("admin", "staff")
 
+    @property
+    def sees_personal_data(self) -> bool:
+        """Names, ID numbers, file numbers, phones, addresses, bank cards: staff and administrators only.
+        Viewers (看板) and analysts (政策分析) get figures, never whom they are about."""
+        return self.role in PERSONAL_DATA_ROLES
+
+
+PERSONAL_DATA_ROLES = ("admin", "staff")
+
 
 def system_actor(job: str, org_path: str = "/") -> Actor:
     """A command-line or background job; the audit log records it as system:<job>."""

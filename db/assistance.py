@@ -16,6 +16,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from core import codes
+from core.typed import REASON, field_text
 from core.assistance import AssistanceErrors, check_record, households_in_force, overlapping, period_text
 from db import audit
 from db.actor import Actor
@@ -114,12 +115,16 @@ def correct_record(session: Session, actor: Actor, record_id: int, raw: dict[str
                    reason: str, today: dt.date | None = None) -> list[str]:
     """A record entered wrong, put right (every field may change); the reason is kept in the audit log."""
     today = today or dt.date.today()
-    if not (reason or "").strip():
-        raise ValidationError({"reason": "更正救助记录须填写原因"})
+    problems: dict[str, str] = {}
+    reason = field_text(reason, REASON, problems, "reason")
+    if not reason and not problems:
+        problems["reason"] = "更正救助记录须填写原因"
+    if problems:
+        raise ValidationError(problems)
     record = _loaded(session, actor, record_id, expected_version)
     values = _clean(raw, today)
     _refuse_overlap(session, record.household_id, values, except_id=record.id)
-    return audit.update(session, actor, record, values, expected_version=expected_version, reason=reason.strip())
+    return audit.update(session, actor, record, values, expected_version=expected_version, reason=reason)
 
 
 def in_force_in_month(session: Session, actor: Actor, month: dt.date) -> set[int]:

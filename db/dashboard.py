@@ -13,7 +13,7 @@ from db.actor import Actor
 from db.frames import plain
 from db.models import AidPayment, Household, HouseholdCause, Measure, Place, StatusChange
 from db.queries import parameter_on
-from db.scope import org_filter
+from db.scope import org_filter, without_personal_data
 
 
 @dataclass(frozen=True)
@@ -35,6 +35,7 @@ def load(session: Session, actor: Actor, as_of: dt.date) -> DashboardData:
                    Household.key_group, Household.filed_on).join(Place, Place.code == Household.place_code), actor))),
         columns=["household_id", "file_no", "place_name", "status", "category", "main_cause", "key_group", "filed_on"],
     )
+    files = without_personal_data(files, actor, ("file_no",))
     ids = org_filter(select(Household.id), actor)
     changes = pd.DataFrame(
         plain(session.execute(select(StatusChange.id, StatusChange.household_id, StatusChange.effective_on, StatusChange.to_status,

@@ -33,3 +33,10 @@ class Conflict(ServiceError):
     def __init__(self, message: str, changes: list[tuple[str, str, str]] | None = None):
         self.changes = changes or []
         super().__init__(message)
+
+
+def violates(exc: Exception, constraint: str, sqlite_columns: str) -> bool:
+    """Whether a database error is the breach of this unique rule: PostgreSQL names the constraint, SQLite the columns
+    ("UNIQUE constraint failed: table.a, table.b")."""
+    text = str(getattr(exc, "orig", exc))
+    return constraint in text or f"UNIQUE constraint failed: {sqlite_columns}" in text

@@ -18,12 +18,12 @@ from core.assistance import records_for_months
 from core.measure_history import measure_flags
 from core.status_engine import Inputs, evaluate, lacking_text, month_index, month_label, month_of_index, status_as_of
 from db.actor import Actor
-from db.errors import ValidationError
+from db.errors import OutOfScope, ValidationError
 from db.frames import plain
 from db.models import (AssistanceRecord, DibaoLine, Household, HouseholdCause, IncomeMonth, Measure, MeasureStatusChange, Place,
                        StatusChange)
 from db.queries import parameter_on
-from db.scope import org_filter
+from db.scope import org_filter, without_personal_data
 
 SUGGESTION = {"exit": "可脱困", "relief": "可解困"}
 UNHELPED = "收入已达标、未记录帮扶"  # meets the income and cause rule, no measure carried out: not proposed
@@ -102,7 +102,7 @@ def load_inputs(session: Session, actor: Actor, as_of: dt.date, *, months_back: 
                                                        "has_measure_carried_out", "has_active_measure"]],
                     causes=causes, lines=lines, place_names=names)
     files["place_name"] = files["place_code"].map(names)
-    return inputs, files
+    return inputs, without_personal_data(files, actor, ("file_no", "name"))
 
 
 def evaluate_files(session: Session, actor: Actor, as_of: dt.date, *, months_back: int | None = None) -> pd.DataFrame:
@@ -186,6 +186,8 @@ def confirm(
     from db.workdays import publicity_refusal
 
     today = today or dt.date.today()
+    if not actor.can_write_files:
+        raise OutOfScope("您的角色只能查看，不能确认脱困或解困")
     if kind not in SUGGESTION:
         raise ValidationError({"kind": "请选择脱困或解困"})
     if not household_ids:

@@ -21,12 +21,14 @@ from core import codes
 from core.category import Assessment, Exclusion as ExclusionFact, MonthFigures, assess
 from core.dibao import NoLineInForce, line_on
 from core.intake import FIELD_LABELS, HEAD_BOOL_FIELDS, HEAD_CODE_FIELDS, HEAD_DATE_FIELDS, HEAD_TEXT_FIELDS, IntakeErrors, check_household
+from core.typed import REASON, field_text
 from db import audit
 from db.actor import Actor
 from db.errors import Conflict, NotFound, ValidationError
 from db.models import (
     AssistanceRecord,
-    AidPayment, AuditLog, DibaoLine, ExclusionCheck, Household, HouseholdCause, IncomeMonth, Measure, Member, Org, Pairing,
+    AidPayment, AuditLog, DibaoLine, ExclusionCheck, Household, HouseholdCause, IdentityLock, IncomeMonth, Measure, Member, Org,
+    Pairing,
     Place, ProcessStep, StatusChange, Visit,
 )
 from db.queries import audit_frame, parameter_on
@@ -152,11 +154,35 @@ def open_holders(session: Session, id_numbers: list[str], *, except_household: i
     return [h for h in holders if h.household_id != except_household]
 
 
-def _refuse_duplicates(session: Session, actor: Actor, numbers: list[str], household_id: int | None) -> None:
-    holders = open_holders(session, numbers, except_household=household_id)
-    if not holders:
+LOCK_CHUNK = 5000
+
+
+def lock_identities(session: Session, numbers: list[str]) -> None:
+    """Hold the lock row of each ID number until the end of the transaction (created when missing), so that two
+    saves putting one person into two open files at once check one after the other: the second sees the first.
+
+    In ascending order, so two saves sharing several numbers cannot wait for each other in a circle. On SQLite the
+    write transaction (BEGIN IMMEDIATE) already excludes every other writer; the rows are kept the same way there.
+    """
+    wanted = sorted({n for n in numbers if n})
+    if not wanted:
         return
-    errors = {}
+    table = IdentityLock.__table__
+    if session.get_bind().dialect.name == "postgresql":
+        from sqlalchemy.dialects.postgresql import insert
+    else:
+        from sqlalchemy.dialects.sqlite import insert
+    for start in range(0, len(wanted), LOCK_CHUNK):  # a workbook may name 100,000 people: in chunks, still in order
+        chunk = wanted[start:start + LOCK_CHUNK]
+        session.execute(insert(table).values([{"id_number": n} for n in chunk]).on_conflict_do_nothing())
+        session.execute(select(table.c.id_number).where(table.c.id_number.in_(chunk)).order_by(table.c.id_number)
+                        .with_for_update())
+
+
+def _refuse_duplicates(session: Session, actor: Actor, numbers: list[str], household_id: int | None) -> None:
+    lock_identities(session, numbers)
+    holders = open_holders(session, numbers, except_household=household_id)
+    errors: dict[str, str] = {}
     for holder in holders:
         index = numbers.index(holder.id_number)
         key = "id_number" if index == 0 else f"members.{index - 1}.id_number"
@@ -164,9 +190,29 @@ def _refuse_duplicates(session: Session, actor: Actor, numbers: list[str], house
         if in_scope(session, actor, _org_of(session, holder.household_id)):
             link = f"[{holder.file_no}](household?file={holder.file_no})"
             errors[key] = f"身份证号 {holder.id_number} 已在{holder.place_name}的档案 {link} 中（作为{role}），一人只能在一个未关闭的档案中"
-        else:  # outside the user's scope: say that it is held, not where or by whom
-            errors[key] = f"身份证号 {holder.id_number} 已在其他单位的未关闭档案中，一人只能在一个未关闭的档案中；请联系市总工会核实"
-    raise ValidationError(errors)
+        elif key in errors:
+            continue
+        elif audit.duplicate_refused(session, actor, holder.id_number, f"{holder.file_no}，{role}"):
+            # outside the user's scope: that it is held, not where, by whom or as what; audited, and limited per day
+            errors[key] = audit.DUPLICATE_ELSEWHERE
+        else:
+            errors[key] = audit.DUPLICATE_LIMIT_MESSAGE
+    if audit.duplicate_limit_reached(session, actor):
+        # past the day's limit the check no longer answers for a number new to this file: a refusal and an acceptance
+        # alike would tell whether it is held in another union's file
+        own = _numbers_of(session, household_id) if household_id else set()
+        for index, number in enumerate(numbers):
+            key = "id_number" if index == 0 else f"members.{index - 1}.id_number"
+            if number and number not in own and key not in errors:
+                errors[key] = audit.DUPLICATE_LIMIT_MESSAGE
+    if errors:
+        raise ValidationError(errors)
+
+
+def _numbers_of(session: Session, household_id: int) -> set[str]:
+    head = session.scalar(select(Household.id_number).where(Household.id == household_id))
+    members = session.scalars(select(Member.id_number).where(Member.household_id == household_id, Member.id_number.is_not(None)))
+    return {head, *members}
 
 
 def _org_of(session: Session, household_id: int) -> int:
@@ -177,6 +223,9 @@ def _org_of(session: Session, household_id: int) -> int:
 
 
 def next_file_no(session: Session, place_code: str) -> str:
+    """The district's next file number. The district's row is held until the transaction ends (PostgreSQL; on SQLite
+    the write transaction holds the database), so two files created at once get consecutive numbers, never one."""
+    session.execute(select(Place.code).where(Place.code == place_code).with_for_update(key_share=True))
     prefix = f"QHD-{place_code}-"
     # only numbers of the system's own form (prefix + 6 digits) count; an imported number of another form does not
     last = session.scalar(select(func.max(Household.file_no)).where(Household.file_no.like(prefix + "%"),
@@ -184,6 +233,15 @@ def next_file_no(session: Session, place_code: str) -> str:
     suffix = last.rsplit("-", 1)[1] if last else ""
     number = int(suffix) + 1 if suffix.isdigit() else 1
     return f"{prefix}{number:06d}"
+
+
+def _checked_text(value: str | None, field, key: str) -> str | None:
+    """A note or reason as typed, trimmed (None when empty), or ValidationError under `key` (too long, a control character)."""
+    errors: dict[str, str] = {}
+    text = field_text(value, field, errors, key)
+    if errors:
+        raise ValidationError(errors)
+    return text or None
 
 
 def _clean(raw: dict[str, Any], today: dt.date):
@@ -240,6 +298,7 @@ def update_household(
         raise ValidationError({"name": "已关闭的档案不能修改；如情况有变，请先办理返困"})
     if household.version != expected_version:
         raise _conflict(household, loaded)
+    reason = _checked_text(reason, REASON, "reason")
     clean = _clean(raw, today)
     _refuse_duplicates(session, actor, clean.id_numbers(), household.id)
 
@@ -410,6 +469,7 @@ def record_step(
         raise Conflict("该档案已被他人修改，请刷新后再办理。")
     if household.status != "applying":
         raise ValidationError({"step": "只有“申请中”的档案需要办理建档步骤"})
+    note = _checked_text(note, "process_step.note", "note")
     done = [s.step for s in steps_of(session, household.id)]
     expected = next((s for s in STEP_ORDER if s not in done), None)
     if step != expected:
@@ -457,6 +517,7 @@ def close_household(
     household = get_household(session, actor, household_id=household_id)
     require_org(session, actor, household.org_id, write=True)
     errors = {}
+    note = field_text(note, "status_change.note", errors, "note") or None
     if household.status == "applying" and to_status == "withdrawn":
         pass  # an application that is turned down is closed as 退出 (识别不准/不符合)
     elif household.status != "active":
@@ -514,6 +575,7 @@ def reopen_household(
     household = get_household(session, actor, household_id=household_id)
     require_org(session, actor, household.org_id, write=True)
     errors = {}
+    note = field_text(note, "status_change.note", errors, "note") or None
     if household.status not in CLOSE_TO:
         errors["effective_on"] = "只有已关闭（脱困、解困或退出）的档案可以返困"
     last_close = session.scalar(select(func.max(StatusChange.effective_on)).where(StatusChange.household_id == household.id))

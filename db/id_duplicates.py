@@ -17,7 +17,7 @@ from core import codes
 from core.identity import id_number_key
 from db.actor import Actor
 from db.models import Household, Member, Place
-from db.scope import org_filter
+from db.scope import org_filter, require_personal_data
 
 OPEN = ("applying", "active")
 
@@ -25,6 +25,7 @@ OPEN = ("applying", "active")
 def open_id_duplicates(session: Session, actor: Actor) -> list[dict]:
     """Rows (身份证号, 档案编号, 户主姓名, 区县, 身份, 状态, 存储形式), grouped by number, for every number held by
     two or more open files in the actor's scope."""
+    require_personal_data(actor, "重复身份证号的档案")
     base = select(Household.file_no, Household.name, Place.name, Household.status).join(Place, Place.code == Household.place_code)
     heads = session.execute(org_filter(base.add_columns(Household.id_number, Household.name)
                                        .where(Household.status.in_(OPEN)), actor)).all()

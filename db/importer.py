@@ -33,7 +33,7 @@ from core.workbook import Problem, read_file
 from db import audit, bulk
 from db.actor import Actor
 from db.errors import Conflict, NotFound, OutOfScope, ServiceError
-from db.households import next_file_no
+from db.households import lock_identities, next_file_no
 from db.models import (
     AidPayment, AssistanceRecord, DibaoLine, Household, HouseholdCause, ImportBatch, ImportChange, IncomeMonth, Measure, Member, Org, ProcessStep,
     StatusChange, Visit, now,
@@ -130,8 +130,12 @@ class Plan:
 
 
 def check(session: Session, actor: Actor, data: bytes, filename: str, *, sheet: str | None = None,
-          today: dt.date | None = None) -> tuple[Plan | None, list[Problem]]:
-    """Everything wrong with the file, by sheet, row and column; a plan to write when nothing is."""
+          today: dt.date | None = None, lock: bool = False) -> tuple[Plan | None, list[Problem]]:
+    """Everything wrong with the file, by sheet, row and column; a plan to write when nothing is.
+
+    With `lock` (the check of a write, in its transaction), the people of the workbook are locked before the store's
+    open files are read, so that a file saved meanwhile with one of them waits, or is seen: one open file per person
+    on every path. A check for the user to read takes no lock."""
     today = today or dt.date.today()
     if not actor.can_write_files:
         raise OutOfScope("您的角色只能查看，不能导入数据")
@@ -139,10 +143,12 @@ def check(session: Session, actor: Actor, data: bytes, filename: str, *, sheet: 
     if problems:
         return None, problems
     parsed = parse(sheets, today)
+    if lock:
+        lock_identities(session, [f.head.get("id_number") for f in parsed.files] + [m.values.get("id_number") for m in parsed.members])
     known = _known(session, actor)
     plan = Plan(parsed, known)
     problems = list(parsed.problems)
-    _check_files(plan, actor, problems)
+    _check_files(session, plan, actor, problems)
     _resolve_refs(plan, problems)
     _check_children(session, plan, actor, problems, today)
     _check_history(session, plan, problems, today)
@@ -150,7 +156,12 @@ def check(session: Session, actor: Actor, data: bytes, filename: str, *, sheet: 
     return (None if problems else plan), problems
 
 
-def _check_files(plan: Plan, actor: Actor, problems: list[Problem]) -> None:
+def _elsewhere(session: Session, actor: Actor, number: str, where: str) -> str:
+    """The refusal of a number held outside the user's scope: no more than that, audited, limited per day."""
+    return audit.DUPLICATE_ELSEWHERE if audit.duplicate_refused(session, actor, number, where) else audit.DUPLICATE_LIMIT_MESSAGE
+
+
+def _check_files(session: Session, plan: Plan, actor: Actor, problems: list[Problem]) -> None:
     known = plan.known
     for f in plan.parsed.files:
         bad = lambda column, message: problems.append(Problem("家庭档案", f.row, column, message))  # noqa: E731
@@ -161,7 +172,7 @@ def _check_files(plan: Plan, actor: Actor, problems: list[Problem]) -> None:
             bad("档案编号", f"档案编号 {f.file_no} 已被使用，且不在您的管辖范围内：新建的户请留空档案编号")
             continue
         if holder and not holder[1]:
-            bad("户主身份证号", "该身份证号已在其他工会的在档档案中，不能重复建档")
+            bad("户主身份证号", _elsewhere(session, actor, number, f"{holder[0]}，户主"))
             continue
         by_id = holder[0] if holder else None
         if by_number and by_id and by_number != by_id:
@@ -173,7 +184,11 @@ def _check_files(plan: Plan, actor: Actor, problems: list[Problem]) -> None:
         member_of = known.open_members.get(number)
         target = by_number or by_id
         if member_of and member_of[0] != target:
-            bad("户主身份证号", f"该身份证号已是档案 {member_of[0] if member_of[1] else '（其他工会）'} 的家庭成员，一人只能在一个在档档案中")
+            bad("户主身份证号", f"该身份证号已是档案 {member_of[0]} 的家庭成员，一人只能在一个在档档案中" if member_of[1]
+                else _elsewhere(session, actor, number, f"{member_of[0]}，家庭成员"))
+            continue
+        if target is None and audit.duplicate_limit_reached(session, actor):
+            bad("户主身份证号", audit.DUPLICATE_LIMIT_MESSAGE)  # a new person: the check no longer answers today
             continue
         plan.file_targets[f.row] = target
         if target is None:
@@ -338,13 +353,16 @@ def _check_children(session: Session, plan: Plan, actor: Actor, problems: list[P
         for holders in (known.open_heads, known.open_members):
             holder = holders.get(number)
             if holder and holder[0] != m.file_no:
-                problems.append(Problem("家庭成员", m.row, "身份证号", "该身份证号已在其他在档档案中" +
-                                        (f"（{holder[0]}）" if holder[1] else "（其他工会）") + "，一人只能在一个在档档案中"))
+                problems.append(Problem("家庭成员", m.row, "身份证号", f"该身份证号已在其他在档档案中（{holder[0]}），一人只能在一个在档档案中"
+                                        if holder[1] else _elsewhere(session, actor, number,
+                                                                     f"{holder[0]}，{'户主' if holders is known.open_heads else '家庭成员'}")))
                 break
         else:
             head_of = heads_in_book.get(number)
             if head_of and head_of != m.file_no:
                 problems.append(Problem("家庭成员", m.row, "身份证号", f"该身份证号是本工作簿中档案 {head_of} 的户主"))
+            elif known.open_members.get(number, (None,))[0] != m.file_no and audit.duplicate_limit_reached(session, actor):
+                problems.append(Problem("家庭成员", m.row, "身份证号", audit.DUPLICATE_LIMIT_MESSAGE))
     causes = _causes_by_file(session, known)
     book_causes = {plan.file_keys[f.row]: {c for c, _ in f.causes} for f in parsed.files if f.row in plan.file_keys}
     for row, key, cause, _ in parsed.removals:
@@ -454,7 +472,7 @@ def run(session: Session, actor: Actor, data: bytes, filename: str, *, sheet: st
     today = today or dt.date.today()
     say = progress or (lambda fraction, text: None)
     say(0.02, "正在检查……")
-    plan, problems = check(session, actor, data, filename, sheet=sheet, today=today)
+    plan, problems = check(session, actor, data, filename, sheet=sheet, today=today, lock=not dry_run)
     if problems:
         raise ImportRefused(problems)
     report = Report(filename)
@@ -772,6 +790,7 @@ def undo(session: Session, actor: Actor, batch_id: int, *, expected_version: int
         audit.update(session, actor, row, values, expected_version=row.version, reason=f"撤销导入批次 {batch_id}")
         left_at[(change.entity, change.entity_id)] = row.version
     created = select(Household.id).where(Household.import_batch_id == batch_id)
+    _keep_deleted(session, actor, batch_id, created)
     try:
         for model in CREATED_ORDER:
             session.execute(delete(model).where(model.import_batch_id == batch_id))
@@ -785,6 +804,23 @@ def undo(session: Session, actor: Actor, batch_id: int, *, expected_version: int
     audit.update(session, actor, batch, {"undone_at": now(), "undone_by": actor.username}, expected_version=expected_version,
                  reason="撤销导入")
     audit.record(session, actor, "undo_import", "import_batch", batch_id, reason=f"撤销导入 {batch.filename}")
+
+
+def _keep_deleted(session: Session, actor: Actor, batch_id: int, created) -> None:
+    """What an undo deletes stays in the audit trail: every deleted row's columns as JSON, one audit row per table
+    and file (in that file's trail)."""
+    targets = [(m, m.import_batch_id == batch_id) for m in CREATED_ORDER] + [
+        (StatusChange, StatusChange.household_id.in_(created)), (ProcessStep, ProcessStep.household_id.in_(created)),
+        (Household, Household.import_batch_id == batch_id)]
+    for model, where in targets:
+        table = model.__table__
+        by_file: dict[int | None, list[dict]] = defaultdict(list)
+        for row in session.execute(select(table).where(where).order_by(table.c.id)).mappings():
+            household_id = row["id"] if model is Household else row.get("household_id")
+            by_file[household_id].append({k: audit.text_of(v) for k, v in row.items() if v is not None})
+        for household_id, rows in by_file.items():
+            audit.record(session, actor, "delete", table.name, rows[0]["id"] if len(rows) == 1 else None, household_id=household_id,
+                         old=json.dumps(rows, ensure_ascii=False), reason=f"撤销导入批次 {batch_id}：删除 {len(rows)} 行")
 
 
 def _typed(row, key: str, text: str | None) -> Any:

@@ -13,6 +13,7 @@ from typing import Any
 
 import pandas as pd
 from sqlalchemy import func, select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from core.dibao import NoLineInForce, line_on
@@ -20,10 +21,10 @@ from core.incomes import OPEN_STATUSES, file_refusal, month_refusal
 from core.money import InvalidAmount, per_capita_fen, persons_count, yuan_to_fen
 from db import audit
 from db.actor import Actor
-from db.errors import OutOfScope, ValidationError
+from db.errors import Conflict, OutOfScope, ValidationError, violates
 from db.models import DibaoLine, Household, IncomeMonth, Member, Org, Place
 from db.queries import first_of_month
-from db.scope import org_filter
+from db.scope import in_scope, org_filter
 
 GRID_STATUSES = OPEN_STATUSES
 
@@ -88,6 +89,8 @@ def grid(session: Session, actor: Actor, month: dt.date, *, place_code: str | No
     if place_code:
         stmt = stmt.where(Household.place_code == place_code)
     if org_id:
+        if not in_scope(session, actor, org_id):  # a union outside the scope is refused, not shown as empty
+            raise OutOfScope("所选工会不在您的管辖范围内")
         subtree = session.scalar(select(Org.path).where(Org.id == org_id))
         stmt = stmt.where(Household.org_id.in_(select(Org.id).where(Org.path.startswith(subtree or "-"))))
     rows = session.execute(org_filter(stmt, actor)).all()
@@ -160,7 +163,14 @@ def save_month(session: Session, actor: Actor, month: dt.date, rows: list[Income
     for row, values in clean:
         record = existing.get(row.household_id)
         if record is None:
-            audit.create(session, actor, IncomeMonth(household_id=row.household_id, month=month, **values))
+            file_no = households[row.household_id].file_no  # a failed flush expires the loaded rows
+            try:
+                audit.create(session, actor, IncomeMonth(household_id=row.household_id, month=month, **values))
+            except IntegrityError as exc:  # someone entered this month of this file at the same moment
+                if not violates(exc, "uq_income_month_household_month", "income_month.household_id, income_month.month"):
+                    raise
+                raise Conflict(f"{file_no} 的 {month:%Y年%m月} 收入刚刚已由他人录入，本次没有保存任何一行；"
+                               "请刷新后核对，如需更正请修改该月的金额") from None
             counts["新增"] += 1
         elif audit.update(session, actor, record, values, expected_version=record.version, reason=f"更正 {month:%Y年%m月} 收入"):
             counts["更正"] += 1

@@ -18,7 +18,7 @@ from core import codes
 from db.actor import Actor
 from db.frames import plain
 from db.models import AidPayment, Household, Org, Place
-from db.scope import org_filter
+from db.scope import org_filter, require_personal_data
 
 
 @dataclass(frozen=True)
@@ -87,7 +87,8 @@ def households(session: Session, actor: Actor, view: View, today: dt.date) -> in
 
 
 def detail(session: Session, actor: Actor, view: View, today: dt.date) -> pd.DataFrame:
-    """The payment rows of a view, newest first, with the file they went to."""
+    """The payment rows of a view, newest first, with the file they went to (staff and administrators only)."""
+    require_personal_data(actor, "发放明细")
     stmt = (select(AidPayment.paid_on, Household.file_no, Household.name, Place.name, Org.name, AidPayment.amount_fen,
                    AidPayment.fund_source, AidPayment.track, AidPayment.programme, AidPayment.note)
             .join(Household, Household.id == AidPayment.household_id).join(Place, Place.code == Household.place_code)

@@ -20,6 +20,7 @@ from core import codes
 from core.assistance import in_force
 from core.measure_history import change_effective_on, date_corrections, implied_history
 from core.money import per_capita_fen
+from core.typed import REASON, field_text
 from core.plan import (CleanMeasure, Coverage, FileFacts, MeasureFact, PlanErrors, Suggestion, check_measure, check_payment,
                        coverage, schedule_text, suggest_tracks)
 from db import audit
@@ -38,6 +39,13 @@ def _open_file(session: Session, actor: Actor, household_id: int) -> Household:
     if household.status not in OPEN_FILE:
         raise ValidationError({"household": f"档案为“{codes.HOUSEHOLD_STATUS[household.status]}”，不能再修改帮扶计划和发放（返困后可继续）"})
     return household
+
+
+def lock_file(session: Session, household_id: int) -> None:
+    """Hold the file's row until the end of the transaction (SELECT ... FOR NO KEY UPDATE, which rows referring to the
+    file do not wait for; a no-op on SQLite, whose write transaction holds the whole database). Saves of the same file
+    wait for each other here."""
+    session.execute(select(Household.id).where(Household.id == household_id).with_for_update(key_share=True))
 
 
 def _file_causes(household: Household) -> set[str]:
@@ -238,6 +246,10 @@ def add_payment(session: Session, actor: Actor, household_id: int, raw: dict[str
         track, programme = measure.track, measure.programme
         if values["paid_on"] < measure.start_on:
             raise ValidationError({"paid_on": f"发放日期不能早于措施开始日期 {measure.start_on:%Y-%m-%d}"})
+    # the file's row is locked until this transaction ends (PostgreSQL; SQLite's write transaction already excludes
+    # every other writer), so two identical payments saved at once meet here one after the other: the second sees
+    # the first and is refused as its twin
+    lock_file(session, household.id)
     twin = session.scalar(select(AidPayment.id).where(
         AidPayment.household_id == household.id, AidPayment.paid_on == values["paid_on"], AidPayment.amount_fen == values["amount_fen"],
         AidPayment.fund_source == values["fund_source"], AidPayment.track == track).limit(1))
@@ -266,14 +278,19 @@ def update_payment(session: Session, actor: Actor, payment_id: int, raw: dict[st
 def delete_payment(session: Session, actor: Actor, payment_id: int, *, expected_version: int, reason: str) -> None:
     """Take back a payment entered by mistake (or not made); the audit log keeps what it was and why."""
     payment, _ = _row(session, actor, AidPayment, payment_id)
-    if not (reason or "").strip():
-        raise ValidationError({"reason": "请写明删除原因（如：录入错误、未实际发放）"})
-    audit.delete(session, actor, payment, expected_version=expected_version, reason=reason.strip())
+    errors: dict[str, str] = {}
+    reason = field_text(reason, REASON, errors, "reason")
+    if not reason and not errors:
+        errors["reason"] = "请写明删除原因（如：录入错误、未实际发放）"
+    if errors:
+        raise ValidationError(errors)
+    audit.delete(session, actor, payment, expected_version=expected_version, reason=reason)
 
 
 def stop_future_payments(session: Session, actor: Actor, household_id: int, after: dt.date, reason: str) -> int:
     """When a file closes as 脱困 or 退出, the scheduled payments after that day are not made."""
-    future = session.scalars(select(AidPayment).where(AidPayment.household_id == household_id, AidPayment.paid_on > after,
+    household = get_household(session, actor, household_id=household_id)  # scope, and the right to write
+    future = session.scalars(select(AidPayment).where(AidPayment.household_id == household.id, AidPayment.paid_on > after,
                                                       AidPayment.measure_id.is_not(None))).all()
     for payment in future:
         audit.delete(session, actor, payment, expected_version=None, reason=reason)

@@ -109,6 +109,31 @@ class User(Versioned, Base):
 
 
 
+class LoginSession(Base):
+    """One login: its id travels in the signed cookie, and the store can revoke it (logout, reset, deactivation)."""
+
+    __tablename__ = "login_session"
+    id: Mapped[str] = mapped_column(String(64), primary_key=True)  # random, unguessable
+    user_id: Mapped[int] = mapped_column(ForeignKey("app_user.id"), nullable=False, index=True)
+    issued_at: Mapped[dt.datetime] = mapped_column(DateTime, nullable=False)
+    expires_at: Mapped[dt.datetime] = mapped_column(DateTime, nullable=False)
+    revoked_at: Mapped[dt.datetime | None] = mapped_column(DateTime)
+
+
+class LoginFailure(Base):
+    """Failed logins counted per client and name tried (name "*": every name from that client), one row per window."""
+
+    __tablename__ = "login_failure"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    client: Mapped[str] = mapped_column(String(64), nullable=False)
+    username: Mapped[str] = mapped_column(String(64), nullable=False)
+    window_start: Mapped[dt.datetime] = mapped_column(DateTime, nullable=False)
+    failures: Mapped[int] = mapped_column(Integer, nullable=False, default=0)
+    last_failure_at: Mapped[dt.datetime] = mapped_column(DateTime, nullable=False)
+
+    __table_args__ = (UniqueConstraint("client", "username", name="uq_login_failure_client_username"),)
+
+
 # --- the household file (一户一档) -------------------------------------------------------------
 
 
@@ -431,8 +456,19 @@ class Pairing(Versioned, Base):
     start_on: Mapped[dt.date] = mapped_column(Date, nullable=False)
     end_on: Mapped[dt.date | None] = mapped_column(Date)
 
-    # the caseload and bulk reassignment look helpers up by name among current pairings
-    __table_args__ = (Index("ix_pairing_helper_current", "helper_name", "end_on"),)
+    # the caseload and bulk reassignment look helpers up by name among current pairings;
+    # one current pairing per file, kept by the database (two people assigning a helper at once: one wins)
+    __table_args__ = (Index("ix_pairing_helper_current", "helper_name", "end_on"),
+                      Index("uq_pairing_current", "household_id", unique=True,
+                            sqlite_where=text("end_on IS NULL"), postgresql_where=text("end_on IS NULL")))
+
+
+class IdentityLock(Base):
+    """One row per ID number that an open file holds or has held: a service adding a person to an open file locks
+    the person's row first (SELECT ... FOR UPDATE), so two files saved at once cannot both take one person."""
+
+    __tablename__ = "identity_lock"
+    id_number: Mapped[str] = mapped_column(String(18), primary_key=True)
 
 
 
@@ -520,8 +556,15 @@ class AuditLog(Base):
     reason: Mapped[str | None] = mapped_column(Text)
     # the file a row belongs to (household, member, measure, visit …), so a file's trail keeps its deleted rows
     household_id: Mapped[int | None] = mapped_column(Integer, index=True)
+    # tamper evidence (db/audit.py): the row's place in the chain, the previous row's hash, and this row's hash of
+    # the previous hash and its own content; UPDATE and DELETE are refused by triggers (migration 0012)
+    chain_seq: Mapped[int | None] = mapped_column(BigInteger().with_variant(Integer, "sqlite"))
+    prev_hash: Mapped[str | None] = mapped_column(String(64))
+    row_hash: Mapped[str | None] = mapped_column(String(64))
 
-    __table_args__ = (Index("ix_audit_log_entity", "entity", "entity_id"),)
+    __table_args__ = (Index("ix_audit_log_entity", "entity", "entity_id"),
+                      Index("uq_audit_log_chain_seq", "chain_seq", unique=True),
+                      Index("ix_audit_log_actor_action_at", "actor", "action", "at"))  # a user's reads and refusals today
 
 
 class DataVersion(Base):

@@ -6,6 +6,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from core.codes import ORG_KIND
+from core.typed import field_text
 from db import audit
 from db.actor import Actor
 from db.errors import NotFound, ValidationError
@@ -18,10 +19,11 @@ CHILD_KINDS = {"city": ("district", "industry"), "district": ("grassroots",), "i
 
 
 def _check(session: Session, name: str, kind: str, parent: Org | None, place_code: str, own_id: int | None = None) -> dict[str, str]:
-    errors = {}
-    if not name.strip():
+    errors: dict[str, str] = {}
+    name = field_text(name, "org.name", errors, "name")
+    if not name and not errors:
         errors["name"] = "请填写工会名称"
-    elif session.scalar(select(Org.id).where(Org.name == name.strip(), Org.id != (own_id or 0))) is not None:
+    elif not errors and session.scalar(select(Org.id).where(Org.name == name.strip(), Org.id != (own_id or 0))) is not None:
         errors["name"] = f"已有名为“{name.strip()}”的工会"
     if parent is None or not parent.active:
         errors["parent_id"] = "请选择上级工会"
@@ -57,7 +59,7 @@ def update_org(session: Session, actor: Actor, org_id: int, *, expected_version:
     if org.parent_id is None:
         parent = None
         errors = {}
-        if not name.strip():
+        if not field_text(name, "org.name", errors, "name"):
             errors["name"] = "请填写工会名称"
         if not active:
             errors["active"] = "市总工会不能停用"

@@ -12,6 +12,7 @@ from typing import Any
 
 import pandas as pd
 from sqlalchemy import func, select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from core import codes
@@ -19,11 +20,11 @@ from core.plan import PlanErrors, check_helper
 from core.worklist import visit_due
 from db import audit
 from db.actor import Actor
-from db.errors import Conflict, ValidationError
+from db.errors import Conflict, ValidationError, violates
 from db.households import get_household
 from db.models import Household, Measure, Org, Pairing, Place, Visit
 from db.queries import parameter_on
-from db.scope import org_filter
+from db.scope import org_filter, require_personal_data
 
 PAIRABLE = ("applying", "active", "exited", "relieved")  # closed files keep their helper for the 回访
 
@@ -59,7 +60,14 @@ def _move(session: Session, actor: Actor, household: Household, current: Pairing
         if helper["start_on"] <= current.start_on:
             raise ValidationError({"start_on": f"{household.file_no}：新结对的开始日期须晚于当前结对的开始日期 {current.start_on:%Y-%m-%d}"})
         audit.update(session, actor, current, {"end_on": helper["start_on"] - dt.timedelta(days=1)}, expected_version=None, reason=reason)
-    audit.create(session, actor, Pairing(household_id=household.id, **helper), reason=reason)
+    file_no = household.file_no  # a failed flush expires the loaded rows
+    try:
+        audit.create(session, actor, Pairing(household_id=household.id, **helper), reason=reason)
+    except IntegrityError as exc:  # uq_pairing_current: someone gave the file a helper at the same moment
+        if not violates(exc, "uq_pairing_current", "pairing.household_id"):
+            raise
+        raise Conflict(f"{file_no} 刚刚已由他人指定了帮扶责任人（一户同时只能有一名当前责任人），"
+                       "请刷新后查看。本次没有保存任何更改。") from None
     return True
 
 
@@ -135,6 +143,7 @@ def reassign_helper(session: Session, actor: Actor, helper_name: str, helper_uni
 
 def helper_files(session: Session, actor: Actor, helper_name: str, helper_unit: str) -> pd.DataFrame:
     """The files a helper is responsible for now, in the actor's scope (with each pairing's version)."""
+    require_personal_data(actor, "结对档案")
     rows = session.execute(org_filter(
         select(Pairing.id, Pairing.version, Household.id, Household.file_no, Household.name, Place.name, Org.name,
                Household.status, Pairing.start_on)
@@ -150,6 +159,7 @@ def helper_files(session: Session, actor: Actor, helper_name: str, helper_unit: 
 
 def caseload(session: Session, actor: Actor, today: dt.date) -> pd.DataFrame:
     """One row per helper with current files in scope: how many, how many 在档, how many overdue a visit."""
+    require_personal_data(actor, "帮扶责任人名单")
     interval = int(parameter_on(session, "visit_interval_months", today))
     last_visit = (select(Visit.household_id, func.max(Visit.visited_on).label("last_visit"))
                   .where(Visit.household_id.in_(org_filter(select(Household.id), actor))).group_by(Visit.household_id).subquery())

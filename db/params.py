@@ -17,6 +17,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from core.money import InvalidAmount, yuan_to_fen
+from core.typed import field_text
 from core.parameters import SPEC_BY_KEY, InvalidParameter, parse_value
 from db import audit
 from db.actor import Actor
@@ -52,6 +53,11 @@ def _date(value: Any) -> dt.date | None:
         return dt.date.fromisoformat(str(value).strip())
     except ValueError:
         return None
+
+
+def _note(value: Any, field: str, where: str, errors: dict[str, str]) -> str | None:
+    """A grid cell's text, trimmed (None when empty); too long or with a control character: a message for the row."""
+    return None if _blank(value) else field_text(value, field, errors, where, prefix=f"{where}：") or None
 
 
 def _int(value: Any) -> int | None:
@@ -114,7 +120,10 @@ def save_lines(session: Session, actor: Actor, edited: list[dict], *, today: dt.
         except InvalidAmount as exc:
             errors[where] = f"{where}：标准{exc}"
             continue
-        clean.append((i, _int(row.get("id")), _int(row.get("version")), place, day, fen, str(row.get("依据") or "").strip() or None))
+        note = _note(row.get("依据"), "dibao_line.note", where, errors)
+        if where in errors:
+            continue
+        clean.append((i, _int(row.get("id")), _int(row.get("version")), place, day, fen, note))
     seen: dict[tuple[str, dt.date], int] = {}
     for i, _id, _v, place, day, *_ in clean:
         if (place, day) in seen:
@@ -176,7 +185,11 @@ def save_parameters(session: Session, actor: Actor, edited: list[dict], *, today
         if all(_blank(row.get(k)) for k in ("参数", "生效日期", "取值")):
             continue
         where = f"第 {i} 行"
-        key, day, value = row.get("参数"), _date(row.get("生效日期")), str(row.get("取值") or "").strip()
+        key, day = row.get("参数"), _date(row.get("生效日期"))
+        value = _note(row.get("取值"), "policy_parameter.value", where, errors) or ""
+        note = _note(row.get("说明"), "policy_parameter.note", where, errors)
+        if where in errors:
+            continue
         if key not in SPEC_BY_KEY:
             errors[where] = f"{where}：请选择参数"
             continue
@@ -188,7 +201,7 @@ def save_parameters(session: Session, actor: Actor, edited: list[dict], *, today
         except InvalidParameter as exc:
             errors[where] = f"{where}：{exc}"
             continue
-        clean.append((i, _int(row.get("id")), _int(row.get("version")), key, day, value, str(row.get("说明") or "").strip() or None))
+        clean.append((i, _int(row.get("id")), _int(row.get("version")), key, day, value, note))
     seen: dict[tuple[str, dt.date], int] = {}
     for i, _id, _v, key, day, *_ in clean:
         if (key, day) in seen:

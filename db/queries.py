@@ -17,11 +17,12 @@ from core.intake import FIELD_LABELS
 from core.money import fen_to_yuan
 from core.parameters import SPEC_BY_KEY, display_value, value_on
 from core.typed import search_text
+from db import audit
 from db.actor import Actor
 from db.errors import OutOfScope
 from db.orgs import org_tree
 from db.models import AuditLog, DibaoLine, Household, HouseholdCause, IncomeMonth, Member, Org, Place, PolicyParameter, User
-from db.scope import org_filter, require_admin, scope_orgs
+from db.scope import in_scope, org_filter, require_admin, scope_orgs
 
 PAGE_SIZE = 50
 
@@ -133,6 +134,7 @@ def search_households(
     if not actor.can_write_files:
         raise OutOfScope("您的角色不能查看个人档案")
     conditions = []
+    searched_id = None
     text = search_text(filters.text)
     if text:
         upper = text.upper()
@@ -143,6 +145,7 @@ def search_households(
                 upper = parse_id_number(upper).number
             except InvalidIdentifier:
                 pass
+            searched_id = upper
             member_of = select(Member.household_id).where(Member.id_number == upper)
             conditions.append(or_(Household.id_number == upper, Household.id.in_(member_of)))
         elif upper.startswith("QHD-") or (re.fullmatch(r"[A-Z0-9-]+", upper) and any(ch.isdigit() for ch in upper)):
@@ -152,6 +155,8 @@ def search_households(
     if filters.place_code:
         conditions.append(Household.place_code == filters.place_code)
     if filters.org_id:
+        if not in_scope(session, actor, filters.org_id):  # a union outside the scope is refused, not shown as empty
+            raise OutOfScope("所选工会不在您的管辖范围内")
         path = session.scalar(select(Org.path).where(Org.id == filters.org_id)) or "-"
         conditions.append(Household.org_id.in_(select(Org.id).where(Org.path.startswith(path))))
     if filters.status:
@@ -179,6 +184,8 @@ def search_households(
     if conditions:
         count, rows = count.where(and_(*conditions)), rows.where(and_(*conditions))
     total = session.scalar(count) or 0
+    if searched_id:  # whom the user looked up by their full ID number is audited
+        audit.id_number_searched(session, actor, searched_id, total)
     result = session.execute(rows.limit(page_size).offset((max(1, page) - 1) * page_size)).all()
     frame = pd.DataFrame(
         [
@@ -268,6 +275,12 @@ def _audit_value(field: str | None, value: str | None) -> str:
         except ValueError:
             return value
         return "；".join(f"{AUDIT_FIELDS.get(k, k)}：{_audit_value(k, v)}" for k, v in data.items() if k not in HIDDEN_IN_SNAPSHOT)
+    if field is None and value.startswith("[{"):  # the rows an import's undo deleted, one snapshot each
+        try:
+            data = json.loads(value)
+        except ValueError:
+            return value
+        return " | ".join(_audit_value(None, json.dumps(row, ensure_ascii=False)) for row in data)
     if field and field.endswith("_fen") and value.lstrip("-").isdigit():
         return fen_to_yuan(int(value))  # money is kept in fen, read in yuan
     return AUDIT_CODES.get(field or "", {}).get(value, value)
@@ -293,9 +306,10 @@ def audit_page(
     stmt = select(AuditLog)
     if entity:
         stmt = stmt.where(AuditLog.entity == entity)
-    if who.strip():  # a username, or part of a person's name
-        named = select(User.username).where(User.display_name.like(f"%{who.strip()}%"))
-        stmt = stmt.where(or_(AuditLog.actor.like(f"%{who.strip().lower()}%"), AuditLog.actor.in_(named)))
+    who = search_text(who)  # as the file search: no typed text can make the database refuse the query
+    if who:  # a username, or part of a person's name
+        named = select(User.username).where(User.display_name.like(f"%{who}%"))
+        stmt = stmt.where(or_(AuditLog.actor.like(f"%{who.lower()}%"), AuditLog.actor.in_(named)))
     if since:
         stmt = stmt.where(AuditLog.at >= dt.datetime.combine(since, dt.time()))
     total = session.scalar(select(func.count()).select_from(stmt.subquery())) or 0

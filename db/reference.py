@@ -10,7 +10,7 @@ from sqlalchemy.orm import Session
 
 from core.parameters import SEED_DATE, SPECS
 from core.places import CITY_CODE, DISTRICTS, PLACES
-from db.models import AppSetting, DataVersion, Org, Place, PolicyParameter
+from db.models import DataVersion, Org, Place, PolicyParameter
 
 CITY_UNION = "秦皇岛市总工会"
 
@@ -33,11 +33,6 @@ def ensure_reference_data(session: Session) -> None:
     for spec in SPECS:
         if spec.key not in have:
             session.add(PolicyParameter(key=spec.key, effective_from=SEED_DATE, value=spec.default, note="系统默认值（依据秦工字〔2017〕53号）"))
-
-    if session.get(AppSetting, "cookie_key") is None:
-        from db.users import new_cookie_key
-
-        session.add(AppSetting(key="cookie_key", value=new_cookie_key()))
 
     if session.scalar(select(Org.id).limit(1)) is None:
         city = add_org(session, CITY_UNION, "city", None, CITY_CODE)

@@ -116,6 +116,7 @@ def match_roster(session: Session, actor: Actor, entries: Sequence[RosterEntry],
             current_since=record.from_on if is_open else None,
             record_id=record.id if record is not None else None, record_version=record.version if record is not None else None))
     result.matched.sort(key=lambda m: m.file_no)
+    audit.roster_matched(session, actor, len(numbers), len(wanted_ids))
     return result
 
 

@@ -6,6 +6,7 @@ Every query of scoped rows goes through `org_filter`; every write of a scoped ro
 
 from __future__ import annotations
 
+import pandas as pd
 from sqlalchemy import Select, select
 from sqlalchemy.orm import Session
 
@@ -43,3 +44,25 @@ def require_org(session: Session, actor: Actor, org_id: int, *, write: bool = Fa
         raise OutOfScope("您的角色只能查看，不能修改数据")
     if not in_scope(session, actor, org_id):
         raise OutOfScope("该档案不属于您所在工会的管辖范围")
+
+
+PERSONAL_REFUSAL = "您的角色只能查看汇总数，不能查看{what}（其中有姓名、档案编号等个人信息）；如需查看，请联系业务人员"
+
+
+def require_personal_data(actor: Actor, what: str) -> None:
+    """Refuse a list of people (`what`, e.g. 发放明细) to a role that sees figures only; checked in the service, as the
+    scope is, so no screen has to remember not to render it."""
+    if not actor.sees_personal_data:
+        raise OutOfScope(PERSONAL_REFUSAL.format(what=what))
+
+
+def without_personal_data(frame: pd.DataFrame, actor: Actor, columns: tuple[str, ...]) -> pd.DataFrame:
+    """The frame with `columns` (names, file numbers, helpers) emptied for a role that sees figures only; the rows stay,
+    so every count and sum over them is the same as staff see."""
+    if actor.sees_personal_data:
+        return frame
+    frame = frame.copy()
+    for column in columns:
+        if column in frame.columns:
+            frame[column] = ""
+    return frame

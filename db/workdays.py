@@ -13,6 +13,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from core import workdays
+from core.typed import field_text
 from core.workdays import Calendar, CalendarInputError, ExtraYear, format_days, parse_extra_year
 from db import audit
 from db.actor import Actor
@@ -52,7 +53,10 @@ def save_calendar_year(
         entered = parse_extra_year(year, holidays, workdays)
     except CalendarInputError as exc:
         raise ValidationError(exc.errors) from None
-    source = (source or "").strip()[:255] or None
+    problems: dict[str, str] = {}
+    source = field_text(source, "official_calendar_year.source", problems, "source") or None
+    if problems:
+        raise ValidationError(problems)
     row = session.scalar(select(OfficialCalendarYear).where(OfficialCalendarYear.year == entered.year))
     values = {"holidays": _stored(entered.holidays), "workdays": _stored(entered.workdays), "source": source}
     if row is None:

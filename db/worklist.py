@@ -19,7 +19,7 @@ from db.models import (
     AidPayment, ExclusionCheck, Household, HouseholdCause, IncomeMonth, Measure, Org, Pairing, Place, StatusChange, Visit,
 )
 from db.queries import parameter_on
-from db.scope import org_filter
+from db.scope import org_filter, without_personal_data
 
 
 @dataclass(frozen=True)
@@ -119,7 +119,7 @@ def facts(session: Session, actor: Actor, today: dt.date) -> tuple[pd.DataFrame,
             out[column] = hid.map(result[column]).fillna(fill).astype(int)
         for column in ("near_exit", "unhelped", "missing_recent"):
             out[column] = hid.map(result[column]).fillna(False).astype(bool) & (out["status"] == "active")
-    return out, judged
+    return without_personal_data(out, actor, ("file_no", "name", "helper")), judged
 
 
 def worklist(session: Session, actor: Actor, today: dt.date) -> Worklist:

@@ -7,12 +7,13 @@ import altair as alt
 import pandas as pd
 import streamlit as st
 
-from core import codes, progress
+from core import codes, progress, workbook
 from db import audit, exporter
 from db import dashboard as source
 from ui import charts, store
 from ui.progress_text import progress_caption
 from ui.session import require_role
+from ui.markdown import escape_markdown
 
 actor = require_role()
 today = dt.date.today()
@@ -85,7 +86,7 @@ t = _tables(actor, version, today, place, year, category, cause)
 row = t["city"][t["city"]["年份"] == year].iloc[0]
 rate = row["完成率%"]
 counts = t["counts"]
-st.caption(f"{scope}{' · ' + place if place else ''} · 基数：{t['baseline']:%Y年%m月%d日}在档、{year}年底前未退出的 {int(row['基数']):,} 户 · "
+st.caption(f"{escape_markdown(scope)}{' · ' + place if place else ''} · 基数：{t['baseline']:%Y年%m月%d日}在档、{year}年底前未退出的 {int(row['基数']):,} 户 · "
            f"{year}年累计目标 {int(row['累计目标%'])}%（{int(row['累计目标户数']):,} 户） · 截至 {today:%Y年%m月%d日}")
 
 kpis = [("在档", counts["active"]), ("已脱困", counts["exited"]), ("已解困", counts["relieved"]), ("已退出", counts["withdrawn"]),
@@ -191,7 +192,8 @@ def _workbook(actor, data_version: int, today, place, year, category, cause) -> 
     buffer = io.BytesIO()
     with pd.ExcelWriter(buffer, engine="openpyxl") as writer:
         for sheet, frame in sheets.items():
-            frame.to_excel(writer, sheet_name=sheet, index=False)
+            # a union or district name stored with a control character is written visibly escaped, never an error
+            frame.map(lambda v: workbook.xlsx_text(v) if isinstance(v, str) else v).to_excel(writer, sheet_name=sheet, index=False)
     return buffer.getvalue()
 
 

@@ -10,7 +10,7 @@ import pandas as pd
 import streamlit as st
 
 from core import workbook
-from db import exporter, importer
+from db import audit, exporter, importer
 from db import roster as roster_service
 from db.errors import ServiceError
 from ui import selection, store
@@ -40,7 +40,7 @@ with tab_import:
                        file_name="困难职工档案导入模板.xlsx", mime=XLSX, icon=":material/download:", on_click="ignore")
     done = st.session_state.pop("ex_done", None)
     if done:
-        st.success(done, icon=":material/task_alt:")
+        st.success(escape_markdown(done), icon=":material/task_alt:")
     # a new uploader after each import, so the same file is not imported twice by accident
     uploaded = st.file_uploader("选择 Excel 工作簿（.xlsx 或 .xls）或单个工作表的 CSV 文件", type=workbook.UPLOAD_TYPES,
                                 key=f"ex_file_{st.session_state.get('ex_round', 0)}")
@@ -58,7 +58,7 @@ with tab_import:
                 try:
                     plan, problems = importer.check(session, actor, data, uploaded.name, sheet=sheet, today=today)
                 except ServiceError as exc:
-                    st.error(str(exc))
+                    st.error(escape_markdown(exc))
                     st.stop()
             rows = plan.parsed.row_count() if plan else 0
             st.session_state["ex_checked"] = checked = (digest, problems, rows)
@@ -80,10 +80,10 @@ with tab_import:
                                               progress=lambda fraction, text: bar.progress(min(fraction, 1.0), text=text))
                 except importer.ImportRefused as exc:  # someone changed the data since the check
                     st.session_state.pop("ex_checked", None)
-                    st.error(f"{exc}（数据在检查后有变化）")
+                    st.error(f"{escape_markdown(exc)}（数据在检查后有变化）")
                     st.dataframe(_problems_frame(exc.problems), hide_index=True, width="stretch")
                 except ServiceError as exc:
-                    st.error(str(exc))
+                    st.error(escape_markdown(exc))
                 else:
                     st.session_state.pop("ex_checked", None)
                     st.session_state["ex_done"] = (
@@ -109,11 +109,11 @@ with tab_batches:
                                                       "状态": st.column_config.TextColumn(width="medium")})
         notice = st.session_state.pop("ex_undo_notice", None)
         if notice:
-            getattr(st, notice[0])(notice[1])
+            getattr(st, notice[0])(escape_markdown(notice[1]))
         if picked.ids:
             chosen = next(b for b in batches if b.id == picked.ids[0])
             if chosen.undone_at is not None:
-                st.caption(f"批次 {chosen.id} 已于 {chosen.undone_at:%Y-%m-%d %H:%M} 由 {chosen.undone_by} 撤销。")
+                st.caption(f"批次 {chosen.id} 已于 {chosen.undone_at:%Y-%m-%d %H:%M} 由 {escape_markdown(chosen.undone_by)} 撤销。")
             else:
                 st.warning(f"撤销批次 {chosen.id}（{escape_markdown(chosen.filename)}，{chosen.at:%Y-%m-%d %H:%M} 由 "
                            f"{escape_markdown(chosen.actor)} 导入）：该批次新增的记录将删除，修改过的记录恢复为导入前的样子。"
@@ -173,7 +173,13 @@ with tab_roster:
         rows = roster_service.report_rows(result, outcome[1] if outcome and outcome[0] == upload.file_id else None)
         st.dataframe(pd.DataFrame(rows).astype("string").fillna(""), hide_index=True, width="stretch", height=min(38 + 35 * len(rows), 420),
                      column_config={"说明": st.column_config.TextColumn(width="large")})
-        st.download_button("下载比对结果（Excel）", roster_service.report_xlsx(result, outcome[1] if outcome and outcome[0] == upload.file_id else None),
+
+        def _roster_report(result=result, done=outcome[1] if outcome and outcome[0] == upload.file_id else None) -> bytes:
+            with store.reading() as session:  # names and ID numbers of the matched: the download is audited
+                audit.personal_data_downloaded(session, actor, "低保名单比对结果", rows=len(result.matched) + len(result.unmatched))
+            return roster_service.report_xlsx(result, done)
+
+        st.download_button("下载比对结果（Excel）", _roster_report, on_click="ignore",
                            file_name=f"低保名单比对结果_{today:%Y%m%d}.xlsx", mime=XLSX, icon=":material/download:")
         if result.to_change and not (outcome and outcome[0] == upload.file_id):
             selection.show_files(pd.DataFrame({"档案编号": [m.file_no for m in result.to_change],  # the files the button marks
@@ -184,7 +190,7 @@ with tab_roster:
                     with store.transaction() as session:
                         done = roster_service.apply_roster(session, actor, result, today=today)
                 except ServiceError as exc:
-                    st.error(str(exc))
+                    st.error(escape_markdown(exc))
                 else:
                     st.session_state["ro_outcome"] = (upload.file_id, done)
                     st.rerun()

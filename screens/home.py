@@ -10,12 +10,13 @@ from db import audit, dashboard, queries
 from ui import cached, store
 from ui.progress_text import progress_caption
 from ui.session import require_role
+from ui.markdown import escape_markdown
 
 actor = require_role()
 today = dt.date.today()
 
 st.title("困难职工解困脱困工作平台")
-st.caption(f"{actor.display_name} · {ROLE[actor.role]} · 管辖范围：{'全市' if actor.sees_everything else actor.org_name} · {today:%Y年%m月%d日}")
+st.caption(f"{escape_markdown(actor.display_name)} · {ROLE[actor.role]} · 管辖范围：{'全市' if actor.sees_everything else escape_markdown(actor.org_name)} · {today:%Y年%m月%d日}")
 
 @st.cache_data(ttl=3600, show_spinner=False, max_entries=500)
 def _figures(actor, data_version: int, today) -> dict:
@@ -32,7 +33,7 @@ counts, latest, missing, demo = (figures[k] for k in ("counts", "latest", "missi
 if demo:
     st.warning("当前低保标准为**示例数据（虚构，非官方标准）**。正式使用前，请管理员在“低保标准与参数”中录入本地真实标准。", icon=":material/science:")
 if missing:
-    st.error(f"以下区县 {today:%Y年%m月} 没有生效的低保标准，相关档案无法判断是否脱困：{'、'.join(missing)}。请管理员录入。")
+    st.error(f"以下区县 {today:%Y年%m月} 没有生效的低保标准，相关档案无法判断是否脱困：{escape_markdown('、'.join(missing))}。请管理员录入。")
 
 cols = st.columns(len(HOUSEHOLD_STATUS))
 for col, (code, name) in zip(cols, HOUSEHOLD_STATUS.items(), strict=True):

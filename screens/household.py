@@ -7,6 +7,7 @@ import pandas as pd
 import streamlit as st
 
 from core import codes
+from db import audit
 from db import households as hh_service
 from db import incomes as income_service
 from db.errors import NotFound
@@ -14,6 +15,7 @@ from db.models import Place
 from ui import assistance_panel, file_sheet, plan_panel, store, visit_panel
 from ui.forms import field_error, form_notice, submit
 from ui.session import require_role
+from ui.markdown import escape_markdown
 
 actor = require_role("admin", "staff")
 today = dt.date.today()
@@ -32,7 +34,7 @@ with store.reading() as session:
     try:
         household = hh_service.load_children(hh_service.get_household(session, actor, file_no=file_no))
     except NotFound as exc:
-        st.error(f"{exc}：{file_no}")
+        st.error(f"{exc}：{escape_markdown(file_no)}")
         st.stop()
     place_name = session.get(Place, household.place_code).name
     steps = hh_service.steps_of(session, household.id)
@@ -41,19 +43,20 @@ with store.reading() as session:
     support = hh_service.support_records(session, household.id)
     trail = hh_service.file_audit(session, household)
     exclusions = hh_service.exclusions_of(session, household.id)
+    audit.file_opened(session, actor, household.id, household.file_no)  # who read this file (once a day)
 
 hid, version = household.id, household.version
 notice = st.session_state.pop("hv_notice", None)
 if notice:
-    st.success(notice)
+    st.success(escape_markdown(notice))
 for status_form in ("hv_step", "hv_close", "hv_reopen"):  # their outcome changes which form is shown, so report it up here
     form_notice(status_form)
 
 title, actions = st.columns([3, 2], vertical_alignment="bottom")
-title.title(household.name)
+title.title(escape_markdown(household.name))
 status_text = codes.HOUSEHOLD_STATUS[household.status]
 category_text = codes.label(codes.CATEGORY, household.category) or "未认定"
-title.caption(f"档案编号 **{household.file_no}** · {place_name} · {household.org.name} · 状态：**{status_text}** · 困难类别：**{category_text}**"
+title.caption(f"档案编号 **{escape_markdown(household.file_no)}** · {place_name} · {escape_markdown(household.org.name)} · 状态：**{status_text}** · 困难类别：**{category_text}**"
               + (f" · 建档日期 {household.filed_on:%Y-%m-%d}" if household.filed_on else "")
               + (" · **导入的历史档案**" if household.historical_import else ""))
 b1, b2 = actions.columns(2)
@@ -76,12 +79,19 @@ history_frame = pd.DataFrame([
     for c in history
 ], columns=["日期", "原状态", "新状态", "原因", "说明", "登记人"])
 
+
+def _printable() -> str:
+    """Built when clicked; the download (full ID and bank card numbers) is written to the audit log."""
+    with store.reading() as session:
+        audit.personal_data_downloaded(session, actor, f"打印版档案 {household.file_no}", household_id=hid)
+    return file_sheet.render(household, place_name=place_name, members=members, causes=causes,
+                             incomes=incomes.drop(columns=["version"]), support=support, history=history_frame,
+                             printed_by=actor.display_name, id_number=household.id_number)
+
+
 b2.download_button(
     "打印版", icon=":material/print:", width="stretch", file_name=f"{household.file_no}.html", mime="text/html",
-    data=file_sheet.render(household, place_name=place_name, members=members, causes=causes,
-                           incomes=incomes.drop(columns=["version"]), support=support, history=history_frame,
-                           printed_by=actor.display_name, id_number=household.id_number),
-    help="下载可打印的档案（HTML），用浏览器打开后打印，放入纸质档案",
+    data=_printable, on_click="ignore", help="下载可打印的档案（HTML），用浏览器打开后打印，放入纸质档案",
 )
 
 tab_facts, tab_members, tab_income, tab_plan, tab_visits, tab_process, tab_trail = st.tabs(

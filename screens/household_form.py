@@ -17,6 +17,7 @@ from db.errors import Conflict, NotFound, ServiceError, ValidationError
 from ui import household_editor as ed
 from ui import store
 from ui.session import require_role
+from ui.markdown import escape_markdown
 
 actor = require_role("admin", "staff")
 today = dt.date.today()
@@ -29,11 +30,11 @@ with store.reading() as session:
         try:
             household = hh_service.get_household(session, actor, file_no=file_no)
         except NotFound as exc:
-            st.error(str(exc))
+            st.error(escape_markdown(exc))
             st.stop()
         if household.status not in hh_service.OPEN_STATUSES:
             st.info("已关闭的档案不能修改；如情况有变，请在“一户一档”中办理返困。")
-            st.page_link("screens/household.py", label=f"打开档案 {household.file_no}", query_params={"file": household.file_no})
+            st.page_link("screens/household.py", label=f"打开档案 {escape_markdown(household.file_no)}", query_params={"file": household.file_no})
             st.stop()
         hh_service.load_children(household)  # members and causes, while the session is open
         checks = {e.exclusion: e for e in hh_service.exclusions_of(session, household.id)}
@@ -61,12 +62,12 @@ errors: dict[str, str] = st.session_state.get(ERRORS, {})
 
 def err(field: str) -> None:
     if field in errors:
-        st.error(errors[field], icon=":material/error:")
+        st.error(escape_markdown(errors[field]), icon=":material/error:")
 
 
 if household:
-    st.title(f"修改档案 {household.file_no}")
-    st.caption(f"{household.name} · {codes.HOUSEHOLD_STATUS[household.status]} · {household.org.name}")
+    st.title(f"修改档案 {escape_markdown(household.file_no)}")
+    st.caption(f"{escape_markdown(household.name)} · {codes.HOUSEHOLD_STATUS[household.status]} · {escape_markdown(household.org.name)}")
 else:
     st.title("新建档案")
     st.caption("带 * 的为必填项。出生日期和性别可不填，按身份证号自动生成；填写了则与身份证号核对。")
@@ -74,7 +75,7 @@ else:
 conflict = st.session_state.pop("hf_conflict", None)
 if conflict:
     message, changes = conflict
-    st.warning(message, icon=":material/sync_problem:")
+    st.warning(escape_markdown(message), icon=":material/sync_problem:")
     if changes:
         st.dataframe(pd.DataFrame(changes, columns=["项目", "您打开时", "现在"]), hide_index=True, width="stretch")
     if st.button("放弃我的修改，载入最新内容", key="hf_reload"):
@@ -163,7 +164,7 @@ with st.form("household_form", enter_to_submit=False):
     )
     for field, message in errors.items():
         if field.startswith("members."):
-            st.error(message, icon=":material/error:")
+            st.error(escape_markdown(message), icon=":material/error:")
 
     st.subheader("致困原因")
     c1, c2 = st.columns([1, 2])
@@ -180,7 +181,7 @@ with st.form("household_form", enter_to_submit=False):
                                    min_value=dt.date(1990, 1, 1), max_value=today, format="YYYY-MM-DD")
     for field, message in errors.items():
         if field.startswith("causes."):
-            st.error(message, icon=":material/error:")
+            st.error(escape_markdown(message), icon=":material/error:")
 
     st.subheader("排除情形核查")
     st.caption("核查后填写来源（如入户调查、不动产登记查询）；" + ("导入的历史档案补齐四项核查后即移出“待补核查”。"
@@ -191,10 +192,11 @@ with st.form("household_form", enter_to_submit=False):
     )
     for field, message in errors.items():
         if field.startswith("exclusions."):
-            st.error(message, icon=":material/error:")
+            st.error(escape_markdown(message), icon=":material/error:")
 
     if household:
         st.text_input("修改原因（可选，记入操作日志）", key=ed.key("reason"))
+        err("reason")
     submitted = st.form_submit_button("保存档案", type="primary", icon=":material/save:")
 
 if submitted:
@@ -219,7 +221,7 @@ if submitted:
         st.session_state["hf_conflict"] = (str(exc), exc.changes)
         st.rerun()
     except ServiceError as exc:
-        st.error(str(exc))
+        st.error(escape_markdown(exc))
         st.stop()
     st.session_state[ERRORS] = {}
     st.session_state.pop("hf_marker", None)

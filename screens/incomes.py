@@ -9,6 +9,7 @@ from db import incomes, queries
 from db.errors import ServiceError, ValidationError
 from ui import store
 from ui.session import require_role
+from ui.markdown import escape_markdown
 
 actor = require_role("admin", "staff")
 today = dt.date.today()
@@ -54,7 +55,7 @@ if problems:
     st.dataframe(pd.DataFrame(list(problems.items()), columns=["档案编号", "问题"]), hide_index=True, width="stretch")
 done = st.session_state.pop("inc_done", None)
 if done:
-    st.success(done)
+    st.success(escape_markdown(done))
 
 money = {"format": "%.2f", "min_value": 0.0}
 with st.form("income_grid"):
@@ -88,7 +89,7 @@ if submitted:
         st.session_state["inc_problems"] = exc.errors
         st.rerun()
     except ServiceError as exc:
-        st.error(str(exc))
+        st.error(escape_markdown(exc))
         st.stop()
     st.session_state.pop(grid_key, None)  # show what is stored now
     st.session_state.pop(loaded_key, None)

@@ -112,6 +112,9 @@ else:
 
 
 def _workbook(sheets: dict[str, pd.DataFrame]) -> bytes:
+    if "发放明细" in sheets:  # names of the paid: the download is written to the audit log
+        with store.reading() as session:
+            audit.personal_data_downloaded(session, actor, "资金台账（发放明细）", rows=len(sheets["发放明细"]))
     # through the project's writer: a name or note that looks like a formula stays text
     return workbook.write_xlsx({name: frame.to_dict("records") for name, frame in sheets.items()},
                                titles={name: [str(c) for c in frame.columns] for name, frame in sheets.items()})

@@ -10,6 +10,7 @@ from ui import selection, store
 from ui.forms import field_error, form_notice, submit
 from ui.helper_form import helper_inputs, helper_values
 from ui.session import require_role
+from ui.markdown import escape_markdown
 
 actor = require_role("admin", "staff")
 today = dt.date.today()
@@ -68,7 +69,7 @@ def _move() -> str:
 
 with st.form(FORM):
     active = int((files["状态"] == "在档").sum())
-    st.markdown(f"把 **{chosen[0]}** 的全部 **{len(files)}** 户（其中在档 {active} 户；已脱困、已解困的仍在回访和常态化帮扶中，一并移交）移交给：")
+    st.markdown(f"把 **{escape_markdown(chosen[0])}** 的全部 **{len(files)}** 户（其中在档 {active} 户；已脱困、已解困的仍在回访和常态化帮扶中，一并移交）移交给：")
     helper_inputs(FORM, "pr_", today=today, name_label="新责任人 *", unit=chosen[1], unit_key=unit_key)  # each helper's own default
     st.checkbox("同时把这些档案中由其负责、尚未完成的措施改由新责任人负责", value=True, key="pr_measures")
     st.text_input("移交原因", key="pr_reason", placeholder="如：原责任人退休")

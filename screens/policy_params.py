@@ -14,6 +14,7 @@ from db.errors import ServiceError, ValidationError
 from ui import store
 from ui.calendar_panel import calendar_form, show_calendar
 from ui.session import require_role
+from ui.markdown import escape_markdown
 
 actor = require_role()
 st.title("低保标准与参数")
@@ -85,7 +86,7 @@ st.caption("在表格中修改、添加或删除行，然后保存；整表一�
 outcome = st.session_state.pop("pp_grid_outcome", None)
 if outcome:
     kind, text, affected = outcome
-    (st.success if kind == "ok" else st.error)(text)
+    (st.success if kind == "ok" else st.error)(escape_markdown(text))
     if affected:
         st.warning(f"以下 {len(affected)} 户在修改所涉日期之后已确认脱困或解困，可能受此修改影响（未作改动，请复核）：")
         st.dataframe(pd.DataFrame([{"档案编号": a.file_no, "区县": a.place_name, "状态": codes.HOUSEHOLD_STATUS[a.status],

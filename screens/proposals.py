@@ -41,12 +41,12 @@ with store.reading() as session:
 try:
     result = _evaluate(actor, version, as_of)
 except LookupError as exc:
-    st.error(str(exc))
+    st.error(escape_markdown(exc))
     st.stop()
 
 done = st.session_state.pop("pp_done", None)
 if done:
-    st.success(done)
+    st.success(escape_markdown(done))
 problems = result[result["problem"] != ""]
 if len(problems):
     st.error(f"{len(problems)} 户有月份没有生效的低保标准，无法判断，例如：{problems['problem'].iloc[0]}。请管理员录入低保标准。")

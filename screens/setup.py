@@ -6,6 +6,7 @@ from db import users
 from db.errors import ServiceError, ValidationError
 from ui import store
 from ui.forms import field_error, set_errors
+from ui.markdown import escape_markdown
 
 FORM = "setup"
 st.title("初始设置")
@@ -33,7 +34,7 @@ if submitted:
         set_errors(FORM, exc.errors)
         st.rerun()
     except ServiceError as exc:
-        st.error(str(exc))
+        st.error(escape_markdown(exc))
         st.stop()
     if load_demo:
         from db.demo import load_demo
@@ -45,6 +46,6 @@ if submitted:
             st.success(f"已载入示例数据：{summary['households']} 户档案。低保标准等均为虚构的示例数据，正式使用前请由管理员录入真实标准。")
         except ServiceError as exc:
             bar.empty()
-            st.warning(f"管理员已创建，但示例数据未载入：{exc}")
+            st.warning(f"管理员已创建，但示例数据未载入：{escape_markdown(exc)}")
     st.success("管理员已创建。请用刚才的用户名和密码登录。")
     st.button("前往登录", type="primary", key="setup_to_login")

@@ -1,4 +1,4 @@
-"""用户管理: create users, change role and scope, reset passwords, deactivate (administrators only)."""
+"""用户管理: create users, change role and scope, reset passwords, deactivate, end logins (administrators only)."""
 
 import streamlit as st
 
@@ -20,7 +20,7 @@ org_names = dict(orgs)
 
 st.dataframe(queries.users_table(all_users), hide_index=True, width="stretch")
 
-tab_new, tab_edit, tab_password = st.tabs(["新建用户", "修改用户", "重置密码"])
+tab_new, tab_edit, tab_password, tab_out = st.tabs(["新建用户", "修改用户", "重置密码", "结束登录"])
 
 with tab_new:
     FORM = "user_new"
@@ -106,3 +106,21 @@ with tab_password:
         field_error(FORM, "password_repeat")
         st.markdown(f"将重置用户 **{escape_markdown(target.username)}**（{escape_markdown(target.display_name)}）的密码")
         st.form_submit_button("重置密码", type="primary", on_click=submit, args=(FORM, _reset), kwargs={"clear": ("pw_new", "pw_repeat")})
+
+with tab_out:
+    FORM = "user_logout_all"
+    form_notice(FORM)
+    chosen_out = st.selectbox("选择用户", list(by_name), format_func=lambda n: f"{n}（{by_name[n].display_name}）", placeholder="请选择", key="out_user")
+    leaving = by_name[chosen_out]
+
+    def _logout_all():
+        target = by_name[st.session_state.out_user]  # the user chosen when the button was pressed
+        with store.transaction() as session:
+            ended = users.logout_everywhere(session, actor, target.id)
+        return f"已结束 {target.username} 的全部登录（{ended} 个）。本人需重新登录。"
+
+    with st.form(FORM):
+        st.caption("用户的电脑或浏览器丢失、借用后未退出，或怀疑登录被他人使用时，可结束其在所有浏览器上的登录。"
+                   "重置密码和停用账号时，系统也会自动结束该用户的全部登录。")
+        st.markdown(f"将结束用户 **{escape_markdown(leaving.username)}**（{escape_markdown(leaving.display_name)}）的全部登录")
+        st.form_submit_button("结束全部登录", type="primary", on_click=submit, args=(FORM, _logout_all))

@@ -13,12 +13,13 @@ from ui import cached, selection, store
 from ui.forms import field_error, form_notice, submit
 from ui.helper_form import helper_inputs, helper_values
 from ui.session import require_role
+from ui.markdown import escape_markdown
 
 actor = require_role("admin", "staff")
 today = dt.date.today()
 
 st.title("工作台")
-st.caption(f"{actor.display_name} · 管辖范围：{'全市' if actor.sees_everything else actor.org_name} · {today:%Y年%m月%d日}。"
+st.caption(f"{escape_markdown(actor.display_name)} · 管辖范围：{'全市' if actor.sees_everything else escape_markdown(actor.org_name)} · {today:%Y年%m月%d日}。"
            "选中一行可打开档案；可多选后直接指定责任人或登记走访。")
 
 
@@ -57,7 +58,16 @@ place = c1.selectbox("区县", [None, *places], format_func=lambda p: "全部" i
 if place:
     table = table[table["区县"] == place].reset_index(drop=True)
 shown = table.drop(columns=["household_id"])
-c2.download_button("下载本类待办（CSV）", workbook.write_csv(list(shown.columns), shown.values.tolist()),
+
+
+def _queue_csv(queue_name: str = codes.WORK_QUEUE[queue]) -> bytes:
+    """Built when clicked; a list of names is personal data, so the download is written to the audit log."""
+    with store.reading() as session:
+        audit.personal_data_downloaded(session, actor, f"工作台待办（{queue_name}）", rows=len(shown))
+    return workbook.write_csv(list(shown.columns), shown.values.tolist())
+
+
+c2.download_button("下载本类待办（CSV）", _queue_csv, on_click="ignore",
                    file_name=f"工作台-{codes.WORK_QUEUE[queue]}-{today:%Y%m%d}.csv", mime="text/csv", icon=":material/download:")
 
 actions = st.container()  # above the table: what the ticks allow is seen without scrolling
@@ -71,7 +81,7 @@ ids = [int(i) for i in chosen.ids]
 
 with actions:
     if len(ids) == 1:
-        if st.button(f"打开档案 {picked.iloc[0]['档案编号']}", icon=":material/open_in_new:", type="primary", key="wl_open"):
+        if st.button(f"打开档案 {escape_markdown(picked.iloc[0]['档案编号'])}", icon=":material/open_in_new:", type="primary", key="wl_open"):
             st.switch_page("screens/household.py", query_params={"file": picked.iloc[0]["档案编号"]})
     elif not ids:
         if chosen.dropped:

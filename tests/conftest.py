@@ -7,6 +7,7 @@ server fails the run; elsewhere those tests skip and say why.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import uuid
 
@@ -103,10 +104,27 @@ def _engine_for(url: str):
     return _prepared[url]
 
 
+@contextlib.contextmanager
+def audit_guard_lifted(connection):
+    """Inside the caller's transaction only: the triggers that keep audit_log append-only are off (PostgreSQL) or
+    dropped and put back exactly as they were (SQLite), so a test can empty or tamper with the log."""
+    if connection.dialect.name == "postgresql":
+        connection.execute(text("ALTER TABLE audit_log DISABLE TRIGGER USER"))
+        yield
+        connection.execute(text("ALTER TABLE audit_log ENABLE TRIGGER USER"))
+        return
+    triggers = connection.execute(text("SELECT name, sql FROM sqlite_master WHERE type = 'trigger' AND tbl_name = 'audit_log'")).all()
+    for name, _ in triggers:
+        connection.execute(text(f'DROP TRIGGER "{name}"'))
+    yield
+    for _, sql in triggers:
+        connection.execute(text(sql))
+
+
 def empty_database(engine) -> None:
     """Remove every row, then put the reference data back: each test starts from a fresh install."""
     tables = list(reversed(Base.metadata.sorted_tables))
-    with engine.begin() as c:
+    with engine.begin() as c, audit_guard_lifted(c):
         if engine.dialect.name == "postgresql":
             c.execute(text("TRUNCATE " + ", ".join(f'"{t.name}"' for t in tables) + " RESTART IDENTITY CASCADE"))
         else:

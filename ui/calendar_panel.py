@@ -11,6 +11,7 @@ from db.actor import Actor
 from db.errors import ServiceError, ValidationError
 from db.workdays import calendar_years, save_calendar_year
 from ui import store
+from ui.markdown import escape_markdown
 
 NEW_YEAR = "新增一年"
 
@@ -32,7 +33,7 @@ def show_calendar() -> None:
 
 def _field_error(errors: dict[str, str], field: str) -> None:
     if field in errors:
-        st.error(errors[field])
+        st.error(escape_markdown(errors[field]))
 
 
 def calendar_form(actor: Actor) -> None:
@@ -41,7 +42,7 @@ def calendar_form(actor: Actor) -> None:
         years = {y["year"]: y for y in calendar_years(session)}
     outcome = st.session_state.pop("pp_cal_outcome", None)
     if outcome:
-        st.success(outcome)
+        st.success(escape_markdown(outcome))
     errors: dict[str, str] = st.session_state.get("pp_cal_errors", {})
     choice = st.selectbox("年份", [NEW_YEAR, *years], key="pp_cal_choice",
                           format_func=lambda y: y if y == NEW_YEAR else f"修改 {y} 年")
@@ -59,6 +60,7 @@ def calendar_form(actor: Actor) -> None:
                                 key=f"pp_cal_workdays_{suffix}")
         _field_error(errors, "workdays")
         source = st.text_input("依据（通知名称或文号）", value="" if loaded is None else loaded["source"], key=f"pp_cal_source_{suffix}")
+        _field_error(errors, "source")
         submitted = st.form_submit_button("保存", type="primary", icon=":material/save:")
     if not submitted:
         return

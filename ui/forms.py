@@ -13,6 +13,7 @@ from collections.abc import Callable
 import streamlit as st
 
 from db.errors import Conflict, ServiceError, ValidationError
+from ui.markdown import escape_markdown
 
 log = logging.getLogger("jiekun")
 
@@ -35,10 +36,15 @@ def has_errors(form: str) -> bool:
     return bool(st.session_state.get(_errors_key(form)))
 
 
+def _fields_key(form: str) -> str:
+    return f"_fields::{form}"
+
+
 def field_error(form: str, field: str) -> None:
+    st.session_state.setdefault(_fields_key(form), set()).add(field)  # the fields this form shows its messages under
     message = st.session_state.get(_errors_key(form), {}).get(field)
     if message:
-        st.error(message, icon=":material/error:")
+        st.error(escape_markdown(message), icon=":material/error:")
 
 
 def form_notice(form: str) -> None:
@@ -46,6 +52,13 @@ def form_notice(form: str) -> None:
     notice = st.session_state.pop(_notice_key(form), None)
     if notice:
         kind, text = notice
+        text = escape_markdown(text)
+        if kind == "error":  # a message for a field the form shows no message under (a note too long …) is said here
+            errors = st.session_state.get(_errors_key(form), {})
+            shown = st.session_state.get(_fields_key(form), set())
+            rest = [escape_markdown(message) for field, message in errors.items() if field not in shown]
+            if rest:
+                text = "未保存：" + "；".join(rest) + ("。另请按提示修改标红的项目。" if len(rest) < len(errors) else "")
         {"success": st.success, "error": st.error, "warning": st.warning}[kind](text)
 
 

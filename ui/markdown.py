@@ -1,7 +1,21 @@
 """User text shown through Markdown elements (st.markdown, st.caption, st.error, labels) must be taken literally:
-a name like `[点我](http://…)` would otherwise become a link, and `![](http://…)` an image every viewer fetches."""
+a name like `[点我](http://…)` would otherwise become a link, `![](http://…)` an image every viewer fetches, and a bare
+`http://…`, `www.…` or `a@b.cn` a link of its own (GitHub-flavoured Markdown links those without any brackets)."""
+
+import re
+
+# emphasis, code, links and images, HTML, strikethrough, maths, tables, Streamlit's :directives:
+_SPECIAL = frozenset("\\`*_[]<>!~$|:")
+WORD_JOINER = "\u2060"  # invisible; breaks the run of text an autolink is recognised by
+_AUTOLINK = re.compile(r"(?<=:)(?=//)|(?<=www)(?=\.)|(?<=@)", re.IGNORECASE)
 
 
 def escape_markdown(text: object) -> str:
-    """Every Markdown character of a user's text (a name, a file name) escaped, so it shows as typed."""
-    return "".join("\\" + c if c in "\\`*_[]<>!~$|" else c for c in str(text))
+    """The user's text, shown exactly as typed wherever Markdown renders it.
+
+    Every character that could start Markdown syntax is backslash-escaped (CommonMark shows it as the bare
+    character): no link, image, HTML tag, emphasis, `$` maths or Streamlit `:colour[…]` / `:material/…:` directive
+    can form. Bare addresses are linked after escapes are resolved, so an invisible word joiner goes inside each
+    `://`, `www.` and `@`: the text reads the same and is no longer an address."""
+    joined = _AUTOLINK.sub(WORD_JOINER, str(text))
+    return "".join("\\" + c if c in _SPECIAL else c for c in joined)

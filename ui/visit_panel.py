@@ -14,6 +14,7 @@ from db.models import Household
 from ui import store
 from ui.forms import field_error, form_notice, has_errors, submit
 from ui.helper_form import helper_inputs, helper_values
+from ui.markdown import escape_markdown
 
 FORM_HELPER = "pv_helper"
 FORM_VISIT = "pv_visit"
@@ -31,7 +32,7 @@ def render(actor: Actor, household: Household, today: dt.date) -> None:
     st.markdown("**结对帮扶（一帮一）**")
     if current:
         phone = f"，{current.helper_phone}" if current.helper_phone else ""
-        st.markdown(f"当前责任人：**{current.helper_name}**（{current.helper_unit}{phone}），自 {current.start_on:%Y-%m-%d} 起")
+        st.markdown(f"当前责任人：**{escape_markdown(current.helper_name)}**（{escape_markdown(current.helper_unit + phone)}），自 {current.start_on:%Y-%m-%d} 起")
     else:
         st.warning("该户还没有帮扶责任人和结对单位。", icon=":material/person_off:")
     if household.status in pairing_service.PAIRABLE:

@@ -50,3 +50,18 @@ def test_upload_sandbox_benchmark_runs_in_short_form():
                             capture_output=True, text=True, timeout=300)
     assert result.returncode == 0, result.stderr[-2000:]
     assert result.stdout.count("FileUnreadable") == 4 and "this process survived" in result.stdout
+
+
+def test_backup_benchmark_runs_in_short_form():
+    result = subprocess.run([sys.executable, "bench/backup.py", "--households", "100"], cwd=ROOT,
+                            capture_output=True, text=True, timeout=300)
+    assert result.returncode == 0, result.stderr[-2000:]
+    assert "sqlite: 100 households" in result.stdout and "row count the same afterwards: yes" in result.stdout
+
+
+def test_load_script_runs_in_short_form_with_no_error_and_no_lost_write():
+    result = subprocess.run([sys.executable, "bench/load_writers.py", "--db", "sqlite", "--writers", "8", "--seconds", "3",
+                             "--households", "20", "--files", "6"], cwd=ROOT, capture_output=True, text=True, timeout=300)
+    assert result.returncode == 0, result.stdout[-2000:] + result.stderr[-2000:]
+    assert "load: 8 writers on sqlite" in result.stdout and "p95" in result.stdout
+    assert "errors: 0" in result.stdout and "lost writes: 0" in result.stdout

@@ -86,7 +86,7 @@ def test_an_id_number_already_in_an_open_file_is_refused_with_the_file(db_engine
             hh.create_household(s, staff(s, "昌黎县总工会"), org_id=org_id(s, "昌黎县总工会"), today=TODAY,
                                 raw=raw(id_number=pid("13032219600101101"), members=[{"name": "王建华", "relation": "other", "id_number": HEAD}]))
     message = err.value.errors["members.0.id_number"]
-    assert "已在其他单位的未关闭档案中" in message
+    assert message == "已在其他工会的档案中，请联系市总工会"
     assert "海港区" not in message and "QHD-" not in message  # outside the scope: neither where nor which file
     with reading(db_engine) as s:
         assert s.scalar(select(Household.id).where(Household.id_number == pid("13032219600101101"))) is None

@@ -10,7 +10,8 @@ ROOT = Path(__file__).resolve().parents[2]
 
 
 def run(db: Path, *args: str, stdin: str = "") -> subprocess.CompletedProcess:
-    env = {"JIEKUN_DATABASE_URL": f"sqlite:///{db}", "PATH": "/usr/bin:/bin", "HOME": str(db.parent)}
+    env = {"JIEKUN_DATABASE_URL": f"sqlite:///{db}", "PATH": "/usr/bin:/bin", "HOME": str(db.parent),
+           "JIEKUN_SECRETS_FILE": str(db.parent / "secrets.toml")}
     return subprocess.run([sys.executable, "manage.py", *args], cwd=ROOT, input=stdin, capture_output=True, text=True,
                           env=env, timeout=300)
 
@@ -20,6 +21,31 @@ def db(tmp_path):
     path = tmp_path / "manage.db"
     assert run(path, "init").returncode == 0
     return path
+
+
+def test_init_creates_the_database_and_a_login_key_readable_by_their_owner_only(tmp_path):
+    import os
+    import sqlite3
+    import tomllib
+
+    path = tmp_path / "fresh.db"
+    first = run(path, "init")
+    assert first.returncode == 0 and "已生成登录密钥" in first.stdout
+    with sqlite3.connect(path) as c:  # a writer leaves the -wal and -shm files beside it
+        c.execute("PRAGMA journal_mode=WAL")
+        c.execute("CREATE TABLE probe (x)")
+        modes = {p.name: p.stat().st_mode & 0o777 for p in tmp_path.glob("fresh.db*")}
+    assert modes == {"fresh.db": 0o600, "fresh.db-wal": 0o600, "fresh.db-shm": 0o600}
+    secrets = tmp_path / "secrets.toml"
+    assert secrets.stat().st_mode & 0o777 == 0o600
+    key = tomllib.loads(secrets.read_text())["auth"]["cookie_key"]
+    assert len(key) >= 32
+    again = run(path, "init")
+    assert again.returncode == 0 and "已生成登录密钥" not in again.stdout
+    assert tomllib.loads(secrets.read_text())["auth"]["cookie_key"] == key  # made once, then kept
+
+    os.chmod(path, 0o644)  # a file made by an older version
+    assert "仅本用户可读写（0600）" in run(path, "init").stdout and path.stat().st_mode & 0o777 == 0o600
 
 
 def test_the_first_user_must_be_an_administrator(db):
@@ -117,3 +143,35 @@ def test_export_and_import_act_as_a_named_user_or_explicitly_as_the_system(db, t
     ledger = tmp_path / "files.csv"
     assert run(db, "export", "--what", "档案台账", "--csv", "--as-system", "--out", str(ledger)).returncode == 0
     assert len(ledger.read_text(encoding="utf-8-sig").splitlines()) == 1  # the headers only: nothing was imported
+
+
+def test_every_failure_is_a_chinese_message_with_its_documented_exit_code_never_a_traceback(db, tmp_path):
+    """Malformed input, a path that cannot be written, a missing file, a database that is down: each ends with a Chinese
+    message on stderr and the exit code manage.py --help documents (2: not carried out, 3: the database)."""
+    first = run(db, "create-user", "boss", "--name", "管\x01理", "--role", "admin", "--password-stdin", stdin="admin-pass-1\n")
+    assert first.returncode == 2 and "含有不可见的控制字符" in first.stderr
+    # the refused first administrator left nothing behind: the next try is not told one was "just created by someone else"
+    admin = run(db, "create-user", "boss", "--name", "王管理", "--role", "admin", "--password-stdin", stdin="admin-pass-1\n")
+    assert admin.returncode == 0, admin.stderr
+    nowhere = tmp_path / "no-such-dir"
+    refusals = {
+        "a malformed union id": (["create-user", "hg01", "--name", "海港", "--org", "9" * 30, "--password-stdin"], "找不到工会"),
+        "a name too long": (["create-user", "hg01", "--name", "长" * 65, "--org", "海港区总工会", "--password-stdin"], "不能超过 64 个字"),
+        "an unwritable evaluation": (["evaluate", "--as-of", "2018-12-31", "--out", str(nowhere / "e.csv")], "无法写入文件"),
+        "an unwritable duplicates list": (["id-duplicates", "--out", str(nowhere / "d.csv")], "无法写入文件"),
+        "an unwritable export": (["export", "--as-system", "--out", str(nowhere / "x.xlsx")], "无法写入文件"),
+        "a missing workbook": (["import", str(nowhere / "in.xlsx"), "--as-system"], "无法读取文件"),
+        "a number that is not one": (["demo", "--households", "三千"], "参数 --households 应为整数"),
+        "a missing argument": (["evaluate"], "缺少必填的参数：--as-of"),
+        "an unknown command": (["backup-everything"], "命令参数有误"),
+    }
+    for what, (args, message) in refusals.items():
+        result = run(db, *args, stdin="staff-pass-1\n")
+        assert result.returncode == 2, f"{what}: {result.returncode} {result.stderr}"
+        assert message in result.stderr and "Traceback" not in result.stderr, f"{what}: {result.stderr}"
+    env = {"JIEKUN_DATABASE_URL": "postgresql+psycopg://nobody@127.0.0.1:1/jiekun", "PATH": "/usr/bin:/bin", "HOME": str(tmp_path)}
+    for args in (["init"], ["list-orgs"], ["export", "--as-system", "--out", str(tmp_path / "x.xlsx")]):
+        down = subprocess.run([sys.executable, "manage.py", *args], cwd=ROOT, capture_output=True, text=True, env=env, timeout=120)
+        assert down.returncode == 3 and "无法连接数据库" in down.stderr and "Traceback" not in down.stderr, down.stderr
+    usage = run(db, "--help")
+    assert usage.returncode == 0 and "退出码" in usage.stdout and "3    无法连接数据库" in usage.stdout

@@ -147,6 +147,7 @@ def test_two_members_of_one_household_mark_it_once_from_the_earliest_date(db_eng
     with transaction(db_engine) as s:
         result = match(s, actor_of(s), roster((number, "低保", "2025-06-01", ""), (SPOUSE, "低保", "2025-02-01", "")))
         outcome = apply_roster(s, actor_of(s), result, today=TODAY)
+    with reading(db_engine) as s:  # audit rows are written when the transaction commits
         changes = s.scalars(select(AuditLog).where(AuditLog.household_id == hid, AuditLog.reason == REASON)).all()
     assert outcome.marked == 1 and len(changes) == 1  # one file, one record created
     assert file_state(db_engine, hid)[:2] == ("dibao", dt.date(2025, 2, 1))

@@ -5,7 +5,7 @@ from sqlalchemy import func, select, text
 
 from db import audit, engine as store
 from db.actor import Actor, system_actor
-from db.engine import reading, transaction
+from db.engine import reading, session_factory, transaction
 from db.errors import Conflict, OutOfScope
 from db.migrate import is_current, prepare
 from db.models import AuditLog, Household, Org, Place, PolicyParameter
@@ -110,8 +110,10 @@ def test_a_racing_update_fails_at_the_database_and_is_reported_as_a_conflict(db_
     """Two saves pass the version check at the same time; the database refuses the second UPDATE."""
     with transaction(db_engine) as s:
         s.add(_household(s, "R-1", "海港区总工会"))
+    # `second` is a plain session: one opened by transaction() would on SQLite hold the write lock from its first
+    # read (BEGIN IMMEDIATE), and `first` would wait for it instead of saving in between
     with pytest.raises(Conflict, match="刚刚被他人修改"):
-        with transaction(db_engine) as second:
+        with session_factory(db_engine)() as second, second.begin():
             b = second.scalar(select(Household).where(Household.file_no == "R-1"))
             seen = b.version
             with transaction(db_engine) as first:  # someone else saves in between

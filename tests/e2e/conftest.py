@@ -117,7 +117,8 @@ def app_url(request, tmp_path) -> str:
     """A fresh SQLite database (migrated by `manage.py init`) and the app served on it; yields the base URL."""
     db_file = tmp_path / "jiekun-e2e.db"
     db_url = request.node.stash[DB_URL_KEY] = f"sqlite:///{db_file}"
-    env = {**os.environ, "JIEKUN_DATABASE_URL": db_url, "PYTHONUNBUFFERED": "1"}
+    env = {**os.environ, "JIEKUN_DATABASE_URL": db_url, "PYTHONUNBUFFERED": "1",
+           "JIEKUN_SECRETS_FILE": str(tmp_path / "secrets.toml")}  # the key `manage.py init` writes
     env.pop("JIEKUN_COOKIE_KEY", None)
     log_path = tmp_path / "streamlit-server.log"
     request.node.stash[SERVER_LOG_KEY] = log_path

@@ -16,12 +16,14 @@ from db.models import Org
 
 APP = str(Path(__file__).resolve().parents[2] / "app.py")
 PASSWORD = "test-password-1"
+COOKIE_KEY = "test-cookie-key-of-at-least-32-characters"
 
 
 @pytest.fixture
 def app_db(sqlite_engine, monkeypatch):
     """The app's database (migrated SQLite) and fresh Streamlit caches for this test."""
     monkeypatch.setenv("JIEKUN_DATABASE_URL", sqlite_engine.url.render_as_string(hide_password=False))
+    monkeypatch.setenv("JIEKUN_COOKIE_KEY", COOKIE_KEY)
     st.cache_data.clear()
     st.cache_resource.clear()
     yield sqlite_engine
@@ -37,13 +39,18 @@ def make_user(engine, username: str, role: str, org_name: str = "秦皇岛市总
 
 
 def app_as(username: str | None = None) -> AppTest:
-    """The app, with `username` already logged in (as the authenticator leaves session state)."""
+    """The app, with `username` already logged in: a login session in the app's database, held by this browser session."""
+    from db.engine import database_url, make_engine
+    from db.models import User
+    from ui.login import SESSION_KEY
+
     at = AppTest.from_file(APP, default_timeout=30)
     if username:
-        at.session_state["authentication_status"] = True
-        at.session_state["username"] = username
-        at.session_state["name"] = username
-        at.session_state["logout"] = None
+        engine = make_engine(database_url())
+        with transaction(engine) as s:
+            user = s.scalar(select(User).where(User.username == username))
+            at.session_state[SESSION_KEY] = users.start_session(s, user).id
+        engine.dispose()
     return at
 
 

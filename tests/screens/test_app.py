@@ -1,5 +1,6 @@
 """The app as users meet it, driven by AppTest on a real SQLite database."""
 
+import re
 from pathlib import Path
 
 import pytest
@@ -174,16 +175,21 @@ def test_after_logout_a_wrong_password_is_told_at_once(app_db):
     assert "用户名或密码错误" in _texts(at)
 
 
-def test_too_many_failed_logins_lock_the_account_with_a_message(app_db):
+def test_repeated_failed_logins_make_the_form_wait_with_a_message(app_db):
+    from db.users import FREE_FAILURES
+
     make_user(app_db, "boss", "admin")
     at = app_as().run()
-    for _ in range(5):
+    for _ in range(FREE_FAILURES):
         at.text_input(key="login_username").input("boss")
         at.text_input(key="login_password").input("wrong-password")
         at.button(key="FormSubmitter:login-登录").click().run()
+        assert "用户名或密码错误" in _texts(at)
     at.text_input(key="login_password").input(PASSWORD)
     at.button(key="FormSubmitter:login-登录").click().run()
-    assert "登录失败次数过多" in _texts(at) and "待办事项" not in _texts(at)
+    assert_ok(at)
+    assert re.search(r"登录失败次数过多，请 [1-5] 秒后再试", _texts(at)), _texts(at)
+    assert "待办事项" not in _texts(at)
 
 
 def test_admin_adds_a_real_line_in_the_grid_and_a_viewer_cannot_edit(app_db):

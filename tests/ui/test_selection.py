@@ -89,5 +89,7 @@ def test_the_fingerprint_is_the_ids_in_order_and_the_context():
 
 def test_the_files_named_above_a_button_are_escaped():
     rows = pd.DataFrame({"档案编号": ["QHD-130302-000001", "QHD-130302-000002"], "户主姓名": ["张三", "[点我](http://x)"]})
-    assert files_text(rows) == "QHD-130302-000001 张三、QHD-130302-000002 \\[点我\\](http://x)"
+    assert files_text(rows) == "QHD-130302-000001 张三、QHD-130302-000002 \\[点我\\](http\\:\u2060//x)"
     assert escape_markdown("**王**_五_") == "\\*\\*王\\*\\*\\_五\\_"
+    # no bare address stays one (GitHub-flavoured Markdown links them after resolving escapes): a word joiner breaks each
+    assert escape_markdown("www.a.cn WWW.b.cn https://c.cn d@e.cn") == "www\u2060.a.cn WWW\u2060.b.cn https\\:\u2060//c.cn d@\u2060e.cn"
