@@ -15,6 +15,7 @@ from typing import Any
 from core import codes
 from core.assistance import AssistanceErrors, check_record
 from core.identity import InvalidIdentifier, id_number_text, parse_id_number
+from core.incomes import month_refusal
 from core.intake import IntakeErrors, check_household
 from core.money import InvalidAmount, persons_count, yuan_to_fen
 from core.places import DISTRICTS
@@ -337,8 +338,9 @@ def _incomes(rows: Rows, out: Parsed, today: dt.date) -> None:
         persons = persons_count(values.get("persons"))
         if persons is None:
             sheet.bad(row, "persons", f"家庭人口“{as_text(values.get('persons'))}”应为 1–30 的整数")
-        if month and month > today.replace(day=1):
-            sheet.bad(row, "month", f"{month:%Y-%m} 还没有到，不能录入收入")
+        refusal = month_refusal(month, today) if month else None
+        if refusal:  # the rule the 月收入 screen applies (core.incomes)
+            sheet.bad(row, "month", f"{month:%Y-%m}：{refusal}")
         if income is not None and transfer > income:
             sheet.bad(row, "transfer", "转移性收入不能大于家庭月收入")
         if len(out.problems) > before or not (file_no and month and income is not None and persons):

@@ -14,6 +14,7 @@ Pure: bytes in, values out.
 
 from __future__ import annotations
 
+import csv
 import datetime as dt
 import re
 from dataclasses import dataclass, field
@@ -23,7 +24,7 @@ from core import codes
 from core.identity import id_number_text as _id_text
 from core.identity import InvalidIdentifier, parse_id_number
 from core.typed import echo
-from core.workbook import MAX_ROWS, WorkbookTooLarge, header_key, is_workbook, read_csv, read_xlsx, write_csv, write_xlsx
+from core.workbook import MAX_ROWS, Reader, Unreadable, header_key, is_workbook, read_tables, write_csv, write_xlsx
 
 # header as typed (without * and spaces) → field
 HEADERS: dict[str, str] = {
@@ -99,20 +100,24 @@ def where(sheet: str, row: int | None) -> str:
     return "".join(parts) or "整个文件"
 
 
-def read_roster(data: bytes, filename: str, *, today: dt.date) -> Roster:
-    """Every usable entry of the roster file and every problem, in the file's order."""
+def read_roster(data: bytes, filename: str, *, today: dt.date, reader: Reader = read_tables) -> Roster:
+    """Every usable entry of the roster file and every problem, in the file's order. `reader` turns the bytes into
+    tables (an uploaded file: file_sandbox.read_tables, in a limited child process)."""
     roster = Roster()
     name = (filename or "").lower()
     if name.endswith(".csv"):
         try:
-            tables = {"": read_csv(data)}
-        except (UnicodeDecodeError, ValueError):
+            tables = reader(data, "csv")
+        except Unreadable as exc:
+            roster.problems.append(RosterProblem(None, None, str(exc)))
+            return roster
+        except (UnicodeDecodeError, ValueError, csv.Error):
             roster.problems.append(RosterProblem(None, None, "无法读取该 CSV 文件：请用 Excel 另存为“CSV UTF-8”或 .xlsx 后重试"))
             return roster
     elif is_workbook(name):
         try:
-            tables = read_xlsx(data)
-        except WorkbookTooLarge as exc:
+            tables = reader(data, "workbook")
+        except Unreadable as exc:
             roster.problems.append(RosterProblem(None, None, str(exc)))
             return roster
         except Exception:  # a damaged or mislabelled file: say so, never crash

@@ -17,9 +17,7 @@ import io
 import re
 import zipfile
 from dataclasses import dataclass, field
-from typing import Any
-
-from openpyxl.utils import column_index_from_string, get_column_letter
+from typing import Any, Callable
 
 from core import codes
 
@@ -167,10 +165,16 @@ SHEETS: dict[str, Sheet] = {s.name: s for s in (HOUSEHOLDS, MEMBERS, INCOMES, CA
 TEXT_COLUMNS = {"file_no", "id_number", "head_id_number", "mobile", "bank_account", "employer_uscc", "month"}
 
 
+GUESS_BYTES = 1 << 16  # the header row is near the top: a guess never reads a whole (possibly huge) upload
+
+
 def guess_sheet(data: bytes) -> str | None:
     """The sheet a CSV holds, from its headers: the one whose required columns are all there (most columns wins)."""
+    head = data[:GUESS_BYTES]
+    if len(data) > GUESS_BYTES and b"\n" in head:
+        head = head[:head.rindex(b"\n")]  # whole lines only, so no character is cut in two
     try:
-        first = next(iter(read_csv(data)), [])
+        first = next(iter(read_csv(head)), [])
     except (UnicodeDecodeError, csv.Error):
         return None
     headers = {header_key(h) for h in first}
@@ -240,8 +244,8 @@ def _rows(sheet: Sheet, table: list[list[Any]], problems: list[Problem]) -> Rows
             continue
         twice = next((i for i, c in positions.items() if c is column), None)
         if twice is not None:  # which of the two holds the data is anyone's guess: refuse, never pick one silently
-            problems.append(Problem(sheet.name, 1, column.header, f"表头“{column.header}”出现了两次（第 {get_column_letter(twice + 1)} 列和第 "
-                                    f"{get_column_letter(index + 1)} 列）：请删除或改名其中一列"))
+            problems.append(Problem(sheet.name, 1, column.header, f"表头“{column.header}”出现了两次（第 {column_letter(twice + 1)} 列和第 "
+                                    f"{column_letter(index + 1)} 列）：请删除或改名其中一列"))
             return out
         positions[index] = column
     retired = {index: header_key(text) for index, text in enumerate(table[0]) if header_key(text) in RETIRED.get(sheet.name, {})}
@@ -291,8 +295,29 @@ _DIMENSION = re.compile(rb'<(?:\w+:)?dimension\s+ref="\$?([A-Z]{1,3})\$?(\d{1,7}
 _CELL_REF = re.compile(rb'<(?:\w+:)?c\s[^>]*?r="([A-Z]{1,3})(\d{1,7})"')
 
 
-class WorkbookTooLarge(ValueError):
+class Unreadable(ValueError):
+    """A file that cannot be read as it is; the message says so and what to do, in Chinese."""
+
+
+class WorkbookTooLarge(Unreadable):
     """An upload whose declared size the reader must not attempt; the message says what to do, in Chinese."""
+
+
+def column_index(letters: str) -> int:
+    """"A" → 1, "Z" → 26, "AA" → 27, "XFD" → 16384."""
+    index = 0
+    for letter in letters:
+        index = index * 26 + ord(letter) - 64
+    return index
+
+
+def column_letter(index: int) -> str:
+    """1 → "A", 27 → "AA": the column's name as Excel shows it."""
+    letters = ""
+    while index > 0:
+        index, rest = divmod(index - 1, 26)
+        letters = chr(65 + rest) + letters
+    return letters
 
 
 def _last_cell(part) -> tuple[int, int]:
@@ -301,7 +326,7 @@ def _last_cell(part) -> tuple[int, int]:
     found = _DIMENSION.search(head)
     if found:
         col, row = (found[3], found[4]) if found[3] else (found[1], found[2])
-        return int(row), column_index_from_string(col.decode())
+        return int(row), column_index(col.decode())
     rows = cols = 0
     tail = b""
     while True:
@@ -311,7 +336,7 @@ def _last_cell(part) -> tuple[int, int]:
             return rows, cols
         text = tail + chunk
         for match in _CELL_REF.finditer(text):
-            rows, cols = max(rows, int(match[2])), max(cols, column_index_from_string(match[1].decode()))
+            rows, cols = max(rows, int(match[2])), max(cols, column_index(match[1].decode()))
         tail = text[-256:]  # a reference cut by the chunk's end is read again with the next chunk
 
 
@@ -333,6 +358,20 @@ def check_extent(data: bytes) -> None:
                 raise WorkbookTooLarge(
                     f"工作簿中有工作表的使用区域延伸到第 {rows:,} 行、第 {cols:,} 列（约 {rows * cols:,} 个单元格），超出可导入的范围："
                     "请删除数据以外的行和列（或把有数据的区域复制到新工作簿）后再上传")
+
+
+# How a file's bytes become tables of cells: `read_tables` in this process, or the same function run in a child
+# process with time and memory limits (file_sandbox.read_tables), which is what every upload and import goes through.
+Reader = Callable[[bytes, str], dict[str, list[list[Any]]]]
+
+
+def read_tables(data: bytes, kind: str) -> dict[str, list[list[Any]]]:
+    """The cells of a file: kind "csv" gives its one table under "", "workbook" every sheet of an .xlsx/.xls by name.
+    Raises WorkbookTooLarge (refused before reading), UnicodeDecodeError or csv.Error (a CSV in no known encoding),
+    and anything at all for a damaged workbook."""
+    if kind == "csv":
+        return {"": read_csv(data)}
+    return read_xlsx(data)
 
 
 def read_xlsx(data: bytes) -> dict[str, list[list[Any]]]:
@@ -371,8 +410,9 @@ def read_csv(data: bytes) -> list[list[Any]]:
     return [row for row in csv.reader(io.StringIO(decode_csv(data)))]
 
 
-def read_file(data: bytes, filename: str, sheet: str | None = None) -> tuple[dict[str, Rows], list[Problem]]:
-    """The known sheets of an .xlsx/.xls, or one sheet saved as CSV (its sheet name given, or the file's name)."""
+def read_file(data: bytes, filename: str, sheet: str | None = None, *, reader: Reader = read_tables) -> tuple[dict[str, Rows], list[Problem]]:
+    """The known sheets of an .xlsx/.xls, or one sheet saved as CSV (its sheet name given, or the file's name).
+    `reader` turns the bytes into tables (an uploaded file: file_sandbox.read_tables, in a limited child process)."""
     problems: list[Problem] = []
     name = (filename or "").lower()
     if name.endswith(".csv"):
@@ -381,14 +421,17 @@ def read_file(data: bytes, filename: str, sheet: str | None = None) -> tuple[dic
             problems.append(Problem(sheet or filename, None, None, "CSV 文件请指明是哪个工作表（" + "、".join(SHEETS) + "）"))
             return {}, problems
         try:
-            tables = {target: read_csv(data)}
+            tables = {target: reader(data, "csv")[""]}
+        except Unreadable as exc:
+            problems.append(Problem(filename, None, None, str(exc)))
+            return {}, problems
         except (UnicodeDecodeError, csv.Error):
             problems.append(Problem(filename, None, None, "无法读取该 CSV 文件：请在 Excel 中另存为“CSV UTF-8”或“CSV（逗号分隔）”后再上传"))
             return {}, problems
     elif is_workbook(name):
         try:
-            tables = read_xlsx(data)
-        except WorkbookTooLarge as exc:
+            tables = reader(data, "workbook")
+        except Unreadable as exc:
             problems.append(Problem(filename, None, None, str(exc)))
             return {}, problems
         except Exception:  # a damaged or mislabelled file: say so, never crash

@@ -16,19 +16,21 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import delete, func, insert, select
+from sqlalchemy import delete, func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+import file_sandbox
 from core import codes
 from core.assistance import overlapping, period_text
 from core.category import Assessment, MonthFigures, assess
 from core.dibao import NoLineInForce, line_on
 from core.importing import HEAD_REF, FileRow, Parsed, parse, ref_text, split_ref
+from core.incomes import file_refusal
 from core.places import CITY_CODE, DISTRICTS
 from core.plan import PlanErrors, check_measure, check_visit
 from core.workbook import Problem, read_file
-from db import audit
+from db import audit, bulk
 from db.actor import Actor
 from db.errors import Conflict, NotFound, OutOfScope, ServiceError
 from db.households import lock_identities, next_file_no
@@ -137,7 +139,7 @@ def check(session: Session, actor: Actor, data: bytes, filename: str, *, sheet: 
     today = today or dt.date.today()
     if not actor.can_write_files:
         raise OutOfScope("您的角色只能查看，不能导入数据")
-    sheets, problems = read_file(data, filename, sheet)
+    sheets, problems = read_file(data, filename, sheet, reader=file_sandbox.read_tables)  # in a limited child process
     if problems:
         return None, problems
     parsed = parse(sheets, today)
@@ -329,6 +331,18 @@ def _check_children(session: Session, plan: Plan, actor: Actor, problems: list[P
     """The other sheets' rows (already resolved to their households) against the store and the workbook."""
     known, parsed = plan.known, plan.parsed
     heads_in_book = {f.head["id_number"]: plan.file_keys[f.row] for f in parsed.files if f.row in plan.file_keys}
+    # the rule the 月收入 screen applies (core.incomes): a closed file takes no new or changed month (its months as
+    # stored, as an export of it holds them, read back unchanged)
+    closed = {key: file_refusal(known.files[key][1]) for _, key, _ in parsed.incomes if key in known.files}
+    closed = {key: refusal for key, refusal in closed.items() if refusal}
+    stored = {}
+    if closed:
+        by_id = {known.files[key][0]: key for key in closed}
+        stored = {(by_id[r.household_id], r.month): (r.income_fen, r.persons, r.transfer_fen)
+                  for r in session.scalars(select(IncomeMonth).where(IncomeMonth.household_id.in_(by_id)))}
+    for row, key, values in parsed.incomes:
+        if key in closed and stored.get((key, values["month"])) != (values["income_fen"], values["persons"], values["transfer_fen"]):
+            problems.append(Problem("月收入", row, "档案编号", f"档案 {key}{closed[key]}"))
     for m in parsed.members:
         number = m.values["id_number"]
         if number is None:
@@ -550,12 +564,15 @@ class _Writer:
                 if self.plan.file_targets.get(f.row) is None:
                     new.append((f, self._new_household(f)))
         self.s.flush()
+        records: dict[type, list[dict[str, Any]]] = {HouseholdCause: [], ProcessStep: [], StatusChange: []}
         for f, household in new:
-            self._new_file_records(f, household)
+            self._new_file_records(f, household, records)
             self.ids[household.file_no] = self.ids[self.plan.file_keys[f.row]] = household.id
             if f.file_no is None:
                 f.file_no = household.file_no
             self.report.add("家庭档案", "created")
+        for model, rows in records.items():  # one COPY (PostgreSQL) or a few executemany (SQLite) per table
+            bulk.insert_rows(self.s, model.__table__, rows)
         for f in self.plan.parsed.files:
             target = self.plan.file_targets.get(f.row)
             head = {k: v for k, v in f.head.items()}
@@ -591,46 +608,51 @@ class _Writer:
         self.s.add(household)
         return household
 
-    def _new_file_records(self, f: FileRow, household: Household) -> None:
-        """The causes, the first process step and the status history of a new file (see `_new_household`)."""
+    def _new_file_records(self, f: FileRow, household: Household, records: dict[type, list[dict[str, Any]]]) -> None:
+        """The causes, the first process step and the status history of a new file (see `_new_household`), added to
+        `records` (model → rows) to be written together."""
         source = f"导入批次 {self.batch}（{self.report.filename}）"
         history = self.plan.history.get(f.row)
         for cause, is_main in f.causes:
-            self.s.add(HouseholdCause(household_id=household.id, cause=cause, is_main=is_main, import_batch_id=self.batch))
+            records[HouseholdCause].append({"household_id": household.id, "cause": cause, "is_main": is_main,
+                                            "import_batch_id": self.batch})
         if history is not None:
-            step = ProcessStep(household_id=household.id, step="imported", done_on=self.today, done_by=self.actor.display_name,
-                               note=f"导入的历史档案：原系统建档日期 {f.filed_on:%Y-%m-%d}，由 {self.actor.display_name} 从{source}导入；"
-                                    "未经本系统的入户调查、公示和审核，排除情形待补核查")
-            change = StatusChange(household_id=household.id, from_status=None, to_status="active", effective_on=f.filed_on,
-                                  note=f"导入的历史档案（{source}）", recorded_by=self.actor.username, recorded_at=now())
+            step = {"household_id": household.id, "step": "imported", "done_on": self.today, "done_by": self.actor.display_name,
+                    "note": f"导入的历史档案：原系统建档日期 {f.filed_on:%Y-%m-%d}，由 {self.actor.display_name} 从{source}导入；"
+                            "未经本系统的入户调查、公示和审核，排除情形待补核查"}
+            change = {"household_id": household.id, "from_status": None, "to_status": "active", "effective_on": f.filed_on,
+                      "note": f"导入的历史档案（{source}）", "recorded_by": self.actor.username, "recorded_at": now()}
         else:
             applied_on = f.filed_on or self.today  # a date the row gives for a new application is its 申请 date
-            step = ProcessStep(household_id=household.id, step="apply", done_on=applied_on, done_by=self.actor.display_name,
-                               note=f"{source}；新建档案，须办理入户调查、公示、审核后在档"
-                                    + ("；工作簿中的建档日期记为申请日期" if f.filed_on else "")
-                                    + ("；工作簿中的困难类别未采用（在档时由系统认定）" if f.category else ""))
-            change = StatusChange(household_id=household.id, from_status=None, to_status="applying", effective_on=applied_on,
-                                  note=source, recorded_by=self.actor.username, recorded_at=now())
-        self.s.add_all([step, change])
+            step = {"household_id": household.id, "step": "apply", "done_on": applied_on, "done_by": self.actor.display_name,
+                    "note": f"{source}；新建档案，须办理入户调查、公示、审核后在档"
+                            + ("；工作簿中的建档日期记为申请日期" if f.filed_on else "")
+                            + ("；工作簿中的困难类别未采用（在档时由系统认定）" if f.category else "")}
+            change = {"household_id": household.id, "from_status": None, "to_status": "applying", "effective_on": applied_on,
+                      "note": source, "recorded_by": self.actor.username, "recorded_at": now()}
+        records[ProcessStep].append(step)
+        records[StatusChange].append(change)
         audit.record(self.s, self.actor, "create", "household", household.id, household_id=household.id,
                      new=household.file_no, reason=source)
-        audit.record(self.s, self.actor, "create", "process_step", household.id, field=step.step, new=step.done_on,
-                     reason=step.note, household_id=household.id)
+        audit.record(self.s, self.actor, "create", "process_step", household.id, field=step["step"], new=step["done_on"],
+                     reason=step["note"], household_id=household.id)
 
     def members(self) -> None:
         existing = {}
         if self.plan.parsed.members:
             for m in self.s.scalars(select(Member).where(Member.household_id.in_({self.ids[x.file_no] for x in self.plan.parsed.members}))):
                 existing[(m.household_id, m.id_number or f"姓名:{m.name}")] = m
+        new = []
         for m in self.plan.parsed.members:
             hid = self.ids[m.file_no]
             row = existing.get((hid, m.values["id_number"] or f"姓名:{m.values['name']}"))  # no ID number: by name
             if row is None:
-                self.s.add(Member(household_id=hid, import_batch_id=self.batch, **m.values))
+                new.append({"household_id": hid, "import_batch_id": self.batch, **m.values})
                 self.report.add("家庭成员", "created")
                 self.touched(hid, "家庭成员", "created")
             else:
                 self._change(row, {k: m.values[k] for k in MEMBER_UPDATABLE if k in m.given}, "家庭成员")
+        bulk.insert_rows(self.s, Member.__table__, new)
         self.s.flush()
 
     def incomes(self) -> None:
@@ -651,8 +673,7 @@ class _Writer:
                 self.touched(hid, "月收入", "created")
             else:
                 self._change(row, values | {"month": row.month}, "月收入")
-        for start in range(0, len(new), 5000):  # many months at once: a bulk insert, not one object per row
-            self.s.execute(insert(IncomeMonth), new[start:start + 5000])
+        bulk.insert_rows(self.s, IncomeMonth.__table__, new)  # many months at once: COPY or executemany, no object per row
         self.report.add("月收入", "created", len(new))
 
     def removals(self) -> None:

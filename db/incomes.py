@@ -17,6 +17,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from core.dibao import NoLineInForce, line_on
+from core.incomes import OPEN_STATUSES, file_refusal, month_refusal
 from core.money import InvalidAmount, per_capita_fen, persons_count, yuan_to_fen
 from db import audit
 from db.actor import Actor
@@ -25,19 +26,16 @@ from db.models import DibaoLine, Household, IncomeMonth, Member, Org, Place
 from db.queries import first_of_month
 from db.scope import in_scope, org_filter
 
-GRID_STATUSES = ("applying", "active")
-EARLIEST_MONTH = dt.date(2010, 1, 1)
+GRID_STATUSES = OPEN_STATUSES
 
 
 def check_month(month: dt.date | None, today: dt.date) -> dt.date:
     if month is None:
         raise ValidationError({"month": "请选择月份"})
-    month = first_of_month(month)
-    if month > first_of_month(today):
-        raise ValidationError({"month": "不能录入未来月份的收入"})
-    if month < EARLIEST_MONTH:
-        raise ValidationError({"month": f"月份不能早于 {EARLIEST_MONTH:%Y年%m月}"})
-    return month
+    refusal = month_refusal(month, today)
+    if refusal:
+        raise ValidationError({"month": refusal})
+    return first_of_month(month)
 
 
 @dataclass
@@ -136,8 +134,9 @@ def save_month(session: Session, actor: Actor, month: dt.date, rows: list[Income
             if record is not None:
                 errors[household.file_no] = "已录入的收入不能清空；如需更正，请填写正确的金额"
             continue  # nothing entered for this file this month
-        if household.status not in GRID_STATUSES:
-            errors[household.file_no] = "档案已关闭，不能再录入收入"
+        refusal = file_refusal(household.status)
+        if refusal:
+            errors[household.file_no] = refusal
             continue
         problems: list[str] = []
         values = {

@@ -12,6 +12,7 @@ number in two open files is 对应多户 and is not applied.
 A file already with an open record of the programme keeps it (the roster's date corrects its 起始日期),
 so the same roster applied twice changes nothing.
 The report rows (and its .xlsx / .csv) come from `core.roster.report_rows`.
+`read_roster` reads an uploaded list in a limited child process (file_sandbox), so a hostile file costs a refusal.
 """
 
 from __future__ import annotations
@@ -24,7 +25,9 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from core import codes
-from core.roster import (Ambiguous, FileMatch, RosterEntry, RosterOutcome, RosterProblem, RosterResult, Unmatched,
+import file_sandbox
+from core import roster as roster_rules
+from core.roster import (Ambiguous, FileMatch, Roster, RosterEntry, RosterOutcome, RosterProblem, RosterResult, Unmatched,
                          programme_label, report_csv, report_rows, report_xlsx, target)
 from db import audit
 from db.actor import Actor
@@ -33,11 +36,16 @@ from db.households import get_household
 from db.models import AssistanceRecord, Household, Member
 from db.scope import org_filter
 
-__all__ = ["OPEN_STATUSES", "REASON", "match_roster", "apply_roster", "report_rows", "report_xlsx", "report_csv"]
+__all__ = ["OPEN_STATUSES", "REASON", "read_roster", "match_roster", "apply_roster", "report_rows", "report_xlsx", "report_csv"]
 
 OPEN_STATUSES = ("applying", "active")
 REASON = "民政低保名单比对"
 CHUNK = 500  # ID numbers per IN (...) list
+
+
+def read_roster(data: bytes, filename: str, *, today: dt.date) -> Roster:
+    """The uploaded list's entries and problems (`core.roster.read_roster`), its cells read in a limited child process."""
+    return roster_rules.read_roster(data, filename, today=today, reader=file_sandbox.read_tables)
 
 
 def _chunks(items: Sequence[str]) -> Iterable[list[str]]:

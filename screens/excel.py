@@ -10,7 +10,6 @@ import pandas as pd
 import streamlit as st
 
 from core import workbook
-from core.roster import read_roster
 from db import audit, exporter, importer
 from db import roster as roster_service
 from db.errors import ServiceError
@@ -159,7 +158,7 @@ with tab_roster:
         kept = st.session_state.get("ro_result")
         if not kept or kept[0] != upload.file_id:
             # matched once per uploaded file: the button applies exactly the preview shown (the versions seen then)
-            roster = read_roster(upload.getvalue(), upload.name, today=today)
+            roster = roster_service.read_roster(upload.getvalue(), upload.name, today=today)
             with store.reading() as session:
                 kept = (upload.file_id, roster_service.match_roster(session, actor, roster.entries, today=today,
                                                                     problems=roster.problems))

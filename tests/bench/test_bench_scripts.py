@@ -45,11 +45,20 @@ def test_import_benchmark_runs_in_short_form():
     assert "家庭档案：新增 200" in result.stdout and "月收入：新增 2,400" in result.stdout and "ratio" in result.stdout
 
 
+def test_upload_sandbox_benchmark_runs_in_short_form():
+    result = subprocess.run([sys.executable, "bench/upload_sandbox.py", "--households", "50"], cwd=ROOT,
+                            capture_output=True, text=True, timeout=300)
+    assert result.returncode == 0, result.stderr[-2000:]
+    assert result.stdout.count("FileUnreadable") == 4 and "this process survived" in result.stdout
+
+
 def test_backup_benchmark_runs_in_short_form():
     result = subprocess.run([sys.executable, "bench/backup.py", "--households", "100"], cwd=ROOT,
                             capture_output=True, text=True, timeout=300)
     assert result.returncode == 0, result.stderr[-2000:]
     assert "sqlite: 100 households" in result.stdout and "row count the same afterwards: yes" in result.stdout
+
+
 def test_load_script_runs_in_short_form_with_no_error_and_no_lost_write():
     result = subprocess.run([sys.executable, "bench/load_writers.py", "--db", "sqlite", "--writers", "8", "--seconds", "3",
                              "--households", "20", "--files", "6"], cwd=ROOT, capture_output=True, text=True, timeout=300)
