@@ -188,8 +188,8 @@ def _refuse_duplicates(session: Session, actor: Actor, numbers: list[str], house
         key = "id_number" if index == 0 else f"members.{index - 1}.id_number"
         role = "户主" if holder.as_head else "家庭成员"
         if in_scope(session, actor, _org_of(session, holder.household_id)):
-            link = f"[{holder.file_no}](household?file={holder.file_no})"
-            errors[key] = f"身份证号 {holder.id_number} 已在{holder.place_name}的档案 {link} 中（作为{role}），一人只能在一个未关闭的档案中"
+            # plain text: the form shows every message escaped, so a Markdown link would show as its source
+            errors[key] = f"身份证号 {holder.id_number} 已在{holder.place_name}的档案 {holder.file_no} 中（作为{role}），一人只能在一个未关闭的档案中"
         elif key in errors:
             continue
         elif audit.duplicate_refused(session, actor, holder.id_number, f"{holder.file_no}，{role}"):
