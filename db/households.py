@@ -188,7 +188,7 @@ def _refuse_duplicates(session: Session, actor: Actor, numbers: list[str], house
         key = "id_number" if index == 0 else f"members.{index - 1}.id_number"
         role = "户主" if holder.as_head else "家庭成员"
         if in_scope(session, actor, _org_of(session, holder.household_id)):
-            # plain text: the form shows every message escaped, so a Markdown link would show as its source
+            # plain text; the form links the file number (ui.markdown.escape_linking_file_numbers)
             errors[key] = f"身份证号 {holder.id_number} 已在{holder.place_name}的档案 {holder.file_no} 中（作为{role}），一人只能在一个未关闭的档案中"
         elif key in errors:
             continue

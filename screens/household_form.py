@@ -17,7 +17,7 @@ from db.errors import Conflict, NotFound, ServiceError, ValidationError
 from ui import household_editor as ed
 from ui import store
 from ui.session import require_role
-from ui.markdown import escape_markdown
+from ui.markdown import escape_linking_file_numbers, escape_markdown
 
 actor = require_role("admin", "staff")
 today = dt.date.today()
@@ -62,7 +62,7 @@ errors: dict[str, str] = st.session_state.get(ERRORS, {})
 
 def err(field: str) -> None:
     if field in errors:
-        st.error(escape_markdown(errors[field]), icon=":material/error:")
+        st.error(escape_linking_file_numbers(errors[field]), icon=":material/error:")
 
 
 if household:
@@ -164,7 +164,7 @@ with st.form("household_form", enter_to_submit=False):
     )
     for field, message in errors.items():
         if field.startswith("members."):
-            st.error(escape_markdown(message), icon=":material/error:")
+            st.error(escape_linking_file_numbers(message), icon=":material/error:")
 
     st.subheader("致困原因")
     c1, c2 = st.columns([1, 2])

@@ -13,7 +13,7 @@ from collections.abc import Callable
 import streamlit as st
 
 from db.errors import Conflict, ServiceError, ValidationError
-from ui.markdown import escape_markdown
+from ui.markdown import escape_linking_file_numbers, escape_markdown
 
 log = logging.getLogger("jiekun")
 
@@ -44,7 +44,7 @@ def field_error(form: str, field: str) -> None:
     st.session_state.setdefault(_fields_key(form), set()).add(field)  # the fields this form shows its messages under
     message = st.session_state.get(_errors_key(form), {}).get(field)
     if message:
-        st.error(escape_markdown(message), icon=":material/error:")
+        st.error(escape_linking_file_numbers(message), icon=":material/error:")
 
 
 def form_notice(form: str) -> None:

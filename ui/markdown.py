@@ -19,3 +19,19 @@ def escape_markdown(text: object) -> str:
     `://`, `www.` and `@`: the text reads the same and is no longer an address."""
     joined = _AUTOLINK.sub(WORD_JOINER, str(text))
     return "".join("\\" + c if c in _SPECIAL else c for c in joined)
+
+
+# the app's own file numbers (QHD-<district code>-000123): the only thing in a message that may become a link, and only
+# to the app's own 一户一档 page
+_FILE_NO = re.compile(r"\bQHD-[0-9A-Z]{6}-\d{6}\b")
+
+
+def escape_linking_file_numbers(text: object) -> str:
+    """A message shown literally (as `escape_markdown`), except that each file number in it links to its 一户一档."""
+    text, parts, end = str(text), [], 0
+    for found in _FILE_NO.finditer(text):
+        number = found.group(0)
+        parts += [escape_markdown(text[end:found.start()]), f"[{number}](household?file={number})"]
+        end = found.end()
+    parts.append(escape_markdown(text[end:]))
+    return "".join(parts)
