@@ -146,7 +146,7 @@ def test_a_deactivated_user_is_logged_out_on_the_next_run(app_db):
 
 
 def test_staff_sees_only_files_of_their_district(app_db):
-    from db.demo import load_demo
+    from demo import load_demo
 
     load_demo(app_db, households=60, seed=7)
     make_user(app_db, "hgstaff", "staff", "海港区总工会")

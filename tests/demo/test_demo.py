@@ -18,7 +18,7 @@ from core.places import DISTRICTS
 from core.plan import payment_dates
 from db.households import STEP_ORDER
 from db.audit import data_version
-from db.demo import DEMO_NOTE, DISTRICT_SPECS, TABLES, DemoCity, Pending, Story, load_demo, with_column_defaults, write_rows
+from demo import DEMO_NOTE, DISTRICT_SPECS, TABLES, DemoCity, Pending, Story, load_demo, with_column_defaults, write_rows
 from db.engine import reading, transaction
 from db.errors import ServiceError
 from db.models import (
