@@ -132,6 +132,12 @@ class Story:
             return bool(self.reopened_on and day >= self.reopened_on)
         return True
 
+    def takes_income(self, month: dt.date) -> bool:
+        """Could this month's income have been recorded (core.incomes: only while the file is 申请中 or 在档)? Not
+        once the file is closed for good: the months from its closing on are drawn (the same draws either way)
+        but not written."""
+        return not (self.closed_on and not self.reopened_on and month >= self.closed_on)
+
     def helped_on(self, filed_on: dt.date | None, day: dt.date) -> bool:
         """Open, or relieved (解困 households stay under 常态化帮扶: visits and aid go on)."""
         if self.closed_as == "relieved" and self.closed_on <= day <= TODAY:

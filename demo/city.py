@@ -81,7 +81,8 @@ class DemoCity(UnionParts, IdentityParts, HouseholdParts, IncomeParts, ProcessPa
         self.add_causes(plan, main_cause, all_causes, story)
         self.status_history(plan, story)
         for row in story.incomes:
-            self.rows.add(IncomeMonth, household_id=plan.id, **row)
+            if story.takes_income(row["month"]):
+                self.rows.add(IncomeMonth, household_id=plan.id, **row)
         if plan.filed_on:
             helpers = self.pairings(plan, spec)
             payment_days = self.measures_and_payments(plan, spec, story, all_causes, members, profile, helpers)

@@ -62,6 +62,12 @@ class ProcessParts:
         return facts
 
     def status_history(self, plan: FilePlan, story: Story) -> None:
+        """The changes the services write: opened as 申请中 on the 申请 day (create_household), 在档 on filing,
+        then any close and 返困."""
+        # the opening's time is fixed rather than drawn, so that the draws after it are those of every other row
+        self.rows.add(StatusChange, household_id=plan.id, from_status=None, to_status="applying",
+                      effective_on=plan.apply_on, reason=None, note=None, recorded_by=RECORDED_BY,
+                      recorded_at=dt.datetime.combine(plan.apply_on, dt.time(9, 0)))
         if not plan.filed_on:
             return
         self.status_change(plan, "applying", "active", plan.filed_on, None, None)
