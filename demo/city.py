@@ -1,16 +1,17 @@
 """The demo city: one generator that builds every row in memory from one seeded random generator.
 
 Each part of it lives in the module of what it generates; `DemoCity` puts them together and builds one
-household at a time, drawing every choice in the same fixed order."""
+household at a time, drawing every choice in the same fixed order. The parts share the state set up in
+`DemoCity.__init__` (the generator, the pending rows, the lines, unions, helpers and identifiers used so far)."""
 
 from __future__ import annotations
 
 import datetime as dt
 import random
 
+from core.category import DIBAO_RUN_MONTHS
 from db.models import Household, IncomeMonth, Member, Org
 
-from core.category import DIBAO_RUN_MONTHS
 from demo.base import FIRST_INCOME_MONTH, RULE_SET, FilePlan, Helper, UnionOrg, assessment_day, days_after, month_of
 from demo.households import HouseholdParts
 from demo.incomes import IncomeParts
@@ -38,7 +39,6 @@ class DemoCity(UnionParts, IdentityParts, HouseholdParts, IncomeParts, ProcessPa
         self.unions: dict[str, list[UnionOrg]] = {}  # place → its 基层工会
         self.helpers: dict[str, list[tuple[Helper, float]]] = {}
         self.staff: dict[str, list[str]] = {}
-
 
     # -- one household -------------------------------------------------------------------------
 
