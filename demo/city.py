@@ -84,7 +84,7 @@ class DemoCity(UnionParts, IdentityParts, HouseholdParts, IncomeParts, ProcessPa
             if story.takes_income(row["month"]):
                 self.rows.add(IncomeMonth, household_id=plan.id, **row)
         if plan.filed_on:
-            helpers = self.pairings(plan, spec)
+            helpers = self.pairings(plan, spec, story)
             payment_days = self.measures_and_payments(plan, spec, story, all_causes, members, profile, helpers)
             self.visits(plan, story, helpers, payment_days)
 

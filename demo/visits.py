@@ -16,8 +16,8 @@ class VisitParts:
 
     # -- 一帮一, measures, money, visits --------------------------------------------------------
 
-    def pairings(self, plan: FilePlan, spec: DistrictSpec) -> list[tuple[dt.date, Helper]]:
-        """One current pairing per file; about one in seven changed helper once (history kept)."""
+    def pairings(self, plan: FilePlan, spec: DistrictSpec, story: Story) -> list[tuple[dt.date, Helper]]:
+        """One current pairing per file but a withdrawn one; about one in seven changed helper once (history kept)."""
         rng = self.rng
         pool = self.helpers[spec.code]
         first = pick(rng, pool)
@@ -26,8 +26,12 @@ class VisitParts:
         if rng.random() < 0.15 and days_after(plan.filed_on, 180) < latest_change:
             changed = days_after(plan.filed_on, rng.randint(180, (latest_change - plan.filed_on).days))
             periods.append((changed, pick(rng, [(h, w) for h, w in pool if h != first])))
+        # a withdrawn file leaves the caseload (close_household ends its pairing that day); it is paired no more
+        withdrawn_on = story.closed_on if story.closed_as == "withdrawn" and not story.reopened_on else None
+        if withdrawn_on:
+            periods = [(start, helper) for start, helper in periods if start < withdrawn_on]
         for index, (start, helper) in enumerate(periods):
-            end = days_after(periods[index + 1][0], -1) if index + 1 < len(periods) else None
+            end = days_after(periods[index + 1][0], -1) if index + 1 < len(periods) else withdrawn_on
             self.rows.add(Pairing, household_id=plan.id, helper_name=helper.name, helper_unit=helper.unit,
                           helper_phone=helper.phone, start_on=start, end_on=end)
         return periods

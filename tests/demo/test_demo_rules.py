@@ -22,6 +22,7 @@ from db.audit import verify_chain
 from db.engine import reading
 from db.households import STEP_ORDER, assess_household
 from db.measures import OPEN_FILE
+from db.pairings import PAIRABLE
 from db.models import (
     AidPayment,
     AssistanceRecord,
@@ -286,9 +287,12 @@ def test_every_income_month_is_one_the_income_screen_would_take(city):
 
 
 def test_visits_pairings_and_assistance_records_pass_their_forms(city):
-    """check_visit, check_helper and check_record take every row; one current pairing per file, periods in order."""
+    """check_visit, check_helper and check_record take every row; one current pairing per file, periods in order,
+    each begun while the file could be paired, and a withdrawn file's pairing ended on its withdrawal (db.pairings,
+    db.households.close_household)."""
     problems = []
     with reading(city) as s:
+        history = _by_household(s, StatusChange, (StatusChange.effective_on, StatusChange.id))
         for v in s.scalars(select(Visit)):
             try:
                 check_visit(dict(visited_on=_date(v.visited_on), visitor=v.visitor, kind=v.kind, notes=v.notes,
@@ -308,6 +312,13 @@ def test_visits_pairings_and_assistance_records_pass_their_forms(city):
             for before, after in zip(rows, rows[1:]):
                 if before.end_on is None or before.end_on >= after.start_on:
                     problems.append(("pairing", household_id, "periods overlap"))
+            for p in rows:  # assign_helper: only a file that may be paired
+                if _status_on(history[household_id], p.start_on) not in PAIRABLE:
+                    problems.append(("pairing", p.id, "paired a file that may not be", p.start_on))
+            last = history[household_id][-1]
+            if last.to_status == "withdrawn" and rows[-1].end_on != last.effective_on:
+                # close_household: a withdrawn file leaves the caseload, its pairing ends that day
+                problems.append(("pairing", household_id, "withdrawn, still paired", rows[-1].end_on, last.effective_on))
         for r in s.scalars(select(AssistanceRecord)):
             try:
                 check_record(dict(programme=r.programme, from_on=_date(r.from_on), to_on=_date(r.to_on),
