@@ -14,9 +14,10 @@ import pytest
 from sqlalchemy import select
 
 from core import codes
-from core.assistance import check_record
+from core.assistance import check_record, overlapping
 from core.incomes import file_refusal, month_refusal
 from core.intake import IntakeErrors, check_household
+from core.money import InvalidAmount, persons_count, yuan_to_fen
 from core.plan import PlanErrors, check_helper, check_measure, check_payment, check_visit, payment_dates
 from db.audit import verify_chain
 from db.engine import reading
@@ -282,6 +283,15 @@ def test_every_income_month_is_one_the_income_screen_would_take(city):
                 problems.append((row.household_id, row.month, refusal))
             elif not _could_take_an_income(history[row.household_id], row.month):
                 problems.append((row.household_id, row.month, "closed"))
+            # the amounts as the 月收入 grid reads them (db.incomes.save_month): yuan to the fen, persons 1–30,
+            # transfers part of the income
+            amounts = (row.income_fen, row.transfer_fen, row.special_spending_fen, row.accident_spending_fen)
+            try:
+                typed = [yuan_to_fen(_yuan(fen)) for fen in amounts]
+            except InvalidAmount as exc:
+                typed = [str(exc)]
+            if typed != list(amounts) or persons_count(str(row.persons)) != row.persons or row.transfer_fen > row.income_fen:
+                problems.append((row.household_id, row.month, "amounts", amounts, row.persons))
     assert len(incomes) > HOUSEHOLDS * 12
     assert problems == []
 
@@ -319,12 +329,17 @@ def test_visits_pairings_and_assistance_records_pass_their_forms(city):
             if last.to_status == "withdrawn" and rows[-1].end_on != last.effective_on:
                 # close_household: a withdrawn file leaves the caseload, its pairing ends that day
                 problems.append(("pairing", household_id, "withdrawn, still paired", rows[-1].end_on, last.effective_on))
-        for r in s.scalars(select(AssistanceRecord)):
+        seen = defaultdict(list)
+        for r in s.scalars(select(AssistanceRecord).order_by(AssistanceRecord.id)):
             try:
                 check_record(dict(programme=r.programme, from_on=_date(r.from_on), to_on=_date(r.to_on),
                                   source=r.source, note=r.note), today=TODAY)
             except ValueError as exc:
                 problems.append(("assistance", r.id, getattr(exc, "errors", exc)))
+            values = {"programme": r.programme, "from_on": r.from_on, "to_on": r.to_on}
+            if overlapping(values, seen[r.household_id]):  # db.assistance: one programme once at a time
+                problems.append(("assistance", r.id, "overlaps another record of its programme"))
+            seen[r.household_id].append(values)
     assert problems == []
 
 
