@@ -139,7 +139,7 @@ def cmd_create_user(args) -> int:
 
 
 def cmd_demo(args) -> int:
-    from db.demo import load_demo
+    from demo import load_demo
 
     started = time.perf_counter()
 

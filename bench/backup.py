@@ -46,7 +46,7 @@ def rows_of(engine) -> dict[str, int]:
 
 def measure(kind: str, url: str, households: int, folder: Path) -> None:
     from db import backup
-    from db.demo import load_demo
+    from demo import load_demo
     from db.engine import make_engine
     from db.migrate import prepare
 

@@ -43,7 +43,7 @@ def main() -> int:
         from streamlit.testing.v1 import AppTest
 
         from db.actor import system_actor
-        from db.demo import load_demo
+        from demo import load_demo
         from db.engine import make_engine, transaction
         from db.migrate import prepare
         from db.reference import city_org

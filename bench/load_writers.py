@@ -215,7 +215,7 @@ def phase(engine, actor, writers: int, seconds: float, seed: int, targets, files
 
 def run(url: str, writers: int, seconds: float, baseline_seconds: float, demo_households: int, own_files: int,
         seed: int) -> int:
-    from db.demo import load_demo
+    from demo import load_demo
 
     engine = make_engine(url, pool_size=writers + 2, max_overflow=2)
     try:

@@ -43,7 +43,7 @@ def main() -> int:
     from core.codes import WORK_QUEUE
     from db import pairings, worklist
     from db.actor import Actor, system_actor
-    from db.demo import load_demo
+    from demo import load_demo
     from db.engine import make_engine, reading, transaction
     from db.migrate import prepare
     from db.models import Org

@@ -37,7 +37,7 @@ if submitted:
         st.error(escape_markdown(exc))
         st.stop()
     if load_demo:
-        from db.demo import load_demo
+        from demo import load_demo
 
         bar = st.progress(0.0, text="正在载入示例数据……")
         try:

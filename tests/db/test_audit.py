@@ -171,7 +171,7 @@ def test_the_migration_chains_the_rows_already_there(empty_db_url):
 
 
 def test_the_demo_city_leaves_a_valid_chain(db_engine):
-    from db.demo import load_demo
+    from demo import load_demo
 
     write(db_engine, 2)
     load_demo(db_engine, households=20)

@@ -20,7 +20,7 @@ from alembic.script import ScriptDirectory
 from sqlalchemy import MetaData, create_engine, func, select, text
 
 from db import backup
-from db.demo import load_demo
+from demo import load_demo
 from db.engine import make_engine, transaction
 from db.incomes import IncomeRow, save_month
 from db.migrate import alembic_config, prepare

@@ -14,7 +14,7 @@ from core import codes
 from core.workbook import SHEETS, YES_NO, read_file
 from db import exporter
 from db.actor import system_actor
-from db.demo import load_demo
+from demo import load_demo
 from db.engine import reading, transaction
 from db.errors import OutOfScope
 from db.models import (AidPayment, DibaoLine, Household, HouseholdCause, IncomeMonth, Measure, Member, Org, Pairing, StatusChange,

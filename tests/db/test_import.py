@@ -177,7 +177,7 @@ def _fingerprint(engine) -> dict:
 def test_an_export_imports_back_unchanged(db_engine, who):
     from db import exporter
     from db.actor import system_actor
-    from db.demo import load_demo
+    from demo import load_demo
 
     load_demo(db_engine, households=150, seed=3)
     with reading(db_engine) as s:

@@ -6,7 +6,7 @@ import datetime as dt
 from alembic import command
 from sqlalchemy import create_engine, delete, func, select
 
-from db.demo import load_demo
+from demo import load_demo
 from db.engine import make_engine, reading, transaction
 from db.evaluation import evaluate_files
 from db.migrate import alembic_config, prepare

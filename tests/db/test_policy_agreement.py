@@ -20,7 +20,7 @@ from core.codes import CAUSE
 from core.plan import add_months
 from db import worklist as worklist_service
 from db.actor import system_actor
-from db.demo import load_demo
+from demo import load_demo
 from db.engine import reading, transaction
 from db.evaluation import evaluate_files, report
 from db.exporter import workbook_rows

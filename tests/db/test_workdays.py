@@ -106,7 +106,7 @@ def test_every_demo_filing_reviews_after_a_full_publicity_of_official_working_da
     from collections import defaultdict
 
     from core.workdays import Calendar, publicity_refusal
-    from db.demo import load_demo
+    from demo import load_demo
     from db.models import ProcessStep
 
     load_demo(db_engine, households=400)

@@ -245,7 +245,7 @@ def district_staff_user(db_url: str, *, demo_households: int = 0) -> str:
     from sqlalchemy import select
 
     from db.actor import system_actor
-    from db.demo import load_demo
+    from demo import load_demo
     from db.engine import make_engine, transaction
     from db.models import Org
     from db.users import create_first_admin, create_user

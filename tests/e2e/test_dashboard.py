@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import Page, expect
 
-from db.demo import load_demo
+from demo import load_demo
 from db.engine import make_engine, transaction
 from db.users import create_first_admin
 

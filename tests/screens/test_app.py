@@ -4,7 +4,7 @@ import re
 from pathlib import Path
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from db.engine import reading, transaction
 from db.models import AuditLog, Org, User
@@ -16,6 +16,23 @@ from ui.navigation import PAGES, pages_for
 def _texts(at) -> str:
     parts = [e.value for kind in ("title", "markdown", "caption", "error", "warning", "success", "info", "subheader") for e in getattr(at, kind)]
     return "\n".join(str(p) for p in parts)
+
+
+def test_first_run_with_the_demo_loads_it_from_the_setup_page(app_db):
+    """The setup page's own path into the demo package: the administrator, then the demo's files and its audit row."""
+    from db.models import Household
+
+    at = app_as().run()
+    for key, value in (("setup_username", "admin"), ("setup_display_name", "王管理"), ("setup_password", "admin-pass-1"),
+                       ("setup_password_repeat", "admin-pass-1")):
+        at.text_input(key=key).input(value)
+    at.number_input(key="setup_demo_size").set_value(50)
+    at.button[0].click().run(timeout=120)
+    assert_ok(at)
+    assert "已载入示例数据：50 户档案" in _texts(at) and "管理员已创建" in _texts(at)
+    with reading(app_db) as s:
+        assert s.scalar(select(func.count()).select_from(Household)) == 50
+        assert s.scalar(select(func.count()).where(AuditLog.entity == "demo")) == 1
 
 
 def test_first_run_creates_the_admin_and_keeps_input_on_error(app_db):
@@ -146,7 +163,7 @@ def test_a_deactivated_user_is_logged_out_on_the_next_run(app_db):
 
 
 def test_staff_sees_only_files_of_their_district(app_db):
-    from db.demo import load_demo
+    from demo import load_demo
 
     load_demo(app_db, households=60, seed=7)
     make_user(app_db, "hgstaff", "staff", "海港区总工会")

@@ -1,6 +1,6 @@
 """进度看板 under AppTest on demo data: figures, filters, meeting mode, and the district staff's scope."""
 
-from db.demo import load_demo
+from demo import load_demo
 from tests.screens.conftest import app_as, assert_ok, make_user
 
 

@@ -4,7 +4,7 @@ import datetime as dt
 
 from sqlalchemy import delete, select, update
 
-from db.demo import load_demo
+from demo import load_demo
 from db.engine import reading, transaction
 from db.evaluation import evaluate_files
 from db.models import Household, IncomeMonth, Measure

@@ -5,7 +5,7 @@ import datetime as dt
 from sqlalchemy import select
 
 from db import evaluation
-from db.demo import load_demo
+from demo import load_demo
 from db.engine import reading, transaction
 from db.models import Household
 from db.users import actor_for

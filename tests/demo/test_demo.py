@@ -18,7 +18,7 @@ from core.places import DISTRICTS
 from core.plan import payment_dates
 from db.households import STEP_ORDER
 from db.audit import data_version
-from db.demo import DEMO_NOTE, DISTRICT_SPECS, TABLES, DemoCity, Pending, Story, load_demo, with_column_defaults, write_rows
+from demo import DEMO_NOTE, DISTRICT_SPECS, TABLES, DemoCity, Pending, Story, load_demo, with_column_defaults, write_rows
 from db.engine import reading, transaction
 from db.errors import ServiceError
 from db.models import (
@@ -368,11 +368,13 @@ def test_status_history_matches_the_status(demo):
         pairings = Counter(p.household_id for p in _rows(s, Pairing) if p.end_on is None)
     for household in households:
         history = sorted(changes[household.id], key=lambda c: (c.effective_on, c.id))
+        # opened as 申请中 on the 申请 day, as create_household writes it
+        assert (history[0].from_status, history[0].to_status, history[0].effective_on) == (None, "applying", steps[household.id]["apply"])
         if household.status == "applying":
-            assert household.filed_on is None and not history and household.category is None
+            assert household.filed_on is None and len(history) == 1 and household.category is None
             assert household.category_rule_set is None and household.category_explanation is None
             continue
-        assert (history[0].from_status, history[0].to_status, history[0].effective_on, history[0].reason) == (
+        assert (history[1].from_status, history[1].to_status, history[1].effective_on, history[1].reason) == (
             "applying", "active", household.filed_on, None)
         assert history[-1].to_status == household.status
         assert all(c.recorded_by == "system:demo" and c.effective_on <= TODAY for c in history)
@@ -389,7 +391,7 @@ def test_status_history_matches_the_status(demo):
         assert household.category in ("dibao", "dibao_edge", "accident")
         assert household.category_rule_set == "national_2016"
         assert household.category_assessed_on == max(household.filed_on, FIRST_ASSESSMENT)
-        assert pairings[household.id] == 1  # one current 一帮一 pairing
+        assert pairings[household.id] == (household.status != "withdrawn")  # one current 一帮一 pairing, none once withdrawn
 
 
 def test_exits_came_after_six_months_strictly_above_the_line(demo):
