@@ -21,7 +21,7 @@ from core.assistance import AssistanceErrors, check_record, households_in_force,
 from db import audit
 from db.actor import Actor
 from db.errors import Conflict, ValidationError
-from db.households import get_household
+from db.file_access import get_household
 from db.models import AssistanceRecord, Household
 from db.scope import org_filter
 

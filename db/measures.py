@@ -27,7 +27,7 @@ from db import audit
 from db.assistance import records_of
 from db.actor import Actor
 from db.errors import NotFound, ValidationError
-from db.households import get_household
+from db.file_access import get_household
 from db.models import AidPayment, DibaoLine, Household, IncomeMonth, Measure, MeasureStatusChange
 
 OPEN_FILE = ("applying", "active", "relieved")  # 解困 goes on being helped (常态化帮扶)

@@ -21,7 +21,7 @@ from core.worklist import visit_due
 from db import audit
 from db.actor import Actor
 from db.errors import Conflict, ValidationError, violates
-from db.households import get_household
+from db.file_access import get_household
 from db.models import Household, Measure, Org, Pairing, Place, Visit
 from db.queries import parameter_on
 from db.scope import org_filter, require_personal_data

@@ -14,7 +14,7 @@ from core.plan import PlanErrors, add_months, check_visit
 from db import audit
 from db.actor import Actor
 from db.errors import ValidationError
-from db.households import get_household, touch_file
+from db.file_access import get_household, touch_file
 from db.models import Household, StatusChange, Visit
 from db.queries import parameter_on
 

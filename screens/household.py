@@ -8,6 +8,7 @@ import streamlit as st
 
 from core import codes
 from db import audit
+from db import file_access, file_view
 from db import households as hh_service
 from db import incomes as income_service
 from db.errors import NotFound
@@ -32,7 +33,7 @@ if not file_no:
 
 with store.reading() as session:
     try:
-        household = hh_service.load_children(hh_service.get_household(session, actor, file_no=file_no))
+        household = file_access.load_children(file_access.get_household(session, actor, file_no=file_no))
     except NotFound as exc:
         st.error(f"{exc}：{escape_markdown(file_no)}")
         st.stop()
@@ -40,8 +41,8 @@ with store.reading() as session:
     steps = hh_service.steps_of(session, household.id)
     history = hh_service.status_history(session, household.id)
     incomes = income_service.history(session, actor, household)
-    support = hh_service.support_records(session, household.id)
-    trail = hh_service.file_audit(session, household)
+    support = file_view.support_records(session, household.id)
+    trail = file_view.file_audit(session, household)
     exclusions = hh_service.exclusions_of(session, household.id)
     audit.file_opened(session, actor, household.id, household.file_no)  # who read this file (once a day)
 

@@ -56,7 +56,8 @@ def test_a_record_is_added_ended_and_corrected_with_versions_and_audit_rows(db_e
         assert frame[["救助项目", "起始日期", "截止日期", "来源", "当前"]].values.tolist() == [
             ["特困供养", "2026-03-01", "2026-09-30", "民政部门名单比对", ""]]
         # the file's own trail shows the record's rows
-        from db.households import file_audit, get_household
+        from db.file_access import get_household
+        from db.file_view import file_audit
         assert "救助记录" in set(file_audit(s, get_household(s, actor_of(s), household_id=hid))["对象"])
 
 

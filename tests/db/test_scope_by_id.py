@@ -11,7 +11,7 @@ from core.roster import FileMatch, RosterEntry, RosterResult
 from db import assistance, households, importer, incomes, measures, orgs, pairings, params, queries, roster, users, visits
 from db.engine import reading, transaction
 from db.errors import Conflict, NotFound, OutOfScope, ValidationError
-from db.evaluation import confirm
+from db.proposals import confirm
 from db.models import (AidPayment, AssistanceRecord, Base, DibaoLine, ImportBatch, IncomeMonth, Measure, Org, Pairing, User, Visit,
                        now)
 from tests.db.support import actor_of, add_file
@@ -107,7 +107,7 @@ CALLS = {
     "visits.record_visits": lambda s, a, i: visits.record_visits(s, a, [i["file"]], VISIT, today=TODAY),
     "visits.set_visit_interval": lambda s, a, i: visits.set_visit_interval(
         s, a, i["file"], 1, expected_version=i["version"]),
-    "evaluation.confirm": lambda s, a, i: confirm(
+    "proposals.confirm": lambda s, a, i: confirm(
         s, a, [i["file"]], kind="exit", as_of=dt.date(2026, 10, 31), effective_on=TODAY, today=TODAY),
     "incomes.grid(org_id)": lambda s, a, i: incomes.grid(s, a, dt.date(2026, 10, 1), org_id=i["org"]),
     "incomes.save_month": lambda s, a, i: incomes.save_month(

@@ -10,7 +10,7 @@ from db import households as hh
 from db.actor import system_actor
 from db.engine import reading, transaction
 from db.errors import Conflict, OutOfScope, ValidationError
-from db.evaluation import confirm
+from db.proposals import confirm
 from db.models import AuditLog, DibaoLine, Household, OfficialCalendarYear
 from db.workdays import calendar_years, load_calendar, save_calendar_year
 from tests.db.test_evaluation import _active_with_incomes
