@@ -1,5 +1,8 @@
 """The one-household view (一户一档) and its printable sheet: a file's support and its audit trail, assembled from
 the services of each part (measures, pairings, visits, assistance records), above all of their write paths.
+
+Each function takes the actor and finds the file through `db.file_access.get_household`, so a file outside the
+actor's scope reads as not found.
 """
 
 from __future__ import annotations
@@ -10,7 +13,9 @@ import pandas as pd
 from sqlalchemy import String, func, or_, select
 from sqlalchemy.orm import Session
 
+from db.actor import Actor
 from db.assistance import records_frame, summary
+from db.file_access import get_household
 from db.measures import measures_frame, payments_frame
 from db.models import (AidPayment, AssistanceRecord, AuditLog, ExclusionCheck, Household, HouseholdCause, IncomeMonth, Measure,
                        Member, Pairing, Visit)
@@ -19,18 +24,19 @@ from db.queries import audit_frame
 from db.visits import visits_frame
 
 
-def support_records(session: Session, household_id: int, today: dt.date | None = None) -> dict[str, pd.DataFrame]:
+def support_records(session: Session, actor: Actor, household_id: int, today: dt.date | None = None) -> dict[str, pd.DataFrame]:
     """Measures, pairings, visits and payments of a file, as tables with Chinese headings (for the printed sheet)."""
+    get_household(session, actor, household_id=household_id)
     today = today or dt.date.today()
     measures = session.scalars(select(Measure).where(Measure.household_id == household_id).order_by(Measure.start_on)).all()
     payments = session.scalars(select(AidPayment).where(AidPayment.household_id == household_id).order_by(AidPayment.paid_on.desc())).all()
     return {
         "measures": measures_frame(list(measures), list(payments), today).drop(columns=["id"]),
-        "pairings": pairing_history(session, household_id),
-        "visits": visits_frame(session, household_id),
+        "pairings": pairing_history(session, actor, household_id),
+        "visits": visits_frame(session, actor, household_id),
         "payments": payments_frame(list(payments), list(measures), today).drop(columns=["id"]),
-        "assistance": records_frame(session, household_id, today).drop(columns=["id", "version"]),
-        "assistance_now": summary(session, household_id, today),
+        "assistance": records_frame(session, actor, household_id, today).drop(columns=["id", "version"]),
+        "assistance_now": summary(session, actor, household_id, today),
     }
 
 
@@ -38,8 +44,9 @@ CHILD_ENTITIES = {"member": Member, "household_cause": HouseholdCause, "exclusio
                   "income_month": IncomeMonth, "measure": Measure, "assistance_record": AssistanceRecord, "pairing": Pairing, "visit": Visit, "aid_payment": AidPayment}
 
 
-def file_audit(session: Session, household: Household, limit: int = 500) -> pd.DataFrame:
+def file_audit(session: Session, actor: Actor, household: Household, limit: int = 500) -> pd.DataFrame:
     """The audit trail of one file: its own rows and those of everything that belongs to it."""
+    household = get_household(session, actor, household_id=household.id)
     # rows written since the audit log kept the file (household_id), and older ones found through their entity ids
     conditions = [AuditLog.household_id == household.id,
                   (AuditLog.entity.in_(("household", "process_step"))) & (AuditLog.entity_id == str(household.id))]

@@ -43,7 +43,13 @@ LABELS = FIELD_LABELS | {"floor_area_dm2": "建筑面积", "monthly_income_fen":
 # --- reading one file ---------------------------------------------------------------------------
 
 
-def exclusions_of(session: Session, household_id: int) -> list[ExclusionCheck]:
+def exclusions_of(session: Session, actor: Actor, household_id: int) -> list[ExclusionCheck]:
+    """The file's exclusion checks; a file outside the actor's scope reads as not found."""
+    get_household(session, actor, household_id=household_id)
+    return _exclusions_of(session, household_id)
+
+
+def _exclusions_of(session: Session, household_id: int) -> list[ExclusionCheck]:
     return list(session.scalars(select(ExclusionCheck).where(ExclusionCheck.household_id == household_id)))
 
 
@@ -355,7 +361,7 @@ def _sync_causes(session: Session, actor: Actor, household: Household, causes, r
 
 def _sync_exclusions(session: Session, actor: Actor, household: Household, rows: list[dict], reason: str | None) -> list[str]:
     changed = []
-    existing = {e.exclusion: e for e in exclusions_of(session, household.id)}
+    existing = {e.exclusion: e for e in _exclusions_of(session, household.id)}
     for row in rows:
         current = existing.get(row["exclusion"])
         if current is None:
@@ -391,7 +397,7 @@ def month_figures(session: Session, household: Household, until: dt.date) -> tup
 def assess_household(session: Session, household: Household, on: dt.date) -> Assessment:
     rule_set = parameter_on(session, "rule_set", on)
     figures, problems = month_figures(session, household, on)
-    exclusions = [ExclusionFact(e.exclusion, e.applies, e.source) for e in exclusions_of(session, household.id)]
+    exclusions = [ExclusionFact(e.exclusion, e.applies, e.source) for e in _exclusions_of(session, household.id)]
     result = assess(
         rule_set, figures, exclusions=exclusions, multiplier=parameter_on(session, "relative_multiplier", on),
         casualty=household.casualty, migrant=household.work_status == "migrant",
@@ -423,7 +429,13 @@ def reassess(session: Session, actor: Actor, household_id: int, *, expected_vers
 STEP_ORDER = tuple(s for s in codes.PROCESS_STEP if s != "imported")  # 导入的历史档案 is no step of the filing
 
 
-def steps_of(session: Session, household_id: int) -> list[ProcessStep]:
+def steps_of(session: Session, actor: Actor, household_id: int) -> list[ProcessStep]:
+    """The file's filing steps in order; a file outside the actor's scope reads as not found."""
+    get_household(session, actor, household_id=household_id)
+    return _steps_of(session, household_id)
+
+
+def _steps_of(session: Session, household_id: int) -> list[ProcessStep]:
     return list(session.scalars(select(ProcessStep).where(ProcessStep.household_id == household_id).order_by(ProcessStep.id)))
 
 
@@ -440,22 +452,22 @@ def record_step(
     if household.status != "applying":
         raise ValidationError({"step": "只有“申请中”的档案需要办理建档步骤"})
     note = _checked_text(note, "process_step.note", "note")
-    done = [s.step for s in steps_of(session, household.id)]
+    done = [s.step for s in _steps_of(session, household.id)]
     expected = next((s for s in STEP_ORDER if s not in done), None)
     if step != expected:
         raise ValidationError({"step": f"下一步应为“{codes.PROCESS_STEP[expected]}”，不能跳过或重复"})
-    last = max((s.done_on for s in steps_of(session, household.id)), default=None)
+    last = max((s.done_on for s in _steps_of(session, household.id)), default=None)
     if done_on > today:
         raise ValidationError({"done_on": "办理日期不能晚于今天"})
     if last and done_on < last:
         raise ValidationError({"done_on": f"办理日期不能早于上一步的日期 {last:%Y-%m-%d}"})
     if step == "review":
-        publicity = next(s.done_on for s in steps_of(session, household.id) if s.step == "publicity")
+        publicity = next(s.done_on for s in _steps_of(session, household.id) if s.step == "publicity")
         refusal = publicity_refusal(session, publicity, done_on, int(parameter_on(session, "publicity_working_days", done_on)))
         if refusal:
             raise ValidationError({"done_on": refusal})
     if step == "filed":
-        checked = {e.exclusion for e in exclusions_of(session, household.id)}
+        checked = {e.exclusion for e in _exclusions_of(session, household.id)}
         unchecked = [codes.EXCLUSION[c] for c in codes.EXCLUSION if c not in checked]
         if unchecked:
             raise ValidationError({"step": "不能在档：以下排除情形尚未核查（请在“修改档案”中填写核查来源）：" + "、".join(unchecked)})
@@ -577,5 +589,7 @@ def _change_status(session, actor, household, expected_version, to_status, effec
     session.flush()
 
 
-def status_history(session: Session, household_id: int) -> list[StatusChange]:
+def status_history(session: Session, actor: Actor, household_id: int) -> list[StatusChange]:
+    """The file's status changes, oldest first; a file outside the actor's scope reads as not found."""
+    get_household(session, actor, household_id=household_id)
     return list(session.scalars(select(StatusChange).where(StatusChange.household_id == household_id).order_by(StatusChange.effective_on, StatusChange.id)))

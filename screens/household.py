@@ -38,12 +38,12 @@ with store.reading() as session:
         st.error(f"{exc}：{escape_markdown(file_no)}")
         st.stop()
     place_name = session.get(Place, household.place_code).name
-    steps = hh_service.steps_of(session, household.id)
-    history = hh_service.status_history(session, household.id)
+    steps = hh_service.steps_of(session, actor, household.id)
+    history = hh_service.status_history(session, actor, household.id)
     incomes = income_service.history(session, actor, household)
-    support = file_view.support_records(session, household.id)
-    trail = file_view.file_audit(session, household)
-    exclusions = hh_service.exclusions_of(session, household.id)
+    support = file_view.support_records(session, actor, household.id)
+    trail = file_view.file_audit(session, actor, household)
+    exclusions = hh_service.exclusions_of(session, actor, household.id)
     audit.file_opened(session, actor, household.id, household.file_no)  # who read this file (once a day)
 
 hid, version = household.id, household.version

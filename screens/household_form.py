@@ -38,7 +38,7 @@ with store.reading() as session:
             st.page_link("screens/household.py", label=f"打开档案 {escape_markdown(household.file_no)}", query_params={"file": household.file_no})
             st.stop()
         file_access.load_children(household)  # members and causes, while the session is open
-        checks = {e.exclusion: e for e in hh_service.exclusions_of(session, household.id)}
+        checks = {e.exclusion: e for e in hh_service.exclusions_of(session, actor, household.id)}
         loaded_snapshot = hh_service.snapshot(household)
     else:
         checks = {}
