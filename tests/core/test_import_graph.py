@@ -70,3 +70,20 @@ def test_screens_and_ui_never_import_the_database_library():
                  for name in _imported(path) if name.split(".")[0] in {"sqlalchemy", "psycopg", "alembic"}]
     assert not offenders, offenders
     assert list((ROOT / "screens").glob("*.py")) and list((ROOT / "ui").glob("*.py"))
+
+
+# what each folder may import of ours (the map in docs/architecture.md)
+ALLOWED = {"app.py": {"ui"}, "screens": {"ui", "db", "core"}, "ui": {"ui", "db", "core"},
+           "db": {"db", "core", "file_sandbox"}, "core": {"core"}, "file_sandbox.py": {"core"}, "manage.py": {"db", "core"}}
+OURS = {"app", "screens", "ui", "db", "core", "file_sandbox", "manage", "bench", "tests"}
+
+
+def test_each_folder_imports_only_the_layers_below_it():
+    offenders = []
+    for where, allowed in ALLOWED.items():
+        paths = [ROOT / where] if where.endswith(".py") else list((ROOT / where).rglob("*.py"))
+        assert paths and all(p.exists() for p in paths), where
+        for path in paths:
+            offenders += [f"{path.relative_to(ROOT)}: {name}" for name in _imported(path)
+                          if name.split(".")[0] in OURS and name.split(".")[0] not in allowed]
+    assert not offenders, offenders
