@@ -21,19 +21,25 @@ from core.assistance import AssistanceErrors, check_record, households_in_force,
 from db import audit
 from db.actor import Actor
 from db.errors import Conflict, ValidationError
-from db.households import get_household
+from db.file_access import get_household
 from db.models import AssistanceRecord, Household
 from db.scope import org_filter
 
 COLUMNS = ["id", "救助项目", "起始日期", "截止日期", "来源", "说明", "当前", "version"]
 
 
-def records_of(session: Session, household_id: int) -> list[AssistanceRecord]:
+def records_of(session: Session, actor: Actor, household_id: int) -> list[AssistanceRecord]:
+    """The file's records, newest first; a file outside the actor's scope reads as not found."""
+    get_household(session, actor, household_id=household_id)
+    return _records_of(session, household_id)
+
+
+def _records_of(session: Session, household_id: int) -> list[AssistanceRecord]:
     return list(session.scalars(select(AssistanceRecord).where(AssistanceRecord.household_id == household_id)
                                 .order_by(AssistanceRecord.from_on.desc(), AssistanceRecord.id.desc())))
 
 
-def records_frame(session: Session, household_id: int, today: dt.date | None = None) -> pd.DataFrame:
+def records_frame(session: Session, actor: Actor, household_id: int, today: dt.date | None = None) -> pd.DataFrame:
     """The file's records as the file page shows them, newest first (id and version kept for the edit forms)."""
     today = today or dt.date.today()
     return pd.DataFrame([
@@ -41,13 +47,13 @@ def records_frame(session: Session, household_id: int, today: dt.date | None = N
          "截止日期": f"{r.to_on:%Y-%m-%d}" if r.to_on else "", "来源": codes.label(codes.ASSISTANCE_SOURCE, r.source),
          "说明": r.note or "", "当前": "是" if r.from_on <= today and (r.to_on is None or r.to_on >= today) else "",
          "version": r.version}
-        for r in records_of(session, household_id)], columns=COLUMNS)
+        for r in records_of(session, actor, household_id)], columns=COLUMNS)
 
 
-def summary(session: Session, household_id: int, today: dt.date | None = None) -> str:
+def summary(session: Session, actor: Actor, household_id: int, today: dt.date | None = None) -> str:
     """One line for the file's facts: the programmes in force today, with their start dates."""
     today = today or dt.date.today()
-    now = [r for r in records_of(session, household_id) if r.from_on <= today and (r.to_on is None or r.to_on >= today)]
+    now = [r for r in records_of(session, actor, household_id) if r.from_on <= today and (r.to_on is None or r.to_on >= today)]
     return "、".join(f"{codes.label(codes.ASSISTANCE_PROGRAMME, r.programme)}（{r.from_on:%Y-%m-%d}起）"
                      for r in sorted(now, key=lambda r: r.from_on)) or "未纳入"
 
@@ -64,7 +70,7 @@ def _clean(raw: dict[str, Any], today: dt.date) -> dict[str, Any]:
 
 
 def _refuse_overlap(session: Session, household_id: int, values: dict[str, Any], except_id: int | None = None) -> None:
-    others = [_plain(r) for r in records_of(session, household_id) if r.id != except_id]
+    others = [_plain(r) for r in _records_of(session, household_id) if r.id != except_id]
     clash = overlapping(values, others)
     if clash is not None:
         raise ValidationError({"from_on": f"本户已有{codes.label(codes.ASSISTANCE_PROGRAMME, clash['programme'])}记录"

@@ -172,9 +172,7 @@ def write_kept(engine, session: Session) -> None:
     rows = session.info.pop(_KEPT, None)
     if not rows:
         return
-    from db.engine import session_factory
-
-    with session_factory(engine)() as own, own.begin():
+    with Session(engine, expire_on_commit=False) as own, own.begin():  # not db.engine's factory: engine imports audit
         append(own, rows)
 
 

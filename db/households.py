@@ -12,10 +12,8 @@ import json
 from dataclasses import dataclass
 from typing import Any
 
-import pandas as pd
-from sqlalchemy import String, func, literal, or_, select
+from sqlalchemy import func, literal, select
 from sqlalchemy.orm import Session
-from sqlalchemy.orm.attributes import flag_modified
 
 from core import codes
 from core.category import Assessment, Exclusion as ExclusionFact, MonthFigures, assess
@@ -24,14 +22,11 @@ from core.intake import FIELD_LABELS, HEAD_BOOL_FIELDS, HEAD_CODE_FIELDS, HEAD_D
 from core.typed import REASON, field_text
 from db import audit
 from db.actor import Actor
-from db.errors import Conflict, NotFound, ValidationError
-from db.models import (
-    AssistanceRecord,
-    AidPayment, AuditLog, DibaoLine, ExclusionCheck, Household, HouseholdCause, IdentityLock, IncomeMonth, Measure, Member, Org,
-    Pairing,
-    Place, ProcessStep, StatusChange, Visit,
-)
-from db.queries import audit_frame, parameter_on
+from db.errors import Conflict, ValidationError
+from db.file_access import get_household, touch_file
+from db.models import (DibaoLine, ExclusionCheck, Household, HouseholdCause, IdentityLock, IncomeMonth, Member, Org, Pairing, Place,
+                       ProcessStep, StatusChange)
+from db.queries import parameter_on
 from db.scope import in_scope, require_org
 from db.workdays import publicity_refusal
 
@@ -48,24 +43,13 @@ LABELS = FIELD_LABELS | {"floor_area_dm2": "建筑面积", "monthly_income_fen":
 # --- reading one file ---------------------------------------------------------------------------
 
 
-def get_household(session: Session, actor: Actor, *, household_id: int | None = None, file_no: str | None = None) -> Household:
-    """One file the actor may see; outside the scope it is reported exactly like a file that does not exist."""
-    if household_id is not None:
-        household = session.get(Household, household_id)
-    else:
-        household = session.scalar(select(Household).where(Household.file_no == (file_no or "").strip()))
-    if household is None or not in_scope(session, actor, household.org_id) or not actor.can_write_files:
-        raise NotFound("找不到该档案，或该档案不在您的管辖范围内")
-    return household
+def exclusions_of(session: Session, actor: Actor, household_id: int) -> list[ExclusionCheck]:
+    """The file's exclusion checks; a file outside the actor's scope reads as not found."""
+    get_household(session, actor, household_id=household_id)
+    return _exclusions_of(session, household_id)
 
 
-def load_children(household: Household) -> Household:
-    """Load members and causes now, so that the file can be shown after its session has closed."""
-    _ = (household.members, household.causes, household.org)
-    return household
-
-
-def exclusions_of(session: Session, household_id: int) -> list[ExclusionCheck]:
+def _exclusions_of(session: Session, household_id: int) -> list[ExclusionCheck]:
     return list(session.scalars(select(ExclusionCheck).where(ExclusionCheck.household_id == household_id)))
 
 
@@ -319,14 +303,6 @@ def _conflict(household: Household, loaded: dict[str, Any] | None) -> Conflict:
     return Conflict(f"保存失败：在您打开此档案之后，{who} 已修改并保存了它。您的修改尚未保存，请核对下列变化后重新录入。", changes)
 
 
-def touch_file(session: Session, actor: Actor, household: Household) -> None:
-    """Mark the file as saved by this actor; the UPDATE also moves the file's version."""
-    household.updated_by = actor.username
-    household.updated_at = audit.now()
-    flag_modified(household, "updated_at")  # an UPDATE even when the second has not changed
-    audit.bump_data_version(session)
-
-
 def _sync_members(session: Session, actor: Actor, household: Household, members: list[dict], reason: str | None) -> list[str]:
     changed = []
     existing = {m.id: m for m in household.members}
@@ -385,7 +361,7 @@ def _sync_causes(session: Session, actor: Actor, household: Household, causes, r
 
 def _sync_exclusions(session: Session, actor: Actor, household: Household, rows: list[dict], reason: str | None) -> list[str]:
     changed = []
-    existing = {e.exclusion: e for e in exclusions_of(session, household.id)}
+    existing = {e.exclusion: e for e in _exclusions_of(session, household.id)}
     for row in rows:
         current = existing.get(row["exclusion"])
         if current is None:
@@ -421,7 +397,7 @@ def month_figures(session: Session, household: Household, until: dt.date) -> tup
 def assess_household(session: Session, household: Household, on: dt.date) -> Assessment:
     rule_set = parameter_on(session, "rule_set", on)
     figures, problems = month_figures(session, household, on)
-    exclusions = [ExclusionFact(e.exclusion, e.applies, e.source) for e in exclusions_of(session, household.id)]
+    exclusions = [ExclusionFact(e.exclusion, e.applies, e.source) for e in _exclusions_of(session, household.id)]
     result = assess(
         rule_set, figures, exclusions=exclusions, multiplier=parameter_on(session, "relative_multiplier", on),
         casualty=household.casualty, migrant=household.work_status == "migrant",
@@ -453,7 +429,13 @@ def reassess(session: Session, actor: Actor, household_id: int, *, expected_vers
 STEP_ORDER = tuple(s for s in codes.PROCESS_STEP if s != "imported")  # 导入的历史档案 is no step of the filing
 
 
-def steps_of(session: Session, household_id: int) -> list[ProcessStep]:
+def steps_of(session: Session, actor: Actor, household_id: int) -> list[ProcessStep]:
+    """The file's filing steps in order; a file outside the actor's scope reads as not found."""
+    get_household(session, actor, household_id=household_id)
+    return _steps_of(session, household_id)
+
+
+def _steps_of(session: Session, household_id: int) -> list[ProcessStep]:
     return list(session.scalars(select(ProcessStep).where(ProcessStep.household_id == household_id).order_by(ProcessStep.id)))
 
 
@@ -470,22 +452,22 @@ def record_step(
     if household.status != "applying":
         raise ValidationError({"step": "只有“申请中”的档案需要办理建档步骤"})
     note = _checked_text(note, "process_step.note", "note")
-    done = [s.step for s in steps_of(session, household.id)]
+    done = [s.step for s in _steps_of(session, household.id)]
     expected = next((s for s in STEP_ORDER if s not in done), None)
     if step != expected:
         raise ValidationError({"step": f"下一步应为“{codes.PROCESS_STEP[expected]}”，不能跳过或重复"})
-    last = max((s.done_on for s in steps_of(session, household.id)), default=None)
+    last = max((s.done_on for s in _steps_of(session, household.id)), default=None)
     if done_on > today:
         raise ValidationError({"done_on": "办理日期不能晚于今天"})
     if last and done_on < last:
         raise ValidationError({"done_on": f"办理日期不能早于上一步的日期 {last:%Y-%m-%d}"})
     if step == "review":
-        publicity = next(s.done_on for s in steps_of(session, household.id) if s.step == "publicity")
+        publicity = next(s.done_on for s in _steps_of(session, household.id) if s.step == "publicity")
         refusal = publicity_refusal(session, publicity, done_on, int(parameter_on(session, "publicity_working_days", done_on)))
         if refusal:
             raise ValidationError({"done_on": refusal})
     if step == "filed":
-        checked = {e.exclusion for e in exclusions_of(session, household.id)}
+        checked = {e.exclusion for e in _exclusions_of(session, household.id)}
         unchecked = [codes.EXCLUSION[c] for c in codes.EXCLUSION if c not in checked]
         if unchecked:
             raise ValidationError({"step": "不能在档：以下排除情形尚未核查（请在“修改档案”中填写核查来源）：" + "、".join(unchecked)})
@@ -607,44 +589,7 @@ def _change_status(session, actor, household, expected_version, to_status, effec
     session.flush()
 
 
-def status_history(session: Session, household_id: int) -> list[StatusChange]:
+def status_history(session: Session, actor: Actor, household_id: int) -> list[StatusChange]:
+    """The file's status changes, oldest first; a file outside the actor's scope reads as not found."""
+    get_household(session, actor, household_id=household_id)
     return list(session.scalars(select(StatusChange).where(StatusChange.household_id == household_id).order_by(StatusChange.effective_on, StatusChange.id)))
-
-
-# --- the whole file, for the one-household view and its printable sheet --------------------------
-
-
-def support_records(session: Session, household_id: int, today: dt.date | None = None) -> dict[str, pd.DataFrame]:
-    """Measures, pairings, visits and payments of a file, as tables with Chinese headings (for the printed sheet)."""
-    from db.assistance import records_frame, summary
-    from db.measures import measures_frame, payments_frame
-    from db.pairings import pairing_history
-    from db.visits import visits_frame
-
-    today = today or dt.date.today()
-    measures = session.scalars(select(Measure).where(Measure.household_id == household_id).order_by(Measure.start_on)).all()
-    payments = session.scalars(select(AidPayment).where(AidPayment.household_id == household_id).order_by(AidPayment.paid_on.desc())).all()
-    return {
-        "measures": measures_frame(list(measures), list(payments), today).drop(columns=["id"]),
-        "pairings": pairing_history(session, household_id),
-        "visits": visits_frame(session, household_id),
-        "payments": payments_frame(list(payments), list(measures), today).drop(columns=["id"]),
-        "assistance": records_frame(session, household_id, today).drop(columns=["id", "version"]),
-        "assistance_now": summary(session, household_id, today),
-    }
-
-
-CHILD_ENTITIES = {"member": Member, "household_cause": HouseholdCause, "exclusion_check": ExclusionCheck,
-                  "income_month": IncomeMonth, "measure": Measure, "assistance_record": AssistanceRecord, "pairing": Pairing, "visit": Visit, "aid_payment": AidPayment}
-
-
-def file_audit(session: Session, household: Household, limit: int = 500) -> pd.DataFrame:
-    """The audit trail of one file: its own rows and those of everything that belongs to it."""
-    # rows written since the audit log kept the file (household_id), and older ones found through their entity ids
-    conditions = [AuditLog.household_id == household.id,
-                  (AuditLog.entity.in_(("household", "process_step"))) & (AuditLog.entity_id == str(household.id))]
-    for entity, model in CHILD_ENTITIES.items():
-        ids = select(func.cast(model.id, String)).where(model.household_id == household.id)
-        conditions.append((AuditLog.entity == entity) & AuditLog.entity_id.in_(ids))
-    rows = session.scalars(select(AuditLog).where(or_(*conditions)).order_by(AuditLog.id.desc()).limit(limit)).all()
-    return audit_frame(session, rows)

@@ -27,7 +27,7 @@ from db import audit
 from db.assistance import records_of
 from db.actor import Actor
 from db.errors import NotFound, ValidationError
-from db.households import get_household
+from db.file_access import get_household
 from db.models import AidPayment, DibaoLine, Household, IncomeMonth, Measure, MeasureStatusChange
 
 OPEN_FILE = ("applying", "active", "relieved")  # 解困 goes on being helped (常态化帮扶)
@@ -55,8 +55,9 @@ def _file_causes(household: Household) -> set[str]:
 # --- reading the plan --------------------------------------------------------------------------
 
 
-def file_facts(session: Session, household: Household, today: dt.date | None = None) -> FileFacts:
+def file_facts(session: Session, actor: Actor, household: Household, today: dt.date | None = None) -> FileFacts:
     """What the track suggestions read: open causes, who can work, insurance, illness, 低保, income against the line."""
+    household = get_household(session, actor, household_id=household.id)
     today = today or dt.date.today()
     members = household.members
     # the head has no "able to work" flag of its own: healthy or chronically ill, not retired, with 自救能力
@@ -77,7 +78,7 @@ def file_facts(session: Session, household: Household, today: dt.date | None = N
     return FileFacts(
         open_causes=tuple(c.cause for c in sorted(household.causes, key=lambda c: not c.is_main) if c.removed_on is None),
         able_to_work=able, zero_employment=household.zero_employment, uninsured=tuple(uninsured), seriously_ill=tuple(ill),
-        safety_net=tuple(sorted({r.programme for r in records_of(session, household.id)
+        safety_net=tuple(sorted({r.programme for r in records_of(session, actor, household.id)
                                  if in_force(r.from_on, r.to_on, today)})), below_line=below, students=sum(1 for m in members if m.identity == "student"),
     )
 
@@ -92,11 +93,12 @@ class PlanView:
     planned_fen: int
 
 
-def plan_of(session: Session, household: Household, today: dt.date) -> PlanView:
+def plan_of(session: Session, actor: Actor, household: Household, today: dt.date) -> PlanView:
+    household = get_household(session, actor, household_id=household.id)
     measures = list(session.scalars(select(Measure).where(Measure.household_id == household.id).order_by(Measure.start_on, Measure.id)))
     payments = list(session.scalars(select(AidPayment).where(AidPayment.household_id == household.id)
                                     .order_by(AidPayment.paid_on.desc(), AidPayment.id.desc())))
-    facts = file_facts(session, household, today)
+    facts = file_facts(session, actor, household, today)
     cover = coverage(facts, [MeasureFact(m.cause, m.status, m.track) for m in measures])
     return PlanView(measures, payments, suggest_tracks(facts), cover,
                     paid_fen=sum(p.amount_fen for p in payments if p.paid_on <= today),

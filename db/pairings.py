@@ -21,7 +21,7 @@ from core.worklist import visit_due
 from db import audit
 from db.actor import Actor
 from db.errors import Conflict, ValidationError, violates
-from db.households import get_household
+from db.file_access import get_household
 from db.models import Household, Measure, Org, Pairing, Place, Visit
 from db.queries import parameter_on
 from db.scope import org_filter, require_personal_data
@@ -29,12 +29,19 @@ from db.scope import org_filter, require_personal_data
 PAIRABLE = ("applying", "active", "exited", "relieved")  # closed files keep their helper for the 回访
 
 
-def current_pairing(session: Session, household_id: int) -> Pairing | None:
+def current_pairing(session: Session, actor: Actor, household_id: int) -> Pairing | None:
+    """The file's helper now, or None; a file outside the actor's scope reads as not found."""
+    get_household(session, actor, household_id=household_id)
+    return _current_pairing(session, household_id)
+
+
+def _current_pairing(session: Session, household_id: int) -> Pairing | None:
     return session.scalar(select(Pairing).where(Pairing.household_id == household_id, Pairing.end_on.is_(None))
                           .order_by(Pairing.start_on.desc()).limit(1))
 
 
-def pairing_history(session: Session, household_id: int) -> pd.DataFrame:
+def pairing_history(session: Session, actor: Actor, household_id: int) -> pd.DataFrame:
+    get_household(session, actor, household_id=household_id)
     rows = session.scalars(select(Pairing).where(Pairing.household_id == household_id).order_by(Pairing.start_on.desc())).all()
     return pd.DataFrame([
         {"帮扶责任人": p.helper_name, "结对单位": p.helper_unit, "联系电话": p.helper_phone or "", "开始日期": f"{p.start_on:%Y-%m-%d}",
@@ -89,7 +96,7 @@ def assign_helper(session: Session, actor: Actor, household_ids: list[int], raw:
         household = get_household(session, actor, household_id=household_id)
         if household.status not in PAIRABLE:
             raise ValidationError({"household_ids": f"{household.file_no} 已退出，不再结对帮扶"})
-        current = current_pairing(session, household.id)
+        current = _current_pairing(session, household.id)
         seen = expected.get(household_id)
         if (current.version if current else None) != seen:
             raise Conflict(f"{household.file_no} 的结对刚刚被他人修改，请刷新后重试。本次没有保存任何更改。")

@@ -32,7 +32,7 @@ from core.roster import (Ambiguous, FileMatch, Roster, RosterEntry, RosterOutcom
 from db import audit
 from db.actor import Actor
 from db.errors import Conflict, OutOfScope
-from db.households import get_household
+from db.file_access import get_household
 from db.models import AssistanceRecord, Household, Member
 from db.scope import org_filter
 

@@ -14,7 +14,7 @@ from core.plan import PlanErrors, add_months, check_visit
 from db import audit
 from db.actor import Actor
 from db.errors import ValidationError
-from db.households import get_household, touch_file
+from db.file_access import get_household, touch_file
 from db.models import Household, StatusChange, Visit
 from db.queries import parameter_on
 
@@ -45,7 +45,8 @@ def record_visits(session: Session, actor: Actor, household_ids: list[int], raw:
     return len(household_ids)
 
 
-def visits_frame(session: Session, household_id: int) -> pd.DataFrame:
+def visits_frame(session: Session, actor: Actor, household_id: int) -> pd.DataFrame:
+    get_household(session, actor, household_id=household_id)
     rows = session.scalars(select(Visit).where(Visit.household_id == household_id).order_by(Visit.visited_on.desc(), Visit.id.desc())).all()
     return pd.DataFrame([
         {"走访日期": f"{v.visited_on:%Y-%m-%d}", "走访人": v.visitor, "方式": codes.label(codes.VISIT_KIND, v.kind), "情况记录": v.notes or "",
@@ -53,8 +54,9 @@ def visits_frame(session: Session, household_id: int) -> pd.DataFrame:
     ], columns=["走访日期", "走访人", "方式", "情况记录", "发现的需求"])
 
 
-def next_visit(session: Session, household: Household, today: dt.date) -> str:
+def next_visit(session: Session, actor: Actor, household: Household, today: dt.date) -> str:
     """When this file is next due a visit, in a sentence (the interval and the 回访 period are parameters)."""
+    household = get_household(session, actor, household_id=household.id)
     last = session.scalar(select(Visit.visited_on).where(Visit.household_id == household.id).order_by(Visit.visited_on.desc()).limit(1))
     if household.status in ("exited", "relieved"):
         months = int(parameter_on(session, "followup_months", today))

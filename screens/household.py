@@ -8,6 +8,7 @@ import streamlit as st
 
 from core import codes
 from db import audit
+from db import file_access, file_view
 from db import households as hh_service
 from db import incomes as income_service
 from db.errors import NotFound
@@ -32,17 +33,17 @@ if not file_no:
 
 with store.reading() as session:
     try:
-        household = hh_service.load_children(hh_service.get_household(session, actor, file_no=file_no))
+        household = file_access.load_children(file_access.get_household(session, actor, file_no=file_no))
     except NotFound as exc:
         st.error(f"{exc}：{escape_markdown(file_no)}")
         st.stop()
     place_name = session.get(Place, household.place_code).name
-    steps = hh_service.steps_of(session, household.id)
-    history = hh_service.status_history(session, household.id)
+    steps = hh_service.steps_of(session, actor, household.id)
+    history = hh_service.status_history(session, actor, household.id)
     incomes = income_service.history(session, actor, household)
-    support = hh_service.support_records(session, household.id)
-    trail = hh_service.file_audit(session, household)
-    exclusions = hh_service.exclusions_of(session, household.id)
+    support = file_view.support_records(session, actor, household.id)
+    trail = file_view.file_audit(session, actor, household)
+    exclusions = hh_service.exclusions_of(session, actor, household.id)
     audit.file_opened(session, actor, household.id, household.file_no)  # who read this file (once a day)
 
 hid, version = household.id, household.version

@@ -11,6 +11,7 @@ import pandas as pd
 import streamlit as st
 
 from core import codes
+from db import file_access
 from db import households as hh_service
 from db import queries
 from db.errors import Conflict, NotFound, ServiceError, ValidationError
@@ -28,7 +29,7 @@ household = None
 with store.reading() as session:
     if file_no:
         try:
-            household = hh_service.get_household(session, actor, file_no=file_no)
+            household = file_access.get_household(session, actor, file_no=file_no)
         except NotFound as exc:
             st.error(escape_markdown(exc))
             st.stop()
@@ -36,8 +37,8 @@ with store.reading() as session:
             st.info("已关闭的档案不能修改；如情况有变，请在“一户一档”中办理返困。")
             st.page_link("screens/household.py", label=f"打开档案 {escape_markdown(household.file_no)}", query_params={"file": household.file_no})
             st.stop()
-        hh_service.load_children(household)  # members and causes, while the session is open
-        checks = {e.exclusion: e for e in hh_service.exclusions_of(session, household.id)}
+        file_access.load_children(household)  # members and causes, while the session is open
+        checks = {e.exclusion: e for e in hh_service.exclusions_of(session, actor, household.id)}
         loaded_snapshot = hh_service.snapshot(household)
     else:
         checks = {}
@@ -211,7 +212,7 @@ if submitted:
             else:
                 changed = hh_service.update_household(session, actor, household_id, expected_version=version, loaded=snapshot, raw=raw,
                                                       reason=st.session_state.get(ed.key("reason")) or None, today=today)
-                saved = hh_service.get_household(session, actor, household_id=household_id)
+                saved = file_access.get_household(session, actor, household_id=household_id)
                 notice = "已保存。" if changed else "没有需要保存的修改。"
     except ValidationError as exc:
         st.session_state[ERRORS] = exc.errors

@@ -8,7 +8,7 @@ import streamlit as st
 from core import codes
 from core.status_engine import month_label
 from db import audit
-from db import evaluation
+from db import evaluation, proposals
 from db.errors import ServiceError, ValidationError
 from ui import selection, store
 from ui.markdown import escape_markdown
@@ -98,7 +98,7 @@ for tab, kind in zip(tabs[:2], ("exit", "relief"), strict=True):
                         raise ValidationError({"household_ids": selection.DROPPED + "本次没有关闭任何档案。"})
                     if publicised and publicity_from is None:
                         raise ValidationError({"publicity_from": "勾选“已公示”时，请填写公示开始日期"})
-                    n = evaluation.confirm(session, actor, [int(h) for h in chosen.ids], kind=kind, as_of=as_of,
+                    n = proposals.confirm(session, actor, [int(h) for h in chosen.ids], kind=kind, as_of=as_of,
                                            effective_on=effective_on, note=note, publicity_from=publicity_from if publicised else None,
                                            today=today)
             except ValidationError as exc:

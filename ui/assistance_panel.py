@@ -22,7 +22,7 @@ EARLIEST = dt.date(1990, 1, 1)
 def render(actor: Actor, household: Household, today: dt.date) -> None:
     hid = household.id
     with store.reading() as session:
-        records = assistance_service.records_frame(session, hid, today)
+        records = assistance_service.records_frame(session, actor, hid, today)
 
     st.markdown("**纳入政府救助体系**（低保、特困供养、临时救助、医疗救助、受灾人员救助、教育救助、住房救助、就业救助）")
     st.caption("每个项目一条记录，写明起止日期和来源。某月内有任一记录在执行（起始日期不晚于月末、截止日期为空或不早于月初），"

@@ -45,8 +45,8 @@ def _selectable(frame, rows, key: str, money: str, *, editable: bool, height: in
 
 def render(actor: Actor, household: Household, today: dt.date) -> None:
     with store.reading() as session:
-        plan = measure_service.plan_of(session, household, today)
-        helper = current_pairing(session, household.id)
+        plan = measure_service.plan_of(session, actor, household, today)
+        helper = current_pairing(session, actor, household.id)
     editable = household.status in measure_service.OPEN_FILE
     form_notices(FORM_MEASURE)  # a saved measure's form may be gone (its row is no longer selected)
     if editable:  # a closed file's plan is a record, not a to-do

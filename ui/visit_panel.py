@@ -23,10 +23,10 @@ FORM_VISIT = "pv_visit"
 def render(actor: Actor, household: Household, today: dt.date) -> None:
     hid = household.id
     with store.reading() as session:
-        current = pairing_service.current_pairing(session, hid)
-        history = pairing_service.pairing_history(session, hid)
-        visits = visit_service.visits_frame(session, hid)
-        due = visit_service.next_visit(session, household, today)
+        current = pairing_service.current_pairing(session, actor, hid)
+        history = pairing_service.pairing_history(session, actor, hid)
+        visits = visit_service.visits_frame(session, actor, hid)
+        due = visit_service.next_visit(session, actor, household, today)
     seen = current.version if current else None
 
     st.markdown("**结对帮扶（一帮一）**")

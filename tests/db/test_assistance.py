@@ -52,12 +52,13 @@ def test_a_record_is_added_ended_and_corrected_with_versions_and_audit_rows(db_e
         assert trail[0].action == "create" and '"programme": "dibao"' in trail[0].new_value
         assert {a.reason for a in trail[2:]} == {"民政复核：实为特困供养，3月1日起"}
         assert audit.data_version(s) > data_before
-        frame = assistance.records_frame(s, hid, TODAY)
+        frame = assistance.records_frame(s, actor_of(s), hid, TODAY)
         assert frame[["救助项目", "起始日期", "截止日期", "来源", "当前"]].values.tolist() == [
             ["特困供养", "2026-03-01", "2026-09-30", "民政部门名单比对", ""]]
         # the file's own trail shows the record's rows
-        from db.households import file_audit, get_household
-        assert "救助记录" in set(file_audit(s, get_household(s, actor_of(s), household_id=hid))["对象"])
+        from db.file_access import get_household
+        from db.file_view import file_audit
+        assert "救助记录" in set(file_audit(s, actor_of(s), get_household(s, actor_of(s), household_id=hid))["对象"])
 
 
 def test_a_stale_version_two_overlapping_records_and_a_correction_without_reason_are_refused(db_engine):
@@ -83,7 +84,7 @@ def test_a_stale_version_two_overlapping_records_and_a_correction_without_reason
         assistance.add_record(s, actor_of(s), hid, {"programme": "住房救助", "from_on": "2026-12-01", "source": "手工录入"}, today=TODAY)
     assert "晚于今天" in early.value.errors["from_on"]
     with reading(db_engine) as s:
-        assert len(assistance.records_of(s, hid)) == 3
+        assert len(assistance.records_of(s, actor_of(s), hid)) == 3
 
 
 def test_another_districts_file_and_read_only_roles_cannot_touch_records(db_engine):
@@ -97,7 +98,7 @@ def test_another_districts_file_and_read_only_roles_cannot_touch_records(db_engi
         with pytest.raises(NotFound), transaction(db_engine) as s:
             assistance.end_record(s, actor_of(s, org, role), record_id, dt.date(2026, 5, 1), expected_version=version, today=TODAY)
     with reading(db_engine) as s:
-        assert [r.to_on for r in assistance.records_of(s, hid)] == [None]
+        assert [r.to_on for r in assistance.records_of(s, actor_of(s), hid)] == [None]
         assert assistance.in_force_in_month(s, actor_of(s), dt.date(2026, 3, 1)) == {hid}
         assert assistance.in_force_in_month(s, actor_of(s, "昌黎县总工会"), dt.date(2026, 3, 1)) == set()
 

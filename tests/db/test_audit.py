@@ -186,7 +186,7 @@ def test_the_demo_city_leaves_a_valid_chain(db_engine):
 import datetime as dt  # noqa: E402
 
 from core.identity import id_check_char  # noqa: E402
-from db import households as hh  # noqa: E402
+from db import file_access, households as hh  # noqa: E402
 from db import importer  # noqa: E402
 from db.errors import ValidationError  # noqa: E402
 from db.models import Household, ImportBatch, Org  # noqa: E402
@@ -212,7 +212,7 @@ def test_opening_a_file_is_audited_once_per_user_file_and_day(db_engine):
     for _ in range(3):  # three reruns of the page, in read-only sessions
         with reading(db_engine) as s:
             for household_id, file_no in files:
-                assert hh.get_household(s, actor_of(s), household_id=household_id)
+                assert file_access.get_household(s, actor_of(s), household_id=household_id)
                 audit.file_opened(s, actor_of(s), household_id, file_no)
     with reading(db_engine) as s:
         audit.file_opened(s, actor_of(s, role="admin"), files[0][0], files[0][1])  # another user reads it too
@@ -411,7 +411,7 @@ def test_past_the_limit_the_check_no_longer_answers_for_new_numbers(db_engine):
     assert [p.message for p in refused.value.problems] == [audit.DUPLICATE_LIMIT_MESSAGE]
     # the user's own file, with the numbers it already holds, can still be corrected
     with transaction(db_engine) as s:
-        h = hh.load_children(s.get(Household, ours_id))
+        h = file_access.load_children(s.get(Household, ours_id))
         changed = hh.update_household(s, actor_of(s), ours_id, expected_version=h.version, loaded=None, today=TODAY,
                                       raw=_raw(ours_number) | {"name": "改名"})
     assert "name" in changed

@@ -8,7 +8,7 @@ from sqlalchemy import func, select
 from db import pairings, visits
 from db.engine import reading, transaction
 from db.errors import Conflict, ValidationError
-from db.evaluation import confirm
+from db.proposals import confirm
 from db.models import DibaoLine, Household, Pairing, Visit
 from tests.db.support import actor_of, add_file
 from tests.db.test_evaluation import _active_with_incomes

@@ -71,7 +71,7 @@ def test_a_month_without_a_line_is_a_problem_not_a_fallback(db_engine):
 
 
 def test_confirming_closes_the_chosen_files_all_or_none(db_engine):
-    from db.evaluation import confirm
+    from db.proposals import confirm
     from db.errors import ValidationError
     import pytest
 

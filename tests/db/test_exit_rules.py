@@ -10,7 +10,8 @@ from db import measures
 from db import worklist as worklist_service
 from db.engine import reading, transaction
 from db.errors import ValidationError
-from db.evaluation import confirm, evaluate_files, report
+from db.evaluation import evaluate_files, report
+from db.proposals import confirm
 from db.migrate import prepare
 from db.models import AuditLog, DibaoLine, IncomeMonth, Measure, MeasureStatusChange, PolicyParameter
 from tests.db.support import actor_of, add_file

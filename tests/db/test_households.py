@@ -6,7 +6,7 @@ import pytest
 from sqlalchemy import select
 
 from core.identity import id_check_char
-from db import households as hh
+from db import file_access, households as hh
 from db.actor import Actor, system_actor
 from db.audit import data_version
 from db.engine import reading, transaction
@@ -64,8 +64,8 @@ def test_a_new_file_starts_as_applying_with_its_history_and_audit(db_engine):
         assert h.status == "applying" and h.place_code == "130302" and h.sex == "1" and h.birth_date == dt.date(1970, 1, 1)
         assert [m.name for m in h.members] == ["李秀兰", "王小明"] and h.members[0].monthly_income_fen == 80000
         assert [(c.cause, c.is_main) for c in h.causes] == [("3", True), ("9", False)]
-        assert [c.to_status for c in hh.status_history(s, hid)] == ["applying"]
-        assert [st.step for st in hh.steps_of(s, hid)] == ["apply"]
+        assert [c.to_status for c in hh.status_history(s, staff(s), hid)] == ["applying"]
+        assert [st.step for st in hh.steps_of(s, staff(s), hid)] == ["apply"]
         entities = {r.entity for r in s.scalars(select(AuditLog))}
         assert {"household", "member", "household_cause", "exclusion_check"} <= entities
         assert data_version(s) > before
@@ -104,14 +104,14 @@ def test_staff_of_another_district_cannot_read_or_change_the_file(db_engine):
     with transaction(db_engine) as s:
         other = staff(s, "昌黎县总工会")
         with pytest.raises(NotFound):
-            hh.get_household(s, other, file_no=file_no)
+            file_access.get_household(s, other, file_no=file_no)
         with pytest.raises(NotFound):
             hh.update_household(s, other, hid, expected_version=1, loaded=None, raw=raw(name="改名"), today=TODAY)
         with pytest.raises(OutOfScope):
             hh.create_household(s, other, org_id=org_id(s), raw=raw(id_number=pid("13030219900101101"), members=[]), today=TODAY)
         viewer = Actor(username="v", display_name="v", role="viewer", org_id=None, org_path="/")
         with pytest.raises(NotFound):
-            hh.get_household(s, viewer, household_id=hid)
+            file_access.get_household(s, viewer, household_id=hid)
 
 
 def test_the_second_of_two_saves_is_refused_with_what_changed(db_engine):
@@ -239,7 +239,7 @@ def test_close_and_reopen_keep_the_history(db_engine):
             hh.reopen_household(s, staff(s), hid, expected_version=version, effective_on=dt.date(2026, 11, 25), note=" ", today=TODAY)
         hh.reopen_household(s, staff(s), hid, expected_version=version, effective_on=dt.date(2026, 11, 25), note="配偶患病", today=TODAY)
     with reading(db_engine) as s:
-        history = [(c.from_status, c.to_status, c.reason) for c in hh.status_history(s, hid)]
+        history = [(c.from_status, c.to_status, c.reason) for c in hh.status_history(s, staff(s), hid)]
         assert history == [(None, "applying", None), ("applying", "active", None), ("active", "exited", None), ("exited", "active", "reopened")]
         assert s.get(Household, hid).status == "active"
         actions = [r.action for r in s.scalars(select(AuditLog).where(AuditLog.entity == "household", AuditLog.field == "status"))]

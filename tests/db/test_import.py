@@ -293,12 +293,12 @@ def test_files_numbered_by_the_union_are_found_by_their_number(db_engine):
 
 
 def test_each_file_s_own_trail_says_what_an_import_did_to_it(db_engine):
-    from db import households as hh
+    from db import file_view
 
     run(db_engine, book([family(1)], [], months("HG-0001")))
     run(db_engine, book([], [], [{**months("HG-0001")[0], "income": "2000"}]))
     with reading(db_engine) as s:
-        trail = hh.file_audit(s, s.scalar(select(Household).where(Household.file_no == "HG-0001")))
+        trail = file_view.file_audit(s, actor_of(s), s.scalar(select(Household).where(Household.file_no == "HG-0001")))
     lines = " ".join(trail["新值"].astype(str))
     assert "月收入新增 3" in lines and "月收入更新 1" in lines
 

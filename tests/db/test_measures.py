@@ -45,7 +45,7 @@ def test_a_monthly_schedule_produces_its_payments_and_the_audit(db_engine):
         assert rows[-1].paid_on == dt.date(2027, 5, 15)
         assert {(r.amount_fen, r.fund_source, r.track, r.programme) for r in rows} == {(20000, "union", "medical", "love_card")}
         assert s.scalar(select(func.count()).select_from(AuditLog).where(AuditLog.entity == "aid_payment")) == 12
-        plan = measures.plan_of(s, s.get(measures.Household, hid), TODAY)
+        plan = measures.plan_of(s, actor_of(s), s.get(measures.Household, hid), TODAY)
         assert plan.paid_fen == 6 * 20000 and plan.planned_fen == 6 * 20000  # Jun–Nov paid, Dec–May to come
 
 
@@ -351,6 +351,6 @@ def test_a_viewer_cannot_move_files_and_a_file_can_have_its_own_visit_interval(d
         work = worklist.worklist(s, actor_of(s), TODAY)
         assert "每 1 个月" in work.queues.set_index("queue").at["visit_overdue", "detail"]
         assert pairings.caseload(s, actor_of(s), TODAY).at[0, "走访逾期"] == 1
-        assert "每 1 个月至少走访一次" in visits.next_visit(s, s.get(measures.Household, hid), TODAY)
+        assert "每 1 个月至少走访一次" in visits.next_visit(s, actor_of(s), s.get(measures.Household, hid), TODAY)
     with pytest.raises(ValidationError), transaction(db_engine) as s:
         visits.set_visit_interval(s, actor_of(s), hid, 30, expected_version=version + 1)

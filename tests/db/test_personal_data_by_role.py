@@ -9,10 +9,10 @@ import pandas as pd
 import pytest
 
 from core.roster import RosterEntry
-from db import dashboard, evaluation, exporter, households, id_duplicates, incomes, ledger, measures, pairings, queries
+from db import dashboard, evaluation, exporter, file_access, id_duplicates, incomes, ledger, measures, pairings, proposals, queries
 from db import roster, worklist
 from db.engine import reading, transaction
-from db.errors import OutOfScope
+from db.errors import NotFound, OutOfScope
 from tests.db.support import actor_of, add_file
 
 TODAY = dt.date(2026, 11, 29)
@@ -82,9 +82,9 @@ REFUSED = {
     "pairings.caseload": lambda s, a, i: pairings.caseload(s, a, TODAY),
     "pairings.helper_files": lambda s, a, i: pairings.helper_files(s, a, HELPER["helper_name"], HELPER["helper_unit"]),
     "id_duplicates.open_id_duplicates": lambda s, a, i: id_duplicates.open_id_duplicates(s, a),
-    "evaluation.confirm": lambda s, a, i: evaluation.confirm(s, a, [i["id"]], kind="exit", as_of=dt.date(2026, 10, 31),
+    "proposals.confirm": lambda s, a, i: proposals.confirm(s, a, [i["id"]], kind="exit", as_of=dt.date(2026, 10, 31),
                                                              effective_on=TODAY, today=TODAY),
-    "households.get_household": lambda s, a, i: households.get_household(s, a, household_id=i["id"]),
+    "file_access.get_household": lambda s, a, i: file_access.get_household(s, a, household_id=i["id"]),
     "queries.search_households": lambda s, a, i: queries.search_households(s, a),
     "incomes.grid": lambda s, a, i: incomes.grid(s, a, dt.date(2026, 10, 1)),
     "exporter.workbook_rows": lambda s, a, i: exporter.workbook_rows(s, a),
@@ -126,7 +126,7 @@ def test_summaries_name_nobody(db_engine, name, role):
 @pytest.mark.parametrize("name", list(REFUSED))
 def test_lists_of_people_are_refused_with_a_chinese_reason(db_engine, name, role):
     ids = _file(db_engine)
-    with pytest.raises((OutOfScope, households.NotFound)) as refused:
+    with pytest.raises((OutOfScope, NotFound)) as refused:
         with reading(db_engine) as s:
             REFUSED[name](s, actor_of(s, role=role), ids)
     message = str(refused.value)

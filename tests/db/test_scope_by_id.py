@@ -8,12 +8,13 @@ import pytest
 from sqlalchemy import select
 
 from core.roster import FileMatch, RosterEntry, RosterResult
-from db import assistance, households, importer, incomes, measures, orgs, pairings, params, queries, roster, users, visits
+from db import (assistance, file_access, file_view, households, importer, incomes, measures, orgs, pairings, params, queries, roster, users,
+                visits)
 from db.engine import reading, transaction
 from db.errors import Conflict, NotFound, OutOfScope, ValidationError
-from db.evaluation import confirm
-from db.models import (AidPayment, AssistanceRecord, Base, DibaoLine, ImportBatch, IncomeMonth, Measure, Org, Pairing, User, Visit,
-                       now)
+from db.proposals import confirm
+from db.models import (AidPayment, AssistanceRecord, Base, DibaoLine, Household, ImportBatch, IncomeMonth, Measure, Org, Pairing, User,
+                       Visit, now)
 from tests.db.support import actor_of, add_file
 
 TODAY = dt.date(2026, 11, 29)
@@ -68,8 +69,8 @@ def _match(ids: dict) -> RosterResult:
 # (name, call(session, actor, ids)): every service of db/ that is given the id of a file, a row of a file, a union,
 # a user or an import batch
 CALLS = {
-    "households.get_household(id)": lambda s, a, i: households.get_household(s, a, household_id=i["file"]),
-    "households.get_household(file_no)": lambda s, a, i: households.get_household(s, a, file_no=i["file_no"]),
+    "file_access.get_household(id)": lambda s, a, i: file_access.get_household(s, a, household_id=i["file"]),
+    "file_access.get_household(file_no)": lambda s, a, i: file_access.get_household(s, a, file_no=i["file_no"]),
     "households.create_household(org_id)": lambda s, a, i: households.create_household(
         s, a, org_id=i["org"], raw=FILE_FORM, today=TODAY),
     "households.update_household": lambda s, a, i: households.update_household(
@@ -107,7 +108,7 @@ CALLS = {
     "visits.record_visits": lambda s, a, i: visits.record_visits(s, a, [i["file"]], VISIT, today=TODAY),
     "visits.set_visit_interval": lambda s, a, i: visits.set_visit_interval(
         s, a, i["file"], 1, expected_version=i["version"]),
-    "evaluation.confirm": lambda s, a, i: confirm(
+    "proposals.confirm": lambda s, a, i: confirm(
         s, a, [i["file"]], kind="exit", as_of=dt.date(2026, 10, 31), effective_on=TODAY, today=TODAY),
     "incomes.grid(org_id)": lambda s, a, i: incomes.grid(s, a, dt.date(2026, 10, 1), org_id=i["org"]),
     "incomes.save_month": lambda s, a, i: incomes.save_month(
@@ -133,6 +134,25 @@ CALLS = {
     "users.reset_password": lambda s, a, i: users.reset_password(
         s, a, i["user"], expected_version=i["user_version"], password="Abcdef123456", password_repeat="Abcdef123456"),
 }
+
+# the readers of one file (the one-household view and its panels): given a file's id, or the file itself
+READERS = {
+    "households.steps_of": lambda s, a, i: households.steps_of(s, a, i["file"]),
+    "households.status_history": lambda s, a, i: households.status_history(s, a, i["file"]),
+    "households.exclusions_of": lambda s, a, i: households.exclusions_of(s, a, i["file"]),
+    "file_view.support_records": lambda s, a, i: file_view.support_records(s, a, i["file"], TODAY),
+    "file_view.file_audit": lambda s, a, i: file_view.file_audit(s, a, s.get(Household, i["file"])),
+    "assistance.records_of": lambda s, a, i: assistance.records_of(s, a, i["file"]),
+    "assistance.records_frame": lambda s, a, i: assistance.records_frame(s, a, i["file"], TODAY),
+    "assistance.summary": lambda s, a, i: assistance.summary(s, a, i["file"], TODAY),
+    "pairings.current_pairing": lambda s, a, i: pairings.current_pairing(s, a, i["file"]),
+    "pairings.pairing_history": lambda s, a, i: pairings.pairing_history(s, a, i["file"]),
+    "visits.visits_frame": lambda s, a, i: visits.visits_frame(s, a, i["file"]),
+    "visits.next_visit": lambda s, a, i: visits.next_visit(s, a, s.get(Household, i["file"]), TODAY),
+    "measures.plan_of": lambda s, a, i: measures.plan_of(s, a, s.get(Household, i["file"]), TODAY),
+    "measures.file_facts": lambda s, a, i: measures.file_facts(s, a, s.get(Household, i["file"]), TODAY),
+}
+CALLS |= READERS
 
 
 def _store(engine) -> dict[str, list[tuple]]:
@@ -165,3 +185,27 @@ def test_the_other_district_can_do_what_its_neighbour_was_refused(db_engine):
         assert s.get(AidPayment, ids["planned_payment"]) is None
         assert s.get(Measure, ids["measure"]) is not None
         assert s.get(AssistanceRecord, ids["record"]) is not None and s.get(Visit, 1) is not None
+
+
+@pytest.mark.parametrize("name", list(READERS))
+def test_the_readers_of_a_file_answer_its_own_district(db_engine, name):
+    """The readers are refused for the scope, not for being malformed: 山海关区's own staff read the file's rows."""
+    ids = _other_district(db_engine)
+    with reading(db_engine) as s:
+        answer = READERS[name](s, actor_of(s, OTHER), ids)
+    assert answer is not None
+    if name == "file_view.support_records":
+        assert len(answer["measures"]) == 1 and len(answer["pairings"]) == 1 and len(answer["visits"]) == 1
+        assert len(answer["payments"]) == 13 and answer["assistance_now"].startswith("低保")
+    elif name == "measures.plan_of":
+        assert len(answer.measures) == 1 and len(answer.payments) == 13
+    elif name == "measures.file_facts":
+        assert answer.safety_net == ("dibao",)
+    elif name == "visits.next_visit":
+        assert "走访" in answer
+    elif name == "assistance.summary":
+        assert answer.startswith("低保")
+    elif name == "pairings.current_pairing":
+        assert answer.helper_name == HELPER["helper_name"]
+    elif name not in ("households.steps_of", "households.exclusions_of"):  # the test file has no steps or checks
+        assert len(answer) >= 1, answer

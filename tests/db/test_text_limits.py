@@ -17,7 +17,7 @@ from sqlalchemy import func, select
 
 from core.identity import id_check_char
 from core.typed import CONTROL_MESSAGE, REASON, TEXT_FIELDS
-from db import assistance, households as hh, measures, orgs, pairings, params, queries, users, visits, workdays
+from db import assistance, file_access, households as hh, measures, orgs, pairings, params, queries, users, visits, workdays
 from db.actor import system_actor
 from db.audit import data_version
 from db.engine import reading, transaction
@@ -198,9 +198,9 @@ def test_text_up_to_the_column_length_and_a_multi_line_note_are_stored_as_typed(
         household = hh.create_household(s, actor_of(s), org_id=org_id(s), raw=file_raw(address=address, employer=employer), today=TODAY)
         visits.record_visits(s, actor_of(s), [household.id], visit(notes=notes), today=TODAY)
     with reading(db_engine) as s:
-        stored = hh.get_household(s, actor_of(s), household_id=household.id)
+        stored = file_access.get_household(s, actor_of(s), household_id=household.id)
         assert (stored.address, stored.employer) == (address, employer)
-        assert visits.visits_frame(s, household.id)["情况记录"].tolist() == ["第一次入户：\n\t家中三口人。\n需要助学金。"]
+        assert visits.visits_frame(s, actor_of(s), household.id)["情况记录"].tolist() == ["第一次入户：\n\t家中三口人。\n需要助学金。"]
 
 
 def test_a_write_no_service_checked_is_still_refused_before_the_database(db_engine):

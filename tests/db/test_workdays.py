@@ -10,7 +10,7 @@ from db import households as hh
 from db.actor import system_actor
 from db.engine import reading, transaction
 from db.errors import Conflict, OutOfScope, ValidationError
-from db.evaluation import confirm
+from db.proposals import confirm
 from db.models import AuditLog, DibaoLine, Household, OfficialCalendarYear
 from db.workdays import calendar_years, load_calendar, save_calendar_year
 from tests.db.test_evaluation import _active_with_incomes
@@ -41,7 +41,7 @@ def test_a_review_after_a_holiday_publicity_names_the_first_allowed_date(db_engi
         assert refused.value.errors["done_on"].endswith("公示始于 2018-09-28，最早可于 2018-10-10 审核")
     _step(db_engine, hid, "review", dt.date(2018, 10, 10), today)
     with reading(db_engine) as s:
-        assert [st.step for st in hh.steps_of(s, hid)][-1] == "review"
+        assert [st.step for st in hh.steps_of(s, staff(s), hid)][-1] == "review"
 
 
 def test_a_year_beyond_the_package_is_refused_until_an_administrator_enters_it(db_engine):

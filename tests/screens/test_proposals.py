@@ -4,7 +4,7 @@ import datetime as dt
 
 from sqlalchemy import select
 
-from db import evaluation
+from db import proposals
 from demo import load_demo
 from db.engine import reading, transaction
 from db.models import Household
@@ -101,7 +101,7 @@ def test_ticks_on_a_list_that_changed_meanwhile_close_nothing(app_db):
     tick(at, "pp_table_exit", [0, 1])
     with transaction(app_db) as s:  # another person confirms the first file between the tick and the click
         household = s.scalar(select(Household).where(Household.file_no == files[0]))
-        evaluation.confirm(s, actor_for(s, "hgstaff"), [household.id], kind="exit", as_of=dt.date(2018, 12, 31),
+        proposals.confirm(s, actor_for(s, "hgstaff"), [household.id], kind="exit", as_of=dt.date(2018, 12, 31),
                            effective_on=dt.date.today())
     _confirm_exit(at)
     assert any("原来的勾选已清除" in str(e.value) and "本次没有关闭任何档案" in str(e.value) for e in at.error), _texts(at)
