@@ -21,7 +21,7 @@ import numpy as np
 import pandas as pd
 
 from core import codes
-from core.typed import INVALID, as_code, as_date, as_text, echo, field_text
+from core.typed import INVALID, as_code, as_date, echo, field_text
 
 FIELD_LABELS = {"programme": "救助项目", "from_on": "起始日期", "to_on": "截止日期", "source": "来源", "note": "说明"}
 

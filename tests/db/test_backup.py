@@ -17,7 +17,7 @@ from pathlib import Path
 import pytest
 from alembic import command
 from alembic.script import ScriptDirectory
-from sqlalchemy import MetaData, create_engine, func, select, text
+from sqlalchemy import MetaData, func, select, text
 
 from db import backup
 from demo import load_demo
@@ -27,7 +27,7 @@ from db.migrate import alembic_config, prepare
 from db.models import AuditLog, DataVersion, Household, IncomeMonth
 from db.scope import org_filter
 from db.users import create_first_admin
-from tests.conftest import PG_ADMIN_URL
+from tests.conftest import pg_database
 from tests.db.support import actor_of, add_file
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -53,14 +53,8 @@ def scratch_url(db_engine, tmp_path):
     if db_engine.dialect.name == "sqlite":
         yield f"sqlite:///{tmp_path / f'scratch-{uuid.uuid4().hex[:6]}.db'}"
         return
-    name = f"jiekun_bak_{uuid.uuid4().hex[:10]}"
-    admin = create_engine(PG_ADMIN_URL, isolation_level="AUTOCOMMIT")
-    with admin.connect() as c:
-        c.execute(text(f'CREATE DATABASE "{name}"'))
-    yield admin.url.set(database=name).render_as_string(hide_password=False)
-    with admin.connect() as c:
-        c.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-    admin.dispose()
+    with pg_database("jiekun_bak") as url:
+        yield url
 
 
 def _filled(engine) -> None:

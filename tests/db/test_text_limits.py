@@ -22,7 +22,7 @@ from db.actor import system_actor
 from db.audit import data_version
 from db.engine import reading, transaction
 from db.errors import ValidationError
-from db.models import AuditLog, Base, LoginFailure, Org
+from db.models import Base, LoginFailure, Org
 from tests.db.support import actor_of, add_file
 
 TODAY = dt.date(2026, 11, 29)

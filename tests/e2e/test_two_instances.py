@@ -9,17 +9,15 @@ import subprocess
 import tempfile
 import sys
 import time
-import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
 from playwright.sync_api import Browser, Page, expect
-from sqlalchemy import create_engine, text
 
 from core.identity import id_check_char
-from tests.conftest import PG_ADMIN_URL
+from tests.conftest import pg_database
 
 from .conftest import (REPO_ROOT, STARTUP_TIMEOUT_S, E2E_PASSWORD, _free_port, _healthy, _stop, _tail,
                        district_staff_user, login, uncaught_errors, wait_for_run)
@@ -32,21 +30,12 @@ HEAD_ID = "13030219790412003" + id_check_char("13030219790412003")
 @pytest.fixture
 def shared_pg_url(pg_url) -> Iterator[str]:
     """A PostgreSQL database of this test's own, migrated by `manage.py init`, with an administrator and hg.staff."""
-    name = f"jiekun_two_{uuid.uuid4().hex[:10]}"
-    admin = create_engine(PG_ADMIN_URL, isolation_level="AUTOCOMMIT")
-    with admin.connect() as c:
-        c.execute(text(f'CREATE DATABASE "{name}"'))
-    url = admin.url.set(database=name).render_as_string(hide_password=False)
-    try:
+    with pg_database("jiekun_two") as url:
         init = subprocess.run([sys.executable, "manage.py", "init"], cwd=REPO_ROOT, env=_server_env(url),
                               capture_output=True, text=True, timeout=120)
         assert init.returncode == 0, init.stderr
         district_staff_user(url)
         yield url
-    finally:
-        with admin.connect() as c:
-            c.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        admin.dispose()
 
 
 def _server_env(db_url: str) -> dict:

@@ -17,7 +17,7 @@ from streamlit.testing.v1.element_tree import Block
 from db import assistance, audit, measures, pairings, users, visits
 from db.actor import system_actor
 from db.engine import transaction
-from db.models import (DibaoLine, Household, ImportBatch, Member, Org, PolicyParameter, ProcessStep, StatusChange,
+from db.models import (DibaoLine, ImportBatch, Member, Org, PolicyParameter, ProcessStep, StatusChange,
                        User, now)
 from db.reference import add_org
 from tests.db.support import add_file
