@@ -558,18 +558,17 @@ class _Writer:
         return number
 
     def files(self) -> None:
-        new: list[tuple[FileRow, Household]] = []
-        with self.s.no_autoflush:  # the new files go in as one insert, then their causes, steps and history
-            for f in self.plan.parsed.files:
-                if self.plan.file_targets.get(f.row) is None:
-                    new.append((f, self._new_household(f)))
-        self.s.flush()
+        # the new files go in together (COPY with ids from the sequence, or multi-row INSERT ... RETURNING), then their
+        # causes, steps and history
+        new = [(f, self._new_household(f)) for f in self.plan.parsed.files if self.plan.file_targets.get(f.row) is None]
+        ids = bulk.insert_new(self.s, Household.__table__, [values for _, values in new])
         records: dict[type, list[dict[str, Any]]] = {HouseholdCause: [], ProcessStep: [], StatusChange: []}
-        for f, household in new:
-            self._new_file_records(f, household, records)
-            self.ids[household.file_no] = self.ids[self.plan.file_keys[f.row]] = household.id
+        for (f, values), household_id in zip(new, ids):
+            file_no = values["file_no"]
+            self._new_file_records(f, household_id, file_no, records)
+            self.ids[file_no] = self.ids[self.plan.file_keys[f.row]] = household_id
             if f.file_no is None:
-                f.file_no = household.file_no
+                f.file_no = file_no
             self.report.add("家庭档案", "created")
         for model, rows in records.items():  # one COPY (PostgreSQL) or a few executemany (SQLite) per table
             bulk.insert_rows(self.s, model.__table__, rows)
@@ -591,7 +590,7 @@ class _Writer:
                     self.s.add(HouseholdCause(household_id=household.id, cause=cause, is_main=False, import_batch_id=self.batch))
         self.s.flush()
 
-    def _new_household(self, f: FileRow) -> Household:
+    def _new_household(self, f: FileRow) -> dict[str, Any]:
         """A new file goes through the filing steps: 申请中, with its 申请 step. Only a row 在档 with its 建档日期 (a file
         from another system) stays 在档: marked 导入的历史档案, with a step saying who imported it from which batch, and
         the category its imported incomes give (stored with the rule set and the explanation, as 在档 does)."""
@@ -603,39 +602,37 @@ class _Writer:
                 explanation += f"\n原系统填写的困难类别：{codes.CATEGORY[f.category]}（未采用：以本系统按收入认定的为准）"
             values = {"status": "active", "filed_on": f.filed_on, "historical_import": True, "category": history.category,
                       "category_rule_set": history.rule_set, "category_assessed_on": self.today, "category_explanation": explanation}
-        household = Household(file_no=f.file_no or self._number(f.place_code), org_id=self.plan.file_orgs[f.row],
-                              place_code=f.place_code, updated_by=self.actor.username, import_batch_id=self.batch, **values, **f.head)
-        self.s.add(household)
-        return household
+        return {"file_no": f.file_no or self._number(f.place_code), "org_id": self.plan.file_orgs[f.row], "place_code": f.place_code,
+                "updated_by": self.actor.username, "import_batch_id": self.batch, **values, **f.head}
 
-    def _new_file_records(self, f: FileRow, household: Household, records: dict[type, list[dict[str, Any]]]) -> None:
+    def _new_file_records(self, f: FileRow, household_id: int, file_no: str, records: dict[type, list[dict[str, Any]]]) -> None:
         """The causes, the first process step and the status history of a new file (see `_new_household`), added to
         `records` (model → rows) to be written together."""
         source = f"导入批次 {self.batch}（{self.report.filename}）"
         history = self.plan.history.get(f.row)
         for cause, is_main in f.causes:
-            records[HouseholdCause].append({"household_id": household.id, "cause": cause, "is_main": is_main,
+            records[HouseholdCause].append({"household_id": household_id, "cause": cause, "is_main": is_main,
                                             "import_batch_id": self.batch})
         if history is not None:
-            step = {"household_id": household.id, "step": "imported", "done_on": self.today, "done_by": self.actor.display_name,
+            step = {"household_id": household_id, "step": "imported", "done_on": self.today, "done_by": self.actor.display_name,
                     "note": f"导入的历史档案：原系统建档日期 {f.filed_on:%Y-%m-%d}，由 {self.actor.display_name} 从{source}导入；"
                             "未经本系统的入户调查、公示和审核，排除情形待补核查"}
-            change = {"household_id": household.id, "from_status": None, "to_status": "active", "effective_on": f.filed_on,
+            change = {"household_id": household_id, "from_status": None, "to_status": "active", "effective_on": f.filed_on,
                       "note": f"导入的历史档案（{source}）", "recorded_by": self.actor.username, "recorded_at": now()}
         else:
             applied_on = f.filed_on or self.today  # a date the row gives for a new application is its 申请 date
-            step = {"household_id": household.id, "step": "apply", "done_on": applied_on, "done_by": self.actor.display_name,
+            step = {"household_id": household_id, "step": "apply", "done_on": applied_on, "done_by": self.actor.display_name,
                     "note": f"{source}；新建档案，须办理入户调查、公示、审核后在档"
                             + ("；工作簿中的建档日期记为申请日期" if f.filed_on else "")
                             + ("；工作簿中的困难类别未采用（在档时由系统认定）" if f.category else "")}
-            change = {"household_id": household.id, "from_status": None, "to_status": "applying", "effective_on": applied_on,
+            change = {"household_id": household_id, "from_status": None, "to_status": "applying", "effective_on": applied_on,
                       "note": source, "recorded_by": self.actor.username, "recorded_at": now()}
         records[ProcessStep].append(step)
         records[StatusChange].append(change)
-        audit.record(self.s, self.actor, "create", "household", household.id, household_id=household.id,
-                     new=household.file_no, reason=source)
-        audit.record(self.s, self.actor, "create", "process_step", household.id, field=step["step"], new=step["done_on"],
-                     reason=step["note"], household_id=household.id)
+        audit.record(self.s, self.actor, "create", "household", household_id, household_id=household_id,
+                     new=file_no, reason=source)
+        audit.record(self.s, self.actor, "create", "process_step", household_id, field=step["step"], new=step["done_on"],
+                     reason=step["note"], household_id=household_id)
 
     def members(self) -> None:
         existing = {}
