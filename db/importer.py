@@ -28,12 +28,13 @@ from core.dibao import NoLineInForce, line_on
 from core.importing import HEAD_REF, FileRow, Parsed, parse, ref_text, split_ref
 from core.incomes import file_refusal
 from core.places import CITY_CODE, DISTRICTS
-from core.plan import PlanErrors, check_measure, check_visit
+from core.plan import PlanErrors, check_measure, check_visit, payment_key, twin_refusal
 from core.workbook import Problem, read_file
 from db import audit, bulk
 from db.actor import Actor
 from db.errors import Conflict, NotFound, OutOfScope, ServiceError
 from db.households import lock_identities, next_file_no
+from db.measures import lock_file, recorded_payments
 from db.models import (
     AidPayment, AssistanceRecord, DibaoLine, Household, HouseholdCause, ImportBatch, ImportChange, IncomeMonth, Measure, Member, Org, ProcessStep,
     StatusChange, Visit, now,
@@ -150,7 +151,7 @@ def check(session: Session, actor: Actor, data: bytes, filename: str, *, sheet: 
     problems = list(parsed.problems)
     _check_files(session, plan, actor, problems)
     _resolve_refs(plan, problems)
-    _check_children(session, plan, actor, problems, today)
+    _check_children(session, plan, actor, problems, today, lock)
     _check_history(session, plan, problems, today)
     problems.sort(key=lambda p: (list(sheets).index(p.sheet) if p.sheet in sheets else 99, p.row or 0))
     return (None if problems else plan), problems
@@ -327,7 +328,8 @@ def _resolve_refs(plan: Plan, problems: list[Problem]) -> None:
     parsed.incomes = kept
 
 
-def _check_children(session: Session, plan: Plan, actor: Actor, problems: list[Problem], today: dt.date) -> None:
+def _check_children(session: Session, plan: Plan, actor: Actor, problems: list[Problem], today: dt.date,
+                    lock: bool = False) -> None:
     """The other sheets' rows (already resolved to their households) against the store and the workbook."""
     known, parsed = plan.known, plan.parsed
     heads_in_book = {f.head["id_number"]: plan.file_keys[f.row] for f in parsed.files if f.row in plan.file_keys}
@@ -370,17 +372,59 @@ def _check_children(session: Session, plan: Plan, actor: Actor, problems: list[P
             problems.append(Problem("致困原因消除", row, "致困原因", f"档案 {key} 没有“{codes.CAUSE[cause]}”这一致困原因"))
     if parsed.lines and actor.role != "admin":
         problems.append(Problem("低保标准", parsed.lines[0][0], None, "只有管理员可以导入低保标准"))
+    clean_measures = []
     for row, key, raw in parsed.measures:
         try:
-            check_measure(raw, file_causes=causes.get(key, set()) | book_causes.get(key, set()), today=today)
+            clean_measures.append((row, key, check_measure(raw, file_causes=causes.get(key, set()) | book_causes.get(key, set()),
+                                                           today=today)))
         except PlanErrors as exc:
             problems.extend(Problem("帮扶措施", row, _MEASURE_HEADERS.get(k, k), v) for k, v in exc.errors.items())
+    _check_twin_payments(session, plan, clean_measures, problems, lock)
     _check_assistance(session, plan, problems)
     for row, key, raw in parsed.visits:
         try:
             check_visit(raw, today=today)
         except PlanErrors as exc:
             problems.extend(Problem("走访记录", row, _VISIT_HEADERS.get(k, k), v) for k, v in exc.errors.items())
+
+
+def _check_twin_payments(session: Session, plan: Plan, rows: list[tuple[int, str, Any]], problems: list[Problem],
+                         lock: bool) -> None:
+    """The payments the new measures of the sheet would write meet the twin check of the 发放 form
+    (core.plan.twin_refusal): against the file's recorded payments and the sheet's earlier rows. A row repeating a
+    measure already there (or an earlier row) writes no payment: it only updates that measure."""
+    if not any(clean.payment_dates() for _, _, clean in rows):
+        return
+    ids = {key: plan.known.files[key][0] for _, key, _ in rows if key in plan.known.files}  # files already stored
+    if lock:  # as the form does: saves of a file's payments wait for each other (PostgreSQL; SQLite's write lock)
+        for hid in sorted(set(ids.values())):
+            lock_file(session, hid)
+    recorded = recorded_payments(session, ids.values())
+    stored_measures = set(session.execute(select(Measure.household_id, Measure.track, Measure.content, Measure.start_on)
+                                          .where(Measure.household_id.in_(sorted(set(ids.values()))))).all())
+    number_of = {hid: key for key, hid in ids.items()}
+    seen = {(number_of[hid], track, content, start) for hid, track, content, start in stored_measures}
+    written: dict[str, dict[tuple, int]] = defaultdict(dict)  # file → payment key → the row that writes it
+    for row, key, clean in rows:
+        same = (key, clean.track, clean.content, clean.start_on)
+        if same in seen:
+            continue
+        seen.add(same)
+        mine = recorded.get(ids.get(key), set())
+        for day in clean.payment_dates():
+            pay = payment_key(day, clean.amount_fen, clean.fund_source, clean.track)
+            twin = twin_refusal(pay, mine)
+            if twin is not None:
+                problems.append(Problem("帮扶措施", row, "发放日期", f"档案 {key} {twin}，不能再导入；确属另一笔的，请在档案中登记"))
+                break
+            twin = twin_refusal(pay, written[key])
+            if twin is not None:
+                problems.append(Problem("帮扶措施", row, "发放日期",
+                                        f"与本表第 {written[key][pay]} 行是同一笔发放：{twin}；确属另一笔的，请在档案中登记"))
+                break
+        else:
+            for day in clean.payment_dates():
+                written[key].setdefault(payment_key(day, clean.amount_fen, clean.fund_source, clean.track), row)
 
 
 def _check_history(session: Session, plan: Plan, problems: list[Problem], today: dt.date) -> None:

@@ -564,3 +564,48 @@ def test_the_migration_marks_files_earlier_imports_created_on_file(tmp_path):
         marked = dict(s.execute(select(Household.file_no, Household.historical_import)).all())
     assert marked == {"T-130302-000001": True, "T-130302-000002": False, "T-130302-000003": False}
     engine.dispose()
+
+
+def _warmth(content: str, **over) -> dict:
+    row = {"file_no": "HG-0001", "track": "送温暖", "content": content, "status": "已完成", "start_on": "2026-11-01",
+           "end_on": "2026-11-01", "amount": "500", "fund_source": "工会经费", "first_pay_on": "2026-11-01"}
+    return row | over
+
+
+def _payments(engine) -> list[tuple]:
+    with reading(engine) as s:
+        return s.execute(select(AidPayment.paid_on, AidPayment.amount_fen, AidPayment.import_batch_id)
+                         .order_by(AidPayment.id)).all()
+
+
+def test_a_payment_the_file_already_has_is_refused_at_its_cell_as_the_payment_form_refuses_it(db_engine):
+    from db import measures as measures_service
+
+    run(db_engine, book([family(1)]))
+    with transaction(db_engine) as s:
+        hid = s.scalar(select(Household.id).where(Household.file_no == "HG-0001"))
+        measures_service.add_payment(s, actor_of(s), hid, {"amount": "500", "fund_source": "union", "paid_on": dt.date(2026, 11, 1)},
+                                     today=TODAY)
+    before, payments = _everything(db_engine), _payments(db_engine)
+    with pytest.raises(importer.ImportRefused) as caught:
+        run(db_engine, book([], 帮扶措施=[_warmth("中秋慰问")]))
+    (problem,) = caught.value.problems
+    assert (problem.sheet, problem.row, problem.column) == ("帮扶措施", 3, "发放日期")
+    assert "2026-11-01 已登记过一笔相同金额、相同资金来源的发放" in problem.message
+    assert _everything(db_engine) == before and _payments(db_engine) == payments
+    # another amount is another payment
+    run(db_engine, book([], 帮扶措施=[_warmth("中秋慰问", amount="600")]))
+    assert [p[1] for p in _payments(db_engine)] == [50000, 60000]
+
+
+def test_two_rows_of_one_workbook_paying_the_same_are_refused_and_nothing_is_written(db_engine):
+    before = _everything(db_engine)
+    with pytest.raises(importer.ImportRefused) as caught:
+        run(db_engine, book([family(1)], 帮扶措施=[_warmth("中秋慰问"), _warmth("春节慰问")]))
+    (problem,) = caught.value.problems
+    assert (problem.sheet, problem.row, problem.column) == ("帮扶措施", 4, "发放日期")
+    assert "与本表第 3 行是同一笔发放" in problem.message
+    assert _everything(db_engine) == before and _payments(db_engine) == []
+    # the same measure on two rows is one measure, not a twin payment
+    report = run(db_engine, book([family(1)], 帮扶措施=[_warmth("中秋慰问"), _warmth("中秋慰问", responsible="张三")]))
+    assert report.counts["帮扶措施"]["created"] == 1 and len(_payments(db_engine)) == 1
