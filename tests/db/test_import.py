@@ -609,3 +609,24 @@ def test_two_rows_of_one_workbook_paying_the_same_are_refused_and_nothing_is_wri
     # the same measure on two rows is one measure, not a twin payment
     report = run(db_engine, book([family(1)], 帮扶措施=[_warmth("中秋慰问"), _warmth("中秋慰问", responsible="张三")]))
     assert report.counts["帮扶措施"]["created"] == 1 and len(_payments(db_engine)) == 1
+
+
+def test_an_import_of_new_files_and_its_undo_leave_the_audit_chain_whole(db_engine):
+    from db.audit import verify_chain
+
+    _line(db_engine)
+    report = run(db_engine, book([family(n) for n in range(1, 6)] + [family(6, file_no="", status="在档", filed_on="2019-05-01")],
+                                 [], months("HG-0001") + [m | {"file_no": "", "head_id_number": pid(6)} for m in months("-")]))
+    with reading(db_engine) as s:
+        checked, broken = verify_chain(s)
+        assert broken is None and checked == s.scalar(select(func.count()).select_from(AuditLog))
+        created = s.scalars(select(AuditLog.entity_id).where(AuditLog.action == "create", AuditLog.entity == "household")).all()
+        ids = s.scalars(select(Household.id).order_by(Household.id)).all()
+        assert sorted(int(i) for i in created) == ids and len(ids) == 6  # each new file's creation is in its own trail
+        batch = s.get(ImportBatch, report.batch_id)
+    with transaction(db_engine) as s:
+        importer.undo(s, actor_of(s), batch.id, expected_version=batch.version)
+    with reading(db_engine) as s:
+        assert s.scalar(select(func.count()).select_from(Household)) == 0
+        checked, broken = verify_chain(s)
+        assert broken is None and checked == s.scalar(select(func.count()).select_from(AuditLog))
