@@ -28,7 +28,7 @@ from core.dibao import NoLineInForce, line_on
 from core.importing import HEAD_REF, FileRow, Parsed, parse, ref_text, split_ref
 from core.incomes import file_refusal
 from core.places import CITY_CODE, DISTRICTS
-from core.plan import PlanErrors, check_measure, check_visit, payment_key, twin_refusal
+from core.plan import CleanMeasure, PlanErrors, check_measure, check_visit, payment_key, twin_refusal
 from core.workbook import Problem, read_file
 from db import audit, bulk
 from db.actor import Actor
@@ -616,6 +616,7 @@ class _Writer:
             self.report.add("家庭档案", "created")
         for model, rows in records.items():  # one COPY (PostgreSQL) or a few executemany (SQLite) per table
             bulk.insert_rows(self.s, model.__table__, rows)
+        added: list[dict[str, Any]] = []  # other causes a stored file gains
         for f in self.plan.parsed.files:
             target = self.plan.file_targets.get(f.row)
             head = {k: v for k, v in f.head.items()}
@@ -629,9 +630,9 @@ class _Writer:
             values |= {"filed_on": filed_on, "category": f.category or household.category}
             self._change(household, values, "家庭档案")
             have = {c.cause for c in household.causes}
-            for cause, is_main in f.causes:
-                if cause not in have and not is_main:
-                    self.s.add(HouseholdCause(household_id=household.id, cause=cause, is_main=False, import_batch_id=self.batch))
+            added += [{"household_id": household.id, "cause": cause, "is_main": False, "import_batch_id": self.batch}
+                      for cause, is_main in f.causes if cause not in have and not is_main]
+        bulk.insert_rows(self.s, HouseholdCause.__table__, added)
         self.s.flush()
 
     def _new_household(self, f: FileRow) -> dict[str, Any]:
@@ -733,58 +734,97 @@ class _Writer:
                 self._change(row, {"amount_fen": fen} | ({"is_demo": False} if row.amount_fen != fen else {}), "低保标准")
         self.s.flush()
 
+    def _stored(self, model, household_ids: set[int]) -> list:
+        """The rows of `model` the files already have (a sheet's row may be one of them), in one query per 2,000 files."""
+        ids = sorted(household_ids)
+        return [row for start in range(0, len(ids), 2000)
+                for row in self.s.scalars(select(model).where(model.household_id.in_(ids[start:start + 2000])))]
+
+    def _again(self, household_id: int, sheet: str) -> None:
+        """A row naming a record an earlier row of the same sheet creates: its details go into that new record."""
+        self.report.add(sheet, "updated")
+        self.touched(household_id, sheet, "updated")
+
     def measures(self) -> None:
-        for _, no, raw in self.plan.parsed.measures:
+        rows = self.plan.parsed.measures
+        if not rows:
+            return
+        hids = {self.ids[no] for _, no, _ in rows}
+        causes: dict[int, set[str]] = defaultdict(set)
+        for hid, cause in self.s.execute(select(HouseholdCause.household_id, HouseholdCause.cause)
+                                         .where(HouseholdCause.household_id.in_(sorted(hids)))):
+            causes[hid].add(cause)
+        stored = {(m.household_id, m.track, m.content, m.start_on): m for m in self._stored(Measure, hids)}
+        new: dict[tuple, tuple[int, CleanMeasure, dict[str, Any]]] = {}
+        for _, no, raw in rows:
             hid = self.ids[no]
-            household = self.s.get(Household, hid)
-            clean = check_measure(raw, file_causes={c.cause for c in household.causes}, today=self.today)
-            same = self.s.scalar(select(Measure).where(Measure.household_id == hid, Measure.track == clean.track,
-                                                       Measure.content == clean.content, Measure.start_on == clean.start_on).limit(1))
-            if same is not None:  # the same measure: its progress may have moved on (the money stays as it is)
-                self._change(same, {"status": clean.status, "end_on": clean.end_on, "responsible": clean.responsible,
-                                    "programme": clean.programme, "cause": clean.cause}, "帮扶措施")
-                continue
-            self.touched(hid, "帮扶措施", "created")
-            measure = Measure(household_id=hid, import_batch_id=self.batch, **clean.values())
-            self.s.add(measure)
-            self.s.flush()
-            for day in clean.payment_dates():
-                self.s.add(AidPayment(household_id=hid, measure_id=measure.id, track=clean.track, programme=clean.programme,
-                                      amount_fen=clean.amount_fen, fund_source=clean.fund_source, paid_on=day, note="导入",
-                                      import_batch_id=self.batch))
-            self.report.add("帮扶措施", "created")
-        self.s.flush()
+            clean = check_measure(raw, file_causes=causes[hid], today=self.today)
+            key = (hid, clean.track, clean.content, clean.start_on)
+            progress = {"status": clean.status, "end_on": clean.end_on, "responsible": clean.responsible,
+                        "programme": clean.programme, "cause": clean.cause}
+            if key in stored:  # the same measure: its progress may have moved on (the money stays as it is)
+                self._change(stored[key], progress, "帮扶措施")
+            elif key in new:
+                new[key][2].update(progress)
+                self._again(hid, "帮扶措施")
+            else:
+                new[key] = (hid, clean, {"household_id": hid, "import_batch_id": self.batch, **clean.values()})
+                self.touched(hid, "帮扶措施", "created")
+                self.report.add("帮扶措施", "created")
+        ids = bulk.insert_new(self.s, Measure.__table__, [values for _, _, values in new.values()])
+        payments = [{"household_id": hid, "measure_id": measure_id, "track": clean.track, "programme": clean.programme,
+                     "amount_fen": clean.amount_fen, "fund_source": clean.fund_source, "paid_on": day, "note": "导入",
+                     "import_batch_id": self.batch}
+                    for (hid, clean, _), measure_id in zip(new.values(), ids) for day in clean.payment_dates()]
+        bulk.insert_rows(self.s, AidPayment.__table__, payments)
 
     def visits(self) -> None:
-        for _, no, raw in self.plan.parsed.visits:
+        rows = self.plan.parsed.visits
+        if not rows:
+            return
+        stored = {(v.household_id, v.visited_on, v.visitor, v.kind): v for v in self._stored(Visit, {self.ids[no] for _, no, _ in rows})}
+        new: dict[tuple, dict[str, Any]] = {}
+        for _, no, raw in rows:
             hid = self.ids[no]
             values = check_visit(raw, today=self.today)
-            same = self.s.scalar(select(Visit).where(Visit.household_id == hid, Visit.visited_on == values["visited_on"],
-                                                     Visit.visitor == values["visitor"], Visit.kind == values["kind"]).limit(1))
-            if same is not None:
+            key = (hid, values["visited_on"], values["visitor"], values["kind"])
+            same = stored.get(key) or new.get(key)
+            if same is None:
+                new[key] = {"household_id": hid, "import_batch_id": self.batch, **values}
+                self.report.add("走访记录", "created")
+                self.touched(hid, "走访记录", "created")
+            elif key in stored:
                 self._change(same, {"notes": values["notes"], "needs": same.needs if values["needs"] is None else values["needs"]},
                              "走访记录")
-                continue
-            self.s.add(Visit(household_id=hid, import_batch_id=self.batch, **values))
-            self.report.add("走访记录", "created")
-            self.touched(hid, "走访记录", "created")
-        self.s.flush()
-
+            else:
+                same.update({"notes": values["notes"], "needs": same["needs"] if values["needs"] is None else values["needs"]})
+                self._again(hid, "走访记录")
+        bulk.insert_rows(self.s, Visit.__table__, list(new.values()))
 
     def assistance(self) -> None:
-        for _, no, clean, source_given in self.plan.parsed.assistance:
+        rows = self.plan.parsed.assistance
+        if not rows:
+            return
+        stored = {(r.household_id, r.programme, r.from_on): r
+                  for r in self._stored(AssistanceRecord, {self.ids[no] for _, no, _, _ in rows})}
+        new: dict[tuple, dict[str, Any]] = {}
+        for _, no, clean, source_given in rows:
             hid = self.ids[no]
-            same = self.s.scalar(select(AssistanceRecord).where(AssistanceRecord.household_id == hid,
-                                                                AssistanceRecord.programme == clean["programme"],
-                                                                AssistanceRecord.from_on == clean["from_on"]).limit(1))
-            if same is not None:  # the same record: it may have ended since, or its note changed
+            key = (hid, clean["programme"], clean["from_on"])
+            if key in stored:  # the same record: it may have ended since, or its note changed
+                same = stored[key]
                 self._change(same, {"to_on": clean["to_on"], "note": clean["note"] if clean["note"] is not None else same.note}
                              | ({"source": clean["source"]} if source_given else {}), "救助记录")
-                continue
-            self.s.add(AssistanceRecord(household_id=hid, import_batch_id=self.batch, **clean))
-            self.report.add("救助记录", "created")
-            self.touched(hid, "救助记录", "created")
-        self.s.flush()
+            elif key in new:
+                same = new[key]
+                same.update({"to_on": clean["to_on"], "note": clean["note"] if clean["note"] is not None else same["note"]}
+                            | ({"source": clean["source"]} if source_given else {}))
+                self._again(hid, "救助记录")
+            else:
+                new[key] = {"household_id": hid, "import_batch_id": self.batch, **clean}
+                self.report.add("救助记录", "created")
+                self.touched(hid, "救助记录", "created")
+        bulk.insert_rows(self.s, AssistanceRecord.__table__, list(new.values()))
 
 
 # --- batches and undo ------------------------------------------------------------------------------

@@ -608,7 +608,9 @@ def test_two_rows_of_one_workbook_paying_the_same_are_refused_and_nothing_is_wri
     assert _everything(db_engine) == before and _payments(db_engine) == []
     # the same measure on two rows is one measure, not a twin payment
     report = run(db_engine, book([family(1)], 帮扶措施=[_warmth("中秋慰问"), _warmth("中秋慰问", responsible="张三")]))
-    assert report.counts["帮扶措施"]["created"] == 1 and len(_payments(db_engine)) == 1
+    assert report.counts["帮扶措施"] == {"created": 1, "updated": 1, "unchanged": 0} and len(_payments(db_engine)) == 1
+    with reading(db_engine) as s:
+        assert s.scalar(select(Measure.responsible)) == "张三"  # the later row's details
 
 
 def test_an_import_of_new_files_and_its_undo_leave_the_audit_chain_whole(db_engine):
