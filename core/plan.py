@@ -220,6 +220,24 @@ def check_payment(raw: dict[str, Any], *, today: dt.date) -> dict[str, Any]:
     return {"amount_fen": amount_fen, "fund_source": fund, "paid_on": paid_on, "note": note}
 
 
+# --- twin payments: one rule for the 发放 form and the import ------------------------------------------------------
+
+PaymentKey = tuple  # (paid_on, amount_fen, fund_source, track)
+
+
+def payment_key(paid_on: dt.date, amount_fen: int, fund_source: str | None, track: str) -> PaymentKey:
+    """What makes two payments of one file twins: the same day, amount, fund source and track."""
+    return (paid_on, amount_fen, fund_source, track)
+
+
+def twin_refusal(key: PaymentKey, recorded: set[PaymentKey] | dict[PaymentKey, Any]) -> str | None:
+    """Why a payment of a file cannot be entered as another one: a payment with the same key is already recorded on
+    the file (most often a second click, or the same sheet entered twice). None when it has no twin."""
+    if key not in recorded:
+        return None
+    return f"{key[0]:%Y-%m-%d} 已登记过一笔相同金额、相同资金来源的发放"
+
+
 def _required_text(raw: dict[str, Any], key: str, field: str, missing: str, errors: dict[str, str]) -> str:
     text = field_text(raw.get(key), field, errors, key)
     if not text:

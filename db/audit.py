@@ -13,14 +13,14 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import event, func, insert, inspect, select, text, update as sql_update
+from sqlalchemy import event, func, inspect, select, text, update as sql_update
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.exc import StaleDataError
 
 from db.actor import Actor
 from db.errors import STALE_MESSAGE, Conflict
 from db.models import AuditLog, DataVersion, now
-from db import textguard  # noqa: F401  (refuses, before any flush, text a column cannot hold)
+from db import bulk, textguard  # noqa: F401  (refuses, before any flush, text a column cannot hold)
 
 # Fields never written to the audit log in clear.
 SECRET_FIELDS = {"password_hash"}
@@ -127,7 +127,8 @@ def append(session: Session, rows: list[dict[str, Any]]) -> None:
         seq += 1
         row["chain_seq"], row["prev_hash"] = seq, prev
         row["row_hash"] = prev = chain_digest(prev, row)
-    session.execute(insert(AuditLog.__table__), rows)  # Core executemany: no ORM work per row
+    # no ORM work per row: COPY on PostgreSQL, executemany on SQLite (the rows' text is the system's own record)
+    bulk.insert_rows(session, AuditLog.__table__, rows, check_text=False)
 
 
 @event.listens_for(Session, "before_commit")

@@ -28,12 +28,13 @@ from core.dibao import NoLineInForce, line_on
 from core.importing import HEAD_REF, FileRow, Parsed, parse, ref_text, split_ref
 from core.incomes import file_refusal
 from core.places import CITY_CODE, DISTRICTS
-from core.plan import PlanErrors, check_measure, check_visit
+from core.plan import CleanMeasure, PlanErrors, check_measure, check_visit, payment_key, twin_refusal
 from core.workbook import Problem, read_file
 from db import audit, bulk
 from db.actor import Actor
 from db.errors import Conflict, NotFound, OutOfScope, ServiceError
 from db.households import lock_identities, next_file_no
+from db.measures import lock_file, recorded_payments
 from db.models import (
     AidPayment, AssistanceRecord, DibaoLine, Household, HouseholdCause, ImportBatch, ImportChange, IncomeMonth, Measure, Member, Org, ProcessStep,
     StatusChange, Visit, now,
@@ -150,7 +151,7 @@ def check(session: Session, actor: Actor, data: bytes, filename: str, *, sheet: 
     problems = list(parsed.problems)
     _check_files(session, plan, actor, problems)
     _resolve_refs(plan, problems)
-    _check_children(session, plan, actor, problems, today)
+    _check_children(session, plan, actor, problems, today, lock)
     _check_history(session, plan, problems, today)
     problems.sort(key=lambda p: (list(sheets).index(p.sheet) if p.sheet in sheets else 99, p.row or 0))
     return (None if problems else plan), problems
@@ -327,7 +328,8 @@ def _resolve_refs(plan: Plan, problems: list[Problem]) -> None:
     parsed.incomes = kept
 
 
-def _check_children(session: Session, plan: Plan, actor: Actor, problems: list[Problem], today: dt.date) -> None:
+def _check_children(session: Session, plan: Plan, actor: Actor, problems: list[Problem], today: dt.date,
+                    lock: bool = False) -> None:
     """The other sheets' rows (already resolved to their households) against the store and the workbook."""
     known, parsed = plan.known, plan.parsed
     heads_in_book = {f.head["id_number"]: plan.file_keys[f.row] for f in parsed.files if f.row in plan.file_keys}
@@ -370,17 +372,59 @@ def _check_children(session: Session, plan: Plan, actor: Actor, problems: list[P
             problems.append(Problem("致困原因消除", row, "致困原因", f"档案 {key} 没有“{codes.CAUSE[cause]}”这一致困原因"))
     if parsed.lines and actor.role != "admin":
         problems.append(Problem("低保标准", parsed.lines[0][0], None, "只有管理员可以导入低保标准"))
+    clean_measures = []
     for row, key, raw in parsed.measures:
         try:
-            check_measure(raw, file_causes=causes.get(key, set()) | book_causes.get(key, set()), today=today)
+            clean_measures.append((row, key, check_measure(raw, file_causes=causes.get(key, set()) | book_causes.get(key, set()),
+                                                           today=today)))
         except PlanErrors as exc:
             problems.extend(Problem("帮扶措施", row, _MEASURE_HEADERS.get(k, k), v) for k, v in exc.errors.items())
+    _check_twin_payments(session, plan, clean_measures, problems, lock)
     _check_assistance(session, plan, problems)
     for row, key, raw in parsed.visits:
         try:
             check_visit(raw, today=today)
         except PlanErrors as exc:
             problems.extend(Problem("走访记录", row, _VISIT_HEADERS.get(k, k), v) for k, v in exc.errors.items())
+
+
+def _check_twin_payments(session: Session, plan: Plan, rows: list[tuple[int, str, Any]], problems: list[Problem],
+                         lock: bool) -> None:
+    """The payments the new measures of the sheet would write meet the twin check of the 发放 form
+    (core.plan.twin_refusal): against the file's recorded payments and the sheet's earlier rows. A row repeating a
+    measure already there (or an earlier row) writes no payment: it only updates that measure."""
+    if not any(clean.payment_dates() for _, _, clean in rows):
+        return
+    ids = {key: plan.known.files[key][0] for _, key, _ in rows if key in plan.known.files}  # files already stored
+    if lock:  # as the form does: saves of a file's payments wait for each other (PostgreSQL; SQLite's write lock)
+        for hid in sorted(set(ids.values())):
+            lock_file(session, hid)
+    recorded = recorded_payments(session, ids.values())
+    stored_measures = set(session.execute(select(Measure.household_id, Measure.track, Measure.content, Measure.start_on)
+                                          .where(Measure.household_id.in_(sorted(set(ids.values()))))).all())
+    number_of = {hid: key for key, hid in ids.items()}
+    seen = {(number_of[hid], track, content, start) for hid, track, content, start in stored_measures}
+    written: dict[str, dict[tuple, int]] = defaultdict(dict)  # file → payment key → the row that writes it
+    for row, key, clean in rows:
+        same = (key, clean.track, clean.content, clean.start_on)
+        if same in seen:
+            continue
+        seen.add(same)
+        mine = recorded.get(ids.get(key), set())
+        for day in clean.payment_dates():
+            pay = payment_key(day, clean.amount_fen, clean.fund_source, clean.track)
+            twin = twin_refusal(pay, mine)
+            if twin is not None:
+                problems.append(Problem("帮扶措施", row, "发放日期", f"档案 {key} {twin}，不能再导入；确属另一笔的，请在档案中登记"))
+                break
+            twin = twin_refusal(pay, written[key])
+            if twin is not None:
+                problems.append(Problem("帮扶措施", row, "发放日期",
+                                        f"与本表第 {written[key][pay]} 行是同一笔发放：{twin}；确属另一笔的，请在档案中登记"))
+                break
+        else:
+            for day in clean.payment_dates():
+                written[key].setdefault(payment_key(day, clean.amount_fen, clean.fund_source, clean.track), row)
 
 
 def _check_history(session: Session, plan: Plan, problems: list[Problem], today: dt.date) -> None:
@@ -558,21 +602,21 @@ class _Writer:
         return number
 
     def files(self) -> None:
-        new: list[tuple[FileRow, Household]] = []
-        with self.s.no_autoflush:  # the new files go in as one insert, then their causes, steps and history
-            for f in self.plan.parsed.files:
-                if self.plan.file_targets.get(f.row) is None:
-                    new.append((f, self._new_household(f)))
-        self.s.flush()
+        # the new files go in together (COPY with ids from the sequence, or multi-row INSERT ... RETURNING), then their
+        # causes, steps and history
+        new = [(f, self._new_household(f)) for f in self.plan.parsed.files if self.plan.file_targets.get(f.row) is None]
+        ids = bulk.insert_new(self.s, Household.__table__, [values for _, values in new])
         records: dict[type, list[dict[str, Any]]] = {HouseholdCause: [], ProcessStep: [], StatusChange: []}
-        for f, household in new:
-            self._new_file_records(f, household, records)
-            self.ids[household.file_no] = self.ids[self.plan.file_keys[f.row]] = household.id
+        for (f, values), household_id in zip(new, ids):
+            file_no = values["file_no"]
+            self._new_file_records(f, household_id, file_no, records)
+            self.ids[file_no] = self.ids[self.plan.file_keys[f.row]] = household_id
             if f.file_no is None:
-                f.file_no = household.file_no
+                f.file_no = file_no
             self.report.add("家庭档案", "created")
         for model, rows in records.items():  # one COPY (PostgreSQL) or a few executemany (SQLite) per table
             bulk.insert_rows(self.s, model.__table__, rows)
+        added: list[dict[str, Any]] = []  # other causes a stored file gains
         for f in self.plan.parsed.files:
             target = self.plan.file_targets.get(f.row)
             head = {k: v for k, v in f.head.items()}
@@ -586,12 +630,12 @@ class _Writer:
             values |= {"filed_on": filed_on, "category": f.category or household.category}
             self._change(household, values, "家庭档案")
             have = {c.cause for c in household.causes}
-            for cause, is_main in f.causes:
-                if cause not in have and not is_main:
-                    self.s.add(HouseholdCause(household_id=household.id, cause=cause, is_main=False, import_batch_id=self.batch))
+            added += [{"household_id": household.id, "cause": cause, "is_main": False, "import_batch_id": self.batch}
+                      for cause, is_main in f.causes if cause not in have and not is_main]
+        bulk.insert_rows(self.s, HouseholdCause.__table__, added)
         self.s.flush()
 
-    def _new_household(self, f: FileRow) -> Household:
+    def _new_household(self, f: FileRow) -> dict[str, Any]:
         """A new file goes through the filing steps: 申请中, with its 申请 step. Only a row 在档 with its 建档日期 (a file
         from another system) stays 在档: marked 导入的历史档案, with a step saying who imported it from which batch, and
         the category its imported incomes give (stored with the rule set and the explanation, as 在档 does)."""
@@ -603,39 +647,37 @@ class _Writer:
                 explanation += f"\n原系统填写的困难类别：{codes.CATEGORY[f.category]}（未采用：以本系统按收入认定的为准）"
             values = {"status": "active", "filed_on": f.filed_on, "historical_import": True, "category": history.category,
                       "category_rule_set": history.rule_set, "category_assessed_on": self.today, "category_explanation": explanation}
-        household = Household(file_no=f.file_no or self._number(f.place_code), org_id=self.plan.file_orgs[f.row],
-                              place_code=f.place_code, updated_by=self.actor.username, import_batch_id=self.batch, **values, **f.head)
-        self.s.add(household)
-        return household
+        return {"file_no": f.file_no or self._number(f.place_code), "org_id": self.plan.file_orgs[f.row], "place_code": f.place_code,
+                "updated_by": self.actor.username, "import_batch_id": self.batch, **values, **f.head}
 
-    def _new_file_records(self, f: FileRow, household: Household, records: dict[type, list[dict[str, Any]]]) -> None:
+    def _new_file_records(self, f: FileRow, household_id: int, file_no: str, records: dict[type, list[dict[str, Any]]]) -> None:
         """The causes, the first process step and the status history of a new file (see `_new_household`), added to
         `records` (model → rows) to be written together."""
         source = f"导入批次 {self.batch}（{self.report.filename}）"
         history = self.plan.history.get(f.row)
         for cause, is_main in f.causes:
-            records[HouseholdCause].append({"household_id": household.id, "cause": cause, "is_main": is_main,
+            records[HouseholdCause].append({"household_id": household_id, "cause": cause, "is_main": is_main,
                                             "import_batch_id": self.batch})
         if history is not None:
-            step = {"household_id": household.id, "step": "imported", "done_on": self.today, "done_by": self.actor.display_name,
+            step = {"household_id": household_id, "step": "imported", "done_on": self.today, "done_by": self.actor.display_name,
                     "note": f"导入的历史档案：原系统建档日期 {f.filed_on:%Y-%m-%d}，由 {self.actor.display_name} 从{source}导入；"
                             "未经本系统的入户调查、公示和审核，排除情形待补核查"}
-            change = {"household_id": household.id, "from_status": None, "to_status": "active", "effective_on": f.filed_on,
+            change = {"household_id": household_id, "from_status": None, "to_status": "active", "effective_on": f.filed_on,
                       "note": f"导入的历史档案（{source}）", "recorded_by": self.actor.username, "recorded_at": now()}
         else:
             applied_on = f.filed_on or self.today  # a date the row gives for a new application is its 申请 date
-            step = {"household_id": household.id, "step": "apply", "done_on": applied_on, "done_by": self.actor.display_name,
+            step = {"household_id": household_id, "step": "apply", "done_on": applied_on, "done_by": self.actor.display_name,
                     "note": f"{source}；新建档案，须办理入户调查、公示、审核后在档"
                             + ("；工作簿中的建档日期记为申请日期" if f.filed_on else "")
                             + ("；工作簿中的困难类别未采用（在档时由系统认定）" if f.category else "")}
-            change = {"household_id": household.id, "from_status": None, "to_status": "applying", "effective_on": applied_on,
+            change = {"household_id": household_id, "from_status": None, "to_status": "applying", "effective_on": applied_on,
                       "note": source, "recorded_by": self.actor.username, "recorded_at": now()}
         records[ProcessStep].append(step)
         records[StatusChange].append(change)
-        audit.record(self.s, self.actor, "create", "household", household.id, household_id=household.id,
-                     new=household.file_no, reason=source)
-        audit.record(self.s, self.actor, "create", "process_step", household.id, field=step["step"], new=step["done_on"],
-                     reason=step["note"], household_id=household.id)
+        audit.record(self.s, self.actor, "create", "household", household_id, household_id=household_id,
+                     new=file_no, reason=source)
+        audit.record(self.s, self.actor, "create", "process_step", household_id, field=step["step"], new=step["done_on"],
+                     reason=step["note"], household_id=household_id)
 
     def members(self) -> None:
         existing = {}
@@ -692,58 +734,97 @@ class _Writer:
                 self._change(row, {"amount_fen": fen} | ({"is_demo": False} if row.amount_fen != fen else {}), "低保标准")
         self.s.flush()
 
+    def _stored(self, model, household_ids: set[int]) -> list:
+        """The rows of `model` the files already have (a sheet's row may be one of them), in one query per 2,000 files."""
+        ids = sorted(household_ids)
+        return [row for start in range(0, len(ids), 2000)
+                for row in self.s.scalars(select(model).where(model.household_id.in_(ids[start:start + 2000])))]
+
+    def _again(self, household_id: int, sheet: str) -> None:
+        """A row naming a record an earlier row of the same sheet creates: its details go into that new record."""
+        self.report.add(sheet, "updated")
+        self.touched(household_id, sheet, "updated")
+
     def measures(self) -> None:
-        for _, no, raw in self.plan.parsed.measures:
+        rows = self.plan.parsed.measures
+        if not rows:
+            return
+        hids = {self.ids[no] for _, no, _ in rows}
+        causes: dict[int, set[str]] = defaultdict(set)
+        for hid, cause in self.s.execute(select(HouseholdCause.household_id, HouseholdCause.cause)
+                                         .where(HouseholdCause.household_id.in_(sorted(hids)))):
+            causes[hid].add(cause)
+        stored = {(m.household_id, m.track, m.content, m.start_on): m for m in self._stored(Measure, hids)}
+        new: dict[tuple, tuple[int, CleanMeasure, dict[str, Any]]] = {}
+        for _, no, raw in rows:
             hid = self.ids[no]
-            household = self.s.get(Household, hid)
-            clean = check_measure(raw, file_causes={c.cause for c in household.causes}, today=self.today)
-            same = self.s.scalar(select(Measure).where(Measure.household_id == hid, Measure.track == clean.track,
-                                                       Measure.content == clean.content, Measure.start_on == clean.start_on).limit(1))
-            if same is not None:  # the same measure: its progress may have moved on (the money stays as it is)
-                self._change(same, {"status": clean.status, "end_on": clean.end_on, "responsible": clean.responsible,
-                                    "programme": clean.programme, "cause": clean.cause}, "帮扶措施")
-                continue
-            self.touched(hid, "帮扶措施", "created")
-            measure = Measure(household_id=hid, import_batch_id=self.batch, **clean.values())
-            self.s.add(measure)
-            self.s.flush()
-            for day in clean.payment_dates():
-                self.s.add(AidPayment(household_id=hid, measure_id=measure.id, track=clean.track, programme=clean.programme,
-                                      amount_fen=clean.amount_fen, fund_source=clean.fund_source, paid_on=day, note="导入",
-                                      import_batch_id=self.batch))
-            self.report.add("帮扶措施", "created")
-        self.s.flush()
+            clean = check_measure(raw, file_causes=causes[hid], today=self.today)
+            key = (hid, clean.track, clean.content, clean.start_on)
+            progress = {"status": clean.status, "end_on": clean.end_on, "responsible": clean.responsible,
+                        "programme": clean.programme, "cause": clean.cause}
+            if key in stored:  # the same measure: its progress may have moved on (the money stays as it is)
+                self._change(stored[key], progress, "帮扶措施")
+            elif key in new:
+                new[key][2].update(progress)
+                self._again(hid, "帮扶措施")
+            else:
+                new[key] = (hid, clean, {"household_id": hid, "import_batch_id": self.batch, **clean.values()})
+                self.touched(hid, "帮扶措施", "created")
+                self.report.add("帮扶措施", "created")
+        ids = bulk.insert_new(self.s, Measure.__table__, [values for _, _, values in new.values()])
+        payments = [{"household_id": hid, "measure_id": measure_id, "track": clean.track, "programme": clean.programme,
+                     "amount_fen": clean.amount_fen, "fund_source": clean.fund_source, "paid_on": day, "note": "导入",
+                     "import_batch_id": self.batch}
+                    for (hid, clean, _), measure_id in zip(new.values(), ids) for day in clean.payment_dates()]
+        bulk.insert_rows(self.s, AidPayment.__table__, payments)
 
     def visits(self) -> None:
-        for _, no, raw in self.plan.parsed.visits:
+        rows = self.plan.parsed.visits
+        if not rows:
+            return
+        stored = {(v.household_id, v.visited_on, v.visitor, v.kind): v for v in self._stored(Visit, {self.ids[no] for _, no, _ in rows})}
+        new: dict[tuple, dict[str, Any]] = {}
+        for _, no, raw in rows:
             hid = self.ids[no]
             values = check_visit(raw, today=self.today)
-            same = self.s.scalar(select(Visit).where(Visit.household_id == hid, Visit.visited_on == values["visited_on"],
-                                                     Visit.visitor == values["visitor"], Visit.kind == values["kind"]).limit(1))
-            if same is not None:
+            key = (hid, values["visited_on"], values["visitor"], values["kind"])
+            same = stored.get(key) or new.get(key)
+            if same is None:
+                new[key] = {"household_id": hid, "import_batch_id": self.batch, **values}
+                self.report.add("走访记录", "created")
+                self.touched(hid, "走访记录", "created")
+            elif key in stored:
                 self._change(same, {"notes": values["notes"], "needs": same.needs if values["needs"] is None else values["needs"]},
                              "走访记录")
-                continue
-            self.s.add(Visit(household_id=hid, import_batch_id=self.batch, **values))
-            self.report.add("走访记录", "created")
-            self.touched(hid, "走访记录", "created")
-        self.s.flush()
-
+            else:
+                same.update({"notes": values["notes"], "needs": same["needs"] if values["needs"] is None else values["needs"]})
+                self._again(hid, "走访记录")
+        bulk.insert_rows(self.s, Visit.__table__, list(new.values()))
 
     def assistance(self) -> None:
-        for _, no, clean, source_given in self.plan.parsed.assistance:
+        rows = self.plan.parsed.assistance
+        if not rows:
+            return
+        stored = {(r.household_id, r.programme, r.from_on): r
+                  for r in self._stored(AssistanceRecord, {self.ids[no] for _, no, _, _ in rows})}
+        new: dict[tuple, dict[str, Any]] = {}
+        for _, no, clean, source_given in rows:
             hid = self.ids[no]
-            same = self.s.scalar(select(AssistanceRecord).where(AssistanceRecord.household_id == hid,
-                                                                AssistanceRecord.programme == clean["programme"],
-                                                                AssistanceRecord.from_on == clean["from_on"]).limit(1))
-            if same is not None:  # the same record: it may have ended since, or its note changed
+            key = (hid, clean["programme"], clean["from_on"])
+            if key in stored:  # the same record: it may have ended since, or its note changed
+                same = stored[key]
                 self._change(same, {"to_on": clean["to_on"], "note": clean["note"] if clean["note"] is not None else same.note}
                              | ({"source": clean["source"]} if source_given else {}), "救助记录")
-                continue
-            self.s.add(AssistanceRecord(household_id=hid, import_batch_id=self.batch, **clean))
-            self.report.add("救助记录", "created")
-            self.touched(hid, "救助记录", "created")
-        self.s.flush()
+            elif key in new:
+                same = new[key]
+                same.update({"to_on": clean["to_on"], "note": clean["note"] if clean["note"] is not None else same["note"]}
+                            | ({"source": clean["source"]} if source_given else {}))
+                self._again(hid, "救助记录")
+            else:
+                new[key] = {"household_id": hid, "import_batch_id": self.batch, **clean}
+                self.report.add("救助记录", "created")
+                self.touched(hid, "救助记录", "created")
+        bulk.insert_rows(self.s, AssistanceRecord.__table__, list(new.values()))
 
 
 # --- batches and undo ------------------------------------------------------------------------------

@@ -22,7 +22,7 @@ from core.measure_history import change_effective_on, date_corrections, implied_
 from core.money import per_capita_fen
 from core.typed import REASON, field_text
 from core.plan import (CleanMeasure, Coverage, FileFacts, MeasureFact, PlanErrors, Suggestion, check_measure, check_payment,
-                       coverage, schedule_text, suggest_tracks)
+                       coverage, payment_key, schedule_text, suggest_tracks, twin_refusal)
 from db import audit
 from db.assistance import records_of
 from db.actor import Actor
@@ -231,6 +231,18 @@ def _reschedule(session: Session, actor: Actor, measure: Measure, clean: CleanMe
     return len(future), _pay(session, actor, measure, days, "按修改后的发放计划生成", first_number=len(made) + 1)
 
 
+def recorded_payments(session: Session, household_ids) -> dict[int, set]:
+    """The payments the twin check (core.plan.twin_refusal) compares a new one with, per file."""
+    out: dict[int, set] = {}
+    ids = sorted(set(household_ids))
+    for start in range(0, len(ids), 2000):
+        for hid, paid_on, amount_fen, fund_source, track in session.execute(
+                select(AidPayment.household_id, AidPayment.paid_on, AidPayment.amount_fen, AidPayment.fund_source,
+                       AidPayment.track).where(AidPayment.household_id.in_(ids[start:start + 2000]))):
+            out.setdefault(hid, set()).add(payment_key(paid_on, amount_fen, fund_source, track))
+    return out
+
+
 def add_payment(session: Session, actor: Actor, household_id: int, raw: dict[str, Any], *, measure_id: int | None = None,
                 today: dt.date | None = None, confirm_twin: bool = False) -> AidPayment:
     """One payment: under a measure of the file, or on its own (送温暖 慰问金)."""
@@ -252,12 +264,10 @@ def add_payment(session: Session, actor: Actor, household_id: int, raw: dict[str
     # every other writer), so two identical payments saved at once meet here one after the other: the second sees
     # the first and is refused as its twin
     lock_file(session, household.id)
-    twin = session.scalar(select(AidPayment.id).where(
-        AidPayment.household_id == household.id, AidPayment.paid_on == values["paid_on"], AidPayment.amount_fen == values["amount_fen"],
-        AidPayment.fund_source == values["fund_source"], AidPayment.track == track).limit(1))
-    if twin is not None and not confirm_twin:  # most often a second click, or the same sheet entered twice
-        raise ValidationError({"paid_on": f"{values['paid_on']:%Y-%m-%d} 已登记过一笔相同金额、相同资金来源的发放；"
-                                          "确属另一笔的，请勾选“确认是另一笔发放”后再保存"})
+    twin = twin_refusal(payment_key(values["paid_on"], values["amount_fen"], values["fund_source"], track),
+                        recorded_payments(session, [household.id]).get(household.id, set()))
+    if twin is not None and not confirm_twin:
+        raise ValidationError({"paid_on": f"{twin}；确属另一笔的，请勾选“确认是另一笔发放”后再保存"})
     payment = AidPayment(household_id=household.id, measure_id=measure_id, track=track, programme=programme, **values)
     audit.create(session, actor, payment, reason="登记资金发放")
     return payment

@@ -12,7 +12,9 @@ Only values a flush is about to write are checked: a row loaded with old text ca
 
 from __future__ import annotations
 
-from sqlalchemy import String, event, inspect
+from typing import Any
+
+from sqlalchemy import String, Table, event, inspect
 from sqlalchemy.orm import Session
 
 from core.typed import TEXT_FIELDS, text_problem
@@ -23,30 +25,49 @@ UNCHECKED = {"audit_log.old_value", "audit_log.new_value", "import_change.before
              "household.category_explanation", "app_setting.value"}
 
 
+def column_problem(table: str, key: str, column, value: Any) -> str | None:
+    """Why `value` cannot be written to `column` (attribute `key` of `table`), or None when it can."""
+    if not isinstance(column.type, String) or not isinstance(value, str):  # Text is a String too
+        return None
+    name = f"{table}.{key}"
+    if name in UNCHECKED:
+        return None
+    spec = TEXT_FIELDS.get(name)
+    length = column.type.length  # None for Text
+    limit = length or (spec.limit if spec else len(value))
+    multiline = spec.multiline if spec else length is None  # a Text column the table does not know keeps its lines
+    return text_problem(value, limit, multiline=multiline, label=spec.label if spec else "")
+
+
 def problems_of(obj) -> dict[str, str]:
     state = inspect(obj)
     table = getattr(obj, "__tablename__", "")
     errors: dict[str, str] = {}
     for column_attr in state.mapper.column_attrs:
-        column = column_attr.columns[0]
-        if not isinstance(column.type, String):  # Text is a String too
-            continue
-        name = f"{table}.{column_attr.key}"
-        if name in UNCHECKED:
-            continue
         value = getattr(obj, column_attr.key, None)
         if not isinstance(value, str):
             continue
         if state.persistent and not state.attrs[column_attr.key].history.has_changes():
             continue  # not written by this flush
-        spec = TEXT_FIELDS.get(name)
-        length = column.type.length  # None for Text
-        limit = length or (spec.limit if spec else len(value))
-        multiline = spec.multiline if spec else length is None  # a Text column the table does not know keeps its lines
-        problem = text_problem(value, limit, multiline=multiline, label=spec.label if spec else "")
+        problem = column_problem(table, column_attr.key, column_attr.columns[0], value)
         if problem:
             errors[column_attr.key] = problem
     return errors
+
+
+def refuse_rows(table: Table, rows: list[dict[str, Any]]) -> None:
+    """The same check for rows written without objects (db.bulk): ValidationError under the first bad column."""
+    text_columns = [c for c in table.columns if isinstance(c.type, String) and f"{table.name}.{c.key}" not in UNCHECKED]
+    errors: dict[str, str] = {}
+    for row in rows:
+        for column in text_columns:
+            value = row.get(column.key)
+            if isinstance(value, str) and column.key not in errors:
+                problem = column_problem(table.name, column.key, column, value)
+                if problem:
+                    errors[column.key] = problem
+    if errors:
+        raise ValidationError(errors)
 
 
 @event.listens_for(Session, "before_flush")

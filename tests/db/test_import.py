@@ -564,3 +564,71 @@ def test_the_migration_marks_files_earlier_imports_created_on_file(tmp_path):
         marked = dict(s.execute(select(Household.file_no, Household.historical_import)).all())
     assert marked == {"T-130302-000001": True, "T-130302-000002": False, "T-130302-000003": False}
     engine.dispose()
+
+
+def _warmth(content: str, **over) -> dict:
+    row = {"file_no": "HG-0001", "track": "送温暖", "content": content, "status": "已完成", "start_on": "2026-11-01",
+           "end_on": "2026-11-01", "amount": "500", "fund_source": "工会经费", "first_pay_on": "2026-11-01"}
+    return row | over
+
+
+def _payments(engine) -> list[tuple]:
+    with reading(engine) as s:
+        return s.execute(select(AidPayment.paid_on, AidPayment.amount_fen, AidPayment.import_batch_id)
+                         .order_by(AidPayment.id)).all()
+
+
+def test_a_payment_the_file_already_has_is_refused_at_its_cell_as_the_payment_form_refuses_it(db_engine):
+    from db import measures as measures_service
+
+    run(db_engine, book([family(1)]))
+    with transaction(db_engine) as s:
+        hid = s.scalar(select(Household.id).where(Household.file_no == "HG-0001"))
+        measures_service.add_payment(s, actor_of(s), hid, {"amount": "500", "fund_source": "union", "paid_on": dt.date(2026, 11, 1)},
+                                     today=TODAY)
+    before, payments = _everything(db_engine), _payments(db_engine)
+    with pytest.raises(importer.ImportRefused) as caught:
+        run(db_engine, book([], 帮扶措施=[_warmth("中秋慰问")]))
+    (problem,) = caught.value.problems
+    assert (problem.sheet, problem.row, problem.column) == ("帮扶措施", 3, "发放日期")
+    assert "2026-11-01 已登记过一笔相同金额、相同资金来源的发放" in problem.message
+    assert _everything(db_engine) == before and _payments(db_engine) == payments
+    # another amount is another payment
+    run(db_engine, book([], 帮扶措施=[_warmth("中秋慰问", amount="600")]))
+    assert [p[1] for p in _payments(db_engine)] == [50000, 60000]
+
+
+def test_two_rows_of_one_workbook_paying_the_same_are_refused_and_nothing_is_written(db_engine):
+    before = _everything(db_engine)
+    with pytest.raises(importer.ImportRefused) as caught:
+        run(db_engine, book([family(1)], 帮扶措施=[_warmth("中秋慰问"), _warmth("春节慰问")]))
+    (problem,) = caught.value.problems
+    assert (problem.sheet, problem.row, problem.column) == ("帮扶措施", 4, "发放日期")
+    assert "与本表第 3 行是同一笔发放" in problem.message
+    assert _everything(db_engine) == before and _payments(db_engine) == []
+    # the same measure on two rows is one measure, not a twin payment
+    report = run(db_engine, book([family(1)], 帮扶措施=[_warmth("中秋慰问"), _warmth("中秋慰问", responsible="张三")]))
+    assert report.counts["帮扶措施"] == {"created": 1, "updated": 1, "unchanged": 0} and len(_payments(db_engine)) == 1
+    with reading(db_engine) as s:
+        assert s.scalar(select(Measure.responsible)) == "张三"  # the later row's details
+
+
+def test_an_import_of_new_files_and_its_undo_leave_the_audit_chain_whole(db_engine):
+    from db.audit import verify_chain
+
+    _line(db_engine)
+    report = run(db_engine, book([family(n) for n in range(1, 6)] + [family(6, file_no="", status="在档", filed_on="2019-05-01")],
+                                 [], months("HG-0001") + [m | {"file_no": "", "head_id_number": pid(6)} for m in months("-")]))
+    with reading(db_engine) as s:
+        checked, broken = verify_chain(s)
+        assert broken is None and checked == s.scalar(select(func.count()).select_from(AuditLog))
+        created = s.scalars(select(AuditLog.entity_id).where(AuditLog.action == "create", AuditLog.entity == "household")).all()
+        ids = s.scalars(select(Household.id).order_by(Household.id)).all()
+        assert sorted(int(i) for i in created) == ids and len(ids) == 6  # each new file's creation is in its own trail
+        batch = s.get(ImportBatch, report.batch_id)
+    with transaction(db_engine) as s:
+        importer.undo(s, actor_of(s), batch.id, expected_version=batch.version)
+    with reading(db_engine) as s:
+        assert s.scalar(select(func.count()).select_from(Household)) == 0
+        checked, broken = verify_chain(s)
+        assert broken is None and checked == s.scalar(select(func.count()).select_from(AuditLog))

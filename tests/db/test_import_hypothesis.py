@@ -7,7 +7,7 @@ import io
 from decimal import Decimal
 
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 from sqlalchemy import func, select
 
@@ -129,14 +129,25 @@ def test_random_income_cells_in_a_csv_of_mixed_encodings_are_refused_or_imported
     check_outcome(outcome, before, after, stored, rows)  # a file read in the wrong encoding loses its headers: refused
 
 
+HEAD = {"name": "张三", "id_number": pid(5), "place": "海港区", "main_cause": "下岗失业"}
+
+
 @SETTINGS
 @given(values=st.fixed_dictionaries({key: cells() for key in ("name", "id_number", "place", "main_cause", "mobile", "address",
                                                              "persons", "floor_area", "hard_to_exit", "bank_account")}),
-       keep=st.sets(st.sampled_from(["name", "id_number", "place", "main_cause"]), max_size=4))
-def test_random_cells_in_the_household_sheet_are_refused_at_a_cell_or_imported(db_engine, values, keep):
-    typed = {"name": "张三", "id_number": pid(5), "place": "海港区", "main_cause": "下岗失业"}
-    row = values | {k: typed[k] for k in keep}
+       keep=st.sets(st.sampled_from(["name", "id_number", "place", "main_cause"]), max_size=4),
+       refused_at=st.none())
+# a cell over its field's limit (core.typed.TEXT_FIELDS): refused under its own column, with the limit, nothing written
+@example(values=HEAD | {"address": "海港区文化路" * 50}, keep=set(), refused_at=("家庭住址", "不能超过 255 个字（现为 300 个字）"))
+@example(values=HEAD | {"employer": ("秦皇岛市某机械制造有限公司" * 2500)[:30000]}, keep=set(),
+         refused_at=("工作单位", "不能超过 128 个字（现为 30,000 个字）"))
+def test_random_cells_in_the_household_sheet_are_refused_at_a_cell_or_imported(db_engine, values, keep, refused_at):
+    row = values | {k: HEAD[k] for k in keep}
     outcome, before, after, _ = attempt(db_engine, xlsx(HOUSEHOLDS, [row]), "档案.xlsx")
+    if refused_at is not None:
+        assert isinstance(outcome, importer.ImportRefused) and after == before
+        assert [(p.sheet, p.row, p.column) for p in outcome.problems] == [("家庭档案", 2, refused_at[0])]
+        assert refused_at[1] in outcome.problems[0].message
     if isinstance(outcome, importer.ImportRefused):
         assert outcome.problems and all(p.message for p in outcome.problems) and after == before
     elif "家庭档案" not in outcome.counts:  # a row blank to the reader (empty, spaces, formulas without a saved value)
