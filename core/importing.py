@@ -19,7 +19,7 @@ from core.incomes import month_refusal
 from core.intake import IntakeErrors, check_household
 from core.money import InvalidAmount, persons_count, yuan_to_fen
 from core.places import DISTRICTS
-from core.typed import INVALID, as_code, as_date, as_text
+from core.typed import INVALID, as_code, as_date, as_text, echo
 from core.workbook import Problem, Rows, SHEETS
 
 PLACE_BY_NAME = {p.name: p.code for p in DISTRICTS} | {p.code: p.code for p in DISTRICTS}
@@ -101,7 +101,7 @@ def _date(sheet: _Sheet, row: int, values: dict, key: str, *, required: bool, to
             sheet.bad(row, key, f"“{sheet.headers[key]}”必填，格式 YYYY-MM-DD")
         return None
     if value == INVALID:
-        sheet.bad(row, key, f"“{as_text(values.get(key))}”不是有效日期，格式应为 YYYY-MM-DD")
+        sheet.bad(row, key, f"“{echo(as_text(values.get(key)))}”不是有效日期，格式应为 YYYY-MM-DD")
         return None
     if not dt.date(1950, 1, 1) <= value <= dt.date(today.year + 5, 12, 31):
         sheet.bad(row, key, f"日期 {value:%Y-%m-%d} 超出合理范围")
@@ -127,7 +127,7 @@ def _code(sheet: _Sheet, row: int, values: dict, key: str, code_list: codes.Code
     if value is None and required:
         sheet.bad(row, key, f"“{sheet.headers[key]}”必填")
     if value == INVALID:
-        sheet.bad(row, key, f"“{as_text(values.get(key))}”不在代码表中（可选：{'、'.join(code_list.values())}）")
+        sheet.bad(row, key, f"“{echo(as_text(values.get(key)))}”不在代码表中（可选：{'、'.join(code_list.values())}）")
         return None
     return value
 
@@ -137,7 +137,7 @@ def _bool(sheet: _Sheet, row: int, values: dict, key: str, default: bool) -> boo
     if not text:
         return default
     if text not in BOOL:
-        sheet.bad(row, key, f"“{as_text(values.get(key))}”应填 是 或 否")
+        sheet.bad(row, key, f"“{echo(as_text(values.get(key)))}”应填 是 或 否")
         return default
     return BOOL[text]
 
@@ -175,7 +175,7 @@ def _ref(sheet: _Sheet, row: int, values: dict, today: dt.date) -> str | None:
         try:
             head = parse_id_number(number, today).number
         except InvalidIdentifier as exc:
-            sheet.bad(row, "head_id_number", f"户主身份证号“{number}”：{exc}")
+            sheet.bad(row, "head_id_number", f"户主身份证号“{echo(number)}”：{exc}")
             return None
     if not file_no and not head:  # reported by _filled already: such a row never gets here
         return None
@@ -184,10 +184,10 @@ def _ref(sheet: _Sheet, row: int, values: dict, today: dt.date) -> str | None:
 
 def _check_file_no(sheet: "_Sheet", row: int, number: str) -> bool:
     if not FILE_NO.match(number):
-        sheet.bad(row, "file_no", f"档案编号“{number}”格式不对：只能用字母、数字和减号，最多32位")
+        sheet.bad(row, "file_no", f"档案编号“{echo(number)}”格式不对：只能用字母、数字和减号，最多32位")
         return False
     if number.startswith("QHD-") and not OUR_FILE_NO.match(number):
-        sheet.bad(row, "file_no", f"档案编号“{number}”：以 QHD- 开头的是系统编号，应以6位数字结尾（如 QHD-130302-000123）；新建的户请留空")
+        sheet.bad(row, "file_no", f"档案编号“{echo(number)}”：以 QHD- 开头的是系统编号，应以6位数字结尾（如 QHD-130302-000123）；新建的户请留空")
         return False
     return True
 
@@ -209,7 +209,7 @@ def _month(sheet: _Sheet, row: int, values: dict) -> dt.date | None:
     if isinstance(day, dt.date) and day.day == 1:  # a month cell a spreadsheet turned into a date: "2026-03-01 0:00:00"
         return day
     if not match or not 1 <= int(match.group(2)) <= 12:
-        sheet.bad(row, "month", f"月份“{as_text(raw)}”格式应为 YYYY-MM，如 2026-03")
+        sheet.bad(row, "month", f"月份“{echo(as_text(raw))}”格式应为 YYYY-MM，如 2026-03")
         return None
     return dt.date(int(match.group(1)), int(match.group(2)), 1)
 
@@ -242,7 +242,7 @@ def _files(rows: Rows, out: Parsed, today: dt.date) -> None:
         if not place:
             sheet.bad(row, "place", "“区县”必填")
         elif place_code is None:
-            sheet.bad(row, "place", f"区县“{place}”不存在（可填：{'、'.join(p.name for p in DISTRICTS)}，或其代码）")
+            sheet.bad(row, "place", f"区县“{echo(place)}”不存在（可填：{'、'.join(p.name for p in DISTRICTS)}，或其代码）")
         # empty: a new file is 申请中, an existing one keeps its status; a filed status needs the filing date
         status = _code(sheet, row, values, "status", codes.HOUSEHOLD_STATUS)
         filed = status not in (None, "applying")
@@ -251,6 +251,8 @@ def _files(rows: Rows, out: Parsed, today: dt.date) -> None:
             sheet.bad(row, "filed_on", f"状态为“{codes.HOUSEHOLD_STATUS[status]}”的档案须填写建档日期（YYYY-MM-DD）")
         if filed_on and filed_on > today:
             sheet.bad(row, "filed_on", "建档日期不能晚于今天")
+        if as_text(values.get("persons")) and persons_count(values.get("persons")) is None:
+            sheet.bad(row, "persons", f"家庭人口“{echo(as_text(values.get('persons')))}”应为 1–30 的整数（含户主）")
         category = _code(sheet, row, values, "category", codes.CATEGORY)
         main = _code(sheet, row, values, "main_cause", codes.CAUSE, required=True)
         others = []
@@ -258,7 +260,7 @@ def _files(rows: Rows, out: Parsed, today: dt.date) -> None:
             if part.strip():
                 code = as_code(part, codes.CAUSE)
                 if code in (None, INVALID):
-                    sheet.bad(row, "other_causes", f"次要致困原因“{part.strip()}”不在代码表中")
+                    sheet.bad(row, "other_causes", f"次要致困原因“{echo(part.strip())}”不在代码表中")
                 else:
                     others.append(code)
         raw = {k: values.get(k) for k in HEAD_KEYS}
@@ -313,7 +315,7 @@ def _members(rows: Rows, out: Parsed, today: dt.date) -> None:
             try:
                 parsed = parse_id_number(number, today)
             except InvalidIdentifier as exc:
-                sheet.bad(row, "id_number", f"身份证号“{number}”：{exc}")
+                sheet.bad(row, "id_number", f"身份证号“{echo(number)}”：{exc}")
         health = _code(sheet, row, values, "health", codes.HEALTH)
         identity = _code(sheet, row, values, "identity", codes.MEMBER_IDENTITY)
         income = _money(sheet, row, values, "monthly_income", required=False)
@@ -337,7 +339,7 @@ def _incomes(rows: Rows, out: Parsed, today: dt.date) -> None:
         transfer = _money(sheet, row, values, "transfer", required=False) or 0
         persons = persons_count(values.get("persons"))
         if persons is None:
-            sheet.bad(row, "persons", f"家庭人口“{as_text(values.get('persons'))}”应为 1–30 的整数")
+            sheet.bad(row, "persons", f"家庭人口“{echo(as_text(values.get('persons')))}”应为 1–30 的整数")
         refusal = month_refusal(month, today) if month else None
         if refusal:  # the rule the 月收入 screen applies (core.incomes)
             sheet.bad(row, "month", f"{month:%Y-%m}：{refusal}")
@@ -374,7 +376,7 @@ def _lines(rows: Rows, out: Parsed, today: dt.date) -> None:
         place = _required(sheet, row, values, "place")
         code = PLACE_BY_NAME.get(place or "")
         if place and code is None:
-            sheet.bad(row, "place", f"区县“{place}”不存在")
+            sheet.bad(row, "place", f"区县“{echo(place)}”不存在")
         day = _date(sheet, row, values, "effective_from", required=True, today=today)
         amount = _money(sheet, row, values, "amount", required=True)
         if amount is not None and amount <= 0:

@@ -87,6 +87,7 @@ def test_twenty_households_with_members_and_incomes_import_as_one_batch(db_engin
     ([family(1)], [], [{"file_no": "HG-0001", "month": "2026/13", "income": "100", "persons": 1}], ("月收入", 3, "月份", "YYYY-MM")),
     ([family(1)], [], [{"file_no": "HG-0001", "month": "2026-01", "income": "-5", "persons": 1}], ("月收入", 3, "家庭月收入(元)", "负数")),
     ([family(1)], [], months("HG-0001", 1) * 2, ("月收入", 4, "月份", "重复")),
+    ([family(1, persons="1e20")], [], [], ("家庭档案", 3, "家庭人口", "1–30")),
 ])
 def test_each_kind_of_error_is_reported_where_excel_shows_it_and_nothing_is_written(db_engine, households, members, incomes, where):
     before = snapshot(db_engine)
