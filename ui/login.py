@@ -124,8 +124,10 @@ def _no_key_page() -> None:
 
 
 def _cookie_key() -> str | None:
+    # every page run asks: a configured key needs only a read (a write transaction would queue every page run behind
+    # every save on SQLite); a trial's key kept in the database is created on first use
     try:
-        with store.transaction() as session:
+        with (store.reading() if users.configured_cookie_key() else store.transaction()) as session:
             return users.cookie_key(session)
     except users.CookieKeyMissing:
         return None

@@ -157,3 +157,21 @@ def test_the_client_is_the_connection_unless_a_trusted_proxy_names_it():
     assert login.client_from("10.0.0.2", "1.2.3.4, 198.51.100.23", trusted_proxy=True) == "198.51.100.23"  # what the proxy saw
     assert login.client_from("10.0.0.2", "", trusted_proxy=True) == "10.0.0.2"
     assert login.client_from(None, None, trusted_proxy=False) == "local"  # Streamlit gives no address on localhost
+
+
+def test_a_page_runs_while_someone_else_holds_the_write_lock(app_db):
+    """A long save (an import of thousands of files) holds SQLite's write lock; meanwhile every other user's page run
+    must still pass the login gate and render, because the gate only reads."""
+    import sqlite3
+
+    make_user(app_db, "hg_viewer", "viewer")
+    at = app_as("hg_viewer").run()  # logged in, and the server's first run (which migrates) done, before the lock
+    saver = sqlite3.connect(app_db.url.database, timeout=1, isolation_level=None)
+    saver.execute("BEGIN IMMEDIATE")  # the other person's save, not yet committed
+    try:
+        at.run()
+    finally:
+        saver.execute("ROLLBACK")
+        saver.close()
+    assert_ok(at)
+    assert any("viewer用户" in str(m.value) for m in at.sidebar.markdown)  # logged in, its name in the sidebar
