@@ -90,15 +90,17 @@ def text_problem(text: str, limit: int, *, multiline: bool = False, label: str =
     return None
 
 
-def field_text(value: Any, field: str | TextField, errors: dict[str, str], key: str, *, prefix: str = "") -> str:
+def field_text(value: Any, field: str | TextField, errors: dict[str, str], key: str, *, prefix: str = "",
+               required: str | None = None) -> str:
     """A free-text value as typed, trimmed (a multi-line one with LF line ends); its problem, if any, goes into
-    `errors[key]` ("不能超过 N 个字", a control character), labelled and prefixed (e.g. "第 2 位成员：")."""
+    `errors[key]` ("不能超过 N 个字", a control character), labelled and prefixed (e.g. "第 2 位成员：").
+    With `required`, an empty value is a problem too, told with that message."""
     spec = TEXT_FIELDS[field] if isinstance(field, str) else field
     text = "" if value is None else str(value)
     if spec.multiline:
         text = text.replace("\r\n", "\n").replace("\r", "\n")
     text = text.strip()
-    problem = text_problem(text, spec.limit, multiline=spec.multiline, label=spec.label)
+    problem = text_problem(text, spec.limit, multiline=spec.multiline, label=spec.label) or (required if not text else None)
     if problem and key not in errors:
         errors[key] = prefix + problem
     return text

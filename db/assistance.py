@@ -122,9 +122,7 @@ def correct_record(session: Session, actor: Actor, record_id: int, raw: dict[str
     """A record entered wrong, put right (every field may change); the reason is kept in the audit log."""
     today = today or dt.date.today()
     problems: dict[str, str] = {}
-    reason = field_text(reason, REASON, problems, "reason")
-    if not reason and not problems:
-        problems["reason"] = "更正救助记录须填写原因"
+    reason = field_text(reason, REASON, problems, "reason", required="更正救助记录须填写原因")
     if problems:
         raise ValidationError(problems)
     record = _loaded(session, actor, record_id, expected_version)

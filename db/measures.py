@@ -291,9 +291,7 @@ def delete_payment(session: Session, actor: Actor, payment_id: int, *, expected_
     """Take back a payment entered by mistake (or not made); the audit log keeps what it was and why."""
     payment, _ = _row(session, actor, AidPayment, payment_id)
     errors: dict[str, str] = {}
-    reason = field_text(reason, REASON, errors, "reason")
-    if not reason and not errors:
-        errors["reason"] = "请写明删除原因（如：录入错误、未实际发放）"
+    reason = field_text(reason, REASON, errors, "reason", required="请写明删除原因（如：录入错误、未实际发放）")
     if errors:
         raise ValidationError(errors)
     audit.delete(session, actor, payment, expected_version=expected_version, reason=reason)
