@@ -39,6 +39,12 @@ SPECS: tuple[ParameterSpec, ...] = (
     ParameterSpec("visit_interval_months", "走访间隔", "int", "6", "个月"),
     ParameterSpec("followup_months", "脱困后回访期", "int", "6", "个月"),
     ParameterSpec("relative_multiplier", "相对困难倍数 m", "decimal", "1.5", "倍低保标准"),
+    # the income tests of 脱困 / 解困 and of the 2016 categories as multiples of the month's line (the policy's
+    # own figures by default); each month is compared with the multiple in force on its first day, like its line
+    ParameterSpec("exit_multiple", "脱困收入倍数（超过低保标准×倍数）", "decimal", "1", "倍低保标准"),
+    ParameterSpec("relief_multiple", "解困收入倍数（达到低保标准×倍数）", "decimal", "1", "倍低保标准"),
+    ParameterSpec("edge_multiplier", "低保边缘户收入上限", "decimal", "1.5", "倍低保标准"),
+    ParameterSpec("accident_multiplier", "意外致困户收入上限", "decimal", "3", "倍低保标准"),
     ParameterSpec("rule_set", "困难类别认定规则", "code", "national_2016"),
 )
 SPEC_BY_KEY = {s.key: s for s in SPECS}
