@@ -16,12 +16,14 @@ from sqlalchemy.orm import Session
 from core import codes
 from core.assistance import records_for_months
 from core.measure_history import measure_flags
-from core.status_engine import Inputs, evaluate, lacking_text, month_index, month_label, month_of_index, status_as_of
+from core.parameters import parse_value
+from core.status_engine import (Inputs, Multiple, evaluate, lacking_text, month_index, month_label, month_of_index,
+                                status_as_of)
 from db.actor import Actor
 from db.frames import plain
 from db.models import (AssistanceRecord, DibaoLine, Household, HouseholdCause, IncomeMonth, Measure, MeasureStatusChange, Place,
                        StatusChange)
-from db.queries import parameter_on
+from db.queries import parameter_history, parameter_on
 from db.scope import org_filter, without_personal_data
 
 SUGGESTION = {"exit": "可脱困", "relief": "可解困"}
@@ -112,7 +114,9 @@ def evaluate_files(session: Session, actor: Actor, as_of: dt.date, *, months_bac
     months = int(parameter_on(session, "exit_run_months", as_of))
     lag = int(parameter_on(session, "income_lag_months", as_of))
     inputs, files = load_inputs(session, actor, as_of, months_back=months_back, income_lag_months=lag)
-    result = evaluate(inputs, as_of, months, income_lag_months=lag).merge(files, on="household_id")
+    multiples = {key: dated_multiple(parameter_history(session, key), key, inputs.incomes) for key in ("exit_multiple", "relief_multiple")}
+    result = evaluate(inputs, as_of, months, income_lag_months=lag, exit_multiple=multiples["exit_multiple"],
+                      relief_multiple=multiples["relief_multiple"]).merge(files, on="household_id")
     active = result["status"] == "active"
     result["suggestion"] = result["suggestion"].where(active, "")
     for column in ("near_exit", "unhelped", "missing_recent"):  # lists of files 在档 that day only
@@ -120,6 +124,15 @@ def evaluate_files(session: Session, actor: Actor, as_of: dt.date, *, months_bac
     result["exit_run_months"] = months
     result["income_lag_months"] = lag
     return result
+
+
+def dated_multiple(rows: list[tuple[dt.date, str]], key: str, incomes: pd.DataFrame) -> Multiple:
+    """A dated multiple parameter over the months the incomes span (each month: the value on its first day)."""
+    if incomes.empty:
+        return Multiple.constant(1)
+    months = pd.to_datetime(incomes["month"])
+    first, last = (month_index(months.min().date()), month_index(months.max().date()))
+    return Multiple.from_rows(rows, lambda text: parse_value(key, text), first, last)
 
 
 def _lacking(row: pd.Series) -> str:
