@@ -26,7 +26,7 @@ import numpy as np
 import pandas as pd
 
 from core import codes
-from core.category import assess_many
+from core import category
 from core.measure_history import CARRIED_OUT, resolved_history
 from core.parameters import cumulative_targets, parse_value, value_on
 from core.progress import ALL, target_steps
@@ -315,12 +315,28 @@ def _categories(p: Prepared, tables: DatedTables, m: Months, as_of: dt.date) -> 
         return Fraction(value_on(tables.params[key], key, as_of))
 
     casualty = pd.Series(p.data.households["casualty"].to_numpy(bool), index=p.data.households["household_id"].to_numpy())
-    found = assess_many(rows, value_on(tables.params["rule_set"], "rule_set", as_of),
+    found = _assess_many(rows, value_on(tables.params["rule_set"], "rule_set", as_of),
                         edge_multiple=multiple("edge_multiplier"), accident_multiple=multiple("accident_multiplier"),
                         relative_multiple=multiple("relative_multiplier"), casualty=casualty)
     ids = p.inputs.households["household_id"].to_numpy()
     values = [v if isinstance(v, str) and on else None for v, on in zip(found.reindex(ids).to_numpy(object), active, strict=True)]
     return pd.Series(values, index=np.arange(len(ids)), dtype=object)
+
+
+def _assess_many(rows: pd.DataFrame, rule_set: str, *, edge_multiple, accident_multiple, relative_multiple, casualty) -> pd.Series:
+    """core.category's rule for many households (vectorised there when it has `assess_many`)."""
+    if hasattr(category, "assess_many"):
+        return category.assess_many(rows, rule_set, edge_multiple=edge_multiple, accident_multiple=accident_multiple,
+                                    relative_multiple=relative_multiple, casualty=casualty)
+    found = {}
+    for household_id, group in rows.groupby("household_id"):
+        months = [category.MonthFigures(month=dt.date(int(m) // 12, int(m) % 12 + 1, 1), income_fen=int(i), persons=int(n),
+                                        line_fen=int(line), special_spending_fen=int(sp), accident_spending_fen=int(ac))
+                  for m, i, n, sp, ac, line in group[["month_index", "income_fen", "persons", "special_spending_fen",
+                                                      "accident_spending_fen", "line_fen"]].itertuples(index=False)]
+        found[household_id] = category.assess(rule_set, months, multiplier=relative_multiple,
+                                              casualty=bool(casualty.get(household_id, False))).category
+    return pd.Series(found, dtype=object)
 
 
 # --- two outcomes side by side ---------------------------------------------------------------------
