@@ -8,9 +8,10 @@ import pytest
 from core import policy_lab, progress
 from db import policy_lab as source
 from db.actor import Actor, system_actor
-from db.engine import reading
+from db.engine import reading, transaction
 from db.errors import OutOfScope
-from db.evaluation import evaluate_files
+from db.evaluation import evaluate_files, evidence
+from db.models import PolicyParameter
 from demo import load_demo
 
 TODAY = dt.date(2021, 3, 15)
@@ -42,6 +43,26 @@ def test_the_baseline_is_what_the_proposals_page_says(demo_engine):
         assert counts["可解困·基线"] == (real["suggestion"] == "relief").sum(), day
         assert counts["即将脱困·基线"] == real["near_exit"].sum(), day
         assert counts["可脱困·基线"] + counts["可解困·基线"] > 0
+
+
+def test_a_dated_multiple_set_for_real_gives_what_the_lab_simulated(demo_engine):
+    admin = system_actor("test")
+    prepared, baseline = _lab(demo_engine, admin)
+    day = dt.date(2019, 12, 31)
+    params = dict(baseline.params, exit_multiple=[(dt.date(2000, 1, 1), "1"), (dt.date(2019, 1, 1), "1.3")],
+                  relief_multiple=[(dt.date(2000, 1, 1), "1"), (dt.date(2019, 1, 1), "1.1")])
+    simulated = policy_lab.simulate(prepared, policy_lab.DatedTables(baseline.lines, params), day)
+    base = policy_lab.simulate(prepared, baseline, day)
+    counts = policy_lab.compare(prepared, base, simulated).counts["区县"].set_index("分组").loc["合计"]
+    assert counts["可脱困·方案"] < counts["可脱困·基线"] and counts["可解困·方案"] < counts["可解困·基线"]
+    with transaction(demo_engine) as session:
+        session.add_all([PolicyParameter(key="exit_multiple", effective_from=dt.date(2019, 1, 1), value="1.3"),
+                         PolicyParameter(key="relief_multiple", effective_from=dt.date(2019, 1, 1), value="1.1")])
+    with reading(demo_engine) as session:
+        real = evaluate_files(session, admin, day)
+    assert (counts["可脱困·方案"], counts["可解困·方案"]) == ((real["suggestion"] == "exit").sum(), (real["suggestion"] == "relief").sum())
+    proposed = real[real["suggestion"] == "exit"]
+    assert proposed.apply(evidence, axis=1).str.contains("×1.3 倍").all()
 
 
 def test_the_confirmed_curve_is_the_dashboards(demo_engine):
