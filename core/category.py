@@ -256,22 +256,14 @@ MANY_COLUMNS = ("household_id", "month_index", "income_fen", "persons", "special
 _INT64_SAFE = 2**62
 
 
-def _at_most(value: np.ndarray, line: np.ndarray, multiple: Fraction) -> np.ndarray:
-    """value ≤ multiple × line, exactly: value × q ≤ line × p for multiple = p / q (Python ints if int64 could overflow)."""
+def _against(value: np.ndarray, line: np.ndarray, multiple: Fraction, *, strictly: bool) -> np.ndarray:
+    """value < (or ≤) multiple × line, exactly: value × q against line × p for multiple = p / q, in Python integers
+    when int64 could overflow (a multiple with many decimals)."""
     p, q = multiple.numerator, multiple.denominator
     bound = max(int(np.abs(value).max(initial=0)) * q, int(np.abs(line).max(initial=0)) * abs(p))
     if bound >= _INT64_SAFE:
         value, line = value.astype(object), line.astype(object)
-    return value * q <= line * p
-
-
-def _below(value: np.ndarray, line: np.ndarray, multiple: Fraction) -> np.ndarray:
-    """value < multiple × line, exactly."""
-    p, q = multiple.numerator, multiple.denominator
-    bound = max(int(np.abs(value).max(initial=0)) * q, int(np.abs(line).max(initial=0)) * abs(p))
-    if bound >= _INT64_SAFE:
-        value, line = value.astype(object), line.astype(object)
-    return value * q < line * p
+    return np.asarray(value * q < line * p if strictly else value * q <= line * p, dtype=bool)
 
 
 def _household_month_order(hid: np.ndarray, month: np.ndarray) -> np.ndarray:
@@ -341,8 +333,8 @@ def assess_many(
         after_special = np.maximum(income_l - special, 0) // persons_l
         after_accident = np.maximum(income_l - accident, 0) // persons_l
         dibao = run >= DIBAO_RUN_MONTHS
-        edge = ~dibao & _at_most(pc, line_l, Fraction(edge_multiple)) & (after_special <= line_l)
-        hit = ~dibao & ~edge & _at_most(pc, line_l, Fraction(accident_multiple)) & (after_accident <= line_l)
+        edge = ~dibao & _against(pc, line_l, Fraction(edge_multiple), strictly=False) & (after_special <= line_l)
+        hit = ~dibao & ~edge & _against(pc, line_l, Fraction(accident_multiple), strictly=False) & (after_accident <= line_l)
         codes[dibao], codes[edge], codes[hit] = "dibao", "dibao_edge", "accident"
     else:
         special = columns["special_spending_fen"].astype(np.int64, copy=False)
@@ -366,7 +358,7 @@ def assess_many(
         # x = (annual − rigid) / 12 / persons with annual = sum × 12 / months recorded: the 12s cancel
         x = np.maximum(income_sum - special_sum, 0) // (count * persons_l)
         deep = x < line_l
-        relative = ~deep & _below(x, line_l, Fraction(relative_multiple))
+        relative = ~deep & _against(x, line_l, Fraction(relative_multiple), strictly=True)
         hard = (income_sum != 0) & (5 * hardship_sum > 4 * income_sum)  # hardship > 80 % of annual income
         hurt = np.zeros(len(ends), dtype=bool)
         if casualty is not None:

@@ -22,6 +22,8 @@ MULTIPLES = [  # (edge, accident, relative): the policy's figures, a limit below
     (Fraction(6, 5), Fraction(2), Fraction(2)),
     (Fraction(Decimal("1.35")), Fraction(Decimal("2.75")), Fraction(Decimal("1.3"))),
     (Fraction(Decimal("0.9")), Fraction(Decimal("1.1")), Fraction(Decimal("1.05"))),
+    # so many decimals that multiple × line no longer fits 64-bit integers: compared in Python integers
+    (Fraction(Decimal("1.4999999999999999")), Fraction(Decimal("3.0000000000000001")), Fraction(Decimal("1.5000000000000001"))),
 ]
 
 
