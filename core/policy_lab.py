@@ -367,61 +367,91 @@ def _with_total(frame: pd.DataFrame, key: str) -> pd.DataFrame:
     return pd.concat([total, frame], ignore_index=True).astype({c: "int64" for c in frame.columns if c != key and frame[c].dtype.kind in "iub"})
 
 
-def _counts(p: Prepared, base: Outcome, scen: Outcome) -> dict[str, pd.DataFrame]:
+def _memo(p: Prepared, key, make):
+    """What depends on the prepared data only (the cohort of a baseline day, the groupings), computed once."""
+    if key not in p._memo:
+        p._memo[key] = make()
+    return p._memo[key]
+
+
+def _cohort(p: Prepared, baseline: dt.date) -> np.ndarray:
+    """Per household: 在档 on the baseline day (the target's cohort)."""
+    def make() -> np.ndarray:
+        status = status_as_of(p.data.changes, baseline).reindex(p.inputs.households["household_id"].to_numpy())
+        return (status == "active").to_numpy()
+    return _memo(p, ("cohort", baseline), make)
+
+
+def _grouping(values: np.ndarray) -> tuple[np.ndarray, list[str]]:
+    labels = sorted(set(values))
+    return np.searchsorted(np.asarray(labels, dtype=object), values).astype(np.int64), labels
+
+
+def _groupings(p: Prepared) -> dict[str, tuple[np.ndarray, np.ndarray, list[str]]]:
+    """Per dimension: the household positions, their group codes and the groups' labels (a household with measures
+    of two tracks is counted under each)."""
+    def make():
+        hh = p.data.households
+        everyone = np.arange(len(hh))
+        out = {}
+        for name, values in (("区县", _places(p)), ("主要致困原因", hh["main_cause"].map(codes.CAUSE).fillna("未填写").to_numpy(object)),
+                             ("困难类别", hh["category"].map(codes.CATEGORY).fillna("未认定").to_numpy(object))):
+            out[name] = (everyone, *_grouping(values))
+        with_track = np.zeros(len(hh), dtype=bool)
+        with_track[p.tracks["position"].to_numpy(np.int64)] = True
+        none = np.flatnonzero(~with_track)
+        positions = np.concatenate([p.tracks["position"].to_numpy(np.int64), none])
+        labels = np.concatenate([p.tracks["track"].to_numpy(object), np.full(len(none), NO_MEASURE, dtype=object)])
+        out["措施类别"] = (positions, *_grouping(labels))
+        return out
+    return _memo(p, "groupings", make)
+
+
+def _places(p: Prepared) -> np.ndarray:
     hh = p.data.households
-    labels = {
-        "区县": hh["place_name"].fillna(hh["place_code"]).to_numpy(object),
-        "主要致困原因": hh["main_cause"].map(codes.CAUSE).fillna("未填写").to_numpy(object),
-        "困难类别": hh["category"].map(codes.CATEGORY).fillna("未认定").to_numpy(object),
-    }
-    measures = {
+    return _memo(p, "places", lambda: hh["place_name"].fillna(hh["place_code"]).to_numpy(object))
+
+
+def _counts(p: Prepared, base: Outcome, scen: Outcome) -> dict[str, pd.DataFrame]:
+    flags = {
         name: {
             "可脱困": (o.judged["suggestion"].to_numpy() == "exit") & o.judged["active"].to_numpy(bool),
             "可解困": (o.judged["suggestion"].to_numpy() == "relief") & o.judged["active"].to_numpy(bool),
             "即将脱困": o.judged["near_exit"].to_numpy(bool) & o.judged["active"].to_numpy(bool),
         } for name, o in ((BASE, base), (SCEN, scen))
     }
-
-    def table(positions: np.ndarray, groups: np.ndarray) -> pd.DataFrame:
-        frame = pd.DataFrame({"分组": groups})
+    result = {}
+    for name, (positions, group, labels) in _groupings(p).items():
+        table = {"分组": ["合计", *labels]}
         for what in ("可脱困", "可解困", "即将脱困"):
-            frame[f"{what}·基线"] = measures[BASE][what][positions].astype(np.int64)
-            frame[f"{what}·方案"] = measures[SCEN][what][positions].astype(np.int64)
-        out = frame.groupby("分组", sort=True).sum().reset_index()
-        for what in ("可脱困", "可解困", "即将脱困"):
-            out.insert(out.columns.get_loc(f"{what}·方案") + 1, f"{what}·差异", out[f"{what}·方案"] - out[f"{what}·基线"])
-        return out
-
-    everyone = np.arange(len(hh))
-    result = {name: _with_total(table(everyone, values), "分组") for name, values in labels.items()}
-    with_track = set(p.tracks["position"])
-    none = np.array([i for i in everyone if i not in with_track], dtype=np.int64)
-    positions = np.concatenate([p.tracks["position"].to_numpy(np.int64), none])
-    groups = np.concatenate([p.tracks["track"].to_numpy(object), np.full(len(none), NO_MEASURE, dtype=object)])
-    by_track = table(positions, groups)  # a household with measures of two tracks is counted under each
-    total = table(everyone, np.full(len(everyone), "合计", dtype=object))
-    result["措施类别"] = pd.concat([total, by_track], ignore_index=True)
+            for side in (BASE, SCEN):
+                chosen = flags[side][what]
+                per_group = np.bincount(group, weights=chosen.take(positions), minlength=len(labels)).astype(np.int64)
+                table[f"{what}·{side}"] = np.concatenate([[int(chosen.sum())], per_group])
+            table[f"{what}·差异"] = table[f"{what}·{SCEN}"] - table[f"{what}·{BASE}"]
+        result[name] = pd.DataFrame(table)
     return result
 
 
-def _attainment(p: Prepared, o: Outcome, places: np.ndarray) -> pd.DataFrame:
+def _attainment(p: Prepared, o: Outcome) -> pd.DataFrame:
     """Per year and district: the base, the cumulative target and the simulated files out by the year's end."""
-    status = status_as_of(p.data.changes, o.baseline_date).reindex(p.inputs.households["household_id"].to_numpy())
-    cohort = (status == "active").to_numpy()
+    cohort = _cohort(p, o.baseline_date)
+    group, labels = _memo(p, ("cohort places", o.baseline_date), lambda: _grouping(_places(p)[cohort]))
     target = month_index(o.as_of)
     cumulative = cumulative_targets(o.shares)
     rows = []
     for year in sorted(o.shares):
         known = o.as_of >= dt.date(year, 1, 1)
         month = min(year * 12 + 11, target)
-        in_base = cohort & ~p.status_withdrawn[:, p.column(month)]
-        out = in_base & (o.first_out >= 0) & (o.first_out <= month)
-        for name in (ALL, *sorted(set(places[cohort]))):
-            mine = in_base if name == ALL else in_base & (places == name)
-            size, done = int(mine.sum()), int((out & mine).sum()) if known else None
-            goal = math.ceil(size * cumulative[year] / 100)
-            rows.append({"范围": name, "年份": year, "基数": size, "累计目标户数": goal, "累计完成户数": done,
-                         "完成率%": round(100 * done / goal, 1) if goal and known else None})
+        in_base = ~p.status_withdrawn[cohort, p.column(month)]
+        out = in_base & (o.first_out[cohort] >= 0) & (o.first_out[cohort] <= month)
+        sizes = np.bincount(group, weights=in_base, minlength=len(labels)).astype(np.int64)
+        dones = np.bincount(group, weights=out, minlength=len(labels)).astype(np.int64)
+        for name, size, done in [(ALL, int(in_base.sum()), int(out.sum())), *zip(labels, sizes, dones, strict=True)]:
+            goal = math.ceil(int(size) * cumulative[year] / 100)
+            rows.append({"范围": name, "年份": year, "基数": int(size), "累计目标户数": goal,
+                         "累计完成户数": int(done) if known else None,
+                         "完成率%": round(100 * int(done) / goal, 1) if goal and known else None})
     return pd.DataFrame(rows, columns=["范围", "年份", "基数", "累计目标户数", "累计完成户数", "完成率%"])
 
 
@@ -439,10 +469,10 @@ def _curve(p: Prepared, cohort: np.ndarray, start: int, end: int, out_month: np.
 
 def compare(p: Prepared, base: Outcome, scen: Outcome) -> Comparison:
     hh = p.data.households
-    places = hh["place_name"].fillna(hh["place_code"]).to_numpy(object)
+    places = _places(p)
     target = month_index(base.as_of)
 
-    a_base, a_scen = _attainment(p, base, places), _attainment(p, scen, places)
+    a_base, a_scen = _attainment(p, base), _attainment(p, scen)
     attainment = a_base.merge(a_scen, on=["范围", "年份"], how="outer", suffixes=("·基线", "·方案"))
     attainment["累计完成户数·差异"] = attainment["累计完成户数·方案"] - attainment["累计完成户数·基线"]
     attainment["_city"] = attainment["范围"] != ALL
@@ -451,8 +481,7 @@ def compare(p: Prepared, base: Outcome, scen: Outcome) -> Comparison:
     curves, targets = [], []
     for label, outcome, out in ((f"{BASE}（模拟）", base, base.first_out), (f"{SCEN}（模拟）", scen, scen.first_out),
                                 ("实际确认", base, None)):
-        status = status_as_of(p.data.changes, outcome.baseline_date).reindex(hh["household_id"].to_numpy())
-        cohort = (status == "active").to_numpy()
+        cohort = _cohort(p, outcome.baseline_date)
         start = month_index(outcome.baseline_date) + 1
         for index, share in zip(range(start, target + 1), _curve(p, cohort, start, target, out), strict=True):
             curves.append({"月份": _month_end(index), "系列": label, "累计完成%": share})
