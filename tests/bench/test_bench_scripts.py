@@ -65,3 +65,12 @@ def test_load_script_runs_in_short_form_with_no_error_and_no_lost_write():
     assert result.returncode == 0, result.stdout[-2000:] + result.stderr[-2000:]
     assert "load: 8 writers on sqlite" in result.stdout and "p95" in result.stdout
     assert "errors: 0" in result.stdout and "lost writes: 0" in result.stdout
+
+
+def test_policy_lab_benchmark_runs_in_short_form():
+    result = subprocess.run([sys.executable, "bench/policy_lab.py", "--households", "3000", "--no-demo", "--runs", "2"], cwd=ROOT,
+                            capture_output=True, text=True, timeout=300)
+    assert result.returncode == 0, result.stderr[-2000:]
+    assert "3,000 households" in result.stdout and "ratio" in result.stdout
+    # the lab's first months out are the per-date evaluation's, household by household
+    assert "agree for 3,000 of 3,000 households" in result.stdout
