@@ -60,6 +60,24 @@ def measure_flags(measures: pd.DataFrame, changes: pd.DataFrame, as_of: dt.date)
     Returns a frame indexed by household_id (households with no measure are absent: both False).
     """
     day = pd.Timestamp(as_of)
+    history = resolved_history(measures, changes)
+    history = history[pd.to_datetime(history["effective_on"]) <= day]
+    status_on = (history.assign(effective_on=pd.to_datetime(history["effective_on"]))
+                 .sort_values(["measure_id", "effective_on", "id"]).drop_duplicates("measure_id", keep="last")
+                 .set_index("measure_id")["to_status"])
+    status = measures["measure_id"].map(status_on)
+    started = pd.to_datetime(measures["start_on"]) <= day
+    end = pd.to_datetime(measures["end_on"])
+    carried = status.isin(CARRIED_OUT) & started
+    active = started & ((status == "in_progress") | ((status == "done") & end.notna() & (end >= day)))
+    flags = pd.DataFrame({"household_id": measures["household_id"].to_numpy(), "has_measure_carried_out": carried.to_numpy(),
+                          "has_active_measure": active.to_numpy()})
+    return flags.groupby("household_id").any()
+
+
+def resolved_history(measures: pd.DataFrame, changes: pd.DataFrame) -> pd.DataFrame:
+    """The status history each measure is read with: its recorded changes, or (no history, or a row changed elsewhere)
+    the history its row implies. Columns measure_id, to_status, effective_on, id (implied rows: negative ids)."""
     recorded = changes[["measure_id", "to_status", "effective_on", "id"]]
     # a row that no longer matches the last change recorded for it was changed elsewhere (an import): read it as
     # its row implies, like a measure with no history at all
@@ -76,16 +94,4 @@ def measure_flags(measures: pd.DataFrame, changes: pd.DataFrame, as_of: dt.date)
                       "effective_on": without["end_on"][done].where(without["end_on"][done].notna(), without["start_on"][done]),
                       "id": -1}),
     ], ignore_index=True)
-    history = pd.concat([recorded, implied], ignore_index=True) if len(implied) else recorded.copy()
-    history = history[pd.to_datetime(history["effective_on"]) <= day]
-    status_on = (history.assign(effective_on=pd.to_datetime(history["effective_on"]))
-                 .sort_values(["measure_id", "effective_on", "id"]).drop_duplicates("measure_id", keep="last")
-                 .set_index("measure_id")["to_status"])
-    status = measures["measure_id"].map(status_on)
-    started = pd.to_datetime(measures["start_on"]) <= day
-    end = pd.to_datetime(measures["end_on"])
-    carried = status.isin(CARRIED_OUT) & started
-    active = started & ((status == "in_progress") | ((status == "done") & end.notna() & (end >= day)))
-    flags = pd.DataFrame({"household_id": measures["household_id"].to_numpy(), "has_measure_carried_out": carried.to_numpy(),
-                          "has_active_measure": active.to_numpy()})
-    return flags.groupby("household_id").any()
+    return pd.concat([recorded, implied], ignore_index=True) if len(implied) else recorded.copy()

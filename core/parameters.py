@@ -66,8 +66,10 @@ def parse_value(key: str, text: str) -> Any:
             return value
         if spec.kind == "decimal":
             value = Decimal(text)
-            if not value.is_finite() or value <= 0:
-                raise InvalidParameter(f"{spec.label}必须是正数")
+            if not value.is_finite() or value <= 0 or value > 100:
+                raise InvalidParameter(f"{spec.label}必须是大于 0、不超过 100 的数")
+            if value.as_tuple().exponent < -4:  # compared exactly in integers: a bounded denominator
+                raise InvalidParameter(f"{spec.label}最多保留四位小数")
             return value
         if spec.kind == "date":
             return dt.date.fromisoformat(text)

@@ -30,6 +30,7 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
+from fractions import Fraction
 
 import numpy as np
 import pandas as pd
@@ -81,6 +82,60 @@ class Inputs:
     place_names: dict[str, str]
 
 
+@dataclass(frozen=True)
+class Multiple:
+    """A multiple of the line, month by month (exact: numerator / denominator), from month index `first` on.
+
+    Months before `first` take the first value, months after the last the last value. The rule's own figure is 1
+    (超过 / 达到 the line itself); a dated parameter gives each month the value in force on its first day, like a line.
+    """
+
+    first: int
+    numerators: np.ndarray
+    denominators: np.ndarray
+
+    @classmethod
+    def constant(cls, value: Fraction | int = 1) -> Multiple:
+        value = Fraction(value)
+        return cls(0, np.array([value.numerator], dtype=np.int64), np.array([value.denominator], dtype=np.int64))
+
+    @classmethod
+    def from_rows(cls, rows, parse, first: int, last: int) -> Multiple:
+        """From dated rows [(effective_from, text)]: the value in force on each month's first day, months first..last;
+        `parse` turns a text into a Decimal or Fraction."""
+        parsed = sorted((start, Fraction(parse(text))) for start, text in rows)
+        values = []
+        for index in range(first, last + 1):
+            day = month_of_index(index)
+            in_force = [v for start, v in parsed if start <= day]
+            values.append(in_force[-1] if in_force else parsed[0][1])
+        return cls(first, np.array([v.numerator for v in values], dtype=np.int64),
+                   np.array([v.denominator for v in values], dtype=np.int64))
+
+    @property
+    def is_one(self) -> bool:
+        return bool((self.numerators == self.denominators).all())
+
+    def at(self, months: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        i = np.clip(months - self.first, 0, len(self.numerators) - 1)
+        return self.numerators.take(i), self.denominators.take(i)
+
+    def on(self, index: int) -> Fraction:
+        num, den = self.at(np.array([index]))
+        return Fraction(int(num[0]), int(den[0]))
+
+
+ONE = Multiple.constant(1)
+
+
+def _compare(income: np.ndarray, household_line: np.ndarray, month: np.ndarray, multiple: Multiple) -> tuple[np.ndarray, np.ndarray]:
+    """(income × den, line × persons × num): compared exactly in integers (multiples have at most 4 decimals)."""
+    if multiple.is_one:
+        return income, household_line
+    num, den = multiple.at(month)
+    return income * den, household_line * num
+
+
 def line_grid(lines: pd.DataFrame, places: np.ndarray, first: int, last: int) -> np.ndarray:
     """lines[place, month − first]: the line in force on each month's first day (0 where none is)."""
     grid = np.zeros((len(places), last - first + 1), dtype=np.int64)
@@ -122,8 +177,11 @@ class Months:
         })
 
 
-def evaluate_months(inputs: Inputs) -> Months:
-    """Per-capita income, the line, above it or not, and the run of months above, for every household-month."""
+def evaluate_months(inputs: Inputs, *, exit_multiple: Multiple = ONE, relief_multiple: Multiple = ONE) -> Months:
+    """Per-capita income, the line, above it or not, and the run of months above, for every household-month.
+
+    `above` is income > line × persons × the exit multiple of the month; `reaches` is income ≥ line × persons × the
+    relief multiple of the month (both 1 unless a dated parameter says otherwise)."""
     hh_ids = inputs.households["household_id"].to_numpy(np.int64)
     lookup = np.full(int(hh_ids.max(initial=0)) + 1, -1, dtype=np.int64)
     lookup[hh_ids] = np.arange(len(hh_ids))
@@ -149,8 +207,10 @@ def evaluate_months(inputs: Inputs) -> Months:
         line = np.zeros(0, dtype=np.int64)
     per_capita = income // persons
     household_line = line * persons  # compared in whole fen: no rounding of the per-capita figure
-    above = (income > household_line) & (line > 0)
-    reaches = (income >= household_line) & (line > 0)
+    left, right = _compare(income, household_line, month, exit_multiple)
+    above = (left > right) & (line > 0)
+    left, right = _compare(income, household_line, month, relief_multiple)
+    reaches = (left >= right) & (line > 0)
     index = np.arange(n)
     continues = np.zeros(n, dtype=bool)
     if n > 1:
@@ -170,14 +230,22 @@ def open_causes(causes: pd.DataFrame, as_of: dt.date) -> pd.Series:
     return still_open.groupby(causes["household_id"].to_numpy()).sum()
 
 
-def evaluate(inputs: Inputs, as_of: dt.date, exit_run_months: int, *, income_lag_months: int) -> pd.DataFrame:
+def evaluate(inputs: Inputs, as_of: dt.date, exit_run_months: int, *, income_lag_months: int,
+             exit_multiple: Multiple = ONE, relief_multiple: Multiple = ONE) -> pd.DataFrame:
     """One row per household: the month judged, the run ending in it, the rules met, problems.
 
     Columns: household_id, judged_month (−1: none), lacking_month (−1: none lacking), run_months, run_start,
     per_capita_fen, line_fen (of the judged month), open_causes, exit_met, relief_met, near_exit, unhelped,
     missing_recent, suggestion ('exit' | 'relief' | ''), problem.
     """
-    m = evaluate_months(inputs)
+    months = evaluate_months(inputs, exit_multiple=exit_multiple, relief_multiple=relief_multiple)
+    return judge(months, inputs, as_of, exit_run_months, income_lag_months=income_lag_months)
+
+
+def judge(m: Months, inputs: Inputs, as_of: dt.date, exit_run_months: int, *, income_lag_months: int) -> pd.DataFrame:
+    """`evaluate` from household-months already evaluated (the policy lab judges one evaluation on many dates).
+
+    `inputs.households` carries the measure and assistance flags on `as_of`."""
     target = month_index(as_of)
     count = len(inputs.households)
     upto = m.month <= target

@@ -16,12 +16,14 @@ from sqlalchemy.orm import Session
 from core import codes
 from core.assistance import records_for_months
 from core.measure_history import measure_flags
-from core.status_engine import Inputs, evaluate, lacking_text, month_index, month_label, month_of_index, status_as_of
+from core.parameters import parse_value
+from core.status_engine import (Inputs, Multiple, evaluate, lacking_text, month_index, month_label, month_of_index,
+                                status_as_of)
 from db.actor import Actor
 from db.frames import plain
 from db.models import (AssistanceRecord, DibaoLine, Household, HouseholdCause, IncomeMonth, Measure, MeasureStatusChange, Place,
                        StatusChange)
-from db.queries import parameter_on
+from db.queries import parameter_history, parameter_on
 from db.scope import org_filter, without_personal_data
 
 SUGGESTION = {"exit": "可脱困", "relief": "可解困"}
@@ -112,14 +114,33 @@ def evaluate_files(session: Session, actor: Actor, as_of: dt.date, *, months_bac
     months = int(parameter_on(session, "exit_run_months", as_of))
     lag = int(parameter_on(session, "income_lag_months", as_of))
     inputs, files = load_inputs(session, actor, as_of, months_back=months_back, income_lag_months=lag)
-    result = evaluate(inputs, as_of, months, income_lag_months=lag).merge(files, on="household_id")
+    multiples = {key: dated_multiple(parameter_history(session, key), key, inputs.incomes) for key in ("exit_multiple", "relief_multiple")}
+    result = evaluate(inputs, as_of, months, income_lag_months=lag, exit_multiple=multiples["exit_multiple"],
+                      relief_multiple=multiples["relief_multiple"]).merge(files, on="household_id")
     active = result["status"] == "active"
     result["suggestion"] = result["suggestion"].where(active, "")
     for column in ("near_exit", "unhelped", "missing_recent"):  # lists of files 在档 that day only
         result[column] = result[column] & active
     result["exit_run_months"] = months
     result["income_lag_months"] = lag
+    for key in ("exit_multiple", "relief_multiple"):  # the multiple of the judged month, for the evidence line
+        result[key] = [multiples[key].on(int(m)) if m >= 0 else 1 for m in result["judged_month"]]
     return result
+
+
+def dated_multiple(rows: list[tuple[dt.date, str]], key: str, incomes: pd.DataFrame) -> Multiple:
+    """A dated multiple parameter over the months the incomes span (each month: the value on its first day)."""
+    if incomes.empty:
+        return Multiple.constant(1)
+    months = pd.to_datetime(incomes["month"])
+    first, last = (month_index(months.min().date()), month_index(months.max().date()))
+    return Multiple.from_rows(rows, lambda text: parse_value(key, text), first, last)
+
+
+def _times(row: pd.Series, key: str) -> str:
+    """"×1.2 倍" when a dated multiple other than 1 was in force in the judged month; nothing for the rule's own 1."""
+    value = row.get(key, 1)
+    return "" if value == 1 else f"×{float(value):g} 倍"
 
 
 def _lacking(row: pd.Series) -> str:
@@ -133,14 +154,14 @@ def evidence(row: pd.Series) -> str:
     judged = month_label(int(row["judged_month"]))
     if row["suggestion"] == "exit" or row["unhelped"]:
         start = month_label(int(row["run_start"]))
-        text = (f"自 {start} 起至 {judged} 连续 {row['run_months']} 个月家庭收入超过当月低保标准×人口（{judged}：人均 "
+        text = (f"自 {start} 起至 {judged} 连续 {row['run_months']} 个月家庭收入超过当月低保标准{_times(row, 'exit_multiple')}×人口（{judged}：人均 "
                 f"{row['per_capita_fen'] / 100:.2f} 元，标准 {row['line_fen'] / 100:.2f} 元）；致困原因已全部消除")
         return text + ("；有已实施的帮扶措施" if row["suggestion"] == "exit" else "；但没有已实施（实施中或已完成）的帮扶措施，"
                        "请补录帮扶措施，或核实后退出")
     if row["suggestion"] == "relief":
         return (f"难以脱困，已纳入{row['assistance_in_force'] or '政府救助'}，有常态化帮扶措施；"
                 f"{judged} 人均收入（含转移性收入）{row['per_capita_fen'] / 100:.2f} 元，"
-                f"达到低保标准 {row['line_fen'] / 100:.2f} 元")
+                f"达到低保标准 {row['line_fen'] / 100:.2f} 元{_times(row, 'relief_multiple')}")
     if row["near_exit"]:
         if row["run_months"] >= row["exit_run_months"]:
             return f"至 {judged} 已连续 {row['run_months']} 个月超过低保标准，但还有 {row['open_causes']} 项致困原因未消除"

@@ -71,9 +71,14 @@ def demo_lines_in_use(session: Session) -> bool:
 # --- parameters --------------------------------------------------------------------------------
 
 
+def parameter_history(session: Session, key: str) -> list[tuple[dt.date, str]]:
+    """Every dated row of one parameter: (effective_from, value text)."""
+    return [tuple(r) for r in session.execute(
+        select(PolicyParameter.effective_from, PolicyParameter.value).where(PolicyParameter.key == key)).all()]
+
+
 def parameter_on(session: Session, key: str, on: dt.date):
-    rows = session.execute(select(PolicyParameter.effective_from, PolicyParameter.value).where(PolicyParameter.key == key)).all()
-    return value_on(rows, key, on)
+    return value_on(parameter_history(session, key), key, on)
 
 
 def parameters_table(session: Session) -> pd.DataFrame:
