@@ -41,7 +41,8 @@ with store.reading() as session:
     places = dict(queries.places_in_scope(session, actor))
     saved = [_summary(row) for row in scenarios.list_for(session, actor)] if author else []
 place_codes = {name: code for code, name in places.items()}
-known_places = set(places) | set(baseline.lines["place_code"]) if not baseline.lines.empty else set(places)
+# districts a line may be set for (named in messages): every district with a line, and those of the actor's scope
+known_places = {**{code: code for code in baseline.lines["place_code"]}, **places}
 
 # --- the scenario the URL names (a link from a meeting note), opened once per change of the link -----------------
 wanted = st.query_params.get("scenario") or ""
@@ -128,7 +129,7 @@ if author:
     lab_editor.quick_panel(base_n, dt.date(as_of.year, 1, 1))
     st.markdown("**逐条设置**（每行一项调整；可增删行）")
     edited = lab_editor.grid(list(places.values()))
-    st.caption("低保标准×倍数 / +金额：在基线标准上调整，期间内基线标准的调整照常生效，按同一倍数/金额调整；"
+    st.caption("低保标准倍数 / 增减：在基线标准上×倍数或±金额，期间内基线标准的调整照常生效，按同一倍数/金额调整；"
                "截止日期留空为长期，截止日次日起恢复基线。其他参数在期间内取方案值。"
                "同一参数（低保标准为同一区县）期间重叠时，以表中靠后的行为准。"
                "区县仅用于低保标准行，留空为全部区县。月中生效的低保标准自次月起适用（与正式标准相同）。")

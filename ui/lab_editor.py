@@ -7,16 +7,15 @@ multiple and the run N, so what is compared is always exactly what the grid show
 from __future__ import annotations
 
 import datetime as dt
+import re
 from decimal import Decimal, InvalidOperation
 
 import pandas as pd
 import streamlit as st
 
 from core import scenario
-from core.parameters import SPEC_BY_KEY
 
-LABELS = {scenario.LINE_SCALE: "低保标准×倍数", scenario.LINE_ADD: "低保标准+金额（元）",
-          **{key: SPEC_BY_KEY[key].label for key in scenario.SCENARIO_KEYS if key in SPEC_BY_KEY}}
+LABELS = {key: scenario.LABELS[key] for key in scenario.SCENARIO_KEYS}
 KEY_OF = {label: key for key, label in LABELS.items()}
 LINE_KEYS = (scenario.LINE_SCALE, scenario.LINE_ADD)
 FIELDS = {"key": "参数", "value": "取值", "start": "起始日期", "end": "截止日期", "places": "区县"}
@@ -111,11 +110,15 @@ def to_data(frame: pd.DataFrame, place_codes: dict[str, str]) -> tuple[list[dict
     return data, rows
 
 
+_ITEM = re.compile(r"^第 \d+ 项调整：")  # core.scenario numbers the overrides; the grid's row number replaces it
+
+
 def messages(errors: dict[str, str], rows: list[int]) -> list[str]:
     """ScenarioInvalid.errors ("<i>.<field>" or "overrides") as lines naming the grid row and the field."""
     lines = []
     for key, message in errors.items():
         index, _, field = key.partition(".")
+        message = _ITEM.sub("", message)
         if index.isdigit() and int(index) < len(rows):
             lines.append(f"第 {rows[int(index)] + 1} 行 · {FIELDS.get(field, field)}：{message}")
         else:
