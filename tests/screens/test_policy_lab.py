@@ -176,3 +176,51 @@ def test_a_link_to_an_unknown_scenario_says_so(app_db):
     at.run()
     assert_ok(at)
     assert any("找不到方案" in str(w.value) for w in at.warning)
+
+
+def test_the_author_renames_and_deletes_and_an_administrator_adopts(app_db):
+    from db import scenarios
+    from db.engine import transaction
+    from db.models import DibaoLine, PolicyParameter
+
+    load_demo(app_db, households=120, seed=5)
+    make_user(app_db, "boss", "admin")
+    with transaction(app_db) as session:
+        boss = actor_for(session, "boss")
+        kept = scenarios.create(session, boss, "保留", QUESTION).hash
+        dropped = scenarios.create(session, boss, "待删除", QUESTION[:1]).hash
+    def real_lines():
+        with reading(app_db) as session:
+            return {(line.place_code, line.effective_from, line.amount_fen) for line in session.scalars(select(DibaoLine))}
+
+    lines_before = real_lines()
+
+    at = app_as("boss").run()
+    at.switch_page("screens/policy_lab.py")
+    at.query_params["scenario"] = dropped
+    at.run()
+    assert_ok(at)
+    at.checkbox(key="lab_delete_sure").check().run()
+    at.button(key="lab_delete_go").click().run()
+    assert_ok(at)
+    assert any("已删除方案“待删除”" in str(s.value) for s in at.success)
+    assert "scenario" not in at.query_params
+    assert [o for o in _labelled(at.selectbox, "方案").options if "待删除" in o] == []
+
+    at.query_params["scenario"] = kept
+    at.run()
+    at.text_input(key="lab_rename").input("低保1.2倍")
+    at.button(key="lab_rename_go").click().run()
+    assert_ok(at)
+    assert any("已重命名为“低保1.2倍”" in str(s.value) for s in at.success)
+    assert any("方案“低保1.2倍”" in str(h.value) for h in at.subheader)
+
+    at.checkbox(key="lab_adopt_sure").check().run()
+    at.button(key="lab_adopt_go").click().run()
+    assert_ok(at)
+    assert any("已采用方案“低保1.2倍”" in str(s.value) for s in at.success), [s.value for s in at.success]
+    assert real_lines() != lines_before  # the ×1.2 lines from 2019 are real now
+    with reading(app_db) as session:
+        run = session.scalars(select(PolicyParameter.value).where(PolicyParameter.key == "exit_run_months",
+                                                                 PolicyParameter.effective_from == FROM)).all()
+    assert run == ["3"]
