@@ -69,16 +69,6 @@ if not author and opened is None:
     st.info("请打开同事分享的方案链接（网址中带有 ?scenario=…）查看对比。业务人员可查看方案，不能新建或修改。")
     st.stop()
 
-outcome = st.session_state.pop(OUTCOME, None)
-if outcome:
-    kind, text, affected = outcome
-    (st.success if kind == "ok" else st.error)(escape_markdown(text))
-    if affected:
-        st.warning(f"以下 {len(affected)} 户在所涉日期之后已确认脱困或解困，可能受此次采用影响（未作改动，请复核）：")
-        st.dataframe(pd.DataFrame([{"档案编号": a.file_no, "区县": a.place_name, "状态": codes.HOUSEHOLD_STATUS[a.status],
-                                    "确认日期": a.effective_on} for a in affected]), hide_index=True, width="stretch")
-
-
 def _open(picked_hash: str | None) -> None:
     if picked_hash:
         st.query_params["scenario"] = picked_hash
@@ -141,6 +131,16 @@ else:
     else:
         st.dataframe(edited, hide_index=True, width="stretch")
 
+# what the last save, rename, deletion or adoption did, beside the controls that did it
+outcome = st.session_state.pop(OUTCOME, None)
+if outcome:
+    kind, text, affected = outcome
+    (st.success if kind == "ok" else st.error)(escape_markdown(text))
+    if affected:
+        st.warning(f"以下 {len(affected)} 户在所涉日期之后已确认脱困或解困，可能受此次采用影响（未作改动，请复核）：")
+        st.dataframe(pd.DataFrame([{"档案编号": a.file_no, "区县": a.place_name, "状态": codes.HOUSEHOLD_STATUS[a.status],
+                                    "确认日期": a.effective_on} for a in affected]), hide_index=True, width="stretch")
+
 data, grid_rows = lab_editor.to_data(edited, place_codes)
 try:
     overrides = scenario.parse(data)
@@ -182,8 +182,8 @@ if author and unsaved and overrides:
                 row = (scenarios.copy(session, actor, opened["hash"], name, overrides) if opened
                        else scenarios.create(session, actor, name, overrides))
                 created = _summary(row)
-        except ServiceError as exc:
-            _failed(exc)
+        except ServiceError as exc:  # under the form, which keeps the name typed
+            st.error(escape_markdown("未保存：" + ("；".join(exc.errors.values()) if isinstance(exc, ValidationError) else str(exc))))
         else:
             # the grid already shows this scenario: mark it opened without reloading the grid
             st.session_state[OPENED] = created["hash"]
@@ -193,7 +193,7 @@ if author and unsaved and overrides:
             st.query_params["scenario"] = created["hash"]
             st.query_params["as_of"] = f"{as_of:%Y-%m}"
             _done(f"已保存方案“{created['name']}”。复制下方链接即可分享。")
-        st.rerun()
+            st.rerun()
 elif unsaved and opened:
     st.caption("已修改，对比按修改后的设置计算（尚未保存）。")
 
@@ -259,4 +259,4 @@ if comparison.headline["households"] == 0:
     st.info("范围内没有可模拟的档案。")
     st.stop()
 st.subheader(f"对比：基线 与 {'方案“' + escape_markdown(opened['name']) + '”' if opened and not unsaved else '当前设置'}")
-lab_view.show(comparison, actor, opened["name"] if opened and not unsaved else f"政策模拟_{as_of:%Y%m}")
+lab_view.show(comparison, actor, lab_view.file_title(opened["name"]) if opened and not unsaved else f"政策模拟_{as_of:%Y%m}")

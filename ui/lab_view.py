@@ -6,6 +6,8 @@ downloads that list only for roles that may see personal data, and writes every 
 
 from __future__ import annotations
 
+import re
+
 import altair as alt
 import pandas as pd
 import streamlit as st
@@ -21,6 +23,11 @@ COUNT_TABS = ("区县", "主要致困原因", "困难类别", "措施类别")
 SERIES_COLOURS = {"基线（模拟）": "#7f8c8d", "方案（模拟）": "#c0392b", "实际确认": "#2c3e50",
                   "基线目标": "#7f8c8d", "方案目标": "#c0392b"}
 GROUP_COLOURS = ["#27ae60", "#c0392b", "#2980b9", "#e67e22", "#bdc3c7"]
+
+
+def file_title(name: str) -> str:
+    """A scenario's name as part of a download's file name (no path separators or characters Windows refuses)."""
+    return re.sub(r'[\\/:*?"<>|\x00-\x1f\x7f]', "_", name).strip(" .") or "政策模拟"
 
 
 def _arrow(base, scen) -> str:

@@ -138,6 +138,10 @@ def test_a_saved_scenario_opens_by_link_for_staff_who_cannot_save_or_edit(app_db
     at = app_as("ana").run()
     at.switch_page("screens/policy_lab.py").run()
     _build_the_question(at)
+    at.button(key="FormSubmitter:lab_save_form-保存方案").click().run()  # no name yet
+    assert_ok(at)
+    assert any("未保存" in str(e.value) for e in at.error) and "scenario" not in at.query_params
+    assert len(at.data_editor[0].value) == 2  # the scenario is still there to be named
     at.text_input(key="lab_name").input("低保1.2倍·连续3个月")
     at.button(key="FormSubmitter:lab_save_form-保存方案").click().run()
     assert_ok(at)
