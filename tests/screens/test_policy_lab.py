@@ -228,3 +228,21 @@ def test_the_author_renames_and_deletes_and_an_administrator_adopts(app_db):
         run = session.scalars(select(PolicyParameter.value).where(PolicyParameter.key == "exit_run_months",
                                                                  PolicyParameter.effective_from == FROM)).all()
     assert run == ["3"]
+
+
+def test_a_scenario_name_is_shown_as_typed_never_as_a_link(app_db):
+    from db import scenarios
+    from db.engine import transaction
+
+    make_user(app_db, "ana", "analyst")
+    hostile = "[点我](http://evil.example)"
+    with transaction(app_db) as session:
+        link = scenarios.create(session, actor_for(session, "ana"), hostile, QUESTION[:1]).hash
+    at = app_as("ana").run()
+    at.switch_page("screens/policy_lab.py")
+    at.query_params["scenario"] = link
+    at.run()
+    assert_ok(at)
+    rendered = [str(e.value) for kind in ("markdown", "subheader", "success", "caption") for e in getattr(at, kind)]
+    assert any("点我" in text for text in rendered)
+    assert not [text for text in rendered if "[点我](" in text]  # escaped: Markdown makes no link of it
