@@ -63,7 +63,7 @@ def to_rows(overrides, place_names: dict[str, str]) -> pd.DataFrame:
 def _blank(value) -> bool:
     if value is None:
         return True
-    if isinstance(value, (list, tuple)):
+    if isinstance(value, (list, tuple, set)) or getattr(value, "ndim", 0) == 1:  # a multiselect cell: a list or an array
         return len(value) == 0
     try:
         if pd.isna(value):
