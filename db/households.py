@@ -400,6 +400,7 @@ def assess_household(session: Session, household: Household, on: dt.date) -> Ass
     exclusions = [ExclusionFact(e.exclusion, e.applies, e.source) for e in _exclusions_of(session, household.id)]
     result = assess(
         rule_set, figures, exclusions=exclusions, multiplier=parameter_on(session, "relative_multiplier", on),
+        edge_multiple=parameter_on(session, "edge_multiplier", on), accident_multiple=parameter_on(session, "accident_multiplier", on),
         casualty=household.casualty, migrant=household.work_status == "migrant",
         labour_relation_since=household.labour_relation_since, union_member=household.union_member_since is not None, on=on,
     )

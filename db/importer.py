@@ -446,6 +446,8 @@ def _check_history(session: Session, plan: Plan, problems: list[Problem], today:
     names = {p.code: p.name for p in DISTRICTS}
     rule_set = parameter_on(session, "rule_set", today)
     multiplier = parameter_on(session, "relative_multiplier", today)
+    limits = {"edge_multiple": parameter_on(session, "edge_multiplier", today),
+              "accident_multiple": parameter_on(session, "accident_multiplier", today)}
     for f in rows:
         own = sorted((m for m in months.get(plan.file_keys[f.row], []) if m["month"] <= today), key=lambda m: m["month"])
         if not own:
@@ -459,7 +461,7 @@ def _check_history(session: Session, plan: Plan, problems: list[Problem], today:
         except NoLineInForce as exc:
             problems.append(Problem("家庭档案", f.row, "状态", f"无法认定困难类别：{exc}"))
             continue
-        plan.history[f.row] = assess(rule_set, figures, multiplier=multiplier, migrant=f.head.get("work_status") == "migrant",
+        plan.history[f.row] = assess(rule_set, figures, multiplier=multiplier, **limits, migrant=f.head.get("work_status") == "migrant",
                                      union_member=False, on=today)
 
 

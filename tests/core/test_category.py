@@ -2,10 +2,11 @@
 
 import datetime as dt
 from decimal import Decimal
+from fractions import Fraction
 
 import pytest
 
-from core.category import Exclusion, MonthFigures, assess, run_below_line
+from core.category import Exclusion, MonthFigures, assess, multiple_text, run_below_line
 
 LINE = 60000  # 600.00 yuan per person per month
 
@@ -124,3 +125,38 @@ def test_deep_relative_subtracts_rigid_spending_and_scales_a_short_year():
 def test_deep_relative_accident(accident, casualty, category):
     result = assess("deep_relative_2019", months([200000] * 12, accident_spending_fen=accident), casualty=casualty)
     assert result.category == category
+
+
+@pytest.mark.parametrize(
+    "per_capita,edge,accident,category,says",
+    [
+        # the 2016 limits are parameters: exactly at a lower limit still qualifies, 1 fen above does not
+        (78000, Decimal("1.3"), Decimal("3"), "dibao_edge", "≤ 1.3 倍低保标准 780.00 元"),
+        (78001, Decimal("1.3"), Decimal("3"), "accident", "上限 1.3 倍低保标准 780.00 元"),
+        (78001, Decimal("1.3"), Decimal("1.25"), None, "意外致困户：人均 780.01 元（上限 1.25 倍低保标准 750.00 元）"),
+        (120000, Decimal("1.5"), Decimal("2"), "accident", "≤ 2 倍低保标准 1,200.00 元"),
+        (120001, Decimal("1.5"), Decimal("2"), None, "上限 2 倍低保标准 1,200.00 元"),
+    ],
+)
+def test_national_2016_limits_are_the_multiples_given_and_the_explanation_says_which(per_capita, edge, accident, category, says):
+    # spending brings the per-capita to the line after either deduction, so only the limits decide
+    spending = (per_capita - LINE) * 2
+    result = assess("national_2016", months([per_capita], special_spending_fen=spending, accident_spending_fen=spending),
+                    edge_multiple=edge, accident_multiple=accident)
+    assert result.category == category
+    assert says in result.explanation()
+    assert "1.5 倍" not in result.explanation() or edge == Decimal("1.5")
+
+
+def test_the_default_limits_are_the_policys_and_are_printed():
+    result = assess("national_2016", months([90001], special_spending_fen=60002, accident_spending_fen=60002))
+    assert result.category == "accident"
+    assert "上限 1.5 倍低保标准 900.00 元" in result.explanation() and "≤ 3 倍低保标准 1,800.00 元" in result.explanation()
+
+
+@pytest.mark.parametrize(
+    "multiple,text",
+    [(Fraction(3, 2), "1.5"), (Decimal("3"), "3"), (Decimal("1.50"), "1.5"), (Decimal("1.25"), "1.25"), (Fraction(4, 3), "4/3")],
+)
+def test_a_multiple_reads_as_people_write_it(multiple, text):
+    assert multiple_text(multiple) == text
