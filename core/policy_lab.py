@@ -31,7 +31,7 @@ from core.measure_history import CARRIED_OUT, resolved_history
 from core.parameters import cumulative_targets, parse_value, value_on
 from core.progress import ALL, target_steps
 from core.scenario import DatedTables
-from core.status_engine import Inputs, Months, Multiple, evaluate_months, judge, month_index, month_label, status_as_of
+from core.status_engine import Inputs, Months, Multiple, Rows, evaluate_months, rows_of, judge, month_index, month_label, status_as_of
 
 RULES_VERSION = "2026-12-02.1"  # part of every cache key: bump when a rule of the simulation changes
 GROUPS = ("新增解困脱困", "不再解困脱困", "提前", "推后", "不变")
@@ -73,6 +73,7 @@ class Prepared:
     first: int
     last: int
     inputs: Inputs               # the engine's tables (incomes with month_index); flags are set per evaluation day
+    rows: Rows                   # the engine's household-months, built once
     position: np.ndarray         # household position of every income row (sorted by household, month)
     helped: np.ndarray           # grid: a measure carried out on the month's last day (脱困, 经精准帮扶后)
     going_on: np.ndarray         # grid: a measure going on on the month's last day (解困, 常态化帮扶)
@@ -84,6 +85,12 @@ class Prepared:
     first_active: np.ndarray     # per household: the first month it was 在档 (a big number: never)
     hard_to_exit: np.ndarray
     tracks: pd.DataFrame         # household position, track label
+    # per income row (the engine keeps their order): the grids above read once, as no scenario changes them
+    row_helped: np.ndarray
+    row_going_on: np.ndarray
+    row_assisted: np.ndarray
+    row_window: np.ndarray       # the file 在档 by then and not withdrawn
+    row_clear: np.ndarray        # all causes removed by the month's last day
     _memo: dict = field(default_factory=dict)
 
     def column(self, month: int) -> int:
@@ -187,12 +194,20 @@ def prepare(data: LabData) -> Prepared:
     engine_incomes = incomes[["household_id", "month_index", "income_fen", "persons"]]
     inputs = Inputs(incomes=engine_incomes, households=frame, causes=causes[["household_id", "removed_on"]],
                     lines=pd.DataFrame(columns=["place_code", "effective_from", "amount_fen"]), place_names=data.place_names)
+    position = lookup.reindex(incomes["household_id"].to_numpy()).to_numpy(np.int64)
+    month = incomes["month_index"].to_numpy(np.int64)
+    flat = position * (last - first + 1) + np.clip(month - first, 0, last - first)
+    withdrawn = status_grid(("withdrawn",))
+    started = month >= first_active[position]
     return Prepared(
-        data=replace(data, households=hh, incomes=incomes), first=first, last=last, inputs=inputs,
-        position=lookup.reindex(incomes["household_id"].to_numpy()).to_numpy(np.int64),
+        data=replace(data, households=hh, incomes=incomes), first=first, last=last, inputs=inputs, rows=rows_of(inputs),
+        position=position,
+        row_helped=helped.ravel().take(flat), row_going_on=going_on.ravel().take(flat),
+        row_assisted=assisted.ravel().take(flat), row_window=started & ~withdrawn.ravel().take(flat),
+        row_clear=month >= clear_from[position],
         helped=helped, going_on=going_on, assisted=assisted, causes_clear_from=clear_from,
         status_active=status_grid(("active",)), status_out=status_grid(("exited", "relieved")),
-        status_withdrawn=status_grid(("withdrawn",)), first_active=first_active,
+        status_withdrawn=withdrawn, first_active=first_active,
         hard_to_exit=hh["hard_to_exit"].to_numpy(bool), tracks=tracks,
     )
 
@@ -244,17 +259,15 @@ def simulate(p: Prepared, tables: DatedTables, as_of: dt.date) -> Outcome:
     tc = p.column(target)
     inputs = Inputs(p.inputs.incomes, p.inputs.households, p.inputs.causes, tables.lines, p.inputs.place_names)
     m = evaluate_months(inputs, exit_multiple=_multiple(tables, "exit_multiple", p.first, p.last),
-                        relief_multiple=_multiple(tables, "relief_multiple", p.first, p.last))
+                        relief_multiple=_multiple(tables, "relief_multiple", p.first, p.last), rows=p.rows)
     count = len(p.inputs.households)
     rows, month = m.row, m.month
     column = np.clip(month - p.first, 0, p.last - p.first)
     run_needed = _per_month(tables, "exit_run_months", p.first, p.last)
     # the window each file is simulated on: from its first month 在档 to the month before its withdrawal, up to as_of
-    withdrawn = p.status_withdrawn[rows, column] & (month >= p.first_active[rows])
-    within = (month >= p.first_active[rows]) & (month <= target) & ~withdrawn
-    exit_ok = (within & (m.run_months >= run_needed[column]) & (month >= p.causes_clear_from[rows])
-               & p.helped[rows, column])
-    relief_ok = within & p.hard_to_exit[rows] & m.reaches & p.assisted[rows, column] & p.going_on[rows, column]
+    within = p.row_window & (month <= target)
+    exit_ok = within & (m.run_months >= run_needed.take(column)) & p.row_clear & p.row_helped
+    relief_ok = within & p.hard_to_exit.take(rows) & m.reaches & p.row_assisted & p.row_going_on
     first_exit = _first_true(rows, exit_ok, month, count)
     first_relief = _first_true(rows, relief_ok, month, count)
     exit_first = (first_exit >= 0) & ((first_relief < 0) | (first_exit <= first_relief))
@@ -269,6 +282,8 @@ def simulate(p: Prepared, tables: DatedTables, as_of: dt.date) -> Outcome:
     if len(last) > 1:
         last[:-1] &= ~((rows[1:] == rows[:-1]) & upto[1:])
     at = np.flatnonzero(last)
+    latest = np.full(count, -NEVER, dtype=np.int64)  # each file's latest month up to as_of
+    latest[rows[at]] = month[at]
     at = at[month[at] >= target - lag]
     judged_month = np.full(count, target, dtype=np.int64)
     judged_month[rows[at]] = month[at]
@@ -294,14 +309,15 @@ def simulate(p: Prepared, tables: DatedTables, as_of: dt.date) -> Outcome:
     return Outcome(as_of=as_of, months=m, first_out=first_out, out_kind=kind, judged=judged,
                    baseline_date=value_on(tables.params["baseline_date"], "baseline_date", as_of),
                    shares=value_on(tables.params["target_shares"], "target_shares", as_of),
-                   categories=_categories(p, tables, m, as_of), gap_fen=gap)
+                   categories=_categories(p, tables, m, as_of, latest), gap_fen=gap)
 
 
-def _categories(p: Prepared, tables: DatedTables, m: Months, as_of: dt.date) -> pd.Series:
-    """The category of every file 在档 on as_of, under the tables' rule set and limits, from its months up to as_of."""
+def _categories(p: Prepared, tables: DatedTables, m: Months, as_of: dt.date, latest: np.ndarray) -> pd.Series:
+    """The category of every file 在档 on as_of, under the tables' rule set and limits (those in force on as_of), from
+    its months up to as_of: the twelve ending at its latest are all either rule set reads."""
     target = month_index(as_of)
     active = p.status_active[:, p.column(target)]
-    keep = (m.month <= target) & active[m.row]
+    keep = (m.month <= target) & (m.month > latest.take(m.row) - 12) & active.take(m.row)
     incomes = p.data.incomes
     rows = pd.DataFrame({
         "household_id": p.inputs.households["household_id"].to_numpy()[m.row[keep]], "month_index": m.month[keep],
@@ -315,28 +331,12 @@ def _categories(p: Prepared, tables: DatedTables, m: Months, as_of: dt.date) -> 
         return Fraction(value_on(tables.params[key], key, as_of))
 
     casualty = pd.Series(p.data.households["casualty"].to_numpy(bool), index=p.data.households["household_id"].to_numpy())
-    found = _assess_many(rows, value_on(tables.params["rule_set"], "rule_set", as_of),
+    found = category.assess_many(rows, value_on(tables.params["rule_set"], "rule_set", as_of),
                         edge_multiple=multiple("edge_multiplier"), accident_multiple=multiple("accident_multiplier"),
                         relative_multiple=multiple("relative_multiplier"), casualty=casualty)
     ids = p.inputs.households["household_id"].to_numpy()
     values = [v if isinstance(v, str) and on else None for v, on in zip(found.reindex(ids).to_numpy(object), active, strict=True)]
     return pd.Series(values, index=np.arange(len(ids)), dtype=object)
-
-
-def _assess_many(rows: pd.DataFrame, rule_set: str, *, edge_multiple, accident_multiple, relative_multiple, casualty) -> pd.Series:
-    """core.category's rule for many households (vectorised there when it has `assess_many`)."""
-    if hasattr(category, "assess_many"):
-        return category.assess_many(rows, rule_set, edge_multiple=edge_multiple, accident_multiple=accident_multiple,
-                                    relative_multiple=relative_multiple, casualty=casualty)
-    found = {}
-    for household_id, group in rows.groupby("household_id"):
-        months = [category.MonthFigures(month=dt.date(int(m) // 12, int(m) % 12 + 1, 1), income_fen=int(i), persons=int(n),
-                                        line_fen=int(line), special_spending_fen=int(sp), accident_spending_fen=int(ac))
-                  for m, i, n, sp, ac, line in group[["month_index", "income_fen", "persons", "special_spending_fen",
-                                                      "accident_spending_fen", "line_fen"]].itertuples(index=False)]
-        found[household_id] = category.assess(rule_set, months, multiplier=relative_multiple,
-                                              casualty=bool(casualty.get(household_id, False))).category
-    return pd.Series(found, dtype=object)
 
 
 # --- two outcomes side by side ---------------------------------------------------------------------

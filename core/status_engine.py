@@ -177,11 +177,25 @@ class Months:
         })
 
 
-def evaluate_months(inputs: Inputs, *, exit_multiple: Multiple = ONE, relief_multiple: Multiple = ONE) -> Months:
-    """Per-capita income, the line, above it or not, and the run of months above, for every household-month.
+@dataclass
+class Rows:
+    """The household-months as the engine orders them, and what no line or multiple changes (built once; the policy
+    lab evaluates one set of rows under many sets of lines)."""
 
-    `above` is income > line × persons × the exit multiple of the month; `reaches` is income ≥ line × persons × the
-    relief multiple of the month (both 1 unless a dated parameter says otherwise)."""
+    row: np.ndarray
+    month: np.ndarray
+    income: np.ndarray
+    persons: np.ndarray
+    per_capita: np.ndarray
+    cell: np.ndarray         # place of the row's household × month offset, into a line grid over first..last
+    follows: np.ndarray      # the same household's previous calendar month is the row before
+    first: int
+    last: int
+    places: np.ndarray
+    place_of_household: np.ndarray
+
+
+def rows_of(inputs: Inputs) -> Rows:
     hh_ids = inputs.households["household_id"].to_numpy(np.int64)
     lookup = np.full(int(hh_ids.max(initial=0)) + 1, -1, dtype=np.int64)
     lookup[hh_ids] = np.arange(len(hh_ids))
@@ -196,30 +210,47 @@ def evaluate_months(inputs: Inputs, *, exit_multiple: Multiple = ONE, relief_mul
     if len(key) > 1 and not (np.diff(key) > 0).all():  # the store gives them sorted; anything else is sorted here
         order = np.argsort(key, kind="stable")
         row, month, income, persons = row[order], month[order], income[order], persons[order]
+    n = len(row)
+    first, last = (int(month.min()), int(month.max())) if n else (0, 0)
+    follows = np.zeros(n, dtype=bool)
+    if n > 1:
+        follows[1:] = (row[1:] == row[:-1]) & (month[1:] == month[:-1] + 1)
+    width = last - first + 1
+    return Rows(row=row, month=month, income=income, persons=persons, per_capita=income // persons,
+                cell=np.asarray(place_of_household)[row] * width + (month - first), follows=follows, first=first, last=last,
+                places=np.asarray(places), place_of_household=np.asarray(place_of_household))
 
+
+def evaluate_months(inputs: Inputs, *, exit_multiple: Multiple = ONE, relief_multiple: Multiple = ONE,
+                    rows: Rows | None = None) -> Months:
+    """Per-capita income, the line, above it or not, and the run of months above, for every household-month.
+
+    `above` is income > line × persons × the exit multiple of the month; `reaches` is income ≥ line × persons × the
+    relief multiple of the month (both 1 unless a dated parameter says otherwise). `rows`: `rows_of(inputs)` built
+    before (the lines of `inputs` are read here)."""
+    r = rows if rows is not None else rows_of(inputs)
+    row, month, income, persons = r.row, r.month, r.income, r.persons
     n = len(row)
     if n:
-        first = int(month.min())
-        grid = line_grid(inputs.lines, np.asarray(places), first, int(month.max()))
         # one flat gather is much cheaper than 2-D fancy indexing over millions of rows
-        line = grid.ravel().take(place_of_household[row] * grid.shape[1] + (month - first))
+        line = line_grid(inputs.lines, r.places, r.first, r.last).ravel().take(r.cell)
     else:
         line = np.zeros(0, dtype=np.int64)
-    per_capita = income // persons
     household_line = line * persons  # compared in whole fen: no rounding of the per-capita figure
+    has_line = line > 0
     left, right = _compare(income, household_line, month, exit_multiple)
-    above = (left > right) & (line > 0)
+    above = (left > right) & has_line
     left, right = _compare(income, household_line, month, relief_multiple)
-    reaches = (left >= right) & (line > 0)
+    reaches = (left >= right) & has_line
     index = np.arange(n)
     continues = np.zeros(n, dtype=bool)
     if n > 1:
-        continues[1:] = (row[1:] == row[:-1]) & (month[1:] == month[:-1] + 1) & above[:-1]
+        continues[1:] = r.follows[1:] & above[:-1]
     run_start = np.maximum.accumulate(np.where(above & ~continues, index, 0)) if n else index
     return Months(
-        row=row, month=month, per_capita_fen=per_capita, line_fen=line, above=above, reaches=reaches,
+        row=row, month=month, per_capita_fen=r.per_capita, line_fen=line, above=above, reaches=reaches,
         run_months=np.where(above, index - run_start + 1, 0), run_start=np.where(above, month[run_start] if n else month, -1),
-        places=np.asarray(places), place_of_household=np.asarray(place_of_household),
+        places=r.places, place_of_household=r.place_of_household,
     )
 
 

@@ -69,6 +69,7 @@ TEXT_FIELDS: dict[str, TextField] = {
     "dibao_line.note": TextField("依据", 255),
     "policy_parameter.value": TextField("取值", 255),
     "policy_parameter.note": TextField("说明", 255),
+    "policy_scenario.name": TextField("方案名称", 60),
     "official_calendar_year.holidays": TextField("放假日期", 4000, multiline=True),
     "official_calendar_year.workdays": TextField("调休上班日期", 4000, multiline=True),
     "official_calendar_year.source": TextField("依据", 255),

@@ -370,6 +370,23 @@ class PolicyParameter(Versioned, Base):
 
 
 
+class PolicyScenario(Versioned, Base):
+    """政策模拟方案: a named set of dated overrides (core.scenario), identified by the hash of its content.
+
+    The content never changes (a changed set is a new scenario); only the name does. A scenario holds no personal
+    data and never touches the real parameters until an administrator adopts it."""
+
+    __tablename__ = "policy_scenario"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    hash: Mapped[str] = mapped_column(String(16), nullable=False, unique=True)  # core.scenario.content_hash
+    name: Mapped[str] = mapped_column(String(60), nullable=False)
+    author_id: Mapped[int] = mapped_column(ForeignKey("app_user.id"), nullable=False, index=True)
+    org_id: Mapped[int] = mapped_column(ForeignKey("org.id"), nullable=False)  # the author's union when it was saved
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime, nullable=False, server_default=func.now(), default=now)
+    overrides: Mapped[str] = mapped_column(Text, nullable=False)  # core.scenario.to_json: canonical, hashed
+    author: Mapped[User] = relationship(lazy="joined")
+
+
 class OfficialCalendarYear(Versioned, Base):
     """A year of the official calendar entered by an administrator (法定节假日和调休), for a year the
     chinese-calendar package does not know yet. Dates are ISO days separated by commas."""

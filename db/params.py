@@ -17,6 +17,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from core.money import InvalidAmount, yuan_to_fen
+from core.scenario import DatedTables
 from core.typed import field_text
 from core.parameters import SPEC_BY_KEY, InvalidParameter, parse_value
 from db import audit
@@ -242,3 +243,35 @@ def save_parameters(session: Session, actor: Actor, edited: list[dict], *, today
     if counts["删除"]:
         audit.bump_data_version(session)
     return counts, _affected(session, since, None, today)
+
+
+# --- dated tables as grids: how an adopted scenario goes through the same path --------------------------------------
+
+
+def _yuan_text(fen: int) -> str:
+    sign, fen = ("-" if fen < 0 else ""), abs(int(fen))
+    return f"{sign}{fen // 100}.{fen % 100:02d}"
+
+
+def grids_for(session: Session, tables: DatedTables, note: str) -> tuple[list[dict], list[dict]]:
+    """The edited grids (lines, parameters) that turn the store's rows into `tables`, as an administrator would hand
+    them to save_lines and save_parameters: a row whose district (or key) and date stay keeps its id and version (and
+    its note while its value stays); a changed or new row carries `note`; a stored row not in `tables` is left out, so
+    it is deleted."""
+    stored_lines = {(r["区县"], r["生效日期"]): r for r in line_rows(session).to_dict("records")}
+    lines = []
+    for place, day, fen in zip(tables.lines["place_code"], tables.lines["effective_from"], tables.lines["amount_fen"]):
+        day = _date(day)
+        row = stored_lines.get((place, day))
+        same = row is not None and yuan_to_fen(str(row["标准(元)"])) == int(fen)
+        lines.append({"id": row["id"] if row else None, "version": row["version"] if row else None, "区县": place,
+                      "生效日期": day, "标准(元)": _yuan_text(int(fen)), "依据": row["依据"] if same else note})
+    stored_params = {(r["参数"], r["生效日期"]): r for r in parameter_rows(session).to_dict("records")}
+    parameters = []
+    for key, rows in tables.params.items():
+        for day, value in rows:
+            row = stored_params.get((key, day))
+            same = row is not None and row["取值"] == value
+            parameters.append({"id": row["id"] if row else None, "version": row["version"] if row else None, "参数": key,
+                               "生效日期": day, "取值": value, "说明": row["说明"] if same else note})
+    return lines, parameters

@@ -17,7 +17,8 @@ from sqlalchemy import func, select
 
 from core.identity import id_check_char
 from core.typed import CONTROL_MESSAGE, REASON, TEXT_FIELDS
-from db import assistance, file_access, households as hh, measures, orgs, pairings, params, queries, users, visits, workdays
+from db import (assistance, file_access, households as hh, measures, orgs, pairings, params, queries, scenarios, users, visits,
+                workdays)
 from db.actor import system_actor
 from db.audit import data_version
 from db.engine import reading, transaction
@@ -161,6 +162,10 @@ CASES = {
     "parameter: note": Case("第 1 行", 255, lambda s, _, t: params.save_parameters(
         s, ADMIN, [r | {"说明": t} if i == 0 else r for i, r in enumerate(params.parameter_rows(s).to_dict("records"))],
         today=TODAY)),
+    "scenario: name": Case("name", limit("policy_scenario.name"), lambda s, _, t: scenarios.create(
+        s, users.actor_for(s, "analyst1"), t, [{"key": "exit_run_months", "value": "3", "start": "2019-01-01"}], today=TODAY),
+        lambda s: users.create_user(s, ADMIN, username="analyst1", display_name="分析员", password="analyst-pass-1",
+                                    role="analyst", org_id=org_id(s, "秦皇岛市总工会"))),
     "calendar year: source": Case("source", 255, lambda s, _, t: workdays.save_calendar_year(
         s, ADMIN, year="2031", holidays="2031-01-01", workdays="", source=t)),
 }
@@ -258,7 +263,7 @@ NOT_FREE_TEXT = {
     "member.medical_insurance", "pairing.helper_phone", "process_step.step", "process_step.done_by", "status_change.from_status",
     "status_change.to_status", "status_change.reason", "status_change.recorded_by", "visit.kind", "aid_payment.track",
     "aid_payment.programme", "aid_payment.fund_source", "measure_status_change.from_status", "measure_status_change.to_status",
-    "measure_status_change.recorded_by",
+    "measure_status_change.recorded_by", "policy_scenario.hash", "policy_scenario.overrides",
 }
 KNOWN_TABLES = {t.name for t in Base.metadata.sorted_tables}  # every table: a new String column must be classified
 
