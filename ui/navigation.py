@@ -35,6 +35,7 @@ PAGES: tuple[PageSpec, ...] = (
     PageSpec("进度", "screens/dashboard.py", "进度看板", ":material/monitoring:", ALL_ROLES, "dashboard"),
     PageSpec("进度", "screens/proposals.py", "可脱困/可解困名单", ":material/task_alt:", ("admin", "staff"), "proposals"),
     PageSpec("政策参数", "screens/policy_params.py", "低保标准与参数", ":material/tune:", ALL_ROLES, "parameters"),
+    PageSpec("政策参数", "screens/policy_lab.py", "政策模拟", ":material/science:", ("admin", "analyst", "staff"), "policy-lab"),
     PageSpec("系统管理", "screens/users.py", "用户管理", ":material/manage_accounts:", ("admin",), "users"),
     PageSpec("系统管理", "screens/orgs.py", "工会组织", ":material/account_tree:", ("admin",), "orgs"),
     PageSpec("系统管理", "screens/audit_log.py", "操作日志", ":material/history:", ("admin",), "audit"),
