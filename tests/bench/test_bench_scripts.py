@@ -74,3 +74,10 @@ def test_policy_lab_benchmark_runs_in_short_form():
     assert "3,000 households" in result.stdout and "ratio" in result.stdout
     # the lab's first months out are the per-date evaluation's, household by household
     assert "agree for 3,000 of 3,000 households" in result.stdout
+
+
+def test_category_benchmark_runs_in_short_form():
+    result = subprocess.run([sys.executable, "bench/category_many.py", "--households", "3000", "--sample", "200"], cwd=ROOT,
+                            capture_output=True, text=True, timeout=300)
+    assert result.returncode == 0, result.stderr[-2000:]
+    assert "3,000 households" in result.stdout and "national_2016" in result.stdout and "deep_relative_2019" in result.stdout
