@@ -5,16 +5,16 @@ link (?scenario=<hash>); an administrator may adopt one as the real parameters. 
 import datetime as dt
 import json
 
-import pandas as pd
 import streamlit as st
 
-from core import codes, scenario
+from core import scenario
 from core.parameters import value_on
 from db import audit, queries, scenarios
 from db import policy_lab as lab
 from db.errors import NotFound, OutOfScope, ServiceError, ValidationError
 from ui import lab_cache, lab_editor, lab_view, store
 from ui.markdown import escape_markdown
+from ui.affected import show_outcome
 from ui.session import require_role
 
 actor = require_role(*lab.LAB_ROLES)
@@ -132,14 +132,7 @@ else:
         st.dataframe(edited, hide_index=True, width="stretch")
 
 # what the last save, rename, deletion or adoption did, beside the controls that did it
-outcome = st.session_state.pop(OUTCOME, None)
-if outcome:
-    kind, text, affected = outcome
-    (st.success if kind == "ok" else st.error)(escape_markdown(text))
-    if affected:
-        st.warning(f"以下 {len(affected)} 户在所涉日期之后已确认脱困或解困，可能受此次采用影响（未作改动，请复核）：")
-        st.dataframe(pd.DataFrame([{"档案编号": a.file_no, "区县": a.place_name, "状态": codes.HOUSEHOLD_STATUS[a.status],
-                                    "确认日期": a.effective_on} for a in affected]), hide_index=True, width="stretch")
+show_outcome(st.session_state.pop(OUTCOME, None), "此次采用")
 
 data, grid_rows = lab_editor.to_data(edited, place_codes)
 try:

@@ -7,14 +7,13 @@ import altair as alt
 import pandas as pd
 import streamlit as st
 
-from core import codes
 from core.parameters import SPEC_BY_KEY
 from db import params, queries
 from db.errors import ServiceError, ValidationError
 from ui import store
 from ui.calendar_panel import calendar_form, show_calendar
+from ui.affected import show_outcome
 from ui.session import require_role
-from ui.markdown import escape_markdown
 
 actor = require_role()
 st.title("低保标准与参数")
@@ -83,14 +82,7 @@ st.divider()
 st.subheader("修改（管理员）")
 st.caption("在表格中修改、添加或删除行，然后保存；整表一起保存，有一处错误则都不保存。同一区县（或参数）同一生效日期只能有一行。"
            "修改过去的数值不会改动已确认的脱困、解困，但会列出可能受影响的档案，供复核。")
-outcome = st.session_state.pop("pp_grid_outcome", None)
-if outcome:
-    kind, text, affected = outcome
-    (st.success if kind == "ok" else st.error)(escape_markdown(text))
-    if affected:
-        st.warning(f"以下 {len(affected)} 户在修改所涉日期之后已确认脱困或解困，可能受此修改影响（未作改动，请复核）：")
-        st.dataframe(pd.DataFrame([{"档案编号": a.file_no, "区县": a.place_name, "状态": codes.HOUSEHOLD_STATUS[a.status],
-                                    "确认日期": a.effective_on} for a in affected]), hide_index=True, width="stretch")
+show_outcome(st.session_state.pop("pp_grid_outcome", None), "此修改")
 
 
 def _grid_editor(kind: str, loader, saver, column_config: dict) -> None:
