@@ -220,7 +220,6 @@ class Outcome:
     """One set of dated tables evaluated over the prepared data, as of a month's last day."""
 
     as_of: dt.date
-    months: Months
     first_out: np.ndarray        # per household: the first month out (脱困 or 解困) as simulated, −1: none by as_of
     out_kind: np.ndarray         # 1 脱困, 2 解困, 0 none
     judged: pd.DataFrame         # core.status_engine.judge on as_of, with `active` (在档 that day)
@@ -306,7 +305,7 @@ def simulate(p: Prepared, tables: DatedTables, as_of: dt.date) -> Outcome:
         need = -((-m.line_fen[at] * persons * num) // den)  # rounded up to the fen
         gap[rows[at]] = np.maximum(need - income, 0)
 
-    return Outcome(as_of=as_of, months=m, first_out=first_out, out_kind=kind, judged=judged,
+    return Outcome(as_of=as_of, first_out=first_out, out_kind=kind, judged=judged,
                    baseline_date=value_on(tables.params["baseline_date"], "baseline_date", as_of),
                    shares=value_on(tables.params["target_shares"], "target_shares", as_of),
                    categories=_categories(p, tables, m, as_of, latest), gap_fen=gap)

@@ -31,7 +31,8 @@ def _scope(actor: Actor) -> tuple[str, bool]:
     return actor.org_path if not actor.sees_everything else "/", actor.sees_personal_data
 
 
-@st.cache_resource(show_spinner="正在载入档案……", max_entries=8, ttl=3600)
+# a province's prepared arrays are a few hundred MB: keep few (a write moves the version, the old entry ages out)
+@st.cache_resource(show_spinner="正在载入档案……", max_entries=4, ttl=3600)
 def _loaded(_actor: Actor, scope: tuple[str, bool], version: int, today: dt.date) -> Loaded:
     with store.reading() as session:
         data = source.load(session, _actor, today)
@@ -43,7 +44,7 @@ def loaded(actor: Actor, version: int, today: dt.date) -> Loaded:
     return _loaded(actor, _scope(actor), version, today)
 
 
-@st.cache_resource(show_spinner=False, max_entries=32, ttl=3600)
+@st.cache_resource(show_spinner=False, max_entries=16, ttl=3600)
 def _outcome(_actor: Actor, scope: tuple[str, bool], version: int, today: dt.date, content: str, as_of: dt.date,
              rules: str) -> policy_lab.Outcome:
     got = _loaded(_actor, scope, version, today)
