@@ -34,6 +34,7 @@ from core.codes import ROLE
 from db import users
 from db.actor import Actor
 from ui import store
+from ui.navigation import PAGES
 from ui.markdown import escape_markdown
 from ui.session import ACTOR_KEY
 
@@ -246,7 +247,10 @@ def gate() -> Actor | None:
 def _form_page(cookies: stx.CookieManager, key: str) -> Actor | None:
     actor = _login_form(cookies, key)
     if actor is None:
-        st.navigation([st.Page(_blank, title="登录", icon=":material/login:")], position="hidden").run()
+        # every page's address shows the form too, so a link (a scenario in a meeting note) survives the login: the
+        # run that logs in goes on to the page asked for, with its query parameters
+        behind = [st.Page(_blank, title="登录", url_path=spec.url_path, visibility="hidden") for spec in PAGES if spec.url_path != "home"]
+        st.navigation([st.Page(_blank, title="登录", icon=":material/login:", default=True), *behind], position="hidden").run()
         return None
     _user_box(cookies, actor)
     return actor
