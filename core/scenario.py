@@ -121,6 +121,9 @@ def parse(data: Any) -> tuple[Override, ...]:
             errors[f"{i}.key"] = f"{_where(i)}有未知的字段“{echo('、'.join(map(str, unknown)))}”"
             continue
         key = item.get("key")
+        if key is None or str(key).strip() == "":
+            errors[f"{i}.key"] = f"{_where(i)}请选择要调整的参数"
+            continue
         if key not in SCENARIO_KEYS:
             errors[f"{i}.key"] = f"{_where(i)}未知的调整项“{echo(key)}”"
             continue

@@ -25,7 +25,7 @@ from core.typed import echo, field_text
 from db import audit, params
 from db.actor import Actor
 from db.errors import NotFound, OutOfScope, ValidationError, violates
-from db.models import Place, PolicyScenario
+from db.models import AuditLog, Place, PolicyScenario
 from db.policy_lab import AUTHOR_ROLES, baseline_tables, require_lab
 from db.scope import require_admin
 
@@ -154,6 +154,10 @@ def adopt(session: Session, actor: Actor, hash: str, today: dt.date) -> tuple[di
     affect (never rewritten)."""
     require_admin(actor, "采纳政策模拟方案")
     row = get(session, actor, hash)
+    when = adopted_on(session, row.hash)
+    if when is not None:  # a ×1.2 adopted twice would be ×1.44
+        raise ValidationError({"overrides": f"方案“{echo(row.name, 60)}”已于 {when:%Y-%m-%d %H:%M} 采用，不能重复采用；"
+                                            "如需再调整，请在当前正式参数上新建方案"})
     overrides = scenario.parse(row.overrides)
     baseline = baseline_tables(session)
     try:
@@ -171,3 +175,9 @@ def adopt(session: Session, actor: Actor, hash: str, today: dt.date) -> tuple[di
     audit.bump_data_version(session)
     affected = sorted(set(line_affected) | set(parameter_affected), key=lambda a: (a.effective_on, a.file_no, a.status))
     return counts, affected
+
+
+def adopted_on(session: Session, hash: str) -> dt.datetime | None:
+    """When a scenario was adopted (its audit row), or None."""
+    return session.scalar(select(AuditLog.at).where(AuditLog.action == "adopt", AuditLog.entity == "policy_scenario",
+                                                    AuditLog.entity_id == hash).order_by(AuditLog.at).limit(1))

@@ -40,6 +40,9 @@ with store.reading() as session:
     baseline = lab.baseline_tables(session)
     places = dict(queries.places_in_scope(session, actor))
     saved = [_summary(row) for row in scenarios.list_for(session, actor)] if author else []
+    latest_income = queries.latest_income_month(session, actor)
+if latest_income is not None:  # by default, the last month with incomes in the scope (the demo's end in 2020, say)
+    last_month_end = min(last_month_end, lab.month_end(latest_income.year, latest_income.month))
 place_codes = {name: code for code, name in places.items()}
 # districts a line may be set for (named in messages): every district with a line, and those of the actor's scope
 known_places = {**{code: code for code in baseline.lines["place_code"]}, **places}
@@ -166,7 +169,7 @@ def _failed(exc: ServiceError) -> None:
 if author and unsaved and overrides:
     with st.form("lab_save_form"):
         s1, s2 = st.columns([3, 1], vertical_alignment="bottom")
-        name = s1.text_input("方案名称", max_chars=60, key="lab_name", placeholder="如：低保标准1.2倍、连续3个月（2019年起）")
+        name = s1.text_input("方案名称", key="lab_name", placeholder="如：低保标准1.2倍、连续3个月（2019年起）")
         label = "另存为新方案" if opened else "保存方案"
         submitted = s2.form_submit_button(label, type="primary", icon=":material/save:")
     if submitted:
@@ -198,7 +201,7 @@ if opened and not unsaved:
         manage = st.columns(3 if actor.role == "admin" else 2)
         if mine:
             with manage[0].popover("重命名", icon=":material/edit:"):
-                new_name = st.text_input("新名称", value=opened["name"], max_chars=60, key="lab_rename")
+                new_name = st.text_input("新名称", value=opened["name"], key="lab_rename")
                 if st.button("确定重命名", key="lab_rename_go"):
                     try:
                         with store.transaction() as session:
@@ -223,7 +226,11 @@ if opened and not unsaved:
                         st.query_params.pop("as_of", None)
                         _done(f"已删除方案“{opened['name']}”。")
                     st.rerun()
-        if actor.role == "admin":
+        with store.reading() as session:
+            adopted = scenarios.adopted_on(session, opened["hash"]) if actor.role == "admin" else None
+        if adopted is not None:
+            manage[-1].caption(f"已于 {adopted:%Y-%m-%d %H:%M} 采用为正式参数（不能重复采用）")
+        elif actor.role == "admin":
             with manage[-1].popover("采用此方案", icon=":material/gavel:"):
                 st.warning("采用后，方案的各项调整将作为正式的低保标准和政策参数写入（全部写入或全部不写入，记入操作日志），"
                            "影响今后的评估和进度看板。已确认的脱困、解困不会改动，但会列出可能受影响的档案。")

@@ -50,7 +50,7 @@ def headline(comparison) -> None:
     if h["rate_base"] is not None and h["rate_scen"] is not None and not pd.isna(h["rate_base"]) and not pd.isna(h["rate_scen"]):
         rate_delta = f"{h['rate_scen'] - h['rate_base']:+.1f} 个百分点"
     c4.metric(f"{h['year']}年目标完成率（基线 → 方案）", f"{_rate(h['rate_base'])} → {_rate(h['rate_scen'])}", delta=rate_delta,
-              delta_color="off")
+              delta_color="off", help="累计完成户数 ÷ 当年累计目标户数；下方进度图的纵轴是累计完成户数占基数的百分比")
 
 
 def _curves_chart(comparison) -> tuple[alt.Chart, pd.DataFrame]:
@@ -97,7 +97,8 @@ def show(comparison, actor: Actor, title: str) -> None:
         with tab:
             _table(comparison.counts[name])
 
-    st.markdown("**累计完成进度**（模拟：假定每户在首次符合条件的月份确认；实线：完成，虚线：目标）")
+    st.markdown("**累计完成进度**（占基数 %；模拟：假定每户在首次符合条件的月份确认；实线：完成，虚线：目标。"
+                "上方“目标完成率”为累计完成户数占目标户数之比）")
     chart, data = _curves_chart(comparison)
     charts.show(chart, data, f"{title}_累计完成进度", picture_on_click=True)
 

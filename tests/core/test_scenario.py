@@ -257,3 +257,9 @@ def test_too_many_overrides_are_refused_as_a_whole():
 def test_every_problem_of_a_set_is_told_at_once():
     errors = refusal([Override("exit_run_months", "99", D(2019, 1, 1)), Override(LINE_SCALE, "1.2", D(1990, 1, 1), places=("x",))])
     assert set(errors) == {"0.value", "1.start", "1.places"}
+
+
+def test_a_row_without_its_parameter_is_asked_for_it():
+    with pytest.raises(ScenarioInvalid) as refused:
+        sc.parse([{"key": "", "value": '{"2018": 50, "2019": 50}', "start": "2019-01-01", "end": "", "places": []}])
+    assert refused.value.errors == {"0.key": "第 1 项调整：请选择要调整的参数"}

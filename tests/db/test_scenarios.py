@@ -232,6 +232,11 @@ def test_an_adopted_scenario_becomes_the_real_dated_rows_through_the_parameter_g
         assert (adopted.entity, adopted.entity_id) == ("policy_scenario", digest)
     assert [a for a, *_ in audit_rows(db_engine, "dibao_line")].count("create") == 3 + 4  # the first 3, then 4 adopted
     assert ("update", "amount_fen", "admin1") in audit_rows(db_engine, "dibao_line")
+    # adopted once: a second adoption (×1.2 over lines already ×1.2) is refused and writes nothing
+    with transaction(db_engine) as s, pytest.raises(ValidationError, match="不能重复采用"):
+        scenarios.adopt(s, people["admin"], digest, TODAY)
+    with reading(db_engine) as s:
+        assert baseline_tables(s).lines.to_dict("records") == expected.lines.to_dict("records")
 
 
 def test_an_adoption_into_the_past_reports_the_confirmed_exits_it_could_affect(db_engine, people):
