@@ -20,7 +20,7 @@ from typing import Any
 import pandas as pd
 
 from core.money import InvalidAmount, fen_to_yuan, yuan_to_fen
-from core.parameters import SPEC_BY_KEY, InvalidParameter, parse_value
+from core.parameters import SPEC_BY_KEY, InvalidParameter, display_value, parse_value
 from core.typed import TEXT_FIELDS, echo, text_problem
 
 
@@ -68,6 +68,18 @@ class ScenarioInvalid(ValueError):
     def __init__(self, errors: dict[str, str]):
         self.errors = errors
         super().__init__("；".join(errors.values()))
+
+
+def describe(o: Override, place_names: Mapping[str, str] | None = None) -> str:
+    """One override as a person reads it: 低保标准倍数 1.2，2019-01-01 起长期，全部区县."""
+    names = place_names or {}
+    if o.key in SPEC_BY_KEY:
+        value = display_value(o.key, o.value)
+    else:
+        value = f"×{o.value}" if o.key == LINE_SCALE else f"{o.value} 元"
+    period = f"{o.start:%Y-%m-%d} 起" + (f"至 {o.end:%Y-%m-%d}" if o.end else "长期")
+    where = ("，" + ("、".join(names.get(p, p) for p in o.places) if o.places else "全部区县")) if o.key in LINE_KEYS else ""
+    return f"{LABELS.get(o.key, o.key)} {value}，{period}{where}"
 
 
 def _where(i: int) -> str:

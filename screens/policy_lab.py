@@ -5,6 +5,7 @@ link (?scenario=<hash>); an administrator may adopt one as the real parameters. 
 import datetime as dt
 import json
 
+import pandas as pd
 import streamlit as st
 
 from core import scenario
@@ -259,4 +260,9 @@ if comparison.headline["households"] == 0:
     st.info("范围内没有可模拟的档案。")
     st.stop()
 st.subheader(f"对比：基线 与 {'方案“' + escape_markdown(opened['name']) + '”' if opened and not unsaved else '当前设置'}")
-lab_view.show(comparison, actor, lab_view.file_title(opened["name"]) if opened and not unsaved else f"政策模拟_{as_of:%Y%m}")
+named = opened is not None and not unsaved
+settings = [("方案", opened["name"] if named else "未保存的设置"), ("链接", _link(opened["hash"]) if named else ""),
+            ("截至日期", f"{as_of:%Y-%m-%d}")]
+settings += [(f"调整 {i}", scenario.describe(o, places)) for i, o in enumerate(overrides, start=1)] or [("调整", "无（与基线相同）")]
+lab_view.show(comparison, actor, lab_view.file_title(opened["name"]) if named else f"政策模拟_{as_of:%Y%m}",
+              pd.DataFrame(settings, columns=["项目", "内容"]))

@@ -87,8 +87,9 @@ def _table(frame: pd.DataFrame, **kwargs) -> None:
     st.dataframe(frame, hide_index=True, width="stretch", height=min(38 + 35 * len(frame), 460), **kwargs)
 
 
-def show(comparison, actor: Actor, title: str) -> None:
-    """Every part of the comparison, for this actor."""
+def show(comparison, actor: Actor, title: str, settings: pd.DataFrame | None = None) -> None:
+    """Every part of the comparison, for this actor; `settings` (项目, 内容: the scenario, its link, its overrides)
+    heads the workbook, so a workbook filed after a meeting says what was assumed."""
     headline(comparison)
 
     st.markdown("**可脱困 / 可解困 / 即将脱困户数**（截至日当月的判断；差异 = 方案 − 基线）")
@@ -137,13 +138,14 @@ def show(comparison, actor: Actor, title: str) -> None:
         _table(comparison.money, column_config={c: st.column_config.NumberColumn(format="%,.2f")
                                                 for c in comparison.money.columns if "(元)" in c})
 
-    st.download_button("下载全部对比（Excel）", lambda: all_tables_xlsx(comparison, actor), file_name=f"{title}_对比.xlsx",
+    st.download_button("下载全部对比（Excel）", lambda: all_tables_xlsx(comparison, actor, settings), file_name=f"{title}_对比.xlsx",
                        mime=XLSX, icon=":material/download:", on_click="ignore", key="lab_workbook")
 
 
-def sheets(comparison, actor: Actor) -> dict[str, pd.DataFrame]:
+def sheets(comparison, actor: Actor, settings: pd.DataFrame | None = None) -> dict[str, pd.DataFrame]:
     """Every table of the comparison, one sheet each; the households only for roles that may see them."""
-    out = {f"按{name}": comparison.counts[name] for name in COUNT_TABS}
+    out = {"方案设置": settings} if settings is not None else {}
+    out.update({f"按{name}": comparison.counts[name] for name in COUNT_TABS})
     out["分年度目标完成"] = comparison.attainment
     curves = pd.concat([comparison.curves.rename(columns={"累计完成%": "值"}).assign(类型="累计完成%"),
                         comparison.targets.rename(columns={"目标%": "值"}).assign(类型="目标%")], ignore_index=True)
@@ -167,8 +169,8 @@ def _xlsx(tables: dict[str, pd.DataFrame]) -> bytes:
                                titles={name: [str(c) for c in frame.columns] for name, frame in tables.items()})
 
 
-def all_tables_xlsx(comparison, actor: Actor) -> bytes:
-    tables = sheets(comparison, actor)
+def all_tables_xlsx(comparison, actor: Actor, settings: pd.DataFrame | None = None) -> bytes:
+    tables = sheets(comparison, actor, settings)
     if "结果改变的档案" in tables:
         _record_download(actor, "政策模拟对比（含档案名单）", len(tables["结果改变的档案"]))
     return _xlsx(tables)

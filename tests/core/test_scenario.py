@@ -263,3 +263,10 @@ def test_a_row_without_its_parameter_is_asked_for_it():
     with pytest.raises(ScenarioInvalid) as refused:
         sc.parse([{"key": "", "value": '{"2018": 50, "2019": 50}', "start": "2019-01-01", "end": "", "places": []}])
     assert refused.value.errors == {"0.key": "第 1 项调整：请选择要调整的参数"}
+
+
+def test_an_override_reads_as_a_person_would_say_it():
+    assert sc.describe(Override(LINE_SCALE, "1.2", dt.date(2019, 1, 1))) == "低保标准倍数 ×1.2，2019-01-01 起长期，全部区县"
+    assert (sc.describe(Override(LINE_ADD, "-20", dt.date(2019, 1, 1), dt.date(2019, 6, 30), ("130302",)), {"130302": "海港区"})
+            == "低保标准增减（元） -20 元，2019-01-01 起至 2019-06-30，海港区")
+    assert sc.describe(Override("exit_run_months", "3", dt.date(2019, 1, 1))) == "脱困所需连续超线月数 3 个月，2019-01-01 起长期"

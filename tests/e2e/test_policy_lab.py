@@ -97,6 +97,9 @@ def test_an_analyst_opens_a_shared_link_and_nothing_names_a_household(shared: di
     total = dict(zip(districts[0], districts[1], strict=True))
     assert total["分组"] == "合计" and (total["可脱困·基线"], total["可脱困·方案"]) == (h["exit_base"], h["exit_scen"])
     assert "档案编号" not in cells and "户主姓名" not in cells
+    # the workbook says what was assumed: the scenario, its link and its overrides
+    settings = dict(list(book["方案设置"].iter_rows(values_only=True))[1:])
+    assert settings["方案"] == NAME and shared["link"] in settings["链接"] and settings["调整 1"].startswith("低保标准倍数 ×1.2")
 
     with page.expect_download() as got:
         page.get_by_role("button", name="下载数据").first.click()
