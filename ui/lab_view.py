@@ -17,6 +17,7 @@ from core.policy_lab import GROUPS
 from db import audit
 from db.actor import Actor
 from ui import charts, store
+from ui.markdown import escape_markdown
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 COUNT_TABS = ("区县", "主要致困原因", "困难类别", "措施类别")
@@ -90,6 +91,8 @@ def _table(frame: pd.DataFrame, **kwargs) -> None:
 def show(comparison, actor: Actor, title: str, settings: pd.DataFrame | None = None) -> None:
     """Every part of the comparison, for this actor; `settings` (项目, 内容: the scenario, its link, its overrides)
     heads the workbook, so a workbook filed after a meeting says what was assumed."""
+    if not actor.sees_everything:  # a district union's figures cover its own files, not every file in the district
+        st.caption(f"范围：{escape_markdown(actor.org_name)}及下级工会的档案")
     headline(comparison)
 
     st.markdown("**可脱困 / 可解困 / 即将脱困户数**（截至日当月的判断；差异 = 方案 − 基线）")
