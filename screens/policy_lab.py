@@ -38,15 +38,12 @@ def _summary(row) -> dict:
 
 with store.reading() as session:
     version = audit.data_version(session)
-    baseline = lab.baseline_tables(session)
     places = dict(queries.places_in_scope(session, actor))
     saved = [_summary(row) for row in scenarios.list_for(session, actor)] if author else []
     latest_income = queries.latest_income_month(session, actor)
 if latest_income is not None:  # by default, the last month with incomes in the scope (the demo's end in 2020, say)
     last_month_end = min(last_month_end, lab.month_end(latest_income.year, latest_income.month))
 place_codes = {name: code for code, name in places.items()}
-# districts a line may be set for (named in messages): every district with a line, and those of the actor's scope
-known_places = {**{code: code for code in baseline.lines["place_code"]}, **places}
 
 # --- the scenario the URL names (a link from a meeting note), opened once per change of the link -----------------
 wanted = st.query_params.get("scenario") or ""
@@ -72,6 +69,11 @@ if st.session_state[MISSING]:
 if not author and opened is None:
     st.info("请打开同事分享的方案链接（网址中带有 ?scenario=…）查看对比。业务人员可查看方案，不能新建或修改。")
     st.stop()
+
+# the real lines and parameters as the lab holds them for this data version (read once, not on every rerun)
+baseline = lab_cache.loaded(actor, version, today).baseline
+# districts a line may be set for (named in messages): every district with a line, and those of the actor's scope
+known_places = {**{code: code for code in baseline.lines["place_code"]}, **places}
 
 def _open(picked_hash: str | None) -> None:
     if picked_hash:
