@@ -9,99 +9,79 @@ from __future__ import annotations
 
 import datetime as dt
 
+import numpy as np
 import pandas as pd
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from core import codes
 from core.assistance import records_for_months
 from core.measure_history import measure_flags
-from core.parameters import parse_value
-from core.status_engine import (Inputs, Multiple, evaluate, lacking_text, month_index, month_label, month_of_index,
+from core.parameters import parse_value, value_on
+from core.status_engine import (Inputs, Multiple, evaluate, lacking_text, month_index, month_label,
                                 status_as_of)
+from db import snapshot
 from db.actor import Actor
-from db.frames import plain
-from db.models import (AssistanceRecord, DibaoLine, Household, HouseholdCause, IncomeMonth, Measure, MeasureStatusChange, Place,
-                       StatusChange)
-from db.queries import parameter_history, parameter_on
-from db.scope import org_filter, without_personal_data
+from db.scope import without_personal_data
 
 SUGGESTION = {"exit": "可脱困", "relief": "可解困"}
 UNHELPED = "收入已达标、未记录帮扶"  # meets the income and cause rule, no measure carried out: not proposed
 MISSING_RECENT = "缺近期收入"
 
 
+# the parts of the snapshot the engine reads
+PARTS = ("files", "changes", "measures", "measure_changes", "incomes", "causes", "assistance")
+
+
 def load_inputs(session: Session, actor: Actor, as_of: dt.date, *, months_back: int | None = None,
                 income_lag_months: int = 0) -> tuple[Inputs, pd.DataFrame]:
-    """The engine's tables for the files in scope, and the files themselves (id, file_no, place, status as of).
+    """`inputs_from` on the actor's files read in this session."""
+    return inputs_from(snapshot.read(session, actor, parts=PARTS), actor, as_of, months_back=months_back,
+                       income_lag_months=income_lag_months)
+
+
+def inputs_from(snap: snapshot.Snapshot, actor: Actor, as_of: dt.date, *, months_back: int | None = None,
+                income_lag_months: int = 0) -> tuple[Inputs, pd.DataFrame]:
+    """The engine's tables for the files of `snap` (one scope), and the files themselves (id, file_no, place, status as of).
 
     With `months_back`, only that many months of incomes up to each file's judged month are read (the window
     reaches `income_lag_months` further back): runs are then counted up to that length (enough to tell
     即将脱困 from a complete run, and much faster)."""
-    files = pd.DataFrame(
-        plain(session.execute(org_filter(
-            select(Household.id, Household.file_no, Household.name, Household.place_code, Household.hard_to_exit,
-                   Household.status).order_by(Household.id), actor))),
-        columns=["household_id", "file_no", "name", "place_code", "hard_to_exit", "current_status"],
-    )
-    ids = select(Household.id).where(Household.id.in_(org_filter(select(Household.id), actor)))
-    changes = pd.DataFrame(
-        plain(session.execute(select(StatusChange.id, StatusChange.household_id, StatusChange.effective_on, StatusChange.to_status)
-                        .where(StatusChange.household_id.in_(ids)))),
-        columns=["id", "household_id", "effective_on", "to_status"],
-    )
-    files["status"] = files["household_id"].map(status_as_of(changes, as_of))
+    files = snap.files[["household_id", "file_no", "name", "place_code", "hard_to_exit", "status"]].rename(
+        columns={"status": "current_status"})
+    files = files.assign(status=files["household_id"].map(status_as_of(snap.changes, as_of)))
     files = files[files["status"].notna()].reset_index(drop=True)
-
-    measures = pd.DataFrame(
-        plain(session.execute(select(Measure.id, Measure.household_id, Measure.status, Measure.start_on, Measure.end_on)
-                              .where(Measure.household_id.in_(ids), Measure.start_on <= as_of))),
-        columns=["measure_id", "household_id", "status", "start_on", "end_on"])
-    history = pd.DataFrame(
-        plain(session.execute(select(MeasureStatusChange.measure_id, MeasureStatusChange.to_status, MeasureStatusChange.effective_on,
-                                     MeasureStatusChange.id)
-                              .where(MeasureStatusChange.household_id.in_(ids)))),  # all of it: a later change is no "no history"
-        columns=["measure_id", "to_status", "effective_on", "id"])
-    flags = measure_flags(measures, history, as_of)
+    day = pd.Timestamp(as_of)
+    measures = snap.measures[(snap.measures["start_on"] <= day).to_numpy()]
+    flags = measure_flags(measures, snap.measure_changes, as_of)  # all of the history: a later change is no "no history"
     for column in ("has_measure_carried_out", "has_active_measure"):
         files[column] = files["household_id"].isin(flags.index[flags[column].to_numpy(bool)])
 
-    last_month = as_of.replace(day=1)
-    window = [IncomeMonth.month <= last_month]
+    last_month = month_index(as_of.replace(day=1))
+    month = snap.incomes["month_index"].to_numpy()
+    window = month <= last_month
     if months_back is not None:
-        first = month_of_index(month_index(last_month) - months_back - income_lag_months + 1)
-        window.append(IncomeMonth.month >= first)
-    incomes = pd.DataFrame(
-        plain(session.execute(select(IncomeMonth.household_id, IncomeMonth.month, IncomeMonth.income_fen, IncomeMonth.persons,
-                               IncomeMonth.transfer_fen)
-                        .where(IncomeMonth.household_id.in_(ids), *window)
-                        .order_by(IncomeMonth.household_id, IncomeMonth.month))),
-        columns=["household_id", "month", "income_fen", "persons", "transfer_fen"],
-    )
-    incomes = incomes[incomes["household_id"].isin(files["household_id"])]
+        window &= month >= last_month - months_back - income_lag_months + 1
+    window &= np.isin(snap.incomes["household_id"].to_numpy(), files["household_id"].to_numpy())
+    incomes = snap.incomes[window].reset_index(drop=True)
     # 纳入政府救助体系: any assistance record in force in the month each file is judged on (its latest month within
     # the lag; a file with none gets no proposal, so its as-of month stands in)
-    records = pd.DataFrame(plain(session.execute(
-        select(AssistanceRecord.household_id, AssistanceRecord.programme, AssistanceRecord.from_on, AssistanceRecord.to_on)
-        .where(AssistanceRecord.household_id.in_(ids)))), columns=["household_id", "programme", "from_on", "to_on"])
-    earliest = month_of_index(month_index(last_month) - income_lag_months)
-    latest = incomes[incomes["month"] >= earliest].groupby("household_id")["month"].max()
-    judged = pd.Series([latest.get(h, last_month) for h in files["household_id"]], index=files["household_id"].to_numpy())
+    recent = incomes[incomes["month_index"] >= last_month - income_lag_months]
+    latest = recent.groupby("household_id")["month_index"].max()
+    judged_index = files["household_id"].map(latest).fillna(last_month).to_numpy(np.int64)
+    judged = pd.Series((judged_index - 1970 * 12).astype("datetime64[M]").astype("datetime64[ns]"),
+                       index=files["household_id"].to_numpy())
+    records = snap.assistance
     covered = records[records_for_months(records, judged).to_numpy()]
     files["in_safety_net"] = files["household_id"].isin(covered["household_id"])
     named: dict[int, dict[str, None]] = {}  # the programmes in force, in the order they began, for the evidence line
-    for hid, programme in covered.sort_values("from_on")[["household_id", "programme"]].itertuples(index=False):
+    for hid, programme in covered.sort_values("from_on", kind="stable")[["household_id", "programme"]].itertuples(index=False):
         named.setdefault(hid, {})[codes.ASSISTANCE_PROGRAMME.get(programme, programme)] = None
     files["assistance_in_force"] = ["、".join(named.get(h, ())) for h in files["household_id"]]  # the programmes, for the evidence line
-    causes = pd.DataFrame(plain(session.execute(select(HouseholdCause.household_id, HouseholdCause.removed_on)
-                                          .where(HouseholdCause.household_id.in_(ids)))),
-                          columns=["household_id", "removed_on"])
-    lines = pd.DataFrame(plain(session.execute(select(DibaoLine.place_code, DibaoLine.effective_from, DibaoLine.amount_fen))),
-                         columns=["place_code", "effective_from", "amount_fen"])
-    names = dict(session.execute(select(Place.code, Place.name)).all())
+    names = snap.reference.place_names
     inputs = Inputs(incomes=incomes, households=files[["household_id", "place_code", "hard_to_exit", "in_safety_net",
                                                        "has_measure_carried_out", "has_active_measure"]],
-                    causes=causes, lines=lines, place_names=names)
+                    causes=snap.causes[["household_id", "removed_on"]],
+                    lines=snap.reference.lines[["place_code", "effective_from", "amount_fen"]], place_names=names)
     files["place_name"] = files["place_code"].map(names)
     return inputs, without_personal_data(files, actor, ("file_no", "name"))
 
@@ -111,10 +91,16 @@ def evaluate_files(session: Session, actor: Actor, as_of: dt.date, *, months_bac
 
     `status` is the file's status on `as_of` (rebuilt from its history); `current_status` is today's.
     """
-    months = int(parameter_on(session, "exit_run_months", as_of))
-    lag = int(parameter_on(session, "income_lag_months", as_of))
-    inputs, files = load_inputs(session, actor, as_of, months_back=months_back, income_lag_months=lag)
-    multiples = {key: dated_multiple(parameter_history(session, key), key, inputs.incomes) for key in ("exit_multiple", "relief_multiple")}
+    return evaluate_snapshot(snapshot.read(session, actor, parts=PARTS), actor, as_of, months_back=months_back)
+
+
+def evaluate_snapshot(snap: snapshot.Snapshot, actor: Actor, as_of: dt.date, *, months_back: int | None = None) -> pd.DataFrame:
+    """`evaluate_files` on a snapshot of the actor's scope (the pages' shared one, or one just read)."""
+    history = snap.reference.parameter_history
+    months = int(value_on(history("exit_run_months"), "exit_run_months", as_of))
+    lag = int(value_on(history("income_lag_months"), "income_lag_months", as_of))
+    inputs, files = inputs_from(snap, actor, as_of, months_back=months_back, income_lag_months=lag)
+    multiples = {key: dated_multiple(history(key), key, inputs.incomes) for key in ("exit_multiple", "relief_multiple")}
     result = evaluate(inputs, as_of, months, income_lag_months=lag, exit_multiple=multiples["exit_multiple"],
                       relief_multiple=multiples["relief_multiple"]).merge(files, on="household_id")
     active = result["status"] == "active"
@@ -132,8 +118,11 @@ def dated_multiple(rows: list[tuple[dt.date, str]], key: str, incomes: pd.DataFr
     """A dated multiple parameter over the months the incomes span (each month: the value on its first day)."""
     if incomes.empty:
         return Multiple.constant(1)
-    months = pd.to_datetime(incomes["month"])
-    first, last = (month_index(months.min().date()), month_index(months.max().date()))
+    if "month_index" in incomes:
+        first, last = int(incomes["month_index"].min()), int(incomes["month_index"].max())
+    else:
+        months = pd.to_datetime(incomes["month"])
+        first, last = (month_index(months.min().date()), month_index(months.max().date()))
     return Multiple.from_rows(rows, lambda text: parse_value(key, text), first, last)
 
 

@@ -7,10 +7,9 @@ import streamlit as st
 
 from core import codes
 from core.status_engine import month_label
-from db import audit
 from db import evaluation, proposals
 from db.errors import ServiceError, ValidationError
-from ui import selection, store
+from ui import selection, snapshot, store
 from ui.markdown import escape_markdown
 from ui.session import require_role
 
@@ -29,17 +28,10 @@ c2.caption("每户按自己的收入记录判断：评估月份（尚未录入�
            "措施按评估日当时的状态判断。系统只提出建议，须由工作人员确认。")
 
 
-@st.cache_data(ttl=3600, show_spinner="正在评估……", max_entries=200)
-def _evaluate(actor, data_version: int, as_of) -> pd.DataFrame:
-    # keyed on the data version every write moves, so the list is never stale after an edit
-    with store.reading() as session:
-        return evaluation.evaluate_files(session, actor, as_of)
-
-
-with store.reading() as session:
-    version = audit.data_version(session)
 try:
-    result = _evaluate(actor, version, as_of)
+    # from the server's shared snapshot, current with the database; recomputed only when incomes, statuses, measures or
+    # parameters changed (ui.snapshot)
+    result = snapshot.derived("proposals", actor, evaluation.PARTS, evaluation.evaluate_snapshot, as_of)
 except LookupError as exc:
     st.error(escape_markdown(exc))
     st.stop()

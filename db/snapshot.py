@@ -1,0 +1,316 @@
+"""The store read once: every table the figures pages need, as engine-ready frames, refreshed by deltas.
+
+A `Snapshot` holds, for every file in the database, the rows the dashboard, 首页/工作台, the proposals list and the
+fund ledger compute from — dates as datetime64 (NaT when empty), income months as month indices computed in SQL.
+Each part is sorted by household_id. `load(session)` reads it whole; `refresh(session, snap)` brings it up to the
+database's data version by re-reading only the files the audit log says were written since (every write is audited,
+with the file it belongs to), so one save costs a few small reads, never a whole reload. A write the log cannot
+explain (a restore, the demo loader, a change of unions or places) falls back to a whole reload.
+
+Each part carries a stamp — the data version it last changed at — so a cache of figures derived from, say, incomes
+and statuses is kept when someone records a payment. `scoped(snap, actor)` filters the parts to the actor's subtree
+in memory; the frames are shared and must be treated as read-only.
+
+`read(session, actor)` reads the same parts for one scope straight from the database, for a service that must see
+its own transaction (confirming a proposal); both paths give the same frames, so every rule computes on one shape.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field, replace
+
+import numpy as np
+import pandas as pd
+from sqlalchemy import Integer, String, cast, extract, func, select
+from sqlalchemy.orm import Session
+
+from db.actor import Actor
+from db.models import (AidPayment, AssistanceRecord, AuditLog, DataVersion, DibaoLine, ExclusionCheck, Household, HouseholdCause,
+                       IncomeMonth, Measure, MeasureStatusChange, Org, Pairing, Place, PolicyParameter, StatusChange, Visit)
+
+# a refresh re-reads at most this share of the files by id; beyond it one whole read is quicker
+WHOLE_RELOAD_SHARE = 0.05
+_CHUNK = 500  # ids per IN list
+
+
+def _day(column):
+    """A date or timestamp column as ISO text, so the driver parses nothing (the frame converts all at once)."""
+    return cast(column, String)
+
+
+def _month_index(column):
+    return cast(extract("year", column), Integer) * 12 + cast(extract("month", column), Integer) - 1
+
+
+# part name → (select of its columns, the frame's column names, date columns, order)
+def _statements() -> dict[str, tuple]:
+    main_cause = (select(HouseholdCause.cause).where(HouseholdCause.household_id == Household.id, HouseholdCause.is_main)
+                  .limit(1).scalar_subquery())
+    return {
+        "files": (select(Household.id, Household.org_id, Household.file_no, Household.name, Household.place_code,
+                         Household.hard_to_exit, Household.status, Household.category, main_cause, Household.key_group,
+                         _day(Household.filed_on), _day(Household.updated_at), Household.visit_interval_months,
+                         Household.historical_import),
+                  ["household_id", "org_id", "file_no", "name", "place_code", "hard_to_exit", "status", "category", "main_cause",
+                   "key_group", "filed_on", "updated_at", "visit_interval", "historical_import"],
+                  ("filed_on", "updated_at"), (Household.id,), Household.id),
+        "changes": (select(StatusChange.household_id, StatusChange.id, _day(StatusChange.effective_on), StatusChange.to_status,
+                           StatusChange.reason),
+                    ["household_id", "id", "effective_on", "to_status", "reason"], ("effective_on",),
+                    (StatusChange.household_id, StatusChange.id), StatusChange.household_id),
+        "measures": (select(Measure.household_id, Measure.id, Measure.track, Measure.cause, Measure.status,
+                            _day(Measure.start_on), _day(Measure.end_on)),
+                     ["household_id", "measure_id", "track", "cause", "status", "start_on", "end_on"], ("start_on", "end_on"),
+                     (Measure.household_id, Measure.id), Measure.household_id),
+        "measure_changes": (select(MeasureStatusChange.household_id, MeasureStatusChange.measure_id, MeasureStatusChange.to_status,
+                                   _day(MeasureStatusChange.effective_on), MeasureStatusChange.id),
+                            ["household_id", "measure_id", "to_status", "effective_on", "id"], ("effective_on",),
+                            (MeasureStatusChange.household_id, MeasureStatusChange.id), MeasureStatusChange.household_id),
+        "incomes": (select(IncomeMonth.household_id, _month_index(IncomeMonth.month), IncomeMonth.income_fen, IncomeMonth.persons,
+                           IncomeMonth.transfer_fen),
+                    ["household_id", "month_index", "income_fen", "persons", "transfer_fen"], (),
+                    (IncomeMonth.household_id, IncomeMonth.month), IncomeMonth.household_id),
+        "causes": (select(HouseholdCause.household_id, HouseholdCause.cause, HouseholdCause.is_main, _day(HouseholdCause.removed_on)),
+                   ["household_id", "cause", "is_main", "removed_on"], ("removed_on",),
+                   (HouseholdCause.household_id, HouseholdCause.id), HouseholdCause.household_id),
+        "assistance": (select(AssistanceRecord.household_id, AssistanceRecord.programme, _day(AssistanceRecord.from_on),
+                              _day(AssistanceRecord.to_on)),
+                       ["household_id", "programme", "from_on", "to_on"], ("from_on", "to_on"),
+                       (AssistanceRecord.household_id, AssistanceRecord.id), AssistanceRecord.household_id),
+        "payments": (select(AidPayment.household_id, _day(AidPayment.paid_on), AidPayment.amount_fen, AidPayment.fund_source,
+                            AidPayment.track, AidPayment.programme),
+                     ["household_id", "paid_on", "amount_fen", "fund_source", "track", "programme"], ("paid_on",),
+                     (AidPayment.household_id, AidPayment.id), AidPayment.household_id),
+        "pairings": (select(Pairing.household_id, Pairing.helper_name, _day(Pairing.start_on)).where(Pairing.end_on.is_(None)),
+                     ["household_id", "helper", "paired_on"], ("paired_on",), (Pairing.household_id, Pairing.id),
+                     Pairing.household_id),
+        "visits": (select(Visit.household_id, _day(func.max(Visit.visited_on))).group_by(Visit.household_id),
+                   ["household_id", "last_visit"], ("last_visit",), (Visit.household_id,), Visit.household_id),
+        "exclusions": (select(ExclusionCheck.household_id, ExclusionCheck.exclusion),
+                       ["household_id", "exclusion"], (), (ExclusionCheck.household_id, ExclusionCheck.id),
+                       ExclusionCheck.household_id),
+    }
+
+
+PARTS = tuple(_statements())
+
+# which parts a write to a table can change (the audit log's entity); a file's row also feeds the status columns
+_ENTITY_PARTS = {
+    "household": ("files", "changes"), "status_change": ("files", "changes"), "process_step": ("files", "changes"),
+    "member": ("files",), "household_cause": ("causes", "files"), "income_month": ("incomes",),
+    "measure": ("measures", "measure_changes", "payments"), "measure_status_change": ("measures", "measure_changes"),
+    "aid_payment": ("payments",), "pairing": ("pairings",), "assistance_record": ("assistance",), "visit": ("visits",),
+    "exclusion_check": ("exclusions",),
+}
+# writes with no file that change nothing here
+_HARMLESS = {"app_user", "login_session", "login_failure", "policy_scenario", "identity_lock", "audit_log", "export",
+             "app_setting"}
+# writes with no file that change only the small reference tables
+_REFERENCE = {"dibao_line", "policy_parameter", "official_calendar_year"}
+
+
+@dataclass(frozen=True)
+class Reference:
+    """The small tables, read whole: 低保 lines, places, unions, dated parameters."""
+
+    lines: pd.DataFrame                      # place_code, effective_from (date), amount_fen, is_demo
+    place_names: dict[str, str]
+    place_kinds: dict[str, str]
+    orgs: pd.DataFrame                       # org_id, path, org_name, place_code
+    parameters: dict[str, list[tuple[dt.date, str]]]
+
+    def parameter_history(self, key: str) -> list[tuple[dt.date, str]]:
+        return self.parameters.get(key, [])
+
+
+@dataclass(frozen=True)
+class Snapshot:
+    version: int                      # the data version it shows
+    audit_id: int                     # the last audit row it has applied
+    audit_hash: str | None            # and that row's hash (db/audit.py's chain)
+    parts: dict[str, pd.DataFrame]
+    reference: Reference
+    stamps: dict[str, int] = field(default_factory=dict)  # part (or "reference") → version it last changed at
+    scope: str = "/"                  # the subtree it holds ('/' for everything)
+
+    def __getattr__(self, name: str) -> pd.DataFrame:
+        try:
+            return self.__dict__["parts"][name]
+        except KeyError:
+            raise AttributeError(name) from None
+
+    def stamp(self, *parts: str) -> tuple[int, ...]:
+        """What a figure computed from `parts` (and the reference tables) depends on: a cache key."""
+        return tuple(self.stamps.get(p, self.version) for p in (*parts, "reference"))
+
+
+_INTEGERS = {"household_id", "org_id", "id", "measure_id", "month_index", "income_fen", "persons", "transfer_fen", "amount_fen"}
+
+
+def _frame(session: Session, stmt, columns: list[str], dates: tuple[str, ...]) -> pd.DataFrame:
+    frame = pd.DataFrame.from_records(session.execute(stmt).all(), columns=columns)
+    for column in dates:
+        frame[column] = pd.to_datetime(frame[column], format="ISO8601").astype("datetime64[us]")
+    if frame.empty:  # typed like a full read, so a splice or a comparison behaves the same
+        for column in set(columns) & _INTEGERS:
+            frame[column] = frame[column].astype("int64")
+    return frame
+
+
+def _read_part(session: Session, name: str, household_ids=None, in_scope=None) -> pd.DataFrame:
+    stmt, columns, dates, order, key = _statements()[name]
+    if in_scope is not None:
+        stmt = stmt.where(key.in_(in_scope))
+    if household_ids is None:
+        return _frame(session, stmt.order_by(*order), columns, dates)
+    ids = sorted(household_ids)
+    pieces = [_frame(session, stmt.where(key.in_(ids[i:i + _CHUNK])).order_by(*order), columns, dates)
+              for i in range(0, len(ids), _CHUNK)]
+    return pd.concat(pieces, ignore_index=True) if pieces else _frame(session, stmt.where(key.in_([])), columns, dates)
+
+
+def _with_names(files: pd.DataFrame, reference: Reference) -> pd.DataFrame:
+    """Each file's union (path and name, for the scope) and district name, from the reference tables."""
+    orgs = reference.orgs.set_index("org_id")
+    files = files.copy()
+    files["org_path"] = files["org_id"].map(orgs["path"])
+    files["org_name"] = files["org_id"].map(orgs["org_name"])
+    files["place_name"] = files["place_code"].map(reference.place_names)
+    return files
+
+
+def read_reference(session: Session) -> Reference:
+    lines = pd.DataFrame(session.execute(select(DibaoLine.place_code, DibaoLine.effective_from, DibaoLine.amount_fen,
+                                                DibaoLine.is_demo)).all(),
+                         columns=["place_code", "effective_from", "amount_fen", "is_demo"])
+    places = session.execute(select(Place.code, Place.name, Place.kind)).all()
+    orgs = pd.DataFrame(session.execute(select(Org.id, Org.path, Org.name, Org.place_code)).all(),
+                        columns=["org_id", "path", "org_name", "place_code"])
+    parameters: dict[str, list] = {}
+    for key, effective_from, value in session.execute(
+            select(PolicyParameter.key, PolicyParameter.effective_from, PolicyParameter.value)).all():
+        parameters.setdefault(key, []).append((effective_from, value))
+    return Reference(lines, {c: n for c, n, _ in places}, {c: k for c, _, k in places}, orgs, parameters)
+
+
+def _versions(session: Session) -> tuple[int, int, str | None]:
+    """The data version, the last audit row and its hash. The log is read first: a write committed between the two
+    reads is then in the version and in the parts read after, and its audit rows are applied again next time
+    (harmless), never missed."""
+    last = session.execute(select(AuditLog.id, AuditLog.row_hash).order_by(AuditLog.id.desc()).limit(1)).first()
+    version = session.scalar(select(DataVersion.version).where(DataVersion.id == 1)) or 0
+    return version, (last[0] if last else 0), (last[1] if last else None)
+
+
+def _same_log(session: Session, snap: Snapshot) -> bool:
+    """The audit row the snapshot last applied is still there, unchanged: the log was not replaced (a restore, or
+    another database at the same address)."""
+    if snap.audit_id == 0:
+        return True
+    return session.scalar(select(AuditLog.row_hash).where(AuditLog.id == snap.audit_id)) == snap.audit_hash
+
+
+def load(session: Session) -> Snapshot:
+    """Every file's parts, read whole."""
+    version, audit_id, audit_hash = _versions(session)
+    reference = read_reference(session)
+    parts = {name: _read_part(session, name) for name in PARTS}
+    parts["files"] = _with_names(parts["files"], reference)
+    return Snapshot(version, audit_id, audit_hash, parts, reference, {p: version for p in (*PARTS, "reference")})
+
+
+def read(session: Session, actor: Actor, parts: tuple[str, ...] = PARTS) -> Snapshot:
+    """`parts` of the actor's subtree, read from the database in this session (sees its own uncommitted writes)."""
+    from db.scope import org_filter
+
+    version, audit_id, audit_hash = _versions(session)
+    reference = read_reference(session)
+    in_scope = None if actor.sees_everything else org_filter(select(Household.id), actor)
+    parts = {name: _read_part(session, name, in_scope=in_scope) for name in dict.fromkeys(("files", *parts))}
+    parts["files"] = _with_names(parts["files"], reference)
+    return Snapshot(version, audit_id, audit_hash, parts, reference, {p: version for p in (*PARTS, "reference")},
+                    scope="/" if actor.sees_everything else actor.org_path)
+
+
+def _splice(old: pd.DataFrame, ids: np.ndarray, fresh: pd.DataFrame) -> pd.DataFrame:
+    """`old` without the rows of `ids`, with `fresh` (the same files' rows now) put in household order."""
+    keep = old[~np.isin(old["household_id"].to_numpy(), ids)]
+    if fresh.empty:
+        return keep.reset_index(drop=True)
+    at = np.searchsorted(keep["household_id"].to_numpy(), fresh["household_id"].to_numpy(), side="left")
+    columns = {}
+    for column in old.columns:
+        values = keep[column].to_numpy()
+        new = fresh[column].to_numpy()
+        if values.dtype != new.dtype:  # an int column meeting a None, a bool meeting an object: as pandas would
+            merged = pd.concat([keep[column], fresh[column]], ignore_index=True)
+            values, new = merged.to_numpy()[:len(keep)], merged.to_numpy()[len(keep):]
+        columns[column] = np.insert(values, at, new)
+    return pd.DataFrame(columns)
+
+
+def _changed_since(session: Session, snap: Snapshot) -> tuple[dict[int, set[str]], set[str], int, str | None]:
+    """Files written since the snapshot's audit row with the tables written, the file-less tables written, and the
+    last row's id and hash."""
+    rows = session.execute(select(AuditLog.id, AuditLog.household_id, AuditLog.entity, AuditLog.row_hash)
+                           .where(AuditLog.id > snap.audit_id).order_by(AuditLog.id)).all()
+    files: dict[int, set[str]] = {}
+    others: set[str] = set()
+    for _, household_id, entity, _ in rows:
+        if household_id is None:
+            others.add(entity)
+        else:
+            files.setdefault(household_id, set()).add(entity)
+    last = rows[-1] if rows else (snap.audit_id, None, None, snap.audit_hash)
+    return files, others, last[0], last[3]
+
+
+def refresh(session: Session, snap: Snapshot | None) -> Snapshot:
+    """`snap` brought up to the database's data version: the files written since re-read, or everything if need be."""
+    if snap is None:
+        return load(session)
+    version, _, _ = _versions(session)
+    if not _same_log(session, snap):  # a restore, or another database at the same address
+        return load(session)
+    if version == snap.version:
+        return snap
+    files, others, seen, seen_hash = _changed_since(session, snap)
+    if seen == snap.audit_id:  # a write the log does not explain
+        return load(session)
+    if others - _HARMLESS - _REFERENCE:  # unions, places, a restore, the demo loader: everything may have moved
+        return load(session)
+    if len(files) > WHOLE_RELOAD_SHARE * max(len(snap.parts["files"]), 1):
+        return load(session)
+    stamps = dict(snap.stamps)
+    reference = snap.reference
+    if others & _REFERENCE:
+        reference = read_reference(session)
+        stamps["reference"] = version
+    parts = dict(snap.parts)
+    touched: dict[str, set[int]] = {}
+    for household_id, entities in files.items():
+        for entity in entities:
+            for part in _ENTITY_PARTS.get(entity, PARTS):  # a table not listed: every part of that file
+                touched.setdefault(part, set()).add(household_id)
+    for part, ids in touched.items():
+        fresh = _read_part(session, part, household_ids=ids)
+        if part == "files":
+            fresh = _with_names(fresh, reference)
+        parts[part] = _splice(parts[part], np.fromiter(ids, np.int64), fresh)
+        stamps[part] = version
+    return Snapshot(version, seen, seen_hash, parts, reference, stamps)
+
+
+def scoped(snap: Snapshot, actor: Actor) -> Snapshot:
+    """The parts of the actor's subtree (the same frames for a city-wide actor)."""
+    if actor.sees_everything or snap.scope == actor.org_path:
+        return snap
+    files = snap.parts["files"]
+    mine = files[files["org_path"].str.startswith(actor.org_path, na=False)].reset_index(drop=True)
+    ids = mine["household_id"].to_numpy()
+    parts = {"files": mine}
+    for name, frame in snap.parts.items():
+        if name != "files":
+            parts[name] = frame[np.isin(frame["household_id"].to_numpy(), ids)].reset_index(drop=True)
+    return replace(snap, parts=parts, scope=actor.org_path)
