@@ -25,7 +25,7 @@ from db.actor import Actor
 from ui import store
 
 _SCOPES_KEPT = 16     # scoped views per process (each a share of the whole)
-_DERIVED_KEPT = 256   # derived figures per process
+_DERIVED_KEPT = 128   # derived figures per process
 
 
 @dataclass
@@ -64,41 +64,51 @@ def scope_key(actor: Actor) -> str:
 
 
 def for_actor(actor: Actor) -> source.Snapshot:
-    """The snapshot of the actor's subtree, current."""
+    """The snapshot of the actor's subtree, current. One view per scope is kept, of the current version only (an older
+    one would hold a share of the whole in memory for nobody)."""
     snap = current()
-    key = (scope_key(actor), snap.version)
+    key = scope_key(actor)
     shared = _state()
     with shared.lock:
         got = shared.scopes.get(key)
-        if got is not None:
+        if got is not None and got.version == snap.version:
             shared.scopes.move_to_end(key)
             return got
     got = source.scoped(snap, actor)
     with shared.lock:
         shared.scopes[key] = got
+        shared.scopes.move_to_end(key)
         while len(shared.scopes) > _SCOPES_KEPT:
             shared.scopes.popitem(last=False)
     return got
 
 
 def derived(name: str, actor: Actor, parts: tuple[str, ...], compute: Callable[..., Any], *args: Hashable) -> Any:
-    """`compute(scoped_snapshot, actor, *args)`, computed once per scope, role class, stamps of `parts` and `args`."""
+    """`compute(scoped_snapshot, actor, *args)`, computed once per scope, role class, stamps of `parts` and `args`.
+    Each (name, scope, role class, args) keeps its latest value only: a save replaces it, never piles up copies."""
     snap = for_actor(actor)
-    key = (name, scope_key(actor), actor.sees_personal_data, snap.stamp(*parts), args)
+    key = (name, scope_key(actor), actor.sees_personal_data, args)
+    stamp = snap.stamp(*parts)
     shared = _state()
     with shared.lock:
-        if key in shared.derived:
+        kept = shared.derived.get(key)
+        if kept is not None and kept[0] == stamp:
             shared.derived.move_to_end(key)
-            return shared.derived[key]
-        computing = shared.computing.setdefault(key, threading.Lock())
+            return kept[1]
+        computing = shared.computing.setdefault((key, stamp), threading.Lock())
     with computing:  # twenty sessions asking at once: one computes, the others wait for its answer
         with shared.lock:
-            if key in shared.derived:
-                return shared.derived[key]
-        value = compute(snap, actor, *args)
+            kept = shared.derived.get(key)
+            if kept is not None and kept[0] == stamp:
+                return kept[1]
+        try:
+            value = compute(snap, actor, *args)
+        finally:
+            with shared.lock:
+                shared.computing.pop((key, stamp), None)
         with shared.lock:
-            shared.derived[key] = value
-            shared.computing.pop(key, None)
+            shared.derived[key] = (stamp, value)
+            shared.derived.move_to_end(key)
             while len(shared.derived) > _DERIVED_KEPT:
                 shared.derived.popitem(last=False)
     return value

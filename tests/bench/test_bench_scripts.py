@@ -81,3 +81,18 @@ def test_category_benchmark_runs_in_short_form():
                             capture_output=True, text=True, timeout=300)
     assert result.returncode == 0, result.stderr[-2000:]
     assert "3,000 households" in result.stdout and "national_2016" in result.stdout and "deep_relative_2019" in result.stdout
+
+
+def test_snapshot_benchmark_runs_in_short_form():
+    result = subprocess.run([sys.executable, "bench/snapshot.py", "--households", "300", "--runs", "1"], cwd=ROOT,
+                            capture_output=True, text=True, timeout=300)
+    assert result.returncode == 0, result.stderr[-2000:]
+    assert "refresh after one save" in result.stdout and "quicker than the whole read" in result.stdout
+
+
+def test_pages_benchmark_runs_in_short_form():
+    result = subprocess.run([sys.executable, "bench/pages.py", "--households", "300", "--runs", "1"], cwd=ROOT,
+                            capture_output=True, text=True, timeout=600)
+    assert result.returncode == 0, result.stderr[-2000:]
+    rows = [line for line in result.stdout.splitlines() if line.startswith(("bench-pages", "bench-district"))]
+    assert len(rows) == 10  # five pages, two users, each with its three figures
