@@ -50,6 +50,8 @@ def main() -> int:
     parser.add_argument("--households", type=int, default=3500)
     parser.add_argument("--database-url", help="an existing database (a user and income corrections are written to it)")
     parser.add_argument("--runs", type=int, default=3)
+    parser.add_argument("--pages", nargs="*", choices=list(PAGES), default=list(PAGES), help="only these pages")
+    parser.add_argument("--users", nargs="*", choices=["bench-pages", "bench-district"], default=["bench-pages", "bench-district"])
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
         url = args.database_url or f"sqlite:///{Path(tmp) / 'bench.db'}"
@@ -60,7 +62,7 @@ def main() -> int:
         from streamlit.testing.v1 import AppTest
 
         from db.actor import system_actor
-        from db.engine import make_engine, reading, transaction
+        from db.engine import make_engine, transaction
         from db.incomes import IncomeRow, save_month
         from db.migrate import prepare
         from db.models import Household, IncomeMonth, Org, User
@@ -103,7 +105,11 @@ def main() -> int:
 
         results: dict[tuple[str, str], dict[str, list[float]]] = {}
         for username, at in sessions.items():
+            if username not in args.users:
+                continue
             for page, path in PAGES.items():
+                if page not in args.pages:
+                    continue
                 row = results.setdefault((username, page), {"cold": [], "after a save": [], "warm": []})
                 for round_ in range(args.runs):
                     st.cache_data.clear()
