@@ -73,10 +73,11 @@ def inputs_from(snap: snapshot.Snapshot, actor: Actor, as_of: dt.date, *, months
     records = snap.assistance
     covered = records[records_for_months(records, judged).to_numpy()]
     files["in_safety_net"] = files["household_id"].isin(covered["household_id"])
-    named: dict[int, dict[str, None]] = {}  # the programmes in force, in the order they began, for the evidence line
-    for hid, programme in covered.sort_values("from_on", kind="stable")[["household_id", "programme"]].itertuples(index=False):
-        named.setdefault(hid, {})[codes.ASSISTANCE_PROGRAMME.get(programme, programme)] = None
-    files["assistance_in_force"] = ["、".join(named.get(h, ())) for h in files["household_id"]]  # the programmes, for the evidence line
+    # the programmes in force, in the order they began, for the evidence line
+    labels = covered.sort_values("from_on", kind="stable").assign(
+        label=lambda f: f["programme"].map(codes.ASSISTANCE_PROGRAMME).fillna(f["programme"]))
+    named = labels.drop_duplicates(["household_id", "label"]).groupby("household_id", sort=False)["label"].agg("、".join)
+    files["assistance_in_force"] = files["household_id"].map(named).astype(object).fillna("")
     names = snap.reference.place_names
     inputs = Inputs(incomes=incomes, households=files[["household_id", "place_code", "hard_to_exit", "in_safety_net",
                                                        "has_measure_carried_out", "has_active_measure"]],

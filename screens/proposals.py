@@ -6,10 +6,10 @@ import pandas as pd
 import streamlit as st
 
 from core import codes
-from core.status_engine import month_label
+from core.status_engine import lacking_text, month_label
 from db import evaluation, proposals
 from db.errors import ServiceError, ValidationError
-from ui import selection, snapshot, store
+from ui import long_table, selection, snapshot, store
 from ui.markdown import escape_markdown
 from ui.session import require_role
 
@@ -28,13 +28,43 @@ c2.caption("每户按自己的收入记录判断：评估月份（尚未录入�
            "措施按评估日当时的状态判断。系统只提出建议，须由工作人员确认。")
 
 
+def _table(rows: pd.DataFrame) -> pd.DataFrame:
+    return pd.DataFrame({
+        "档案编号": rows["file_no"], "户主": rows["name"], "区县": rows["place_name"],
+        "连续超线月数": rows["run_months"],
+        "判断月份": rows["judged_month"].map(lambda m: month_label(int(m)) if m >= 0 else ""),
+        "人均收入(元)": rows["per_capita_fen"] / 100, "低保标准(元)": rows["line_fen"] / 100,
+        "依据": rows.apply(evaluation.evidence, axis=1) if len(rows) else pd.Series(dtype=str),
+    })
+
+
+def _lists(snap, actor, as_of) -> dict:
+    """The engine's answer and the five lists as shown, built once per data version and scope (shared by reference:
+    never modified). Files closed since the evaluation month are not proposed again."""
+    result = evaluation.evaluate_snapshot(snap, actor, as_of)
+    open_now = result["current_status"] == "active"
+    lists = {}
+    for kind in ("exit", "relief"):
+        rows = result[(result["suggestion"] == kind) & open_now].sort_values("file_no").reset_index(drop=True)
+        lists[kind] = (rows, _table(rows).assign(household_id=rows["household_id"]))
+    for column in ("near_exit", "unhelped"):
+        lists[column] = _table(result[result[column] & open_now].sort_values("file_no"))
+    missing = result[result["missing_recent"] & open_now].sort_values("file_no")
+    lists["missing_recent"] = pd.DataFrame({  # evidence() of these rows, for 70,000 files at once
+        "档案编号": missing["file_no"], "户主": missing["name"], "区县": missing["place_name"],
+        "缺少的收入": [lacking_text(int(m), int(lag)) for m, lag in zip(missing["lacking_month"], missing["income_lag_months"],
+                                                                       strict=True)]})
+    return {"result": result, "lists": lists}
+
+
 try:
     # from the server's shared snapshot, current with the database; recomputed only when incomes, statuses, measures or
     # parameters changed (ui.snapshot)
-    result = snapshot.derived("proposals", actor, evaluation.PARTS, evaluation.evaluate_snapshot, as_of)
+    got = snapshot.derived("proposals", actor, evaluation.PARTS, _lists, as_of)
 except LookupError as exc:
     st.error(escape_markdown(exc))
     st.stop()
+result, lists = got["result"], got["lists"]
 
 done = st.session_state.pop("pp_done", None)
 if done:
@@ -44,31 +74,17 @@ if len(problems):
     st.error(f"{len(problems)} 户有月份没有生效的低保标准，无法判断，例如：{problems['problem'].iloc[0]}。请管理员录入低保标准。")
 
 
-def _table(rows: pd.DataFrame) -> pd.DataFrame:
-    return pd.DataFrame({
-        "档案编号": rows["file_no"], "户主": rows["name"], "区县": rows["place_name"],
-        "连续超线月数": rows["run_months"],
-        "判断月份": rows["judged_month"].map(lambda m: month_label(int(m)) if m >= 0 else ""),
-        "人均收入(元)": rows["per_capita_fen"] / 100, "低保标准(元)": rows["line_fen"] / 100,
-        "依据": rows.apply(evaluation.evidence, axis=1),
-    })
-
-
-open_files = result["current_status"] == "active"
-tabs = st.tabs([f"可脱困（{((result['suggestion'] == 'exit') & open_files).sum()}）",
-                f"可解困（{((result['suggestion'] == 'relief') & open_files).sum()}）",
-                f"即将脱困（{(result['near_exit'] & open_files).sum()}）",
-                f"{evaluation.UNHELPED}（{(result['unhelped'] & open_files).sum()}）",
-                f"{evaluation.MISSING_RECENT}（{(result['missing_recent'] & open_files).sum()}）"])
-open_now = result["current_status"] == "active"  # files closed since the evaluation month are not proposed again
+tabs = st.tabs([f"可脱困（{len(lists['exit'][0])}）", f"可解困（{len(lists['relief'][0])}）",
+                f"即将脱困（{len(lists['near_exit'])}）", f"{evaluation.UNHELPED}（{len(lists['unhelped'])}）",
+                f"{evaluation.MISSING_RECENT}（{len(lists['missing_recent'])}）"])
 for tab, kind in zip(tabs[:2], ("exit", "relief"), strict=True):
     with tab:
-        rows = result[(result["suggestion"] == kind) & open_now].sort_values("file_no").reset_index(drop=True)
+        rows, table = lists[kind]
         if rows.empty:
             st.info("目前没有符合条件的档案。")
             continue
         # ticks are bound to the files (ids in order, for this month), never to row positions: see ui.selection
-        chosen = selection.select_rows(_table(rows).assign(household_id=rows["household_id"]), key=f"pp_table_{kind}",
+        chosen = selection.select_rows(table, key=f"pp_table_{kind}",
                                        id_column="household_id", context=(kind, as_of), height=min(38 + 35 * len(rows), 520))
         label = evaluation.SUGGESTION[kind][1:]
         errors = st.session_state.pop(f"pp_errors_{kind}", {})
@@ -103,28 +119,25 @@ for tab, kind in zip(tabs[:2], ("exit", "relief"), strict=True):
             selection.clear(f"pp_table_{kind}")
             st.rerun()
 
-def _listed(tab, rows: pd.DataFrame, empty: str, caption: str, table) -> None:
-    """A list that is shown, not confirmed: the files in scope that fit, or a line saying there are none."""
+def _listed(tab, table: pd.DataFrame, key: str, empty: str, caption: str) -> None:
+    """A list that is shown, not confirmed: the files in scope that fit (a page at a time), or a line saying there are none."""
     with tab:
-        rows = rows.sort_values("file_no")
-        if rows.empty:
+        if table.empty:
             st.info(empty)
             return
         st.caption(caption)
-        st.dataframe(table(rows), hide_index=True, width="stretch")
+        long_table.show(table, key=f"pp_page_{key}", file_name=f"{key}_{as_of:%Y%m}.csv")
 
 
-_listed(tabs[2], result[result["near_exit"] & open_now], "没有即将脱困的档案。",
+_listed(tabs[2], lists["near_exit"], "即将脱困", "没有即将脱困的档案。",
         f"已连续 4–5 个月超过低保标准（脱困需 {int(result['exit_run_months'].iloc[0]) if len(result) else '—'} 个月），"
-        "请关注收入录入和致困原因消除。", _table)
+        "请关注收入录入和致困原因消除。")
 # not proposed, listed apart for staff: the help to record (or the file to withdraw), the income to enter
-_listed(tabs[3], result[result["unhelped"] & open_now], "没有收入已达标但未记录帮扶措施的档案。",
+_listed(tabs[3], lists["unhelped"], "收入已达标未记录帮扶", "没有收入已达标但未记录帮扶措施的档案。",
         "收入和致困原因已达到脱困条件，但评估日没有实施中或已完成的帮扶措施：脱困须经精准帮扶，这些档案不提出脱困。"
-        "请在档案的“帮扶计划”中补录已实施的措施，或核实后办理退出。", _table)
-_listed(tabs[4], result[result["missing_recent"] & open_now], "每户都有可判断月份的收入记录。",
-        "这些档案在可判断的月份没有收入记录，不提出任何建议（也不按更早的收入判断）。请先录入收入。",
-        lambda rows: pd.DataFrame({"档案编号": rows["file_no"], "户主": rows["name"], "区县": rows["place_name"],
-                                   "缺少的收入": rows.apply(evaluation.evidence, axis=1)}))
+        "请在档案的“帮扶计划”中补录已实施的措施，或核实后办理退出。")
+_listed(tabs[4], lists["missing_recent"], "缺近期收入", "每户都有可判断月份的收入记录。",
+        "这些档案在可判断的月份没有收入记录，不提出任何建议（也不按更早的收入判断）。请先录入收入。")
 
 st.caption(f"评估月份：{as_of:%Y年%m月} · 脱困所需连续月数：{int(result['exit_run_months'].iloc[0]) if len(result) else '—'} · "
            f"收入录入允许滞后：{int(result['income_lag_months'].iloc[0]) if len(result) else '—'} 个月 · "
