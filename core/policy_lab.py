@@ -151,8 +151,10 @@ def prepare(data: LabData) -> Prepared:
     keep = on.notna().to_numpy()
     history, h_start, h_stop = history[keep], h_start[keep], h_stop[keep]
     mpos = lookup.reindex(history["measure_id"].map(info["household_id"]).to_numpy()).to_numpy(np.int64)
-    started = _month_array(history["measure_id"].map(info["start_on"]))
-    end_next = _month_array(pd.to_datetime(history["measure_id"].map(info["end_on"])) + pd.Timedelta(days=1))
+    # reindex, not map: a map through an empty column of dates fails in pandas 3
+    started = _month_array(pd.Series(info["start_on"].reindex(history["measure_id"].to_numpy()).to_numpy()))
+    end_next = _month_array(pd.to_datetime(pd.Series(info["end_on"].reindex(history["measure_id"].to_numpy()).to_numpy()))
+                            + pd.Timedelta(days=1))
     status = history["to_status"].to_numpy()
     begin = np.maximum(h_start, started)
     carried = np.isin(status, CARRIED_OUT)

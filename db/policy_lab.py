@@ -19,9 +19,8 @@ from core.scenario import DatedTables
 from db.actor import Actor
 from db.errors import OutOfScope
 from db.frames import plain
-from db.models import (AidPayment, AssistanceRecord, DibaoLine, Household, HouseholdCause, IncomeMonth, Measure,
-                       MeasureStatusChange, Place, PolicyParameter, StatusChange)
-from db.scope import org_filter
+from db import snapshot
+from db.models import DibaoLine, PolicyParameter
 
 LAB_ROLES = ("admin", "analyst", "staff")
 AUTHOR_ROLES = ("admin", "analyst")
@@ -47,46 +46,44 @@ def baseline_tables(session: Session) -> DatedTables:
     return DatedTables(lines=lines, params=params)
 
 
+# the parts of the shared snapshot the lab reads
+PARTS = ("files", "incomes", "causes", "measures", "measure_changes", "assistance", "changes", "payments")
+
+
 def load(session: Session, actor: Actor, today: dt.date) -> LabData:
-    """Every table the lab reads, for the files in the actor's scope, in one pass (once per data version)."""
+    """Every table the lab reads, for the files in the actor's scope, read in this session."""
     require_lab(actor)
-    main_cause = (select(HouseholdCause.cause).where(HouseholdCause.household_id == Household.id, HouseholdCause.is_main)
-                  .limit(1).scalar_subquery())
-    personal = [Household.file_no, Household.name] if actor.sees_personal_data else []
-    households = _frame(session, org_filter(
-        select(Household.id, *personal, Household.place_code, Place.name, Household.hard_to_exit, Household.casualty,
-               Household.category, main_cause).join(Place, Place.code == Household.place_code).order_by(Household.id), actor),
-        ["household_id", *(["file_no", "name"] if personal else []), "place_code", "place_name", "hard_to_exit", "casualty",
-         "category", "main_cause"])
-    ids = select(Household.id).where(Household.id.in_(org_filter(select(Household.id), actor)))
-    incomes = _frame(session, select(IncomeMonth.household_id, IncomeMonth.month, IncomeMonth.income_fen, IncomeMonth.persons,
-                                     IncomeMonth.special_spending_fen, IncomeMonth.accident_spending_fen)
-                     .where(IncomeMonth.household_id.in_(ids)).order_by(IncomeMonth.household_id, IncomeMonth.month),
-                     ["household_id", "month", "income_fen", "persons", "special_spending_fen", "accident_spending_fen"])
-    months = pd.to_datetime(incomes["month"])
-    incomes.insert(1, "month_index", (months.dt.year * 12 + months.dt.month - 1).astype("int64"))
-    incomes = incomes.drop(columns="month")
+    return load_from(snapshot.read(session, actor, parts=PARTS), actor, today)
+
+
+def load_from(snap: snapshot.Snapshot, actor: Actor, today: dt.date) -> LabData:
+    """The lab's tables from a snapshot of the actor's scope (the pages' shared one): names only for staff roles."""
+    require_lab(actor)
+    personal = ["file_no", "name"] if actor.sees_personal_data else []
+    households = snap.files[["household_id", *personal, "place_code", "place_name", "hard_to_exit", "casualty", "category",
+                             "main_cause"]].reset_index(drop=True)
+    payments = snap.payments[(snap.payments["paid_on"] <= pd.Timestamp(today)).to_numpy()]
     return LabData(
-        households=households, incomes=incomes,
-        causes=_frame(session, select(HouseholdCause.household_id, HouseholdCause.removed_on)
-                      .where(HouseholdCause.household_id.in_(ids)), ["household_id", "removed_on"]),
-        measures=_frame(session, select(Measure.id, Measure.household_id, Measure.status, Measure.start_on, Measure.end_on,
-                                        Measure.track).where(Measure.household_id.in_(ids)),
-                        ["measure_id", "household_id", "status", "start_on", "end_on", "track"]),
-        measure_history=_frame(session, select(MeasureStatusChange.measure_id, MeasureStatusChange.to_status,
-                                               MeasureStatusChange.effective_on, MeasureStatusChange.id)
-                               .where(MeasureStatusChange.household_id.in_(ids)), ["measure_id", "to_status", "effective_on", "id"]),
-        assistance=_frame(session, select(AssistanceRecord.household_id, AssistanceRecord.from_on, AssistanceRecord.to_on)
-                          .where(AssistanceRecord.household_id.in_(ids)), ["household_id", "from_on", "to_on"]),
-        changes=_frame(session, select(StatusChange.id, StatusChange.household_id, StatusChange.effective_on,
-                                       StatusChange.to_status, StatusChange.reason).where(StatusChange.household_id.in_(ids)),
-                       ["id", "household_id", "effective_on", "to_status", "reason"]),
-        payments=_frame(session, select(AidPayment.household_id, AidPayment.paid_on, AidPayment.amount_fen)
-                        .where(AidPayment.household_id.in_(ids), AidPayment.paid_on <= today),
-                        ["household_id", "paid_on", "amount_fen"]),
-        place_names=dict(session.execute(select(Place.code, Place.name)).all()),
+        households=households,
+        incomes=snap.incomes[["household_id", "month_index", "income_fen", "persons", "special_spending_fen",
+                              "accident_spending_fen"]],
+        causes=snap.causes[["household_id", "removed_on"]],
+        measures=snap.measures[["measure_id", "household_id", "status", "start_on", "end_on", "track"]],
+        measure_history=snap.measure_changes[["measure_id", "to_status", "effective_on", "id"]],
+        assistance=snap.assistance[["household_id", "from_on", "to_on"]],
+        changes=snap.changes[["id", "household_id", "effective_on", "to_status", "reason"]],
+        payments=payments[["household_id", "paid_on", "amount_fen"]].reset_index(drop=True),
+        place_names=dict(snap.reference.place_names),
         today=today,
     )
+
+
+def baseline_from(snap: snapshot.Snapshot) -> DatedTables:
+    """`baseline_tables` from a snapshot's reference tables."""
+    lines = snap.reference.lines[["place_code", "effective_from", "amount_fen"]].sort_values(
+        ["place_code", "effective_from"]).reset_index(drop=True)
+    params = {key: sorted(rows) for key, rows in sorted(snap.reference.parameters.items())}
+    return DatedTables(lines=lines, params=params)
 
 
 def for_actor(comparison: Comparison, actor: Actor) -> Comparison:

@@ -70,10 +70,12 @@ def _statements() -> dict[str, tuple]:
                   .limit(1).scalar_subquery())
     return {
         "files": (select(Household.id, Household.org_id, Household.file_no, Household.name, Household.place_code,
-                         Household.hard_to_exit, Household.status, Household.category, main_cause, Household.key_group,
+                         Household.hard_to_exit, Household.casualty, Household.status, Household.category, main_cause,
+                         Household.key_group,
                          _day(Household.filed_on), _day(Household.updated_at), Household.visit_interval_months,
                          Household.historical_import),
-                  ["household_id", "org_id", "file_no", "name", "place_code", "hard_to_exit", "status", "category", "main_cause",
+                  ["household_id", "org_id", "file_no", "name", "place_code", "hard_to_exit", "casualty", "status", "category",
+                   "main_cause",
                    "key_group", "filed_on", "updated_at", "visit_interval", "historical_import"],
                   ("filed_on", "updated_at"), (Household.id,), Household.id),
         "changes": (select(StatusChange.household_id, StatusChange.id, _day(StatusChange.effective_on), StatusChange.to_status,
@@ -89,8 +91,9 @@ def _statements() -> dict[str, tuple]:
                             ["household_id", "measure_id", "to_status", "effective_on", "id"], ("effective_on",),
                             (MeasureStatusChange.household_id, MeasureStatusChange.id), MeasureStatusChange.household_id),
         "incomes": (select(IncomeMonth.household_id, _month_index(IncomeMonth.month), IncomeMonth.income_fen, IncomeMonth.persons,
-                           IncomeMonth.transfer_fen),
-                    ["household_id", "month_index", "income_fen", "persons", "transfer_fen"], (),
+                           IncomeMonth.transfer_fen, IncomeMonth.special_spending_fen, IncomeMonth.accident_spending_fen),
+                    ["household_id", "month_index", "income_fen", "persons", "transfer_fen", "special_spending_fen",
+                     "accident_spending_fen"], (),
                     (IncomeMonth.household_id, IncomeMonth.month), IncomeMonth.household_id),
         "causes": (select(HouseholdCause.household_id, HouseholdCause.cause, HouseholdCause.is_main, _day(HouseholdCause.removed_on)),
                    ["household_id", "cause", "is_main", "removed_on"], ("removed_on",),
@@ -166,10 +169,11 @@ class Snapshot:
         return tuple(self.stamps.get(p, self.version) for p in (*parts, "reference"))
 
 
-_INTEGERS = {"household_id", "org_id", "id", "measure_id", "month_index", "income_fen", "persons", "transfer_fen", "amount_fen"}
+_INTEGERS = {"household_id", "org_id", "id", "measure_id", "month_index", "income_fen", "persons", "transfer_fen",
+             "special_spending_fen", "accident_spending_fen", "amount_fen"}
 
 
-_BOOLEANS = {"hard_to_exit", "historical_import", "is_main"}
+_BOOLEANS = {"hard_to_exit", "casualty", "historical_import", "is_main"}
 
 
 def _rows(session: Session, stmt) -> list[tuple]:

@@ -10,7 +10,7 @@ import streamlit as st
 
 from core import scenario
 from core.parameters import value_on
-from db import audit, queries, scenarios
+from db import queries, scenarios
 from db import policy_lab as lab
 from db.errors import NotFound, OutOfScope, ServiceError, ValidationError
 from ui import lab_cache, lab_editor, lab_view, store
@@ -36,8 +36,8 @@ def _summary(row) -> dict:
             "version": row.version, "overrides": scenario.parse(json.loads(row.overrides))}
 
 
+version = lab_cache.version(actor)
 with store.reading() as session:
-    version = audit.data_version(session)
     places = dict(queries.places_in_scope(session, actor))
     saved = [_summary(row) for row in scenarios.list_for(session, actor)] if author else []
     latest_income = queries.latest_income_month(session, actor)
