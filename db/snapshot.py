@@ -126,7 +126,9 @@ _ENTITY_PARTS = {
     "measure": ("measures", "measure_changes", "payments"), "measure_status_change": ("measures", "measure_changes"),
     "aid_payment": ("payments",), "pairing": ("pairings",), "assistance_record": ("assistance",), "visit": ("visits",),
     "exclusion_check": ("exclusions",),
-}
+}  # an import's "household" rows summarise every sheet, but its import_batch row (no file) makes a whole reload
+# audited acts that write nothing (a file opened, an export, a login)
+_READ_ONLY = {"read", "search", "match", "download", "refuse_dup", "export", "login", "login_throttled", "logout", "logout_all"}
 # writes with no file that change nothing here
 _HARMLESS = {"app_user", "login_session", "login_failure", "policy_scenario", "identity_lock", "audit_log", "export",
              "app_setting"}
@@ -312,11 +314,13 @@ def _splice(old: pd.DataFrame, ids: np.ndarray, fresh: pd.DataFrame) -> pd.DataF
 def _changed_since(session: Session, snap: Snapshot) -> tuple[dict[int, set[str]], set[str], int, str | None]:
     """Files written since the snapshot's audit row with the tables written, the file-less tables written, and the
     last row's id and hash."""
-    rows = session.execute(select(AuditLog.id, AuditLog.household_id, AuditLog.entity, AuditLog.row_hash)
+    rows = session.execute(select(AuditLog.id, AuditLog.household_id, AuditLog.entity, AuditLog.row_hash, AuditLog.action)
                            .where(AuditLog.id > snap.audit_id).order_by(AuditLog.id)).all()
     files: dict[int, set[str]] = {}
     others: set[str] = set()
-    for _, household_id, entity, _ in rows:
+    for _, household_id, entity, _, action in rows:
+        if action in _READ_ONLY:
+            continue
         if household_id is None:
             others.add(entity)
         else:
@@ -335,7 +339,7 @@ def refresh(session: Session, snap: Snapshot | None) -> Snapshot:
     if version == snap.version:
         return snap
     files, others, seen, seen_hash = _changed_since(session, snap)
-    if seen == snap.audit_id:  # a write the log does not explain
+    if not files and not others:  # a write the log does not explain
         return load(session)
     if others - _HARMLESS - _REFERENCE:  # unions, places, a restore, the demo loader: everything may have moved
         return load(session)

@@ -107,3 +107,30 @@ def test_another_database_at_the_same_address_is_read_whole(demo):
         whole = snapshot.load(session)
     _same(after, whole)
     assert len(after.files) == 10
+
+
+def test_an_export_or_a_file_opened_costs_no_reload(demo):
+    from db import audit, exporter
+
+    with reading(demo) as session:
+        before = snapshot.load(session)
+        household = session.scalar(select(Household).order_by(Household.id).limit(1))
+    with transaction(demo) as session:
+        exporter.record_export(session, system_actor("test"), "档案台账", 10)
+        audit.file_opened(session, system_actor("test"), household.id, household.file_no)
+    with transaction(demo) as session:  # then a real save, to one file
+        staff = _district_staff(session, "海港区总工会")
+        mine = session.scalar(select(Household).where(Household.status == "active", Household.org_id.in_(
+            select(Org.id).where(Org.path.startswith(staff.org_path)))).order_by(Household.id).limit(1))
+        save_month(session, staff, dt.date(2026, 11, 1), [IncomeRow(mine.id, "100.00", 1)], today=TODAY)
+    calls = []
+    real = snapshot.load
+    snapshot.load = lambda session: calls.append(1) or real(session)
+    try:
+        with reading(demo) as session:
+            after = snapshot.refresh(session, before)
+    finally:
+        snapshot.load = real
+    assert calls == []  # the delta, not a whole reload
+    with reading(demo) as session:
+        _same(after, snapshot.load(session))
