@@ -161,8 +161,7 @@ def _login_form(cookies: stx.CookieManager, key: str) -> Actor | None:
         if not username.strip() or not password:
             st.error("请输入用户名和密码。")
             return None
-        with store.transaction() as session:
-            result = users.authenticate(session, username, password, client_address())
+        result = users.authenticate(store.engine(), username, password, client_address())  # its own read, check and write
         if result.wait_seconds:
             st.error(f"登录失败次数过多，请 {_wait_text(result.wait_seconds)}后再试。如忘记密码，请联系管理员重置。")
             return None
