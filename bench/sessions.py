@@ -9,13 +9,13 @@ headless Chromium per session would take the cores the server needs).
 
 Each client does what a browser tab does:
 - connects and asks for the first run (the login form), as a page load does;
-- acts as the login cookie's component (`extra_streamlit_components.CookieManager`): a component instance reports
-  its value when it changes (getAll: the tab's cookies; set / delete: true), which starts one more run, exactly as
-  the component's script does in a browser;
+- acts as the login cookie's component (`extra_streamlit_components.CookieManager`) as its script does in a browser:
+  as soon as an instance arrives, mid-run, it reports its result when that differs from the last (getAll: the tab's
+  cookies; set / delete: true), and the browser asks for a rerun at once, which ends the running run early;
 - submits the login form (user name, password, the submit button) and waits for the first page (首页) to be fully
-  sent (`script_finished`): that is one login;
+  sent (`script_finished` of a run no rerun interrupted): that is one login;
 - then clicks 进度看板 and 首页 in the sidebar in turn, each click a rerun of that page: the time from the request to
-  `script_finished` is one page run.
+  the same end is one page run.
 Halfway through its time each session leaves and a new tab logs in as a user who has not logged in before (--relogins
 times): a new user arriving while the others click. A run that ends in an exception, an error box, the wrong page or
 no answer within --timeout is an error.
@@ -175,18 +175,20 @@ class Run:
     pages: dict[str, str] = field(default_factory=dict)  # url path -> page script hash
     page_hash: str = ""
 
-    def take(self, msg: ForwardMsg) -> None:
+    def take(self, msg: ForwardMsg) -> tuple[str, dict] | None:
+        """Note what a message of this run sends; a cookie component instance is returned."""
         kind = msg.WhichOneof("type")
         if kind == "delta" and msg.delta.WhichOneof("type") == "new_element":
-            self._element(msg.delta.new_element)
-        elif kind == "navigation":
+            return self._element(msg.delta.new_element)
+        if kind == "navigation":
             # the default page (首页) has the address "" (the app's root)
             self.pages = {p.url_pathname or (HOME if p.is_default else ""): p.page_script_hash for p in msg.navigation.app_pages}
             self.page_hash = msg.navigation.page_script_hash
         elif kind == "script_finished":
             self.outcome = msg.script_finished
+        return None
 
-    def _element(self, element) -> None:
+    def _element(self, element) -> tuple[str, dict] | None:
         kind = element.WhichOneof("type")
         if kind in ("text_input", "button"):
             widget = getattr(element, kind)
@@ -194,23 +196,33 @@ class Run:
         elif kind == "component_instance" and element.component_instance.component_name.endswith(COOKIE_COMPONENT):
             instance = element.component_instance
             self.components.append((instance.id, json.loads(instance.json_args or "{}")))
+            return self.components[-1]
         elif kind == "exception":
             self.errors.append(f"exception: {element.exception.type}: {element.exception.message[:200]}")
         elif kind == "alert" and element.alert.format == element.alert.ERROR:
             self.errors.append(f"error box: {element.alert.body[:200]}")
+        return None
 
 
 class Tab:
-    """One browser tab on the app: a websocket, its cookies and the widget values it would send back."""
+    """One browser tab on the app: a websocket, its cookies and the widget values it sends back.
+
+    The cookie component is played as its script does it in the browser, as soon as an instance arrives (mid-run):
+    a result that is truthy and differs from the one it reported last is reported, and the browser asks for a rerun
+    at once, which ends the running run early. So a run the component interrupts is waited for until a run ends
+    undisturbed, as a person waits for the page to stop changing.
+    """
 
     def __init__(self, url: str, timeout: float):
         self.url, self.timeout = url, timeout
         self.ws = None
         self.cookies: dict[str, str] = {}
         self.reported: dict[str, str] = {}  # component id -> the JSON it last reported (its script's `l`)
-        self.values: dict[str, str] = {}  # component id -> JSON value the tab sends with every rerun
+        self.values: dict[str, str] = {}  # component id -> its value, sent with every rerun while it is on the page
+        self.page = ""  # the hash of the page on screen, sent with every rerun as the browser does
+        self.pending = False  # a rerun asked for and not started yet
         self.last = Run()
-        self.extra_runs = 0  # runs started by the cookie component, not by the user
+        self.extra_runs = 0  # reruns the cookie component asked for, not the person
 
     async def open(self) -> Run:
         self.ws = await websockets.connect(self.url, subprotocols=["streamlit"], max_size=None, open_timeout=self.timeout)
@@ -222,65 +234,68 @@ class Tab:
 
     async def rerun(self, *, page: str | None = None, texts: dict[str, str] | None = None,
                     trigger: str | None = None) -> Run:
-        """Ask for a run (a page's hash, typed texts, a button pressed) and read what it sends until it ends."""
+        """Ask for a run (a page's hash, typed texts, a button pressed) and read until a run ends undisturbed."""
+        if page is not None:
+            self.page = page
+        await self._ask(self.last.components, texts, trigger)
+        run = Run()
+        async with asyncio.timeout(self.timeout):
+            while True:
+                reply = ForwardMsg()
+                reply.ParseFromString(await self.ws.recv())
+                if reply.WhichOneof("type") == "new_session":  # a run starts: what was asked for is being served
+                    self.pending, run = False, Run()
+                    continue
+                component = run.take(reply)
+                if component is not None and self._reports(*component):
+                    self.extra_runs += 1
+                    await self._ask(run.components)
+                if run.outcome != -1 and run.outcome != EARLY and not self.pending:
+                    break
+        if not run.pages:
+            run.pages, run.page_hash = self.last.pages, self.last.page_hash  # a run that sent no navigation kept it
+        self.page = run.page_hash or self.page
+        self.last = run
+        return run
+
+    async def _ask(self, mounted: list[tuple[str, dict]], texts: dict[str, str] | None = None,
+                   trigger: str | None = None) -> None:
         msg = BackMsg()
         state = msg.rerun_script
         state.SetInParent()  # a rerun with nothing in it is still a rerun
-        if page is not None:
-            state.page_script_hash = page
-        mounted = {widget_id for widget_id, _ in self.last.components}
+        state.page_script_hash = self.page
+        on_page = {widget_id for widget_id, _ in mounted}
         for widget_id, value in self.values.items():
-            if widget_id not in mounted:
-                continue  # a component no longer on the page sends nothing
-            w = state.widget_states.widgets.add()
-            w.id, w.json_value = widget_id, value
+            if widget_id in on_page:  # a component no longer on the page sends nothing
+                w = state.widget_states.widgets.add()
+                w.id, w.json_value = widget_id, value
         for widget_id, value in (texts or {}).items():
             w = state.widget_states.widgets.add()
             w.id, w.string_value = widget_id, value
         if trigger is not None:
             w = state.widget_states.widgets.add()
             w.id, w.trigger_value = trigger, True
+        self.pending = True
         await self.ws.send(msg.SerializeToString())
-        run = Run()
-        async with asyncio.timeout(self.timeout):
-            while run.outcome in (-1, EARLY):
-                if run.outcome == EARLY:
-                    run = Run()  # a rerun took over; its messages follow
-                reply = ForwardMsg()
-                reply.ParseFromString(await self.ws.recv())
-                run.take(reply)
-        if not run.pages:
-            run.pages, run.page_hash = self.last.pages, self.last.page_hash  # a run that sent no navigation kept it
-        self.last = run
-        return run
 
-    def component_reports(self) -> bool:
-        """What the cookie component does in a browser after a run: each instance whose result is truthy and differs
-        from what it reported before sends it (setComponentValue), which starts a rerun."""
-        changed = False
-        for widget_id, args in self.last.components:
-            method = args.get("method")
-            if method == "set":
-                self.cookies[args["cookie"]] = args["value"]
-                result = True
-            elif method == "delete":
-                self.cookies.pop(args.get("cookie"), None)
-                result = True
-            elif method == "getAll":
-                result = dict(self.cookies)
-            else:
-                continue
-            text = json.dumps(result, sort_keys=True)
-            if result is not None and self.reported.get(widget_id) != text:
-                self.reported[widget_id] = self.values[widget_id] = text
-                changed = True
-        return changed
-
-    async def settle(self) -> None:
-        """The runs the cookie component starts after a run, until it has nothing new to report."""
-        while self.component_reports():
-            self.extra_runs += 1
-            check(await self.rerun(), None)
+    def _reports(self, widget_id: str, args: dict) -> bool:
+        """The cookie component's script (extra_streamlit_components' CookieManager) on one render: whether it reports."""
+        method = args.get("method")
+        if method == "set":
+            self.cookies[args["cookie"]] = args["value"]
+            result = True
+        elif method == "delete":
+            self.cookies.pop(args.get("cookie"), None)
+            result = True
+        elif method == "getAll":
+            result = dict(self.cookies)
+        else:
+            return False
+        text = json.dumps(result, sort_keys=True)
+        if self.reported.get(widget_id) == text:
+            return False
+        self.reported[widget_id] = self.values[widget_id] = text
+        return True
 
 
 def check(run: Run, page: str | None) -> None:
@@ -310,10 +325,9 @@ def own_cpu() -> float:
 
 
 async def log_in(tab: Tab, username: str) -> float:
+    """Open the app, fill in the form and submit it; the time from the submit to 首页 shown and settled."""
     form = await tab.open()
     check(form, None)
-    await tab.settle()
-    form = tab.last if "用户名" in tab.last.widgets else form
     try:
         user_box, password_box, submit = (form.widgets[label][1] for label in ("用户名", "密码", "登录"))
     except KeyError:
@@ -324,7 +338,6 @@ async def log_in(tab: Tab, username: str) -> float:
     check(run, HOME)
     if "退出登录" not in run.widgets:
         raise RunFailed(f"{username} was not logged in")
-    await tab.settle()
     return took
 
 
@@ -344,7 +357,6 @@ async def person(url: str, usernames: list[str], until: float, args, tally: Tall
                 run = await tab.rerun(page=tab.last.pages.get(page, ""))
                 tally.page_runs.append(time.perf_counter() - started)
                 check(run, page)
-                await tab.settle()
                 clicks += 1
         except (RunFailed, TimeoutError, websockets.ConnectionClosed, OSError) as exc:
             tally.errors.append(f"{username}: {type(exc).__name__}: {exc}")
