@@ -35,6 +35,7 @@ import streamlit.components.v1 as components
 from core.codes import ROLE
 from db import users
 from db.actor import Actor
+from db.errors import Conflict
 from ui import store
 from ui.navigation import PAGES
 from ui.markdown import escape_markdown
@@ -51,6 +52,7 @@ ENDED = {
     "expired": "您的登录已过期，请重新登录。",
     "revoked": "您的登录已被结束，请重新登录。",
 }
+BUSY = "系统繁忙，登录未能完成，请稍候再试一次。"
 
 
 # --- the cookie's token ---------------------------------------------------------------------------
@@ -179,7 +181,11 @@ def _login_form(key: str) -> Actor | None:
         if not username.strip() or not password:
             st.error("请输入用户名和密码。")
             return None
-        result = users.authenticate(store.engine(), username, password, client_address())  # its own read, check and write
+        try:
+            result = users.authenticate(store.engine(), username, password, client_address())  # its own read, check and write
+        except Conflict:  # its write waited out the lock behind other saves (a very busy server)
+            st.error(BUSY)
+            return None
         if result.wait_seconds:
             st.error(f"登录失败次数过多，请 {_wait_text(result.wait_seconds)}后再试。如忘记密码，请联系管理员重置。")
             return None

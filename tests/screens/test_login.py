@@ -53,6 +53,25 @@ def test_form_login_starts_a_session_and_logout_revokes_it(app_db):
     assert "待办事项" not in _texts(at)
 
 
+def test_a_login_the_store_was_too_busy_to_record_says_so_on_the_form(app_db, monkeypatch):
+    """On a loaded server a login's write can wait out the lock; the person is told to try again, not shown a crash."""
+    from db.errors import RACE_MESSAGE, Conflict
+
+    make_user(app_db, "boss", "admin")
+    real = users.authenticate
+
+    def busy(*args, **kwargs):
+        raise Conflict(RACE_MESSAGE)
+
+    monkeypatch.setattr(users, "authenticate", busy)
+    at = _log_in(app_as().run())
+    assert_ok(at)
+    assert login.BUSY in _texts(at) and "意外错误" not in _texts(at)
+    assert at.text_input(key="login_username") is not None and login.SESSION_KEY not in at.session_state
+    monkeypatch.setattr(users, "authenticate", real)
+    assert "待办事项" in _texts(_log_in(at))  # the next try logs in
+
+
 def _cookie_writes(at) -> list[str]:
     """What the cookie component was put on the page for in this run (each instance's method)."""
     import json
