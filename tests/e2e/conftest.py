@@ -216,7 +216,7 @@ def settle(page: Page, quiet_ms: int = 1_500) -> None:
     """Wait until no script run starts for a while.
 
     Logging in is followed by one more run (the login cookie's component reports that it wrote the cookie);
-    a sidebar click that landed in them was once lost here (the page stayed on 首页).
+    a sidebar click that landed in it was once lost here (the page stayed on 首页).
     """
     for _ in range(10):
         try:
