@@ -18,7 +18,7 @@ from core.codes import ROLE
 from core.typed import CONTROL_CHARACTERS, field_text
 from db import audit
 from db.actor import Actor, system_actor
-from db.engine import read_secrets, secrets_file
+from db.engine import Engine, read_secrets, reading, secrets_file, transaction
 from db.errors import NotFound, OutOfScope, ValidationError
 from db.scope import require_admin
 from db.models import AppSetting, LoginFailure, LoginSession, Org, User, now
@@ -354,19 +354,35 @@ def _count_failure(session: Session, client: str, name: str, free: int) -> None:
                      reason=f"客户端 {client} 对{scope}连续 {row.failures} 次登录失败，此后每次失败的等待时间加倍")
 
 
-def authenticate(session: Session, username: str, password: str, client: str) -> LoginResult:
+def authenticate(engine: Engine, username: str, password: str, client: str) -> LoginResult:
     """Check a login typed on the form, throttled per client and name; on success start a session.
 
     A wrong password and an unknown name answer alike, at the same cost. Failures are counted (one row per
     client and name, one per client), and only the start of a throttle is audited, not every guess.
+
+    The bcrypt check (about 0.2 s of CPU) runs outside any transaction: inside one it held the write lock (SQLite's,
+    and the process's writer turn), so logins at the same moment and every save waited for each other's checks. What
+    the check was made on is read again in the write that follows: a throttle started meanwhile by tries at the same
+    time refuses this one too, and a password reset or a deactivation meanwhile makes it wrong.
     """
     name, client = _attempted(username), _client(client)
+    with reading(engine) as session:
+        if wait := throttle_wait(session, client, name):
+            return LoginResult(wait_seconds=wait)
+        user = session.scalar(select(User).where(User.username == name, User.active))
+        checked_hash = user.password_hash if user is not None else None
+    matched = _password_matches(password or "", checked_hash)
+    with transaction(engine) as session:
+        return _record_login(session, name, client, checked_hash if matched else None)
+
+
+def _record_login(session: Session, name: str, client: str, matched_hash: str | None) -> LoginResult:
+    """The write of a checked login: the throttle read again, the failure counted or the session started."""
     session.execute(delete(LoginFailure).where(LoginFailure.last_failure_at < now() - 24 * WINDOW))  # long quiet counters
-    wait = throttle_wait(session, client, name)
-    if wait:
+    if wait := throttle_wait(session, client, name):
         return LoginResult(wait_seconds=wait)
     user = session.scalar(select(User).where(User.username == name, User.active))
-    if not _password_matches(password or "", user.password_hash if user is not None else None):
+    if matched_hash is None or user is None or user.password_hash != matched_hash:
         _count_failure(session, client, name, FREE_FAILURES)
         _count_failure(session, client, ANY_NAME, FREE_FAILURES_PER_CLIENT)
         return LoginResult()

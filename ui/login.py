@@ -25,14 +25,17 @@ from __future__ import annotations
 
 import datetime as dt
 import os
+from pathlib import Path
 
-import extra_streamlit_components as stx
+import extra_streamlit_components
 import jwt
 import streamlit as st
+import streamlit.components.v1 as components
 
 from core.codes import ROLE
 from db import users
 from db.actor import Actor
+from db.errors import Conflict
 from ui import store
 from ui.navigation import PAGES
 from ui.markdown import escape_markdown
@@ -49,6 +52,7 @@ ENDED = {
     "expired": "您的登录已过期，请重新登录。",
     "revoked": "您的登录已被结束，请重新登录。",
 }
+BUSY = "系统繁忙，登录未能完成，请稍候再试一次。"
 
 
 # --- the cookie's token ---------------------------------------------------------------------------
@@ -134,11 +138,27 @@ def _cookie_key() -> str | None:
         return None
 
 
-def _cookies() -> stx.CookieManager:
-    return stx.CookieManager(key="jiekun_cookies")
+# The cookie manager of extra-streamlit-components (its own frontend, as installed), put on the page only to write or
+# delete the cookie. Its CookieManager class also mounts a getAll instance on every run, which reports the tab's cookies
+# whenever they differ from its last report: a rerun on every page load and two after each login (each of them
+# interrupting the run in progress), for a value the app never needs — the login cookie is read from the request.
+_cookie_component = components.declare_component(
+    "cookie_manager", path=str(Path(extra_streamlit_components.__file__).parent / "CookieManager" / "frontend" / "build"))
+_HIDE_EMPTY_FRAME = "<style>.element-container:has(iframe[height=\"0\"]) { display: none; }</style>"  # as the library does
 
 
-def _login_form(cookies: stx.CookieManager, key: str) -> Actor | None:
+def _set_cookie(token: str, expires_at: dt.datetime) -> None:
+    st.markdown(_HIDE_EMPTY_FRAME, unsafe_allow_html=True)
+    _cookie_component(method="set", cookie=COOKIE_NAME, value=token, key="jiekun_cookie_set", default=False,
+                      options={"path": "/", "expires": expires_at.isoformat(), "sameSite": "strict"})
+
+
+def _delete_cookie() -> None:
+    st.markdown(_HIDE_EMPTY_FRAME, unsafe_allow_html=True)
+    _cookie_component(method="delete", cookie=COOKIE_NAME, key="jiekun_cookie_delete", default=False)
+
+
+def _login_form(key: str) -> Actor | None:
     """Our own Chinese form; the store checks the password, throttles and starts the session.
 
     The form sits in a placeholder that is cleared on success, and the cookie is set after that,
@@ -161,8 +181,11 @@ def _login_form(cookies: stx.CookieManager, key: str) -> Actor | None:
         if not username.strip() or not password:
             st.error("请输入用户名和密码。")
             return None
-        with store.transaction() as session:
-            result = users.authenticate(session, username, password, client_address())
+        try:
+            result = users.authenticate(store.engine(), username, password, client_address())  # its own read, check and write
+        except Conflict:  # its write waited out the lock behind other saves (a very busy server)
+            st.error(BUSY)
+            return None
         if result.wait_seconds:
             st.error(f"登录失败次数过多，请 {_wait_text(result.wait_seconds)}后再试。如忘记密码，请联系管理员重置。")
             return None
@@ -171,7 +194,7 @@ def _login_form(cookies: stx.CookieManager, key: str) -> Actor | None:
             return None
     box.empty()
     token = make_token(result.session_id, result.actor.username, result.issued_at, result.expires_at, key)
-    cookies.set(COOKIE_NAME, token, key="jiekun_cookie_set", expires_at=result.expires_at)
+    _set_cookie(token, result.expires_at)
     st.session_state[SESSION_KEY] = result.session_id
     return result.actor
 
@@ -180,22 +203,19 @@ def _wait_text(seconds: int) -> str:
     return f"{seconds} 秒" if seconds < 120 else f"{(seconds + 59) // 60} 分钟"
 
 
-def _logout(cookies: stx.CookieManager, notice: str | None = None) -> None:
+def _logout(notice: str | None = None) -> None:
     sid = st.session_state.pop(SESSION_KEY, None)
     if sid:
         with store.transaction() as session:
             users.end_session(session, sid)
-    if COOKIE_NAME in cookies.cookies or COOKIE_NAME in st.context.cookies or sid:
-        try:
-            cookies.delete(COOKIE_NAME, key="jiekun_cookie_delete")  # outside any placeholder, with no st.rerun() after it
-        except KeyError:  # the component had not reported the cookie yet; the delete was still sent
-            pass
+    if COOKIE_NAME in st.context.cookies or sid:  # a cookie sent with the page, or one this tab's login wrote
+        _delete_cookie()  # outside any placeholder, with no st.rerun() after it
     st.session_state.pop(ACTOR_KEY, None)
     if notice:
         st.session_state[LOGIN_NOTICE] = notice
 
 
-def _user_box(cookies: stx.CookieManager, actor: Actor) -> bool:
+def _user_box(actor: Actor) -> bool:
     """Who is logged in, and the logout button. Returns False when the user just logged out."""
     side = st.sidebar.empty()
     with side.container():
@@ -204,7 +224,7 @@ def _user_box(cookies: stx.CookieManager, actor: Actor) -> bool:
     if not clicked:
         return True
     side.empty()
-    _logout(cookies)
+    _logout()
     return False
 
 
@@ -230,27 +250,26 @@ def gate() -> Actor | None:
         st.navigation([st.Page(_no_key_page, title="登录密钥未设置", icon=":material/key_off:")], position="hidden").run()
         return None
 
-    cookies = _cookies()
     actor, ended = _session_login()
     if ended:
-        _logout(cookies, ENDED.get(ended, ENDED["revoked"]))
+        _logout(ENDED.get(ended, ENDED["revoked"]))
     if actor is not None:
-        return actor if _user_box(cookies, actor) else _form_page(cookies, key)
+        return actor if _user_box(actor) else _form_page(key)
     if SESSION_KEY not in st.session_state and not ended:
         found = cookie_actor(st.context.cookies.get(COOKIE_NAME), key)
         if found is not None:
             actor, st.session_state[SESSION_KEY] = found
-            return actor if _user_box(cookies, actor) else _form_page(cookies, key)
-    return _form_page(cookies, key)
+            return actor if _user_box(actor) else _form_page(key)
+    return _form_page(key)
 
 
-def _form_page(cookies: stx.CookieManager, key: str) -> Actor | None:
-    actor = _login_form(cookies, key)
+def _form_page(key: str) -> Actor | None:
+    actor = _login_form(key)
     if actor is None:
         # every page's address shows the form too, so a link (a scenario in a meeting note) survives the login: the
         # run that logs in goes on to the page asked for, with its query parameters
         behind = [st.Page(_blank, title="登录", url_path=spec.url_path, visibility="hidden") for spec in PAGES if spec.url_path != "home"]
         st.navigation([st.Page(_blank, title="登录", icon=":material/login:", default=True), *behind], position="hidden").run()
         return None
-    _user_box(cookies, actor)
+    _user_box(actor)
     return actor

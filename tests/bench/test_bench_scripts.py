@@ -96,3 +96,19 @@ def test_pages_benchmark_runs_in_short_form():
     assert result.returncode == 0, result.stderr[-2000:]
     rows = [line for line in result.stdout.splitlines() if line.startswith(("bench-pages", "bench-district"))]
     assert len(rows) == 10  # five pages, two users, each with its three figures
+
+
+def test_sessions_load_script_runs_in_short_form_with_no_error():
+    result = subprocess.run([sys.executable, "bench/sessions.py", "--sessions", "3", "--seconds", "5", "--households", "300"],
+                            cwd=ROOT, capture_output=True, text=True, timeout=300)
+    assert result.returncode == 0, result.stdout[-2000:] + result.stderr[-2000:]
+    assert "sessions: 3 on 300 households" in result.stdout and "errors: 0" in result.stdout
+    # every session logged in and clicked: none of the figures is missing
+    assert "logins, all at once: 3," in result.stdout and "page runs (进度看板 ↔ 首页): none" not in result.stdout
+
+
+def test_logins_benchmark_runs_in_short_form():
+    result = subprocess.run([sys.executable, "bench/logins.py", "--logins", "4", "--households", "300"], cwd=ROOT,
+                            capture_output=True, text=True, timeout=300)
+    assert result.returncode == 0, result.stderr[-2000:]
+    assert "4 logins at once" in result.stdout and "waited" in result.stdout and "worklist" in result.stdout

@@ -151,8 +151,7 @@ def _staff(engine, admin, username="clerk", password="clerk-pass-1"):
 
 
 def _login(engine, username, password, client="198.51.100.7"):
-    with transaction(engine) as s:
-        return users.authenticate(s, username, password, client)
+    return users.authenticate(engine, username, password, client)
 
 
 def _let_time_pass(engine, seconds):
@@ -245,6 +244,76 @@ def test_a_password_over_72_bytes_answers_alike_for_a_known_and_an_unknown_name(
     _login(db_engine, "no-such-user", long_password, client="192.0.2.4")
     unknown_cost = time.perf_counter() - started
     assert min(known_cost, unknown_cost) > 0.4 * max(known_cost, unknown_cost)  # both spend one bcrypt check
+
+
+def _during_the_password_check(monkeypatch, meanwhile):
+    """Run `meanwhile()` while a login's bcrypt check runs (after it has read what it checks)."""
+    real = users._password_matches
+
+    def checking(password, stored_hash):
+        matched = real(password, stored_hash)
+        meanwhile()
+        return matched
+
+    monkeypatch.setattr(users, "_password_matches", checking)
+
+
+def test_saves_and_other_logins_do_not_wait_for_a_password_check(sqlite_engine, monkeypatch):
+    """On SQLite a login's check once held the write lock: every save and login in the process waited for it."""
+    import threading
+
+    _admin(sqlite_engine)
+    saved = threading.Event()
+
+    def save_elsewhere():
+        def save():
+            with transaction(sqlite_engine) as s:
+                users.end_session(s, "no-such-session")
+            saved.set()
+
+        other = threading.Thread(target=save, daemon=True)
+        other.start()
+        other.join(timeout=5)  # with the lock held it would wait out the 15 s busy timeout
+
+    _during_the_password_check(monkeypatch, save_elsewhere)
+    assert _login(sqlite_engine, "admin", "s3cret-pass").ok
+    assert saved.is_set()
+
+
+def test_a_password_reset_during_the_check_refuses_the_old_password(db_engine, monkeypatch):
+    admin = _admin(db_engine)
+    uid = _staff(db_engine, admin)
+
+    def reset():
+        with reading(db_engine) as s:
+            version = s.get(User, uid).version
+        with transaction(db_engine) as s:
+            users.reset_password(s, admin, uid, expected_version=version, password="clerk-pass-2", password_repeat="clerk-pass-2")
+
+    _during_the_password_check(monkeypatch, reset)
+    result = _login(db_engine, "clerk", "clerk-pass-1")
+    assert not result.ok and result.wait_seconds == 0  # answered as a wrong password
+    with reading(db_engine) as s:
+        assert s.scalar(select(LoginSession.id).where(LoginSession.user_id == uid)) is None
+        assert s.scalar(select(LoginFailure.failures).where(LoginFailure.username == "clerk")) == 1
+
+
+def test_a_throttle_started_by_tries_at_the_same_time_refuses_the_right_password(db_engine, monkeypatch):
+    """Guesses sent all at once each pass the first look at the throttle; the write after the check looks again."""
+    admin = _admin(db_engine)
+    _staff(db_engine, admin)
+
+    def guesses_meanwhile():
+        monkeypatch.setattr(users, "_password_matches", real)
+        for i in range(users.FREE_FAILURES):
+            assert not _login(db_engine, "clerk", f"guess-{i}").ok
+
+    real = users._password_matches
+    _during_the_password_check(monkeypatch, guesses_meanwhile)
+    result = _login(db_engine, "clerk", "clerk-pass-1")
+    assert not result.ok and result.wait_seconds > 0
+    with reading(db_engine) as s:
+        assert s.scalar(select(func.count()).select_from(LoginSession)) == 0
 
 
 def test_logout_reset_deactivation_and_logout_everywhere_revoke_sessions(db_engine):

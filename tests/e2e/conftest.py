@@ -215,8 +215,8 @@ def wait_for_run(page: Page, timeout: float = 30_000) -> None:
 def settle(page: Page, quiet_ms: int = 1_500) -> None:
     """Wait until no script run starts for a while.
 
-    Logging in is followed by one or two more runs (the login cookie's component reports back);
-    a sidebar click that landed in them was once lost here (the page stayed on 首页).
+    Logging in is followed by one more run (the login cookie's component reports that it wrote the cookie);
+    a sidebar click that landed in it was once lost here (the page stayed on 首页).
     """
     for _ in range(10):
         try:

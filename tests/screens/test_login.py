@@ -53,6 +53,45 @@ def test_form_login_starts_a_session_and_logout_revokes_it(app_db):
     assert "待办事项" not in _texts(at)
 
 
+def test_a_login_the_store_was_too_busy_to_record_says_so_on_the_form(app_db, monkeypatch):
+    """On a loaded server a login's write can wait out the lock; the person is told to try again, not shown a crash."""
+    from db.errors import RACE_MESSAGE, Conflict
+
+    make_user(app_db, "boss", "admin")
+    real = users.authenticate
+
+    def busy(*args, **kwargs):
+        raise Conflict(RACE_MESSAGE)
+
+    monkeypatch.setattr(users, "authenticate", busy)
+    at = _log_in(app_as().run())
+    assert_ok(at)
+    assert login.BUSY in _texts(at) and "意外错误" not in _texts(at)
+    assert at.text_input(key="login_username") is not None and login.SESSION_KEY not in at.session_state
+    monkeypatch.setattr(users, "authenticate", real)
+    assert "待办事项" in _texts(_log_in(at))  # the next try logs in
+
+
+def _cookie_writes(at) -> list[str]:
+    """What the cookie component was put on the page for in this run (each instance's method)."""
+    import json
+
+    return [json.loads(e.proto.json_args)["method"] for e in at.get("component_instance")]
+
+
+def test_the_cookie_component_is_on_the_page_only_to_write_or_delete_the_cookie(app_db):
+    """Each instance on the page reports back and so costs a rerun: one at login and one at logout, none otherwise
+    (the library's CookieManager also mounted a getAll on every run: a rerun on each page load, two after a login)."""
+    make_user(app_db, "boss", "admin")
+    at = app_as().run()
+    assert _cookie_writes(at) == []  # the form
+    assert _cookie_writes(_log_in(at)) == ["set"]
+    assert _cookie_writes(at.run()) == []  # the next click
+    at.button(key="jiekun_logout").click().run()
+    assert _cookie_writes(at) == ["delete"]
+    assert _cookie_writes(at.run()) == []
+
+
 @pytest.mark.parametrize("how,notice", [
     ("reset", "您的密码已被重置"),
     ("everywhere", "您的登录已被结束"),
