@@ -46,6 +46,26 @@ def _per_file(hid: pd.Series, values: pd.Series) -> pd.Series:
     return pd.Series(values.reindex(hid.to_numpy()).to_numpy(), index=hid.index)
 
 
+def _per_file_max(frame: pd.DataFrame, column: str) -> pd.Series:
+    """The largest value of an integer `column` per file, indexed by household_id (the part is sorted by it)."""
+    ids = frame["household_id"].to_numpy()
+    if not len(ids):
+        return pd.Series([], dtype=np.int64, index=pd.Index([], dtype=np.int64))
+    starts = np.flatnonzero(np.r_[True, ids[1:] != ids[:-1]])
+    return pd.Series(np.maximum.reduceat(frame[column].to_numpy(np.int64), starts), index=ids[starts])
+
+
+def _pairs_in(left: pd.DataFrame, right: pd.DataFrame) -> np.ndarray:
+    """Which (household_id, cause) rows of `left` also occur in `right` (a measure with no cause matches none)."""
+    codes_, _ = pd.factorize(pd.concat([left["cause"], right["cause"]], ignore_index=True))
+    width = int(codes_.max()) + 2 if len(codes_) else 1
+
+    def keys(frame, part):
+        return frame["household_id"].to_numpy(np.int64) * width + part + 1  # a missing cause is code -1: key part 0
+
+    return np.isin(keys(left, codes_[:len(left)]), keys(right, codes_[len(left):]))
+
+
 def _month_start(index: pd.Series) -> pd.Series:
     """Month indices (core.status_engine.month_index) as the first day of each month, datetime64."""
     return pd.Series((index.to_numpy(np.int64) - 1970 * 12).astype("datetime64[M]").astype("datetime64[us]"), index=index.index)
@@ -93,13 +113,12 @@ def facts_from(snap: snapshot.Snapshot, actor: Actor, today: dt.date) -> tuple[p
     open_measures = measures[measures["status"].isin(codes.OPEN_MEASURE_STATUSES).to_numpy()]
     planned = open_measures[open_measures["track"].isin(FOUR_TRACKS).to_numpy()]  # 送温暖 alone is no plan
     causes = snap.causes.loc[snap.causes["removed_on"].isna().to_numpy(), ["household_id", "cause"]]
-    covered = causes.merge(open_measures[["household_id", "cause"]].drop_duplicates(), how="left", indicator=True)
-    uncovered = covered[(covered["_merge"] == "left_only").to_numpy()].groupby("household_id").size()
+    uncovered = causes[~_pairs_in(causes, open_measures)].groupby("household_id").size()
     visits = snap.visits.set_index("household_id")["last_visit"]
     incomes = snap.incomes
     last_month = add_months(today.replace(day=1), -1)
     with_income = incomes.loc[(incomes["month_index"] == month_index(last_month)).to_numpy(), "household_id"]
-    latest_income = _month_start(incomes.groupby("household_id")["month_index"].max())
+    latest_income = _month_start(_per_file_max(incomes, "month_index"))
     payments = snap.payments
     paid = payments[(payments["paid_on"] <= day).to_numpy()].groupby("household_id")["paid_on"].max()
 
