@@ -88,13 +88,30 @@ def _unchecked(hid: pd.Series, checks: pd.DataFrame) -> np.ndarray:
     return texts[mask]
 
 
+ENGINE_COLUMNS = ["household_id", "run_months", "open_causes", "lacking_month", "income_lag_months", "near_exit", "unhelped",
+                  "missing_recent"]
+
+
+def engine_facts(snap: snapshot.Snapshot, actor: Actor, today: dt.date) -> pd.DataFrame:
+    """即将脱困, 收入已达标、未记录帮扶, 缺近期收入: the status engine as of the end of last month, each file judged on its own
+    latest month within income_lag_months (never on the latest month anyone in the scope entered). It reads only
+    `evaluation.PARTS`, so the pages keep it when a visit, a pairing or a payment is saved."""
+    as_of = today.replace(day=1) - dt.timedelta(days=1)
+    if snap.files.empty:
+        return pd.DataFrame({column: pd.Series(dtype=np.int64) for column in ENGINE_COLUMNS})
+    months = _parameter(snap, "exit_run_months", as_of)
+    return evaluation.evaluate_snapshot(snap, actor, as_of, months_back=months)[ENGINE_COLUMNS]
+
+
 def facts(session: Session, actor: Actor, today: dt.date) -> tuple[pd.DataFrame, dt.date | None]:
     """`facts_from` on the actor's files read in this session."""
     return facts_from(snapshot.read(session, actor, parts=PARTS), actor, today)
 
 
-def facts_from(snap: snapshot.Snapshot, actor: Actor, today: dt.date) -> tuple[pd.DataFrame, dt.date | None]:
-    """The facts core.worklist reads, for 在档 files and files closed (脱困/解困) within the follow-up period."""
+def facts_from(snap: snapshot.Snapshot, actor: Actor, today: dt.date, engine: pd.DataFrame | None = None
+               ) -> tuple[pd.DataFrame, dt.date | None]:
+    """The facts core.worklist reads, for 在档 files and files closed (脱困/解困) within the follow-up period.
+    `engine`: `engine_facts` of the same snapshot and day, if already computed."""
     day = pd.Timestamp(today)
     closed_since = pd.Timestamp(add_months(today, -_parameter(snap, "followup_months", today)))
     changes = snap.changes
@@ -143,18 +160,13 @@ def facts_from(snap: snapshot.Snapshot, actor: Actor, today: dt.date) -> tuple[p
         last_activity = _latest(last_activity, candidate.astype("datetime64[us]"))
     out["last_activity"] = last_activity
 
-    # 即将脱困, 收入已达标、未记录帮扶, 缺近期收入: the status engine as of the end of last month, each file judged on
-    # its own latest month within income_lag_months (never on the latest month anyone in the scope entered)
-    as_of = today.replace(day=1) - dt.timedelta(days=1)
-    out["run_months"], out["open_causes"], out["lacking_month"], out["income_lag_months"] = 0, 0, -1, 0
-    out["near_exit"] = out["unhelped"] = out["missing_recent"] = False
-    if len(out):
-        months = _parameter(snap, "exit_run_months", as_of)
-        result = evaluation.evaluate_snapshot(snap, actor, as_of, months_back=months).set_index("household_id")
-        for column, fill in (("run_months", 0), ("open_causes", 0), ("lacking_month", -1), ("income_lag_months", 0)):
-            out[column] = _per_file(hid, result[column]).fillna(fill).astype(int)
-        for column in ("near_exit", "unhelped", "missing_recent"):
-            out[column] = _per_file(hid, result[column]).fillna(False).astype(bool) & (out["status"] == "active")
+    if engine is None:
+        engine = engine_facts(snap, actor, today)
+    result = engine.set_index("household_id")
+    for column, fill in (("run_months", 0), ("open_causes", 0), ("lacking_month", -1), ("income_lag_months", 0)):
+        out[column] = _per_file(hid, result[column]).fillna(fill).astype(int)
+    for column in ("near_exit", "unhelped", "missing_recent"):
+        out[column] = _per_file(hid, result[column]).fillna(False).astype(bool) & (out["status"] == "active")
     return without_personal_data(out, actor, ("file_no", "name", "helper")), last_month
 
 
@@ -163,9 +175,9 @@ def worklist(session: Session, actor: Actor, today: dt.date) -> Worklist:
     return worklist_from(snapshot.read(session, actor, parts=PARTS), actor, today)
 
 
-def worklist_from(snap: snapshot.Snapshot, actor: Actor, today: dt.date) -> Worklist:
-    """The work queues of the scope of `snap` (the pages' shared snapshot, or one just read)."""
-    files, judged = facts_from(snap, actor, today)
+def worklist_from(snap: snapshot.Snapshot, actor: Actor, today: dt.date, engine: pd.DataFrame | None = None) -> Worklist:
+    """The work queues of the scope of `snap` (the pages' shared snapshot, or one just read); `engine` as for facts_from."""
+    files, judged = facts_from(snap, actor, today, engine)
     queues = work_queues(
         files, today,
         visit_interval_months=_parameter(snap, "visit_interval_months", today),

@@ -8,7 +8,6 @@ from core import codes, workbook
 from db import audit, queries
 from db import pairings as pairing_service
 from db import visits as visit_service
-from db import worklist as worklist_service
 from ui import cached, selection, snapshot, store
 from ui.forms import field_error, form_notice, submit
 from ui.helper_form import helper_inputs, helper_values
@@ -45,7 +44,7 @@ if queue in ("near_exit", "exit_unhelped", "income_not_recent") and work.near_ex
         "exit_unhelped": "脱困须经精准帮扶：请在“帮扶计划”中补录已实施的措施，或核实后办理退出。",
         "income_not_recent": "没有可判断月份的收入记录：录入后才能判断是否脱困或解困。"}[queue])
 
-table = worklist_service.queue_table(work, queue)
+table = cached.queue_table(actor, today, queue)
 if table.empty:
     st.success(f"“{codes.WORK_QUEUE[queue]}”没有待办。", icon=":material/check_circle:")
     st.stop()
