@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import datetime as dt
 
+import numpy as np
 import pandas as pd
 
 from core import codes
@@ -37,9 +38,24 @@ def _dates(column: pd.Series) -> pd.Series:
 
 
 def _months_later(days: pd.Series, months: pd.Series) -> pd.Series:
-    """Each date moved by its own number of months (anchor day kept, clamped to the month's end)."""
-    out = [add_months(d.date(), int(m)) if not pd.isna(d) else None for d, m in zip(days, months)]
-    return _dates(pd.Series(out, index=days.index, dtype="object"))
+    """Each date moved by its own number of months (anchor day kept, clamped to the month's end: core.plan.add_months,
+    on whole columns)."""
+    values = _dates(days).to_numpy().astype("datetime64[D]")
+    start = values.astype("datetime64[M]")
+    target = start + np.asarray(months, dtype=np.int64).astype("timedelta64[M]")
+    length = ((target + 1).astype("datetime64[D]") - target.astype("datetime64[D]")).astype(np.int64)
+    offset = np.where(np.isnat(values), 0, (values - start.astype("datetime64[D]")).astype(np.int64))
+    moved = target.astype("datetime64[D]") + np.minimum(offset, length - 1).astype("timedelta64[D]")
+    return pd.Series(moved.astype("datetime64[s]"), index=days.index)
+
+
+def _day_text(days: pd.Series) -> np.ndarray:
+    """Dates as 2026-12-02 (NaT as "NaT"; callers only pick rows that have one)."""
+    return np.datetime_as_string(_dates(days).to_numpy().astype("datetime64[D]"), unit="D").astype(object)
+
+
+def _number_text(numbers: pd.Series) -> np.ndarray:
+    return numbers.astype(np.int64).astype(str).to_numpy(dtype=object)
 
 
 def visit_due(last_visit: pd.Series, filed_on: pd.Series, interval: pd.Series | None, default_months: int) -> tuple[pd.Series, pd.Series]:
@@ -74,13 +90,13 @@ def work_queues(files: pd.DataFrame, today: dt.date, *, visit_interval_months: i
     add("no_helper", active & ~files["has_helper"].astype(bool), "没有当前的帮扶责任人和结对单位")
     add("no_plan", active & (files["open_measures"] == 0), "没有“计划”或“实施中”的四个一批措施")
     add("uncovered_cause", active & (files["uncovered_causes"] > 0),
-        lambda i: [f"{n} 项未消除的致困原因没有在办的措施" for n in files.loc[i, "uncovered_causes"]])
+        lambda i: _number_text(files.loc[i, "uncovered_causes"]) + " 项未消除的致困原因没有在办的措施")
 
     due, interval = visit_due(files["last_visit"], files["filed_on"], files.get("visit_interval"), visit_interval_months)
     overdue = active & due.notna() & (due < now)
-    add("visit_overdue", overdue, lambda i: [
-        (f"最近走访 {v:%Y-%m-%d}" if not pd.isna(v) else f"{f:%Y-%m-%d} 建档后未走访") + f"，应于 {d:%Y-%m-%d} 前走访（每 {m} 个月）"
-        for v, f, d, m in zip(last_visit[i], filed_on[i], due[i], interval[i])])
+    add("visit_overdue", overdue, lambda i: np.where(last_visit[i].notna(), "最近走访 " + _day_text(last_visit[i]),
+                                                     _day_text(filed_on[i]) + " 建档后未走访")
+        + "，应于 " + _day_text(due[i]) + " 前走访（每 " + _number_text(interval[i]) + " 个月）")
 
     on_file_all_month = filed_on.isna() | (filed_on <= last_month)
     add("income_missing", active & ~files["has_last_month_income"].astype(bool) & on_file_all_month,
@@ -94,20 +110,23 @@ def work_queues(files: pd.DataFrame, today: dt.date, *, visit_interval_months: i
     add("exit_unhelped", active & files["unhelped"].astype(bool), lambda i: [
         f"已连续 {r} 个月超过低保标准、致困原因已全部消除，但没有已实施的帮扶措施：请补录帮扶措施，或核实后退出"
         for r in files.loc[i, "run_months"].astype(int)])
-    add("income_not_recent", active & files["missing_recent"].astype(bool), lambda i: [
-        lacking_text(int(m), int(lag)) for m, lag in zip(files.loc[i, "lacking_month"], files.loc[i, "income_lag_months"])])
+
+    def lacking(i):  # one text per (month, lag): most files lack the same months
+        pairs = list(zip(files.loc[i, "lacking_month"].astype(int), files.loc[i, "income_lag_months"].astype(int)))
+        texts = {pair: lacking_text(*pair) for pair in set(pairs)}
+        return [texts[pair] for pair in pairs]
+    add("income_not_recent", active & files["missing_recent"].astype(bool), lacking)
 
     closed_on = _dates(files["closed_on"])
     until = _months_later(closed_on, pd.Series(followup_months, index=files.index))
     followup = (files["status"].isin(("exited", "relieved")) & closed_on.notna() & (closed_on <= now) & (now <= until)
                 & ~files["visited_since_close"].astype(bool))
-    add("followup_due", followup, lambda i: [
-        f"{c:%Y-%m-%d} {codes.HOUSEHOLD_STATUS[st]}，回访期至 {u:%Y-%m-%d}，尚未回访"
-        for c, st, u in zip(closed_on[i], files.loc[i, "status"], until[i])])
+    add("followup_due", followup, lambda i: _day_text(closed_on[i]) + " "
+        + files.loc[i, "status"].map(codes.HOUSEHOLD_STATUS).to_numpy(object) + "，回访期至 " + _day_text(until[i]) + "，尚未回访")
 
     last_activity = _dates(files["last_activity"])
     add("untouched", active & last_activity.notna() & (last_activity < year_ago),
-        lambda i: [f"最近一次记录于 {d:%Y-%m-%d}" for d in last_activity[i]])
+        lambda i: "最近一次记录于 " + _day_text(last_activity[i]))
     add("never_helped", active & ~files["helped"].astype(bool), "没有实施过的帮扶措施，也没有资金发放记录")
 
     history = files["historical_import"].astype(bool)

@@ -16,8 +16,9 @@ from core.identity import InvalidIdentifier, mask_id_number, normalise_identifie
 from core.intake import FIELD_LABELS
 from core.money import fen_to_yuan
 from core.parameters import SPEC_BY_KEY, display_value, value_on
+from core.status_engine import month_of_index
 from core.typed import search_text
-from db import audit
+from db import audit, snapshot
 from db.actor import Actor
 from db.errors import OutOfScope
 from db.orgs import org_tree
@@ -34,19 +35,34 @@ def first_of_month(day: dt.date) -> dt.date:
 # --- home page ---------------------------------------------------------------------------------
 
 
+def _by_status(counts) -> dict[str, int]:
+    """Files per status (codes.HOUSEHOLD_STATUS, in its order; 0 for a status nobody has)."""
+    return {code: int(counts.get(code, 0)) for code in codes.HOUSEHOLD_STATUS}
+
+
 def status_counts(session: Session, actor: Actor) -> dict[str, int]:
     stmt = org_filter(select(Household.status, func.count()).group_by(Household.status), actor)
-    counts = dict(session.execute(stmt).all())
-    return {code: counts.get(code, 0) for code in codes.HOUSEHOLD_STATUS}
+    return _by_status(dict(session.execute(stmt).all()))
+
+
+# what the home page reads of the snapshot (and its reference tables)
+HOME_PARTS = ("files", "incomes")
 
 
 def home_figures(session: Session, actor: Actor, today: dt.date) -> dict:
-    """Everything the home page shows, in one call (the page caches it on the data version)."""
+    """`home_figures_from` on the actor's files read in this session."""
+    return home_figures_from(snapshot.read(session, actor, parts=HOME_PARTS), actor, today)
+
+
+def home_figures_from(snap: snapshot.Snapshot, actor: Actor, today: dt.date) -> dict:
+    """Everything the home page shows, from a snapshot of the actor's scope: files per status, the latest month with
+    an income, the districts with no 低保 line this month, and whether demo lines are in use."""
+    months = snap.incomes["month_index"]
     return {
-        "counts": status_counts(session, actor),
-        "latest": latest_income_month(session, actor),
-        "missing": missing_lines(session, actor, first_of_month(today)),
-        "demo": demo_lines_in_use(session),
+        "counts": _by_status(snap.files["status"].value_counts()),
+        "latest": month_of_index(int(months.max())) if len(months) else None,
+        "missing": missing_lines(snap.reference, actor, first_of_month(today)),
+        "demo": demo_lines_in_use(snap.reference),
     }
 
 
@@ -55,17 +71,20 @@ def latest_income_month(session: Session, actor: Actor) -> dt.date | None:
     return session.scalar(org_filter(stmt, actor))
 
 
-def missing_lines(session: Session, actor: Actor, month: dt.date) -> list[str]:
-    """Districts in scope with no 低保 line in force in `month` (a problem, never silently filled)."""
-    places = select(Place).where(Place.kind != "city").order_by(Place.code)
+def missing_lines(reference: snapshot.Reference, actor: Actor, month: dt.date) -> list[str]:
+    """Districts in scope with no 低保 line in force in `month` (a problem, never silently filled), in code order."""
+    orgs = reference.orgs
     if not actor.sees_everything:
-        places = places.where(Place.code.in_(select(Org.place_code).where(Org.id.in_(scope_orgs(actor)))))
-    have = set(session.scalars(select(DibaoLine.place_code).where(DibaoLine.effective_from <= month)))
-    return [p.name for p in session.scalars(places) if p.code not in have]
+        orgs = orgs[orgs["path"].str.startswith(actor.org_path, na=False)]
+    mine = set(orgs["place_code"])
+    lines = reference.lines
+    have = set(lines.loc[[day <= month for day in lines["effective_from"]], "place_code"])
+    return [reference.place_names[code] for code, kind in sorted(reference.place_kinds.items())
+            if kind != "city" and (actor.sees_everything or code in mine) and code not in have]
 
 
-def demo_lines_in_use(session: Session) -> bool:
-    return bool(session.scalar(select(func.count()).select_from(DibaoLine).where(DibaoLine.is_demo)))
+def demo_lines_in_use(reference: snapshot.Reference) -> bool:
+    return bool(reference.lines["is_demo"].astype(bool).any())
 
 
 # --- parameters --------------------------------------------------------------------------------

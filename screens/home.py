@@ -7,7 +7,7 @@ import streamlit as st
 
 from core.codes import HOUSEHOLD_STATUS, ROLE, WORK_QUEUE
 from db import audit, dashboard, queries
-from ui import cached, store
+from ui import cached, snapshot, store
 from ui.progress_text import progress_caption
 from ui.session import require_role
 from ui.markdown import escape_markdown
@@ -18,16 +18,15 @@ today = dt.date.today()
 st.title("困难职工解困脱困工作平台")
 st.caption(f"{escape_markdown(actor.display_name)} · {ROLE[actor.role]} · 管辖范围：{'全市' if actor.sees_everything else escape_markdown(actor.org_name)} · {today:%Y年%m月%d日}")
 
-@st.cache_data(ttl=3600, show_spinner=False, max_entries=500)
-def _figures(actor, data_version: int, today) -> dict:
-    # keyed on the data version every write moves (kept in the database), so never stale after an edit
-    with store.reading() as session:
-        return queries.home_figures(session, actor, today)
+def _figures(actor, today) -> dict:
+    # from the server's shared snapshot, current with the database (its data version); recomputed for the scope only
+    # when files, incomes or the reference tables changed
+    return snapshot.derived("home_figures", actor, queries.HOME_PARTS, queries.home_figures_from, today)
 
 
 with store.reading() as session:
     version = audit.data_version(session)
-figures = _figures(actor, version, today)
+figures = _figures(actor, today)
 counts, latest, missing, demo = (figures[k] for k in ("counts", "latest", "missing", "demo"))
 
 if demo:
@@ -70,7 +69,7 @@ HINTS = {
     "checks_missing": "导入的历史档案：排除情形尚未核查，或按导入的收入未能认定困难类别",
 }
 may_open = actor.role in ("admin", "staff")
-queue_counts = cached.worklist(actor, version, today).counts
+queue_counts = cached.worklist(actor, today).counts
 left, right = st.columns(2)
 for index, (queue, label) in enumerate(WORK_QUEUE.items()):
     text = f"**{label}：{queue_counts[queue]:,} 户**"

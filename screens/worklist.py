@@ -8,8 +8,7 @@ from core import codes, workbook
 from db import audit, queries
 from db import pairings as pairing_service
 from db import visits as visit_service
-from db import worklist as worklist_service
-from ui import cached, selection, store
+from ui import cached, selection, snapshot, store
 from ui.forms import field_error, form_notice, submit
 from ui.helper_form import helper_inputs, helper_values
 from ui.session import require_role
@@ -23,10 +22,8 @@ st.caption(f"{escape_markdown(actor.display_name)} · 管辖范围：{'全市' i
            "选中一行可打开档案；可多选后直接指定责任人或登记走访。")
 
 
-with store.reading() as session:
-    version = audit.data_version(session)
-    demo = queries.demo_lines_in_use(session)
-work = cached.worklist(actor, version, today)
+work = cached.worklist(actor, today)  # the server's shared snapshot, current with the database
+demo = queries.demo_lines_in_use(snapshot.for_actor(actor).reference)
 
 if demo:
     st.info("当前使用示例数据（只到 2020 年底）：以今天计算，走访和收入类待办几乎全部逾期，“缺近期收入”几乎包括所有档案；"
@@ -47,7 +44,7 @@ if queue in ("near_exit", "exit_unhelped", "income_not_recent") and work.near_ex
         "exit_unhelped": "脱困须经精准帮扶：请在“帮扶计划”中补录已实施的措施，或核实后办理退出。",
         "income_not_recent": "没有可判断月份的收入记录：录入后才能判断是否脱困或解困。"}[queue])
 
-table = worklist_service.queue_table(work, queue)
+table = cached.queue_table(actor, today, queue)
 if table.empty:
     st.success(f"“{codes.WORK_QUEUE[queue]}”没有待办。", icon=":material/check_circle:")
     st.stop()
