@@ -31,8 +31,10 @@ from db.actor import Actor
 from db.models import (AidPayment, AssistanceRecord, AuditLog, DataVersion, DibaoLine, ExclusionCheck, Household, HouseholdCause,
                        IncomeMonth, Measure, MeasureStatusChange, Org, Pairing, Place, PolicyParameter, StatusChange, Visit)
 
-# a refresh re-reads at most this share of the files by id; beyond it one whole read is quicker
+# a refresh re-reads at most this share of the files by id (or this many, in a small database); beyond it one whole
+# read is quicker
 WHOLE_RELOAD_SHARE = 0.05
+WHOLE_RELOAD_FILES = 200
 _CHUNK = 500  # ids per IN list
 
 
@@ -343,7 +345,7 @@ def refresh(session: Session, snap: Snapshot | None) -> Snapshot:
         return load(session)
     if others - _HARMLESS - _REFERENCE:  # unions, places, a restore, the demo loader: everything may have moved
         return load(session)
-    if len(files) > WHOLE_RELOAD_SHARE * max(len(snap.parts["files"]), 1):
+    if len(files) > max(WHOLE_RELOAD_SHARE * len(snap.parts["files"]), WHOLE_RELOAD_FILES):
         return load(session)
     stamps = dict(snap.stamps)
     reference = snap.reference
