@@ -20,7 +20,7 @@ from core.intake import IntakeErrors, check_household
 from core.money import InvalidAmount, persons_count, yuan_to_fen
 from core.places import DISTRICTS
 from core.typed import INVALID, as_code, as_date, as_text, echo
-from core.workbook import Problem, Rows, SHEETS
+from core.workbook import Problem, Rows, SHEETS, SheetRow, row_text
 
 PLACE_BY_NAME = {p.name: p.code for p in DISTRICTS} | {p.code: p.code for p in DISTRICTS}
 BOOL = {"是": True, "否": False, "yes": True, "no": False, "y": True, "n": False, "1": True, "0": False, "true": True, "false": False}
@@ -79,8 +79,9 @@ class _Sheet:
 
     def first(self, seen: dict, what: Any, row: int, key: str, message: str) -> bool:
         """Whether this is the first row for `what`; a later one gets `message` (with "{row}", the first row's number)."""
-        if what in seen:
-            self.bad(row, key, message.replace("{row}", str(seen[what])))
+        if what in seen:  # the first may be on another 月收入 sheet of a split workbook: then it is named
+            here = row.sheet if isinstance(row, SheetRow) else self.name
+            self.bad(row, key, message.replace("第 {row} 行", row_text(seen[what], here)))
             return False
         seen[what] = row
         return True

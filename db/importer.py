@@ -29,7 +29,7 @@ from core.importing import HEAD_REF, FileRow, Parsed, parse, ref_text, split_ref
 from core.incomes import file_refusal
 from core.places import CITY_CODE, DISTRICTS
 from core.plan import CleanMeasure, PlanErrors, check_measure, check_visit, payment_key, twin_refusal
-from core.workbook import Problem, read_file
+from core.workbook import Problem, SheetRow, read_file, row_text, sheet_kind, sheet_order
 from db import audit, bulk
 from db.actor import Actor
 from db.errors import Conflict, NotFound, OutOfScope, ServiceError
@@ -153,7 +153,8 @@ def check(session: Session, actor: Actor, data: bytes, filename: str, *, sheet: 
     _resolve_refs(plan, problems)
     _check_children(session, plan, actor, problems, today, lock)
     _check_history(session, plan, problems, today)
-    problems.sort(key=lambda p: (list(sheets).index(p.sheet) if p.sheet in sheets else 99, p.row or 0))
+    order = list(sheets)
+    problems.sort(key=lambda p: (order.index(sheet_kind(p.sheet)) if sheet_kind(p.sheet) in order else 99, sheet_order(p.sheet), p.row or 0))
     return (None if problems else plan), problems
 
 
@@ -238,6 +239,11 @@ def _new_key(f: FileRow) -> str:
     return f.file_no or f"（本工作簿家庭档案第 {f.row} 行的新户）"
 
 
+def _sheet_of(row: int, sheet: str) -> str:
+    """The workbook sheet a row was read from: its own for a row of a split 月收入 sheet (月收入2019), else `sheet`."""
+    return row.sheet if isinstance(row, SheetRow) else sheet
+
+
 def _rows_text(rows: list[int]) -> str:
     """第 3–14、20 行: rows as ranges, the first few."""
     spans: list[list[int]] = []
@@ -298,7 +304,7 @@ def _resolve_refs(plan: Plan, problems: list[Problem]) -> None:
             m.file_no = key
             resolved.append(m)
     parsed.members = resolved
-    parsed.incomes = [(row, key, v) for row, ref, v in parsed.incomes if (key := key_of("月收入", row, ref)) is not None]
+    parsed.incomes = [(row, key, v) for row, ref, v in parsed.incomes if (key := key_of(_sheet_of(row, "月收入"), row, ref)) is not None]
     parsed.removals = [(row, key, c, d) for row, ref, c, d in parsed.removals if (key := key_of("致困原因消除", row, ref)) is not None]
     parsed.measures = [(row, key, v) for row, ref, v in parsed.measures if (key := key_of("帮扶措施", row, ref)) is not None]
     parsed.visits = [(row, key, v) for row, ref, v in parsed.visits if (key := key_of("走访记录", row, ref)) is not None]
@@ -322,7 +328,8 @@ def _resolve_refs(plan: Plan, problems: list[Problem]) -> None:
     for row, key, values in parsed.incomes:
         first = seen.setdefault((key, values["month"]), row)
         if first != row:
-            problems.append(Problem("月收入", row, "月份", f"{values['month']:%Y-%m} 与第 {first} 行是同一户同一月（同一户同一月只能有一行）"))
+            problems.append(Problem("月收入", row, "月份", f"{values['month']:%Y-%m} 与{row_text(first, _sheet_of(row, '月收入'))}"
+                                    "是同一户同一月（同一户同一月只能有一行）"))
         else:
             kept.append((row, key, values))
     parsed.incomes = kept
