@@ -466,7 +466,7 @@ def parse(sheets: dict[str, Rows], today: dt.date) -> Parsed:
             column = "户主身份证号" if sheet == "家庭档案" else "身份证号"
             out.problems.append(Problem(sheet, row, column, f"身份证号 {number} 与工作表“{first[0]}”第 {first[1]} 行是同一人"))
         else:
-            seen[number] = (sheet, row)
+            seen[number] = (row.sheet if isinstance(row, SheetRow) else sheet, int(row))
     numbers: dict[str, int] = {}
     for f in out.files:
         if f.file_no and f.file_no in numbers:

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import csv
 import datetime as dt
+import functools
 import io
 import re
 import zipfile
@@ -463,15 +464,18 @@ def _known_sheets(tables: dict[str, list[list[Any]]], problems: list[Problem]) -
     """The format's sheets of a workbook, by the format's name: the 月收入 sheets of a split export (月收入2019, 月收入2020,
     月收入2019-2 …, in the workbook's order, with or without a plain 月收入) are read as one 月收入 table."""
     found: dict[str, Rows] = {}
-    incomes = [k for k in tables if sheet_kind(k) == INCOMES.name]
+    kinds = [sheet_kind(k) for k in tables]
     for name, table in tables.items():
         kind = sheet_kind(name)
         if kind is None:
-            if str(name).strip().startswith(INCOMES.name):  # a misnamed year would be left out silently: say so
-                problems.append(Problem(name, None, None, f"工作表名称“{name}”无法识别：月收入工作表应命名为“月收入”，"
-                                        "或按年份命名，如“月收入2019”（一年超过一个工作表的，如“月收入2019-1”“月收入2019-2”）"))
+            base = next((b for b in SPLITTABLE if str(name).strip().startswith(b)), None)
+            if base:  # a misnamed part would be left out silently: say so
+                problems.append(Problem(name, None, None, f"工作表名称“{name}”无法识别：应为“{base}”"
+                                        + ("，或按年份命名，如“月收入2019”（一年超过一个工作表的，如“月收入2019-1”“月收入2019-2”）"
+                                           if base == INCOMES.name else f"，或分为多个工作表时的“{base}-1”“{base}-2”……")))
             continue
-        rows = _rows(SHEETS[kind], table, problems, name if kind == INCOMES.name and incomes != [INCOMES.name] else None)
+        split = name != kind or kinds.count(kind) > 1  # its rows remember their sheet
+        rows = _rows(SHEETS[kind], table, problems, name if split else None)
         if kind in found:
             found[kind].rows.extend(rows.rows)
         else:
@@ -596,7 +600,11 @@ def write_csv(headers: list[str], rows: list[list[Any]]) -> bytes:
 # a sheet at a time, so memory stays flat and the file grows on disk as it is written.
 
 SHEET_ROWS = MAX_ROWS                 # data rows one exported sheet takes (the header is row 1)
-INCOME_SHEET = re.compile(r"^月收入\s*(\d{4})(?:\s*[-－_]\s*(\d{1,3}))?$")  # 月收入2019, 月收入2019-2
+# Sheets of one file's rows may be split: 月收入 by year (月收入2019), and any of them past a sheet's limit in parts
+# (月收入2019-1, 月收入2019-2; 走访记录-1, 走访记录-2). 家庭档案 and 低保标准 are never split (a million files or lines
+# is no city's).
+SPLITTABLE = ("家庭成员", "月收入", "致困原因消除", "帮扶措施", "走访记录", "救助记录")
+SPLIT_SHEET = re.compile(r"^(" + "|".join(SPLITTABLE) + r")\s*(\d{4})?(?:\s*[-－_]\s*(\d{1,3}))?$")
 
 
 def income_sheet_name(year: int, part: int | None = None) -> str:
@@ -605,17 +613,18 @@ def income_sheet_name(year: int, part: int | None = None) -> str:
 
 
 def sheet_kind(name: str) -> str | None:
-    """The format's sheet a workbook sheet holds: its own name, or 月收入 for a year's part (月收入2019, 月收入2019-2)."""
+    """The format's sheet a workbook sheet holds: its own name, or the sheet a part is of (月收入2019, 走访记录-2)."""
     name = str(name).strip()
     if name in SHEETS:
         return name
-    return INCOMES.name if INCOME_SHEET.match(name) else None
+    match = SPLIT_SHEET.match(name)
+    return match[1] if match and (match[2] or match[3]) else None
 
 
 def sheet_order(name: str) -> tuple:
-    """Sheets of one kind in reading order: 月收入 (plain) first, then by year and part (月收入2019-2 before -10)."""
-    match = INCOME_SHEET.match(str(name).strip())
-    return (int(match[1]), int(match[2] or 0)) if match else (0, 0)
+    """Sheets of one kind in reading order: the plain one first, then by year and part (月收入2019-2 before -10)."""
+    match = SPLIT_SHEET.match(str(name).strip())
+    return (int(match[2] or 0), int(match[3] or 0)) if match else (0, 0)
 
 
 class SheetRow(int):
@@ -643,6 +652,7 @@ def row_text(row: int, here: str | None = None) -> str:
 
 
 _XML_ESCAPES = str.maketrans({"&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;"})
+_SPECIAL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f&<>]")  # what a text cell cannot hold as it is (XLSX_ILLEGAL, XML)
 _STYLES = ('<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
            '<styleSheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main">'
            '<fonts count="2"><font><sz val="11"/><name val="Calibri"/></font><font><b/><sz val="11"/><name val="Calibri"/></font></fonts>'
@@ -669,9 +679,10 @@ class StreamingWorkbook:
         book.close()
     """
 
-    def __init__(self, target, *, sheet_rows: int = SHEET_ROWS):
+    def __init__(self, target, *, sheet_rows: int = SHEET_ROWS, on_sheet: Callable[[str, int], None] | None = None):
         self.zip = zipfile.ZipFile(target, "w", compression=zipfile.ZIP_DEFLATED, compresslevel=1, allowZip64=True)
         self.sheet_rows = sheet_rows
+        self.on_sheet = on_sheet  # told (sheet name, rows written so far) as each sheet begins: for progress
         self.names: list[str] = []
         self.rows_written = 0
 
@@ -686,6 +697,8 @@ class StreamingWorkbook:
         limit = self.sheet_rows if limit is None else limit
         part = f"xl/worksheets/sheet{len(self.names) + 1}.xml"
         self.names.append(name or spec.name)
+        if self.on_sheet:
+            self.on_sheet(name or spec.name, self.rows_written)
         letters = _letters(len(keys))
         count = 0
         with self.zip.open(part, "w", force_zip64=True) as raw:
@@ -708,44 +721,55 @@ class StreamingWorkbook:
         self.rows_written += count
         return count
 
+    def write_parts(self, spec: Sheet, rows, name_of: Callable[[int | None], str]) -> bool:
+        """Rows as one sheet, `name_of(None)`; past `sheet_rows` they go on in `name_of(2)`, `name_of(3)` … (the first
+        then renamed `name_of(1)`). Whether there were any rows (none: no sheet)."""
+        rows = iter(rows)
+        first = next(rows, None)
+        if first is None:
+            return False
+        rows = _chain_one(first, rows)
+        part, at = 1, len(self.names)
+        while True:
+            taken = self.write(spec, rows, name_of(None if part == 1 else part))
+            nxt = next(rows, None) if taken >= self.sheet_rows else None
+            if nxt is None:
+                return True
+            if part == 1:
+                self.names[at] = name_of(1)
+            part += 1
+            rows = _chain_one(nxt, rows)
+
+    def write_split(self, spec: Sheet, rows) -> None:
+        """A file's rows (家庭成员, 走访记录 …) as one sheet, or 走访记录-1, 走访记录-2 … past a sheet's limit."""
+        if not self.write_parts(spec, rows, lambda part: spec.name + (f"-{part}" if part else "")):
+            self.write(spec, [])
+
     def write_years(self, spec: Sheet, years, name_of: Callable[[int, int | None], str] = income_sheet_name) -> None:
         """(year, rows) pairs as one sheet per year; a year past `sheet_rows` goes on in 月收入2019-2, -3 … (its first
         sheet then named -1). No rows at all: one empty sheet under the format's own name, as a template has it."""
-        any_year = False
-        for year, rows in years:
-            rows = iter(rows)
-            first = next(rows, None)
-            if first is None:
-                continue
-            any_year = True
-            rows = _chain_one(first, rows)
-            part, at = 1, len(self.names)
-            while True:
-                taken = self.write(spec, rows, name_of(year, None if part == 1 else part))
-                nxt = next(rows, None) if taken >= self.sheet_rows else None
-                if nxt is None:
-                    break
-                if part == 1:
-                    self.names[at] = name_of(year, 1)
-                part += 1
-                rows = _chain_one(nxt, rows)
-        if not any_year:
+        written = [self.write_parts(spec, rows, functools.partial(name_of, year)) for year, rows in years]
+        if not any(written):
             self.write(spec, [])
 
     @staticmethod
     def _row(number: int, letters: list[str], values: list[Any], style: str = "") -> bytes:
+        # the hot loop of a province's export (some 55 million cells): one type test and, for text, one search
         cells = []
         for letter, value in zip(letters, values):
             if value is None or value == "":
                 continue
-            ref = f"{letter}{number}"
-            if isinstance(value, bool):
-                cells.append(f'<c r="{ref}"{style} t="b"><v>{int(value)}</v></c>')
+            if value.__class__ is str:
+                if _SPECIAL.search(value):
+                    value = xlsx_text(value).replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+                cells.append(f'<c r="{letter}{number}"{style} t="inlineStr"><is><t xml:space="preserve">{value}</t></is></c>')
+            elif isinstance(value, bool):
+                cells.append(f'<c r="{letter}{number}"{style} t="b"><v>{int(value)}</v></c>')
             elif isinstance(value, (int, float, Decimal)):
-                cells.append(f'<c r="{ref}"{style}><v>{value}</v></c>')
-            else:
-                text = xlsx_text(_cell(value) if not isinstance(value, str) else value).translate(_XML_ESCAPES)
-                cells.append(f'<c r="{ref}"{style} t="inlineStr"><is><t xml:space="preserve">{text}</t></is></c>')
+                cells.append(f'<c r="{letter}{number}"{style}><v>{value}</v></c>')
+            else:  # a date, a datetime: as the workbook writes them (core.workbook._cell)
+                text = xlsx_text(str(_cell(value))).replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+                cells.append(f'<c r="{letter}{number}"{style} t="inlineStr"><is><t xml:space="preserve">{text}</t></is></c>')
         return f'<row r="{number}">{"".join(cells)}</row>'.encode("utf-8", "replace")
 
     def abandon(self) -> None:

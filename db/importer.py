@@ -244,6 +244,13 @@ def _sheet_of(row: int, sheet: str) -> str:
     return row.sheet if isinstance(row, SheetRow) else sheet
 
 
+def _here_or(first: int, row: int, here: str) -> str:
+    """Where the earlier of two rows is: "本表第 3 行", or "工作表“帮扶措施-1”第 3 行" when it is on another part."""
+    if isinstance(first, SheetRow) and _sheet_of(row, "") != first.sheet:
+        return row_text(first)
+    return f"{here}第 {int(first)} 行"
+
+
 def _rows_text(rows: list[int]) -> str:
     """第 3–14、20 行: rows as ranges, the first few."""
     spans: list[list[int]] = []
@@ -281,6 +288,7 @@ def _resolve_refs(plan: Plan, problems: list[Problem]) -> None:
     unknown: dict[tuple[str, str], list[int]] = {}
 
     def key_of(sheet: str, row: int, ref: str) -> str | None:
+        sheet = _sheet_of(row, sheet)  # a part of a split sheet (月收入2019, 走访记录-2) is reported as itself
         file_no, head = split_ref(ref)
         parts = ([file_no] if file_no else []) + ([HEAD_REF + head] if head else [])
         if any(part in refused for part in parts):
@@ -304,7 +312,7 @@ def _resolve_refs(plan: Plan, problems: list[Problem]) -> None:
             m.file_no = key
             resolved.append(m)
     parsed.members = resolved
-    parsed.incomes = [(row, key, v) for row, ref, v in parsed.incomes if (key := key_of(_sheet_of(row, "月收入"), row, ref)) is not None]
+    parsed.incomes = [(row, key, v) for row, ref, v in parsed.incomes if (key := key_of("月收入", row, ref)) is not None]
     parsed.removals = [(row, key, c, d) for row, ref, c, d in parsed.removals if (key := key_of("致困原因消除", row, ref)) is not None]
     parsed.measures = [(row, key, v) for row, ref, v in parsed.measures if (key := key_of("帮扶措施", row, ref)) is not None]
     parsed.visits = [(row, key, v) for row, ref, v in parsed.visits if (key := key_of("走访记录", row, ref)) is not None]
@@ -427,7 +435,7 @@ def _check_twin_payments(session: Session, plan: Plan, rows: list[tuple[int, str
             twin = twin_refusal(pay, written[key])
             if twin is not None:
                 problems.append(Problem("帮扶措施", row, "发放日期",
-                                        f"与本表第 {written[key][pay]} 行是同一笔发放：{twin}；确属另一笔的，请在档案中登记"))
+                                        f"与{_here_or(written[key][pay], row, '本表')}是同一笔发放：{twin}；确属另一笔的，请在档案中登记"))
                 break
         else:
             for day in clean.payment_dates():
@@ -504,7 +512,7 @@ def _check_assistance(session: Session, plan: Plan, problems: list[Problem]) -> 
                                     f"与{clash['where']}（{codes.ASSISTANCE_PROGRAMME[clash['programme']]} "
                                     f"{period_text(clash['from_on'], clash['to_on'])}）时间重叠：同一项目的记录不能重叠"))
             continue
-        in_book[file_no].append(clean | {"where": f"第 {row} 行"})
+        in_book[file_no].append(clean | {"where": row_text(row)})
 
 
 def _causes_by_file(session: Session, known: Known) -> dict[str, set[str]]:

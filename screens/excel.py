@@ -37,7 +37,9 @@ with tab_import:
                 "**没有任何问题时才会导入，而且全部导入或全部不导入**。已有档案按档案编号或户主身份证号更新，新的户新建。")
     st.caption("新建的户为“申请中”，之后办理入户调查、公示、审核后在档；档案编号由系统编，其他工作表按“户主身份证号”对应新户即可。"
                "其他系统中已在档的户：“状态”填“在档”并填建档日期，附上月收入，导入为“导入的历史档案”，困难类别按收入认定，"
-               "排除情形列入工作台“待补核查”。")
+               "排除情形列入工作台“待补核查”。月收入可按年份分为多个工作表（“月收入2019”“月收入2020”……，一年超过一个工作表的为"
+               "“月收入2019-1”“月收入2019-2”），家庭成员、走访记录等行数超过一个工作表容量的可分为“走访记录-1”“走访记录-2”……，"
+               "导入时同名的各工作表合并读取，问题按各自的工作表和行号列出。")
     st.download_button("下载导入模板（Excel）", functools.partial(workbook.write_xlsx, {name: [] for name in workbook.SHEETS}, template=True),
                        file_name="困难职工档案导入模板.xlsx", mime=XLSX, icon=":material/download:", on_click="ignore")
     done = st.session_state.pop("ex_done", None)
@@ -142,7 +144,7 @@ with tab_export:
 
         def progress(sheet: str, rows: int) -> None:
             if sheet:
-                bar.progress(names.index(sheet) / len(names), text=f"正在导出“{sheet}”……（已写 {rows:,} 行）")
+                bar.progress(names.index(workbook.sheet_kind(sheet)) / len(names), text=f"正在导出“{sheet}”……（已写 {rows:,} 行）")
 
         part = tempfile.NamedTemporaryFile(prefix="jiekun-export-", suffix=".xlsx", delete=False)  # mode 0600
         try:

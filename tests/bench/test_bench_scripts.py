@@ -81,3 +81,11 @@ def test_category_benchmark_runs_in_short_form():
                             capture_output=True, text=True, timeout=300)
     assert result.returncode == 0, result.stderr[-2000:]
     assert "3,000 households" in result.stdout and "national_2016" in result.stdout and "deep_relative_2019" in result.stdout
+
+
+def test_export_benchmark_runs_in_short_form():
+    result = subprocess.run([sys.executable, "bench/export_workbook.py", "--households", "300"], cwd=ROOT,
+                            capture_output=True, text=True, timeout=300)
+    assert result.returncode == 0, result.stderr[-2000:]
+    assert "300 households" in result.stdout and "streamed export:" in result.stdout and "ratio (old / streamed)" in result.stdout
+    assert ", 0 problems" in result.stdout  # the streamed workbook reads back as the import reads it

@@ -9,7 +9,7 @@ import re
 
 import pytest
 from openpyxl import load_workbook
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from core import codes
 from core.workbook import SHEETS, YES_NO, read_file
@@ -290,7 +290,7 @@ def test_the_command_line_writes_the_export_and_refuses_bad_input(tmp_path):
     names = _book(out.read_bytes()).sheetnames
     assert names[:2] == ["家庭档案", "家庭成员"] and names[-5:] == list(SHEETS)[3:]
     assert names[2:-5] and all(re.fullmatch(r"月收入20\d\d", n) for n in names[2:-5])  # a sheet per year
-    assert "系统（导出 --as-system）" in done.stdout and "正在导出“月收入”" in done.stdout
+    assert "系统（导出 --as-system）" in done.stdout and "正在导出“月收入20" in done.stdout
     assert [p.name for p in tmp_path.iterdir() if p.suffix == ".part"] == []  # written beside, renamed when complete
     # a file that cannot be written: a Chinese message, exit 2, no traceback and nothing left behind
     missing = run(db, "export", "--out", str(tmp_path / "no-such-dir" / "all.xlsx"), "--as-system")
@@ -314,3 +314,15 @@ def test_the_command_line_writes_the_export_and_refuses_bad_input(tmp_path):
     assert refused.returncode == 2 and "不能导出档案明细" in refused.stderr
     unknown = run(db, "export", "--user", "nobody", "--out", str(tmp_path / "y.xlsx"))
     assert unknown.returncode == 2 and "找不到用户" in unknown.stderr
+
+
+def test_a_sheet_that_cannot_be_split_past_a_sheets_limit_is_refused_in_chinese(db_engine):
+    from core.workbook import WorkbookTooLarge
+
+    load_demo(db_engine, households=30, seed=2)
+    with reading(db_engine) as s:
+        with pytest.raises(WorkbookTooLarge, match="“家庭档案”超过 10 行，超出一个 Excel 工作表的容量：请按区县分别导出"):
+            exporter.write_workbook(s, system_actor("test"), io.BytesIO(), sheet_rows=10)  # the limit forced down to 10
+        # the CSV of one sheet has no limit: every year's months in one file
+        csv = exporter.workbook_sheet_csv(s, system_actor("test"), "月收入").decode("utf-8-sig").splitlines()
+        assert len(csv) - 1 == s.scalar(select(func.count()).select_from(IncomeMonth)) and csv[0].startswith("档案编号,")
