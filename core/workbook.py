@@ -641,6 +641,18 @@ class SheetRow(int):
     def __getnewargs__(self):
         return int(self), self.sheet
 
+    # row 5 of 月收入2019 and row 5 of 月收入2020 are two rows (as keys, and when two rows are compared)
+    def __eq__(self, other):
+        if isinstance(other, SheetRow):
+            return int(self) == int(other) and self.sheet == other.sheet
+        return int(self) == other
+
+    def __ne__(self, other):  # int's own __ne__ would otherwise answer
+        return not self == other
+
+    def __hash__(self):
+        return hash((int(self), self.sheet))
+
     def text(self, here: str | None = None) -> str:
         """"第 5 行", or "工作表“月收入2019”第 5 行" when read from another sheet than `here`."""
         return f"第 {int(self)} 行" if here == self.sheet else f"工作表“{self.sheet}”第 {int(self)} 行"

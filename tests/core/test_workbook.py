@@ -232,6 +232,8 @@ def test_the_streamed_workbook_splits_incomes_by_year_and_past_a_sheets_limit_an
     assert sheets["家庭档案"].rows[0][1]["floor_area"] == "<65 & 5>" and sheets["家庭档案"].rows[0][1]["persons"] == 3
     # each row remembers the sheet and row Excel shows
     assert [(r.sheet, int(r)) for r, _ in sheets["月收入"].rows][:3] == [("月收入2025", 2), ("月收入2026-1", 2), ("月收入2026-1", 3)]
+    first, second = sheets["月收入"].rows[0][0], sheets["月收入"].rows[1][0]
+    assert first == 2 and first != second and len({first, second}) == 2  # row 2 of two sheets: two rows
     empty = io.BytesIO()
     nothing = StreamingWorkbook(empty)
     nothing.write_years(INCOMES, [])

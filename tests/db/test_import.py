@@ -653,11 +653,12 @@ def test_an_import_of_new_files_and_its_undo_leave_the_audit_chain_whole(db_engi
 def test_a_workbook_with_incomes_split_by_year_imports_and_each_problem_names_its_own_sheet(db_engine):
     split = {"月收入2025": [dict(m, month=m["month"].replace("2026", "2025")) for m in months("HG-0001", 2)],
              "月收入2026-1": months("HG-0001", 2), "月收入2026-2": months("HG-0002", 1)}
-    wrong = {**split, "月收入2026-2": months("HG-0002", 1) + [months("HG-0001", 1)[0], {**months("HG-0009", 1)[0]}]}
+    # HG-0001 2026-01 again on row 3 of 月收入2026-2 too: the same row number as the first, on another sheet
+    wrong = {**split, "月收入2026-2": [months("HG-0001", 1)[0]] + months("HG-0002", 1) + [{**months("HG-0009", 1)[0]}]}
     with transaction(db_engine) as s:
         _, problems = importer.check(s, actor_of(s), book([family(1), family(2)], **wrong), "档案.xlsx", today=TODAY)
     # the same month of one file on two sheets, and a file that exists nowhere: on 月收入2026-2, with its own rows
-    assert [(p.sheet, p.row) for p in problems] == [("月收入2026-2", 4), ("月收入2026-2", 5)]
-    assert "工作表“月收入2026-1”第 3 行" in problems[0].message and "HG-0009" in problems[1].message
+    assert [(p.sheet, p.row) for p in problems] == [("月收入2026-2", 3), ("月收入2026-2", 5)]
+    assert "与工作表“月收入2026-1”第 3 行重复" in problems[0].message and "HG-0009" in problems[1].message
     report = run(db_engine, book([family(1), family(2)], **split))
     assert report.counts["月收入"]["created"] == 5  # every 月收入 sheet, read as one table
