@@ -700,13 +700,12 @@ class StreamingWorkbook:
 
     # one sheet
 
-    def write(self, spec: Sheet, rows, name: str | None = None, *, headers: list[str] | None = None,
-              keys: list[str] | None = None, limit: int | None = None) -> int:
-        """A sheet of `rows` (dicts by key) under its headers; stops after `limit` rows and returns how many it took
-        (rows left in the iterator stay there)."""
-        headers = headers or [c.header + (" *" if c.required else "") for c in spec.columns]
-        keys = keys or [c.key for c in spec.columns]
-        limit = self.sheet_rows if limit is None else limit
+    def write(self, spec: Sheet, rows, name: str | None = None) -> int:
+        """A sheet of `rows` (dicts by column key) under the format's headers; stops after `sheet_rows` rows and returns
+        how many it took (rows left in the iterator stay there)."""
+        headers = [c.header + (" *" if c.required else "") for c in spec.columns]
+        keys = [c.key for c in spec.columns]
+        limit = self.sheet_rows
         part = f"xl/worksheets/sheet{len(self.names) + 1}.xml"
         self.names.append(name or spec.name)
         if self.on_sheet:
