@@ -228,19 +228,17 @@ def cmd_export(args) -> int:
         print("完整工作簿有多个工作表，不能存为一个 CSV：请去掉 --csv，或用 --what 选择一种台账", file=sys.stderr)
         return 2
     out = Path(args.out or f"{title}_{dt.date.today():%Y%m%d}.{'csv' if args.csv else 'xlsx'}")
+    if args.what == "workbook":
+        return _export_workbook(args, out, title)
     with transaction(_engine()) as s:  # the export is written to the audit log
         actor = _acting_user(s, args, "导出")
         if actor is None:
             return 2
         try:
-            if args.what == "workbook":
-                data, rows = exporter.export_workbook(s, actor), ""
-                exporter.record_export(s, actor, title)
-            else:
-                table = exporter.LEDGERS[title](s, actor)
-                data = exporter.ledger_csv(table) if args.csv else exporter.ledger_xlsx(title, table)
-                rows = f"{len(table[1]):,} 行；"
-                exporter.record_export(s, actor, title, len(table[1]))
+            table = exporter.LEDGERS[title](s, actor)
+            data = exporter.ledger_csv(table) if args.csv else exporter.ledger_xlsx(title, table)
+            rows = f"{len(table[1]):,} 行；"
+            exporter.record_export(s, actor, title, len(table[1]))
         except ServiceError as exc:  # a role that may not see files
             print(str(exc), file=sys.stderr)
             return 2
@@ -250,6 +248,53 @@ def cmd_export(args) -> int:
         print(f"无法写入文件 {out}：请确认目录存在且可以写入", file=sys.stderr)
         return 2
     print(f"已导出{title}到 {out}（{rows}导出人：{actor.display_name}）")
+    return 0
+
+
+def _export_workbook(args, out, title: str) -> int:
+    """The whole workbook, streamed into a file beside `out` as it is read (memory stays flat at any scope) and
+    renamed to `out` only when complete: a failure (the disk full, a sheet past Excel's limit) leaves no half file."""
+    import errno
+    import tempfile
+
+    from core.workbook import WorkbookTooLarge
+    from db import exporter
+
+    engine = _engine()
+    started = time.monotonic()
+
+    def progress(sheet: str, rows: int) -> None:
+        if sheet:
+            print(f"正在导出“{sheet}”……（已写 {rows:,} 行，{time.monotonic() - started:.0f} 秒）", flush=True)
+
+    try:  # a device or a pipe (/dev/stdout) is written as it is, never replaced by a file
+        part = (open(out, "wb") if out.exists() and not out.is_file() else
+                tempfile.NamedTemporaryFile(dir=out.parent, prefix=f".{out.name}.", suffix=".part", delete=False))
+    except OSError:
+        print(f"无法写入文件 {out}：请确认目录存在且可以写入", file=sys.stderr)
+        return EXIT_REFUSED
+    try:
+        with part, reading(engine) as s:  # a read: SQLite's write lock is not held for the minutes a province takes
+            actor = _acting_user(s, args, "导出")
+            if actor is None:
+                return EXIT_REFUSED
+            rows = exporter.write_workbook(s, actor, part, progress=progress)
+        if part.name != str(out):
+            os.replace(part.name, out)
+    except (ServiceError, WorkbookTooLarge) as exc:  # a role that may not see files; a sheet past Excel's limit
+        print(str(exc), file=sys.stderr)
+        return EXIT_REFUSED
+    except OSError as exc:
+        full = exc.errno in (errno.ENOSPC, errno.EDQUOT)
+        print(f"无法写入文件 {out}：" + ("磁盘空间不足，请清理空间或换一个位置（--out）后再导出" if full else
+                                        f"{exc.strerror or exc}；请确认目录存在且可以写入"), file=sys.stderr)
+        return EXIT_REFUSED
+    finally:
+        if part.name != str(out) and os.path.exists(part.name):
+            os.unlink(part.name)
+    with transaction(engine) as s:  # who took the files out: written once the file is complete
+        exporter.record_export(s, actor, title, rows)
+    print(f"已导出{title}到 {out}（{rows:,} 行，{time.monotonic() - started:.0f} 秒；导出人：{actor.display_name}）")
     return 0
 
 

@@ -20,7 +20,7 @@ from core.intake import IntakeErrors, check_household
 from core.money import InvalidAmount, persons_count, yuan_to_fen
 from core.places import DISTRICTS
 from core.typed import INVALID, as_code, as_date, as_text, echo
-from core.workbook import Problem, Rows, SHEETS
+from core.workbook import Problem, Rows, SHEETS, SheetRow, row_text
 
 PLACE_BY_NAME = {p.name: p.code for p in DISTRICTS} | {p.code: p.code for p in DISTRICTS}
 BOOL = {"是": True, "否": False, "yes": True, "no": False, "y": True, "n": False, "1": True, "0": False, "true": True, "false": False}
@@ -79,8 +79,9 @@ class _Sheet:
 
     def first(self, seen: dict, what: Any, row: int, key: str, message: str) -> bool:
         """Whether this is the first row for `what`; a later one gets `message` (with "{row}", the first row's number)."""
-        if what in seen:
-            self.bad(row, key, message.replace("{row}", str(seen[what])))
+        if what in seen:  # the first may be on another 月收入 sheet of a split workbook: then it is named
+            here = row.sheet if isinstance(row, SheetRow) else self.name
+            self.bad(row, key, message.replace("第 {row} 行", row_text(seen[what], here)))
             return False
         seen[what] = row
         return True
@@ -465,7 +466,7 @@ def parse(sheets: dict[str, Rows], today: dt.date) -> Parsed:
             column = "户主身份证号" if sheet == "家庭档案" else "身份证号"
             out.problems.append(Problem(sheet, row, column, f"身份证号 {number} 与工作表“{first[0]}”第 {first[1]} 行是同一人"))
         else:
-            seen[number] = (sheet, row)
+            seen[number] = (row.sheet if isinstance(row, SheetRow) else sheet, int(row))
     numbers: dict[str, int] = {}
     for f in out.files:
         if f.file_no and f.file_no in numbers:

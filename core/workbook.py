@@ -13,10 +13,12 @@ from __future__ import annotations
 
 import csv
 import datetime as dt
+import functools
 import io
 import re
 import zipfile
 from dataclasses import dataclass, field
+from decimal import Decimal
 from typing import Any, Callable
 
 from core import codes
@@ -195,6 +197,13 @@ class Problem:
     column: str | None    # the header
     message: str
 
+    def __post_init__(self):
+        # a row of a split 月收入 sheet (SheetRow) reported under the format's sheet name names its own sheet
+        if isinstance(self.row, SheetRow):
+            if sheet_kind(self.row.sheet) == self.sheet:
+                self.sheet = self.row.sheet
+            self.row = int(self.row)
+
     def where(self) -> str:
         parts = [f"工作表“{self.sheet}”"]
         if self.row is not None:
@@ -231,10 +240,13 @@ RETIRED: dict[str, dict[str, str]] = {
 RETIRED_EMPTY = ("", "否")  # what a retired column may hold and still be ignored
 
 
-def _rows(sheet: Sheet, table: list[list[Any]], problems: list[Problem]) -> Rows:
+def _rows(sheet: Sheet, table: list[list[Any]], problems: list[Problem], name: str | None = None) -> Rows:
+    """A sheet's rows; `name` is the workbook sheet they come from when it is not the format's own (月收入2019): each row
+    number is then a SheetRow, so that every problem names that sheet."""
     out = Rows(sheet)
+    name = name or sheet.name
     if not table:
-        problems.append(Problem(sheet.name, None, None, "工作表是空的：第一行应为表头"))
+        problems.append(Problem(name, None, None, "工作表是空的：第一行应为表头"))
         return out
     by_header = {header_key(c.header): c for c in sheet.columns}
     positions: dict[int, Column] = {}
@@ -244,7 +256,7 @@ def _rows(sheet: Sheet, table: list[list[Any]], problems: list[Problem]) -> Rows
             continue
         twice = next((i for i, c in positions.items() if c is column), None)
         if twice is not None:  # which of the two holds the data is anyone's guess: refuse, never pick one silently
-            problems.append(Problem(sheet.name, 1, column.header, f"表头“{column.header}”出现了两次（第 {column_letter(twice + 1)} 列和第 "
+            problems.append(Problem(name, 1, column.header, f"表头“{column.header}”出现了两次（第 {column_letter(twice + 1)} 列和第 "
                                     f"{column_letter(index + 1)} 列）：请删除或改名其中一列"))
             return out
         positions[index] = column
@@ -253,12 +265,12 @@ def _rows(sheet: Sheet, table: list[list[Any]], problems: list[Problem]) -> Rows
         filled = next((n for n, cells in enumerate(table[1:], start=2)
                        if index < len(cells) and str(cells[index] if cells[index] is not None else "").strip() not in RETIRED_EMPTY), None)
         if filled is not None:
-            problems.append(Problem(sheet.name, filled, header, RETIRED[sheet.name][header]))
+            problems.append(Problem(name, filled, header, RETIRED[sheet.name][header]))
     missing = [c.header for c in sheet.columns if c.required and c not in positions.values()]
     if sheet.either and not any(c.key in sheet.either for c in positions.values()):
         missing.append(" 或 ".join(sheet.column(k).header for k in sheet.either))
     if missing:
-        problems.append(Problem(sheet.name, 1, None, "缺少必填列：" + "、".join(missing) + "（表头须与模板一致，顺序不限）"))
+        problems.append(Problem(name, 1, None, "缺少必填列：" + "、".join(missing) + "（表头须与模板一致，顺序不限）"))
         return out
     for number, cells in enumerate(table[1:], start=2):
         values = {c.key: cells[i] if i < len(cells) else None for i, c in positions.items()}
@@ -272,9 +284,9 @@ def _rows(sheet: Sheet, table: list[list[Any]], problems: list[Problem]) -> Rows
             continue  # blank rows between blocks of data
         if number == 2 and _is_explanation(sheet, values):
             continue  # the template's explanation row
-        out.rows.append((number, values))
+        out.rows.append((number if name == sheet.name else SheetRow(number, name), values))
         if len(out.rows) > MAX_ROWS:
-            problems.append(Problem(sheet.name, number, None, f"一个工作表最多 {MAX_ROWS:,} 行，请分批导入"))
+            problems.append(Problem(name, number, None, f"一个工作表最多 {MAX_ROWS:,} 行，请分批导入"))
             break
     return out
 
@@ -438,14 +450,37 @@ def read_file(data: bytes, filename: str, sheet: str | None = None, *, reader: R
             problems.append(Problem(filename, None, None, "无法读取该文件：请确认是 Excel 工作簿（.xlsx 或 .xls），或另存为 CSV"))
             return {}, problems
         if sheet:
-            tables = {k: v for k, v in tables.items() if k == sheet}
+            tables = {k: v for k, v in tables.items() if sheet_kind(k) == sheet}
     else:
         problems.append(Problem(filename, None, None, "只能导入 Excel 工作簿（.xlsx 或 .xls）或 .csv 文件"))
         return {}, problems
-    found = {k: _rows(SHEETS[k], v, problems) for k, v in tables.items() if k in SHEETS}
+    found = _known_sheets(tables, problems)
     if not found and not problems:
         problems.append(Problem(filename, None, None, "没有找到可导入的工作表：工作表名称应为 " + "、".join(SHEETS)))
     return found, problems
+
+
+def _known_sheets(tables: dict[str, list[list[Any]]], problems: list[Problem]) -> dict[str, Rows]:
+    """The format's sheets of a workbook, by the format's name: the 月收入 sheets of a split export (月收入2019, 月收入2020,
+    月收入2019-2 …, in the workbook's order, with or without a plain 月收入) are read as one 月收入 table."""
+    found: dict[str, Rows] = {}
+    kinds = [sheet_kind(k) for k in tables]
+    for name, table in tables.items():
+        kind = sheet_kind(name)
+        if kind is None:
+            base = next((b for b in SPLITTABLE if str(name).strip().startswith(b)), None)
+            if base:  # a misnamed part would be left out silently: say so
+                problems.append(Problem(name, None, None, f"工作表名称“{name}”无法识别：应为“{base}”"
+                                        + ("，或按年份命名，如“月收入2019”（一年超过一个工作表的，如“月收入2019-1”“月收入2019-2”）"
+                                           if base == INCOMES.name else f"，或分为多个工作表时的“{base}-1”“{base}-2”……")))
+            continue
+        split = name != kind or kinds.count(kind) > 1  # its rows remember their sheet
+        rows = _rows(SHEETS[kind], table, problems, name if split else None)
+        if kind in found:
+            found[kind].rows.extend(rows.rows)
+        else:
+            found[kind] = rows
+    return found
 
 
 # --- writing --------------------------------------------------------------------------------------
@@ -473,7 +508,7 @@ def write_xlsx(sheets: dict[str, list[dict[str, Any]]], *, template: bool = Fals
         if titles and name in titles:
             headers, keys, spec = titles[name], titles[name], None
         else:
-            spec = SHEETS[name]
+            spec = SHEETS[sheet_kind(name) or name]  # 月收入2019: a year's sheet of the split form
             headers = [c.header + (" *" if c.required else "") for c in spec.columns]
             keys = [c.key for c in spec.columns]
         ws.append([_cell(h) for h in headers])
@@ -556,3 +591,233 @@ def write_csv(headers: list[str], rows: list[list[Any]]) -> bytes:
     for row in rows:
         writer.writerow([safe_text(_cell(v)) for v in row])
     return buffer.getvalue().encode("utf-8-sig")
+
+
+# --- writing a large workbook as it goes -------------------------------------------------------------
+#
+# openpyxl (even in write-only mode) writes some 90,000 cells a second here; a province's workbook holds some
+# 55 million. This writer puts the same cells (strings as inline text, never a formula) straight into the zip as XML,
+# a sheet at a time, so memory stays flat and the file grows on disk as it is written.
+
+SHEET_ROWS = MAX_ROWS                 # data rows one exported sheet takes (the header is row 1)
+# Sheets of one file's rows may be split: 月收入 by year (月收入2019), and any of them past a sheet's limit in parts
+# (月收入2019-1, 月收入2019-2; 走访记录-1, 走访记录-2). 家庭档案 and 低保标准 are never split (a million files or lines
+# is no city's).
+SPLITTABLE = ("家庭成员", "月收入", "致困原因消除", "帮扶措施", "走访记录", "救助记录")
+SPLIT_SHEET = re.compile(r"^(" + "|".join(SPLITTABLE) + r")\s*(\d{4})?(?:\s*[-－_]\s*(\d{1,3}))?$")
+
+
+def income_sheet_name(year: int, part: int | None = None) -> str:
+    """月收入2019, or 月收入2019-2 for a year that fills more than one sheet."""
+    return f"月收入{year}" + (f"-{part}" if part else "")
+
+
+def sheet_kind(name: str) -> str | None:
+    """The format's sheet a workbook sheet holds: its own name, or the sheet a part is of (月收入2019, 走访记录-2)."""
+    name = str(name).strip()
+    if name in SHEETS:
+        return name
+    match = SPLIT_SHEET.match(name)
+    return match[1] if match and (match[2] or match[3]) else None
+
+
+def sheet_order(name: str) -> tuple:
+    """Sheets of one kind in reading order: the plain one first, then by year and part (月收入2019-2 before -10)."""
+    match = SPLIT_SHEET.match(str(name).strip())
+    return (int(match[2] or 0), int(match[3] or 0)) if match else (0, 0)
+
+
+class SheetRow(int):
+    """A row number that remembers its workbook sheet: the 月收入2019, 月收入2020 … sheets are read as one table, and a
+    problem found in it (core.importing, db.importer) still names the sheet and row the person sees."""
+
+    sheet: str
+
+    def __new__(cls, number: int, sheet: str):
+        value = super().__new__(cls, number)
+        value.sheet = sheet
+        return value
+
+    def __getnewargs__(self):
+        return int(self), self.sheet
+
+    # row 5 of 月收入2019 and row 5 of 月收入2020 are two rows (as keys, and when two rows are compared)
+    def __eq__(self, other):
+        if isinstance(other, SheetRow):
+            return int(self) == int(other) and self.sheet == other.sheet
+        return int(self) == other
+
+    def __ne__(self, other):  # int's own __ne__ would otherwise answer
+        return not self == other
+
+    def __hash__(self):
+        return hash((int(self), self.sheet))
+
+    def text(self, here: str | None = None) -> str:
+        """"第 5 行", or "工作表“月收入2019”第 5 行" when read from another sheet than `here`."""
+        return f"第 {int(self)} 行" if here == self.sheet else f"工作表“{self.sheet}”第 {int(self)} 行"
+
+
+def row_text(row: int, here: str | None = None) -> str:
+    """Where a row is, said to someone reading a problem of sheet `here`."""
+    return row.text(here) if isinstance(row, SheetRow) else f"第 {row} 行"
+
+
+_XML_ESCAPES = str.maketrans({"&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;"})
+_SPECIAL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f&<>]")  # what a text cell cannot hold as it is (XLSX_ILLEGAL, XML)
+_STYLES = ('<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
+           '<styleSheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main">'
+           '<fonts count="2"><font><sz val="11"/><name val="Calibri"/></font><font><b/><sz val="11"/><name val="Calibri"/></font></fonts>'
+           '<fills count="2"><fill><patternFill patternType="none"/></fill><fill><patternFill patternType="gray125"/></fill></fills>'
+           '<borders count="1"><border><left/><right/><top/><bottom/><diagonal/></border></borders>'
+           '<cellStyleXfs count="1"><xf numFmtId="0" fontId="0" fillId="0" borderId="0"/></cellStyleXfs>'
+           '<cellXfs count="2"><xf numFmtId="0" fontId="0" fillId="0" borderId="0" xfId="0"/>'
+           '<xf numFmtId="0" fontId="1" fillId="0" borderId="0" xfId="0" applyFont="1"/></cellXfs>'
+           '<cellStyles count="1"><cellStyle name="Normal" xfId="0" builtinId="0"/></cellStyles></styleSheet>')
+_MAIN = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
+_REL = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
+
+
+def _letters(count: int) -> list[str]:
+    return [column_letter(i) for i in range(1, count + 1)]
+
+
+class StreamingWorkbook:
+    """An .xlsx written row by row into `target` (a path or a binary file object), one sheet at a time.
+
+        book = StreamingWorkbook(path)
+        book.write(HOUSEHOLDS, rows)                  # rows keyed by column key, as write_xlsx takes them
+        book.write_years(INCOMES, rows_by_year)       # 月收入2019, 月收入2020 …, split further past `sheet_rows`
+        book.close()
+    """
+
+    def __init__(self, target, *, sheet_rows: int = SHEET_ROWS, on_sheet: Callable[[str, int], None] | None = None):
+        self.zip = zipfile.ZipFile(target, "w", compression=zipfile.ZIP_DEFLATED, compresslevel=1, allowZip64=True)
+        self.sheet_rows = sheet_rows
+        self.on_sheet = on_sheet  # told (sheet name, rows written so far) as each sheet begins: for progress
+        self.names: list[str] = []
+        self.rows_written = 0
+
+    # one sheet
+
+    def write(self, spec: Sheet, rows, name: str | None = None) -> int:
+        """A sheet of `rows` (dicts by column key) under the format's headers; stops after `sheet_rows` rows and returns
+        how many it took (rows left in the iterator stay there)."""
+        headers = [c.header + (" *" if c.required else "") for c in spec.columns]
+        keys = [c.key for c in spec.columns]
+        limit = self.sheet_rows
+        part = f"xl/worksheets/sheet{len(self.names) + 1}.xml"
+        self.names.append(name or spec.name)
+        if self.on_sheet:
+            self.on_sheet(name or spec.name, self.rows_written)
+        letters = _letters(len(keys))
+        count = 0
+        with self.zip.open(part, "w", force_zip64=True) as raw:
+            out = io.BufferedWriter(raw, 1 << 20)
+            widths = "".join(f'<col min="{i}" max="{i}" width="{max(10, min(40, 2 * len(h) + 4))}" customWidth="1"/>'
+                             for i, h in enumerate(headers, start=1))
+            out.write(('<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
+                       f'<worksheet xmlns="{_MAIN}" xmlns:r="{_REL}"><sheetViews><sheetView workbookViewId="0">'
+                       '<pane ySplit="1" topLeftCell="A2" activePane="bottomLeft" state="frozen"/></sheetView></sheetViews>'
+                       f'<cols>{widths}</cols><sheetData>').encode())
+            out.write(self._row(1, letters, headers, ' s="1"'))
+            for row in rows:
+                count += 1
+                out.write(self._row(count + 1, letters, [row.get(k) for k in keys]))
+                if count >= limit:
+                    break
+            out.write(b"</sheetData></worksheet>")
+            out.flush()
+            out.detach()
+        self.rows_written += count
+        return count
+
+    def write_parts(self, spec: Sheet, rows, name_of: Callable[[int | None], str]) -> bool:
+        """Rows as one sheet, `name_of(None)`; past `sheet_rows` they go on in `name_of(2)`, `name_of(3)` … (the first
+        then renamed `name_of(1)`). Whether there were any rows (none: no sheet)."""
+        rows = iter(rows)
+        first = next(rows, None)
+        if first is None:
+            return False
+        rows = _chain_one(first, rows)
+        part, at = 1, len(self.names)
+        while True:
+            taken = self.write(spec, rows, name_of(None if part == 1 else part))
+            nxt = next(rows, None) if taken >= self.sheet_rows else None
+            if nxt is None:
+                return True
+            if part == 1:
+                self.names[at] = name_of(1)
+            part += 1
+            rows = _chain_one(nxt, rows)
+
+    def write_split(self, spec: Sheet, rows) -> None:
+        """A file's rows (家庭成员, 走访记录 …) as one sheet, or 走访记录-1, 走访记录-2 … past a sheet's limit."""
+        if not self.write_parts(spec, rows, lambda part: spec.name + (f"-{part}" if part else "")):
+            self.write(spec, [])
+
+    def write_years(self, spec: Sheet, years, name_of: Callable[[int, int | None], str] = income_sheet_name) -> None:
+        """(year, rows) pairs as one sheet per year; a year past `sheet_rows` goes on in 月收入2019-2, -3 … (its first
+        sheet then named -1). No rows at all: one empty sheet under the format's own name, as a template has it."""
+        written = [self.write_parts(spec, rows, functools.partial(name_of, year)) for year, rows in years]
+        if not any(written):
+            self.write(spec, [])
+
+    @staticmethod
+    def _row(number: int, letters: list[str], values: list[Any], style: str = "") -> bytes:
+        # the hot loop of a province's export (some 55 million cells): one type test and, for text, one search
+        cells = []
+        for letter, value in zip(letters, values):
+            if value is None or value == "":
+                continue
+            if value.__class__ is str:
+                if _SPECIAL.search(value):
+                    value = xlsx_text(value).replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+                cells.append(f'<c r="{letter}{number}"{style} t="inlineStr"><is><t xml:space="preserve">{value}</t></is></c>')
+            elif isinstance(value, bool):
+                cells.append(f'<c r="{letter}{number}"{style} t="b"><v>{int(value)}</v></c>')
+            elif isinstance(value, (int, float, Decimal)):
+                cells.append(f'<c r="{letter}{number}"{style}><v>{value}</v></c>')
+            else:  # a date, a datetime: as the workbook writes them (core.workbook._cell)
+                text = xlsx_text(str(_cell(value))).replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+                cells.append(f'<c r="{letter}{number}"{style} t="inlineStr"><is><t xml:space="preserve">{text}</t></is></c>')
+        return f'<row r="{number}">{"".join(cells)}</row>'.encode("utf-8", "replace")
+
+    def abandon(self) -> None:
+        """Give up a workbook that failed half-way (the disk full): the caller removes the file; nothing more is written
+        to it (a ZipFile would otherwise try to finish it when collected, into a file already closed)."""
+        self.zip.fp = None
+
+    def close(self) -> None:
+        """The workbook's parts that name the sheets; the file is complete only after this."""
+        sheets = "".join(f'<sheet name="{n.translate(_XML_ESCAPES)}" sheetId="{i}" r:id="rId{i}"/>'
+                         for i, n in enumerate(self.names, start=1))
+        rels = "".join(f'<Relationship Id="rId{i}" Type="{_REL}/worksheet" Target="worksheets/sheet{i}.xml"/>'
+                       for i in range(1, len(self.names) + 1))
+        count = len(self.names)
+        overrides = "".join(f'<Override PartName="/xl/worksheets/sheet{i}.xml" '
+                            'ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.worksheet+xml"/>'
+                            for i in range(1, count + 1))
+        head = '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
+        self.zip.writestr("[Content_Types].xml", head +
+                          '<Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types">'
+                          '<Default Extension="rels" ContentType="application/vnd.openxmlformats-package.relationships+xml"/>'
+                          '<Default Extension="xml" ContentType="application/xml"/>'
+                          '<Override PartName="/xl/workbook.xml" '
+                          'ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet.main+xml"/>'
+                          '<Override PartName="/xl/styles.xml" '
+                          'ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.styles+xml"/>'
+                          f'{overrides}</Types>')
+        self.zip.writestr("_rels/.rels", head + '<Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships">'
+                          f'<Relationship Id="rId1" Type="{_REL}/officeDocument" Target="xl/workbook.xml"/></Relationships>')
+        self.zip.writestr("xl/workbook.xml", head + f'<workbook xmlns="{_MAIN}" xmlns:r="{_REL}"><sheets>{sheets}</sheets></workbook>')
+        self.zip.writestr("xl/_rels/workbook.xml.rels", head +
+                          '<Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships">'
+                          f'{rels}<Relationship Id="rId{count + 1}" Type="{_REL}/styles" Target="styles.xml"/></Relationships>')
+        self.zip.writestr("xl/styles.xml", _STYLES)
+        self.zip.close()
+
+
+def _chain_one(first, rest):
+    yield first
+    yield from rest

@@ -29,7 +29,7 @@ from core.importing import HEAD_REF, FileRow, Parsed, parse, ref_text, split_ref
 from core.incomes import file_refusal
 from core.places import CITY_CODE, DISTRICTS
 from core.plan import CleanMeasure, PlanErrors, check_measure, check_visit, payment_key, twin_refusal
-from core.workbook import Problem, read_file
+from core.workbook import Problem, SheetRow, read_file, row_text, sheet_kind, sheet_order
 from db import audit, bulk
 from db.actor import Actor
 from db.errors import Conflict, NotFound, OutOfScope, ServiceError
@@ -153,7 +153,8 @@ def check(session: Session, actor: Actor, data: bytes, filename: str, *, sheet: 
     _resolve_refs(plan, problems)
     _check_children(session, plan, actor, problems, today, lock)
     _check_history(session, plan, problems, today)
-    problems.sort(key=lambda p: (list(sheets).index(p.sheet) if p.sheet in sheets else 99, p.row or 0))
+    order = list(sheets)
+    problems.sort(key=lambda p: (order.index(sheet_kind(p.sheet)) if sheet_kind(p.sheet) in order else 99, sheet_order(p.sheet), p.row or 0))
     return (None if problems else plan), problems
 
 
@@ -238,6 +239,18 @@ def _new_key(f: FileRow) -> str:
     return f.file_no or f"（本工作簿家庭档案第 {f.row} 行的新户）"
 
 
+def _sheet_of(row: int, sheet: str) -> str:
+    """The workbook sheet a row was read from: its own for a row of a split 月收入 sheet (月收入2019), else `sheet`."""
+    return row.sheet if isinstance(row, SheetRow) else sheet
+
+
+def _here_or(first: int, row: int, here: str) -> str:
+    """Where the earlier of two rows is: "本表第 3 行", or "工作表“帮扶措施-1”第 3 行" when it is on another part."""
+    if isinstance(first, SheetRow) and _sheet_of(row, "") != first.sheet:
+        return row_text(first)
+    return f"{here}第 {int(first)} 行"
+
+
 def _rows_text(rows: list[int]) -> str:
     """第 3–14、20 行: rows as ranges, the first few."""
     spans: list[list[int]] = []
@@ -275,6 +288,7 @@ def _resolve_refs(plan: Plan, problems: list[Problem]) -> None:
     unknown: dict[tuple[str, str], list[int]] = {}
 
     def key_of(sheet: str, row: int, ref: str) -> str | None:
+        sheet = _sheet_of(row, sheet)  # a part of a split sheet (月收入2019, 走访记录-2) is reported as itself
         file_no, head = split_ref(ref)
         parts = ([file_no] if file_no else []) + ([HEAD_REF + head] if head else [])
         if any(part in refused for part in parts):
@@ -322,7 +336,8 @@ def _resolve_refs(plan: Plan, problems: list[Problem]) -> None:
     for row, key, values in parsed.incomes:
         first = seen.setdefault((key, values["month"]), row)
         if first != row:
-            problems.append(Problem("月收入", row, "月份", f"{values['month']:%Y-%m} 与第 {first} 行是同一户同一月（同一户同一月只能有一行）"))
+            problems.append(Problem("月收入", row, "月份", f"{values['month']:%Y-%m} 与{row_text(first, _sheet_of(row, '月收入'))}"
+                                    "是同一户同一月（同一户同一月只能有一行）"))
         else:
             kept.append((row, key, values))
     parsed.incomes = kept
@@ -420,7 +435,7 @@ def _check_twin_payments(session: Session, plan: Plan, rows: list[tuple[int, str
             twin = twin_refusal(pay, written[key])
             if twin is not None:
                 problems.append(Problem("帮扶措施", row, "发放日期",
-                                        f"与本表第 {written[key][pay]} 行是同一笔发放：{twin}；确属另一笔的，请在档案中登记"))
+                                        f"与{_here_or(written[key][pay], row, '本表')}是同一笔发放：{twin}；确属另一笔的，请在档案中登记"))
                 break
         else:
             for day in clean.payment_dates():
@@ -497,7 +512,7 @@ def _check_assistance(session: Session, plan: Plan, problems: list[Problem]) -> 
                                     f"与{clash['where']}（{codes.ASSISTANCE_PROGRAMME[clash['programme']]} "
                                     f"{period_text(clash['from_on'], clash['to_on'])}）时间重叠：同一项目的记录不能重叠"))
             continue
-        in_book[file_no].append(clean | {"where": f"第 {row} 行"})
+        in_book[file_no].append(clean | {"where": row_text(row)})
 
 
 def _causes_by_file(session: Session, known: Known) -> dict[str, set[str]]:

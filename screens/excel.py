@@ -5,6 +5,8 @@ import datetime as dt
 import functools
 import hashlib
 import json
+import os
+import tempfile
 
 import pandas as pd
 import streamlit as st
@@ -35,7 +37,9 @@ with tab_import:
                 "**没有任何问题时才会导入，而且全部导入或全部不导入**。已有档案按档案编号或户主身份证号更新，新的户新建。")
     st.caption("新建的户为“申请中”，之后办理入户调查、公示、审核后在档；档案编号由系统编，其他工作表按“户主身份证号”对应新户即可。"
                "其他系统中已在档的户：“状态”填“在档”并填建档日期，附上月收入，导入为“导入的历史档案”，困难类别按收入认定，"
-               "排除情形列入工作台“待补核查”。")
+               "排除情形列入工作台“待补核查”。月收入可按年份分为多个工作表（“月收入2019”“月收入2020”……，一年超过一个工作表的为"
+               "“月收入2019-1”“月收入2019-2”），家庭成员、走访记录等行数超过一个工作表容量的可分为“走访记录-1”“走访记录-2”……，"
+               "导入时同名的各工作表合并读取，问题按各自的工作表和行号列出。")
     st.download_button("下载导入模板（Excel）", functools.partial(workbook.write_xlsx, {name: [] for name in workbook.SHEETS}, template=True),
                        file_name="困难职工档案导入模板.xlsx", mime=XLSX, icon=":material/download:", on_click="ignore")
     done = st.session_state.pop("ex_done", None)
@@ -133,10 +137,44 @@ with tab_batches:
 with tab_export:
     st.markdown("导出的档案工作簿与导入模板格式相同，可修改后原样导入。台账按您的管辖范围导出。")
 
-    def _workbook() -> bytes:
-        with store.transaction() as session:  # the export itself is written to the audit log
-            exporter.record_export(session, actor, "档案数据工作簿")
-            return exporter.export_workbook(session, actor)
+    def _make_workbook() -> None:
+        """The workbook streamed into a temporary file (memory stays flat whatever the scope), then offered for download."""
+        bar = st.progress(0.0, text="正在导出……")
+        names = list(workbook.SHEETS)
+
+        def progress(sheet: str, rows: int) -> None:
+            if sheet:
+                bar.progress(names.index(workbook.sheet_kind(sheet)) / len(names), text=f"正在导出“{sheet}”……（已写 {rows:,} 行）")
+
+        part = tempfile.NamedTemporaryFile(prefix="jiekun-export-", suffix=".xlsx", delete=False)  # mode 0600
+        try:
+            with part, store.reading() as session:  # a read: it holds no write lock for the minutes a province takes
+                rows = exporter.write_workbook(session, actor, part, progress=progress)
+            with store.transaction() as session:  # who took the files out: the export is written to the audit log
+                exporter.record_export(session, actor, "档案数据工作簿", rows)
+        except (ServiceError, workbook.WorkbookTooLarge) as exc:
+            os.unlink(part.name)
+            st.error(escape_markdown(exc))
+            return
+        except OSError:
+            os.unlink(part.name)
+            st.error("服务器的临时空间不足，无法生成工作簿：请联系管理员，或按区县分别导出")
+            return
+        bar.empty()
+        _drop_workbook()
+        st.session_state["ex_workbook"] = (part.name, rows)
+
+    def _drop_workbook() -> None:
+        old = st.session_state.pop("ex_workbook", None)
+        if old and os.path.exists(old[0]):
+            os.unlink(old[0])
+
+    def _download(path: str):
+        """The made file, once: it is removed as it is handed over (the open file stays readable), so no copy of the
+        files is left on the server."""
+        data = open(path, "rb")
+        os.unlink(path)
+        return data
 
     def _ledger(title: str) -> bytes:
         with store.transaction() as session:
@@ -144,8 +182,18 @@ with tab_export:
             exporter.record_export(session, actor, title, len(table[1]))
             return exporter.ledger_xlsx(title, table)
 
-    st.download_button("档案数据工作簿（可重新导入）", _workbook, file_name=f"档案数据_{today:%Y%m%d}.xlsx", mime=XLSX,
-                       icon=":material/download:", on_click="ignore")
+    st.caption("档案数据工作簿的月收入按年份分表（月收入2019、月收入2020……；一年超过 1,048,575 行的再分为“-1”“-2”），"
+               "导入时所有“月收入”工作表合并读取。全市数据较多时生成需要几分钟。")
+    if st.button("生成档案数据工作簿（可重新导入）", icon=":material/table_view:", key="ex_workbook_make"):
+        _make_workbook()
+    made = st.session_state.get("ex_workbook")
+    if made and not os.path.exists(made[0]):  # downloaded already: it is handed over once
+        st.session_state.pop("ex_workbook")
+        made = None
+    if made:
+        st.download_button(f"下载档案数据工作簿（{made[1]:,} 行，{os.path.getsize(made[0]) / 1e6:,.1f} MB）",
+                           functools.partial(_download, made[0]), file_name=f"档案数据_{today:%Y%m%d}.xlsx", mime=XLSX,
+                           icon=":material/download:", on_click="rerun", key="ex_workbook_download")
     for title in exporter.LEDGERS:
         st.download_button(title, functools.partial(_ledger, title), file_name=f"{title}_{today:%Y%m%d}.xlsx", mime=XLSX,
                            icon=":material/download:", on_click="ignore", key=f"ex_ledger_{title}")

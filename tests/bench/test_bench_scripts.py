@@ -112,3 +112,10 @@ def test_logins_benchmark_runs_in_short_form():
                             capture_output=True, text=True, timeout=300)
     assert result.returncode == 0, result.stderr[-2000:]
     assert "4 logins at once" in result.stdout and "waited" in result.stdout and "worklist" in result.stdout
+
+def test_export_benchmark_runs_in_short_form():
+    result = subprocess.run([sys.executable, "bench/export_workbook.py", "--households", "300"], cwd=ROOT,
+                            capture_output=True, text=True, timeout=300)
+    assert result.returncode == 0, result.stderr[-2000:]
+    assert "300 households" in result.stdout and "streamed export:" in result.stdout and "ratio (old / streamed)" in result.stdout
+    assert ", 0 problems" in result.stdout  # the streamed workbook reads back as the import reads it

@@ -206,3 +206,54 @@ def test_a_header_given_twice_is_refused_never_read_from_one_of_them():
     sheets, problems = read_file(data, "月收入.csv")
     assert sheets["月收入"].rows == [] and [(p.sheet, p.row, p.column) for p in problems] == [("月收入", 1, "月份")]
     assert problems[0].message == "表头“月份”出现了两次（第 B 列和第 E 列）：请删除或改名其中一列"
+
+
+def _income(file_no: str, month: str, income="1800", persons=3) -> dict:
+    return {"file_no": file_no, "month": month, "income": income, "persons": persons}
+
+
+def test_the_streamed_workbook_splits_incomes_by_year_and_past_a_sheets_limit_and_reads_back_as_one_table():
+    from core.workbook import HOUSEHOLDS, StreamingWorkbook
+
+    buffer = io.BytesIO()
+    book = StreamingWorkbook(buffer, sheet_rows=3)  # a sheet's limit forced down to 3 rows
+    book.write(HOUSEHOLDS, [{"file_no": "HG-1", "name": "=HYPERLINK(\"x\")", "persons": 3, "floor_area": "<65 & 5>"}])
+    book.write_years(INCOMES, [(2025, [_income("HG-1", "2025-12")]), (2026, [_income("HG-1", f"2026-0{m}") for m in range(1, 8)]),
+                               (2027, [])])  # an empty year: no sheet
+    book.close()
+    data = buffer.getvalue()
+    names = load_workbook(io.BytesIO(data)).sheetnames
+    assert names == ["家庭档案", "月收入2025", "月收入2026-1", "月收入2026-2", "月收入2026-3"]
+    cell = load_workbook(io.BytesIO(data))["家庭档案"]["B2"]
+    assert (cell.value, cell.data_type) == ('=HYPERLINK("x")', "s")  # text, never a formula
+    sheets, problems = read_file(data, "导出.xlsx")
+    assert problems == []
+    assert [v["month"] for _, v in sheets["月收入"].rows] == ["2025-12"] + [f"2026-0{m}" for m in range(1, 8)]
+    assert sheets["家庭档案"].rows[0][1]["floor_area"] == "<65 & 5>" and sheets["家庭档案"].rows[0][1]["persons"] == 3
+    # each row remembers the sheet and row Excel shows
+    assert [(r.sheet, int(r)) for r, _ in sheets["月收入"].rows][:3] == [("月收入2025", 2), ("月收入2026-1", 2), ("月收入2026-1", 3)]
+    first, second = sheets["月收入"].rows[0][0], sheets["月收入"].rows[1][0]
+    assert first == 2 and first != second and len({first, second}) == 2  # row 2 of two sheets: two rows
+    empty = io.BytesIO()
+    nothing = StreamingWorkbook(empty)
+    nothing.write_years(INCOMES, [])
+    nothing.close()
+    assert load_workbook(io.BytesIO(empty.getvalue())).sheetnames == ["月收入"]  # no incomes: the plain sheet, as the template
+
+
+def test_a_problem_in_a_split_income_sheet_names_that_sheet_and_its_row():
+    data = write_xlsx({"月收入": [_income("HG-1", "2024-01")],  # the plain sheet still reads, beside the years
+                       "月收入2025": [_income("HG-1", "2025-01"), _income("HG-1", "2025-02", income="很多")],
+                       "月收入2026-2": [_income("HG-1", "2025-01")]})
+    sheets, problems = read_file(data, "导出.xlsx")
+    assert problems == [] and len(sheets["月收入"].rows) == 4
+    found = parse(sheets, dt.date(2026, 6, 30)).problems
+    assert [(p.sheet, p.row, p.column) for p in found] == [("月收入2025", 3, "家庭月收入(元)"), ("月收入2026-2", 2, "月份")]
+    assert "与工作表“月收入2025”第 2 行重复" in found[1].message  # the first of the two is on another sheet
+    misnamed = write_xlsx({"月收入": [_income("HG-1", "2024-01")]})
+    book = load_workbook(io.BytesIO(misnamed))
+    book["月收入"].title = "月收入（旧）"
+    buffer = io.BytesIO()
+    book.save(buffer)
+    _, problems = read_file(buffer.getvalue(), "导出.xlsx")  # a sheet that looks like incomes is never left out silently
+    assert len(problems) == 1 and problems[0].sheet == "月收入（旧）" and "月收入2019" in problems[0].message

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import datetime as dt
 import io
+import os
 import re
 
 import pytest
 from openpyxl import load_workbook
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from core import codes
 from core.workbook import SHEETS, YES_NO, read_file
@@ -59,9 +60,10 @@ def test_the_workbook_has_every_sheet_with_the_template_headers_and_values_as_ty
         data = exporter.export_workbook(s, staff)
 
     book = _book(data)
-    assert book.sheetnames == list(SHEETS)
-    for name in SHEETS:
-        assert [c.value for c in book[name][1]] == _template_headers(name)
+    # 月收入 is a sheet per year (a province's months pass one sheet's limit), read back as one table
+    assert book.sheetnames == ["月收入2026" if name == "月收入" else name for name in SHEETS]
+    for name in book.sheetnames:
+        assert [c.value for c in book[name][1]] == _template_headers(name.removesuffix("2026")), name
 
     sheets, problems = read_file(data, "export.xlsx")  # what the import reads: nothing refused, nothing lost
     assert problems == []
@@ -285,7 +287,20 @@ def test_the_command_line_writes_the_export_and_refuses_bad_input(tmp_path):
     out = tmp_path / "all.xlsx"
     done = run(db, "export", "--out", str(out), "--as-system")
     assert done.returncode == 0, done.stderr
-    assert _book(out.read_bytes()).sheetnames == list(SHEETS) and "系统（导出 --as-system）" in done.stdout
+    names = _book(out.read_bytes()).sheetnames
+    assert names[:2] == ["家庭档案", "家庭成员"] and names[-5:] == list(SHEETS)[3:]
+    assert names[2:-5] and all(re.fullmatch(r"月收入20\d\d", n) for n in names[2:-5])  # a sheet per year
+    assert "系统（导出 --as-system）" in done.stdout and "正在导出“月收入20" in done.stdout
+    assert [p.name for p in tmp_path.iterdir() if p.suffix == ".part"] == []  # written beside, renamed when complete
+    # a file that cannot be written: a Chinese message, exit 2, no traceback and nothing left behind
+    missing = run(db, "export", "--out", str(tmp_path / "no-such-dir" / "all.xlsx"), "--as-system")
+    assert missing.returncode == 2 and "无法写入文件" in missing.stderr and "Traceback" not in missing.stderr
+    (tmp_path / "locked").mkdir(mode=0o500)
+    if os.geteuid() != 0:  # root writes anywhere
+        locked = run(db, "export", "--out", str(tmp_path / "locked" / "all.xlsx"), "--as-system")
+        assert locked.returncode == 2 and "无法写入文件" in locked.stderr
+    full = run(db, "export", "--out", "/dev/full", "--as-system")  # the disk full, as /dev/full makes it
+    assert full.returncode == 2 and "Traceback" not in full.stderr, full.stderr
     table = tmp_path / "progress.csv"
     done = run(db, "export", "--what", "进度表", "--csv", "--out", str(table), "--as-system")
     assert done.returncode == 0, done.stderr
@@ -299,3 +314,15 @@ def test_the_command_line_writes_the_export_and_refuses_bad_input(tmp_path):
     assert refused.returncode == 2 and "不能导出档案明细" in refused.stderr
     unknown = run(db, "export", "--user", "nobody", "--out", str(tmp_path / "y.xlsx"))
     assert unknown.returncode == 2 and "找不到用户" in unknown.stderr
+
+
+def test_a_sheet_that_cannot_be_split_past_a_sheets_limit_is_refused_in_chinese(db_engine):
+    from core.workbook import WorkbookTooLarge
+
+    load_demo(db_engine, households=30, seed=2)
+    with reading(db_engine) as s:
+        with pytest.raises(WorkbookTooLarge, match="“家庭档案”超过 10 行，超出一个 Excel 工作表的容量：请按区县分别导出"):
+            exporter.write_workbook(s, system_actor("test"), io.BytesIO(), sheet_rows=10)  # the limit forced down to 10
+        # the CSV of one sheet has no limit: every year's months in one file
+        csv = exporter.workbook_sheet_csv(s, system_actor("test"), "月收入").decode("utf-8-sig").splitlines()
+        assert len(csv) - 1 == s.scalar(select(func.count()).select_from(IncomeMonth)) and csv[0].startswith("档案编号,")

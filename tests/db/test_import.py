@@ -2,6 +2,7 @@
 scope, batches that undo exactly, CSV in UTF-8 and GB18030."""
 
 import datetime as dt
+import re
 import json
 
 import pytest
@@ -174,8 +175,12 @@ def _fingerprint(engine) -> dict:
                 for model in (Household, Member, HouseholdCause, IncomeMonth, Visit, DibaoLine, Measure, AidPayment, AssistanceRecord)}
 
 
-@pytest.mark.parametrize("who", ["city", "海港区 staff"])
-def test_an_export_imports_back_unchanged(db_engine, who):
+@pytest.mark.parametrize("who,sheet_rows", [("city", None), ("海港区 staff", None), ("city", 160)])
+def test_an_export_imports_back_unchanged(db_engine, who, sheet_rows):
+    import io
+
+    from openpyxl import load_workbook
+
     from db import exporter
     from db.actor import system_actor
     from demo import load_demo
@@ -183,7 +188,17 @@ def test_an_export_imports_back_unchanged(db_engine, who):
     load_demo(db_engine, households=150, seed=3)
     with reading(db_engine) as s:
         actor = system_actor("test") if who == "city" else actor_of(s)
-        data = exporter.export_workbook(s, actor)
+        buffer = io.BytesIO()
+        exporter.write_workbook(s, actor, buffer, **({"sheet_rows": sheet_rows} if sheet_rows else {}))
+        data = buffer.getvalue()
+    names = load_workbook(io.BytesIO(data), read_only=True).sheetnames
+    incomes = [n for n in names if n.startswith("月收入")]
+    assert len(incomes) > 2 and all(re.fullmatch(r"月收入20\d\d" + (r"(-\d+)?" if sheet_rows else ""), n) for n in incomes), incomes
+    if sheet_rows:  # a year past the (here forced) limit of a sheet goes on in 月收入2019-2 …, the first being -1
+        assert any(n.endswith("-1") for n in incomes) and any(n.endswith("-2") for n in incomes)
+        assert {"走访记录-1", "走访记录-2", "家庭档案"} <= set(names)  # any sheet of a file's rows goes on in parts
+    else:
+        assert {"走访记录", "家庭档案"} <= set(names)
     before = _fingerprint(db_engine)
     with transaction(db_engine) as s:
         report = importer.run(s, actor, data, "导出.xlsx", today=TODAY)
@@ -633,3 +648,17 @@ def test_an_import_of_new_files_and_its_undo_leave_the_audit_chain_whole(db_engi
         assert s.scalar(select(func.count()).select_from(Household)) == 0
         checked, broken = verify_chain(s)
         assert broken is None and checked == s.scalar(select(func.count()).select_from(AuditLog))
+
+
+def test_a_workbook_with_incomes_split_by_year_imports_and_each_problem_names_its_own_sheet(db_engine):
+    split = {"月收入2025": [dict(m, month=m["month"].replace("2026", "2025")) for m in months("HG-0001", 2)],
+             "月收入2026-1": months("HG-0001", 2), "月收入2026-2": months("HG-0002", 1)}
+    # HG-0001 2026-01 again on row 3 of 月收入2026-2 too: the same row number as the first, on another sheet
+    wrong = {**split, "月收入2026-2": [months("HG-0001", 1)[0]] + months("HG-0002", 1) + [{**months("HG-0009", 1)[0]}]}
+    with transaction(db_engine) as s:
+        _, problems = importer.check(s, actor_of(s), book([family(1), family(2)], **wrong), "档案.xlsx", today=TODAY)
+    # the same month of one file on two sheets, and a file that exists nowhere: on 月收入2026-2, with its own rows
+    assert [(p.sheet, p.row) for p in problems] == [("月收入2026-2", 3), ("月收入2026-2", 5)]
+    assert "与工作表“月收入2026-1”第 3 行重复" in problems[0].message and "HG-0009" in problems[1].message
+    report = run(db_engine, book([family(1), family(2)], **split))
+    assert report.counts["月收入"]["created"] == 5  # every 月收入 sheet, read as one table

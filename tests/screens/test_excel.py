@@ -97,3 +97,33 @@ def test_a_file_from_another_system_imports_marked_and_waits_in_the_checks_queue
     text = _texts(page)
     assert "**导入的历史档案**" in text and "建档日期 2019-05-01" in text and "困难类别：**低保户**" in text
     assert "本档案是导入的历史档案，未经本系统的建档步骤" in text and "四项都核查后才能在档" not in text
+
+
+def test_the_workbook_export_is_made_into_a_file_then_offered_and_audited(app_db):
+    import os
+
+    from core.workbook import read_file
+    from db.models import AuditLog, Org
+    from demo import load_demo
+
+    load_demo(app_db, households=30, seed=5)
+    make_user(app_db, "hgstaff", "staff", "海港区总工会")
+    at = app_as("hgstaff").run()
+    at.switch_page("screens/excel.py").run()
+    assert not [b for b in at.get("download_button") if "下载档案数据工作簿" in str(b.proto.label)]  # nothing made yet
+    at.button(key="ex_workbook_make").click().run()
+    assert_ok(at)
+    path, rows = at.session_state["ex_workbook"]
+    try:
+        assert [b for b in at.get("download_button") if f"下载档案数据工作簿（{rows:,} 行" in str(b.proto.label)]
+        sheets, problems = read_file(open(path, "rb").read(), "档案数据.xlsx")  # streamed to a file: the import reads it back
+        assert problems == [] and sheets["月收入"].rows
+        with reading(app_db) as s:
+            path_of = s.scalar(select(Org.path).where(Org.name == "海港区总工会"))
+            harbour = s.scalar(select(func.count()).select_from(Household).join(Org, Org.id == Household.org_id)
+                               .where(Org.path.startswith(path_of)))
+            assert len(sheets["家庭档案"].rows) == harbour
+            assert s.scalar(select(func.count()).select_from(AuditLog).where(AuditLog.action == "export", AuditLog.actor == "hgstaff")) == 1
+        assert os.stat(path).st_mode & 0o077 == 0  # the files of a district, readable by the server's user only
+    finally:
+        os.unlink(path)
