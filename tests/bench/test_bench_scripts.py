@@ -81,3 +81,11 @@ def test_category_benchmark_runs_in_short_form():
                             capture_output=True, text=True, timeout=300)
     assert result.returncode == 0, result.stderr[-2000:]
     assert "3,000 households" in result.stdout and "national_2016" in result.stdout and "deep_relative_2019" in result.stdout
+
+
+def test_ledger_benchmark_runs_in_short_form():
+    result = subprocess.run([sys.executable, "bench/ledger.py", "--households", "200"], cwd=ROOT,
+                            capture_output=True, text=True, timeout=300)
+    assert result.returncode == 0, result.stderr[-2000:]
+    assert "200 households" in result.stdout and "first run after another user's save" in result.stdout
+    assert "a click, 区县" in result.stdout and "old way" in result.stdout
