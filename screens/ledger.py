@@ -104,7 +104,10 @@ if may_see_rows:
     rows_shown = ledger_service.detail_from(snapshot.for_actor(actor), actor, view, today, limit=SHOWN_ROWS)
     count = int(chosen["payments"].sum())
     st.markdown(f"**发放明细**（{count:,} 笔，合计 {fen_to_yuan(total)} 元）")
-    if count > len(rows_shown):
+    if count > workbook.MAX_ROWS:
+        st.caption(f"页面显示最新的 {len(rows_shown):,} 笔；全部 {count:,} 笔超过 Excel 一个工作表的行数上限"
+                   f"（{workbook.MAX_ROWS:,} 行），下载的 Excel 不含明细，请按年度或区县缩小范围后下载。")
+    elif count > len(rows_shown):
         st.caption(f"页面显示最新的 {len(rows_shown):,} 笔；全部 {count:,} 笔明细请下载 Excel。")
     detail = _detail(rows_shown)
     st.dataframe(detail, hide_index=True, width="stretch", height=min(38 + 35 * len(detail), 360),
@@ -115,7 +118,8 @@ else:
 
 
 def _workbook(sheets: dict[str, pd.DataFrame]) -> bytes:
-    if may_see_rows:  # names of the paid: every row of the view, and the download is written to the audit log
+    if may_see_rows and int(chosen["payments"].sum()) <= workbook.MAX_ROWS:
+        # names of the paid: every row of the view (as many as a sheet holds), and the download is written to the audit log
         sheets = {**sheets, "发放明细": _detail(ledger_service.detail_from(snapshot.for_actor(actor), actor, view, today))}
         with store.reading() as session:
             audit.personal_data_downloaded(session, actor, "资金台账（发放明细）", rows=len(sheets["发放明细"]))
