@@ -101,7 +101,10 @@ def _detail(rows_shown: pd.DataFrame) -> pd.DataFrame:
 
 if may_see_rows:
     # the newest rows of the view on the page; every row in the download (built when clicked)
-    rows_shown = ledger_service.detail_from(snapshot.for_actor(actor), actor, view, today, limit=SHOWN_ROWS)
+    scoped = snapshot.for_actor(actor)  # the figures' snapshot: the rows and the download show the same payments
+    rows_shown = ledger_service.detail_from(scoped, actor, view, today, limit=SHOWN_ROWS)
+    with store.reading() as session:
+        rows_shown = ledger_service.with_notes(session, rows_shown)
     count = int(chosen["payments"].sum())
     st.markdown(f"**发放明细**（{count:,} 笔，合计 {fen_to_yuan(total)} 元）")
     if count > workbook.MAX_ROWS:
@@ -120,8 +123,9 @@ else:
 def _workbook(sheets: dict[str, pd.DataFrame]) -> bytes:
     if may_see_rows and int(chosen["payments"].sum()) <= workbook.MAX_ROWS:
         # names of the paid: every row of the view (as many as a sheet holds), and the download is written to the audit log
-        sheets = {**sheets, "发放明细": _detail(ledger_service.detail_from(snapshot.for_actor(actor), actor, view, today))}
+        every = ledger_service.detail_from(scoped, actor, view, today)
         with store.reading() as session:
+            sheets = {**sheets, "发放明细": _detail(ledger_service.with_notes(session, every))}
             audit.personal_data_downloaded(session, actor, "资金台账（发放明细）", rows=len(sheets["发放明细"]))
     # through the project's writer: a name or note that looks like a formula stays text
     return workbook.write_xlsx({name: frame.to_dict("records") for name, frame in sheets.items()},
