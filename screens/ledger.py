@@ -7,6 +7,7 @@ with the number of rows behind it. Managers see the totals; staff also see and d
 import datetime as dt
 import functools
 
+import numpy as np
 import pandas as pd
 import streamlit as st
 
@@ -15,26 +16,21 @@ from core.ledger import TOTAL, totals
 from core.money import fen_to_yuan
 from db import audit
 from db import ledger as ledger_service
-from ui import charts, store
+from ui import charts, snapshot, store
 from ui.session import require_role
 
 actor = require_role()
 today = dt.date.today()
 may_see_rows = actor.can_write_files
+SHOWN_ROWS = 1000  # payment rows shown on the page; the download has them all
 
 st.title("资金台账")
 
 
-@st.cache_data(ttl=3600, show_spinner="正在汇总发放记录……", max_entries=100)
-def _summary(actor, data_version: int, today: dt.date) -> pd.DataFrame:
-    # sums by year, district, fund, track, programme (the database adds the fen); few rows at any scale
-    with store.reading() as session:
-        return ledger_service.summary(session, actor, today)
-
-
-with store.reading() as session:
-    version = audit.data_version(session)
-rows = _summary(actor, version, today)
+# the scope's ledger, aggregated once from the server's shared snapshot and kept until a payment (or a file) is saved
+# (ui.snapshot); a filter change only filters the book
+book = snapshot.derived("ledger", actor, ledger_service.PARTS, ledger_service.book_from, today)
+rows = book.summary
 if rows.empty:
     st.info("您的管辖范围内还没有资金发放记录。发放在档案的“帮扶计划”页登记。")
     st.stop()
@@ -55,8 +51,7 @@ view = ledger_service.View(year=year, place=place, funds=tuple(funds), planned=p
 chosen = ledger_service.chosen(rows, view)
 when = "全部年度" if year is None else f"{year}年"
 total = int(chosen["amount_fen"].sum())
-with store.reading() as session:
-    households = ledger_service.households(session, actor, view, today)
+households = ledger_service.households_in(book, view)
 k1, k2, k3 = st.columns(3)
 k1.metric(f"{when}发放合计(元)", fen_to_yuan(total))
 k2.metric("发放笔数", f"{int(chosen['payments'].sum()):,}")
@@ -93,27 +88,44 @@ charts.show(charts.hbar(by_fund[["资金来源", "金额(元)"]], "资金来源"
                         height=60 + 40 * len(by_fund)),
             by_fund[["资金来源", "金额(元)"]], f"资金台账-{when}-按资金来源")
 
-if may_see_rows:
-    with store.reading() as session:
-        rows_shown = ledger_service.detail(session, actor, view, today)
-    st.markdown(f"**发放明细**（{len(rows_shown):,} 笔，合计 {fen_to_yuan(int(rows_shown['amount_fen'].sum()))} 元）")
-    detail = pd.DataFrame({
+
+def _detail(rows_shown: pd.DataFrame) -> pd.DataFrame:
+    """The service's rows as the page and the workbook show them (yuan, Chinese labels, paid or still to pay)."""
+    return pd.DataFrame({
         "发放日期": rows_shown["paid_on"], "档案编号": rows_shown["档案编号"], "户主姓名": rows_shown["户主姓名"],
         "区县": rows_shown["区县"], "所属工会": rows_shown["所属工会"], "金额(元)": rows_shown["amount_fen"] / 100,
         "资金来源": rows_shown["资金来源"], "措施类别": rows_shown["措施类别"], "项目": rows_shown["项目"],
-        "状态": rows_shown["paid_on"].map(lambda d: "已发放" if d <= today else "待发放"), "说明": rows_shown["note"].fillna(""),
+        "状态": np.where(rows_shown["paid_on"].to_numpy() <= today, "已发放", "待发放"), "说明": rows_shown["note"].fillna(""),
     })
+
+
+if may_see_rows:
+    # the newest rows of the view on the page; every row in the download (built when clicked)
+    scoped = snapshot.for_actor(actor)  # the figures' snapshot: the rows and the download show the same payments
+    rows_shown = ledger_service.detail_from(scoped, actor, view, today, limit=SHOWN_ROWS)
+    with store.reading() as session:
+        rows_shown = ledger_service.with_notes(session, rows_shown)
+    count = int(chosen["payments"].sum())
+    st.markdown(f"**发放明细**（{count:,} 笔，合计 {fen_to_yuan(total)} 元）")
+    if count > workbook.MAX_ROWS:
+        st.caption(f"页面显示最新的 {len(rows_shown):,} 笔；全部 {count:,} 笔超过 Excel 一个工作表的行数上限"
+                   f"（{workbook.MAX_ROWS:,} 行），下载的 Excel 不含明细，请按年度或区县缩小范围后下载。")
+    elif count > len(rows_shown):
+        st.caption(f"页面显示最新的 {len(rows_shown):,} 笔；全部 {count:,} 笔明细请下载 Excel。")
+    detail = _detail(rows_shown)
     st.dataframe(detail, hide_index=True, width="stretch", height=min(38 + 35 * len(detail), 360),
                  column_config={"金额(元)": st.column_config.NumberColumn(format="%,.2f")})
-    sheets["发放明细"] = detail
 else:
     st.caption("您的角色只查看汇总数；发放明细由业务人员查看。")
 
 
 
 def _workbook(sheets: dict[str, pd.DataFrame]) -> bytes:
-    if "发放明细" in sheets:  # names of the paid: the download is written to the audit log
+    if may_see_rows and int(chosen["payments"].sum()) <= workbook.MAX_ROWS:
+        # names of the paid: every row of the view (as many as a sheet holds), and the download is written to the audit log
+        every = ledger_service.detail_from(scoped, actor, view, today)
         with store.reading() as session:
+            sheets = {**sheets, "发放明细": _detail(ledger_service.with_notes(session, every))}
             audit.personal_data_downloaded(session, actor, "资金台账（发放明细）", rows=len(sheets["发放明细"]))
     # through the project's writer: a name or note that looks like a formula stays text
     return workbook.write_xlsx({name: frame.to_dict("records") for name, frame in sheets.items()},

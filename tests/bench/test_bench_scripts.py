@@ -119,3 +119,10 @@ def test_export_benchmark_runs_in_short_form():
     assert result.returncode == 0, result.stderr[-2000:]
     assert "300 households" in result.stdout and "streamed export:" in result.stdout and "ratio (old / streamed)" in result.stdout
     assert ", 0 problems" in result.stdout  # the streamed workbook reads back as the import reads it
+
+def test_ledger_benchmark_runs_in_short_form():
+    result = subprocess.run([sys.executable, "bench/ledger.py", "--households", "200"], cwd=ROOT,
+                            capture_output=True, text=True, timeout=300)
+    assert result.returncode == 0, result.stderr[-2000:]
+    assert "200 households" in result.stdout and "first run after another user's save" in result.stdout
+    assert "a click, 区县" in result.stdout and "old way" in result.stdout
