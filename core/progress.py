@@ -7,6 +7,10 @@ cumulatively 50 / 90 / 100 %. A cohort file withdrawn (退出) leaves the base f
 rebuilt from the status history as of a date, so last year's figures do not move when today's data is
 corrected. Files opened after the baseline (新增) are reported apart, year by year (`new_by_year`); the
 withdrawn (with their reasons) and the reopened are shown apart (`apart`, `withdrawn_reasons`).
+
+Every function takes the status history (changes: id, household_id, effective_on, to_status, reason; dates as
+date objects or datetime64) or a `History` made of it once: sorted a single time, each change then holds from its
+day until its file's next change, so a file's status on any day is two comparisons, never a sort per day.
 """
 
 from __future__ import annotations
@@ -18,34 +22,102 @@ import pandas as pd
 
 from core import codes
 from core.parameters import cumulative_targets
-from core.status_engine import status_as_of
 
 OUT = ("exited", "relieved")
 ALL = "全市"
+_NEVER = np.datetime64("9999-12-31", "us")  # the end of a file's last change: it holds from then on
 
 
-def cohort(changes: pd.DataFrame, baseline: dt.date) -> pd.Index:
+def _month_indices(days: np.ndarray) -> np.ndarray:
+    """year × 12 + month − 1 of datetime64 days (core.status_engine.month_index, vectorised)."""
+    return days.astype("datetime64[M]").astype(np.int64) + 1970 * 12
+
+
+class History:
+    """The status history sorted once by file, day and order of recording (the id breaks ties on one day).
+
+    Each change holds from its day (`start`) until the day of its file's next change (`end`); a change followed by
+    another on the same day never holds. The rows are the same as the frame's, so `status_on(day)` equals
+    core.status_engine.status_as_of(changes, day)."""
+
+    def __init__(self, changes: pd.DataFrame):
+        day = pd.to_datetime(changes["effective_on"]).to_numpy("datetime64[us]")
+        dated = ~np.isnat(day)  # a change with no date never applies (as_of comparisons leave it out)
+        household = changes["household_id"].to_numpy(np.int64)[dated]
+        day = day[dated]
+        order = np.lexsort((changes["id"].to_numpy()[dated], day, household))
+        self.household = household[order]
+        self.start = day[order]
+        self.status = changes["to_status"].to_numpy(object)[dated][order]
+        self.reason = changes["reason"].to_numpy(object)[dated][order]
+        self.end = np.full(len(order), _NEVER)
+        same = self.household[1:] == self.household[:-1]
+        self.end[:-1][same] = self.start[1:][same]
+
+    def _take(self, rows: np.ndarray) -> History:
+        """The rows of whole files (a boolean mask over the rows): their ends stay as they are."""
+        part = object.__new__(History)
+        for name in ("household", "start", "status", "reason", "end"):
+            setattr(part, name, getattr(self, name)[rows])
+        return part
+
+    def of(self, households) -> History:
+        """The history of `households` only."""
+        return self._take(np.isin(self.household, np.asarray(households, dtype=np.int64)))
+
+    def holding(self, day: dt.date) -> np.ndarray:
+        """The rows in force on `day`: each file's last change on or before it."""
+        at = np.datetime64(pd.Timestamp(day).to_datetime64(), "us")
+        return (self.start <= at) & (at < self.end)
+
+    def status_on(self, day: dt.date) -> pd.Series:
+        """Each file's status on `day` (files with no change by then are left out)."""
+        rows = self.holding(day)
+        return pd.Series(self.status[rows], index=self.household[rows], name="status")
+
+    def reopened_by(self, day: dt.date) -> np.ndarray:
+        """The files reopened (返困) on or before `day`."""
+        rows = (self.reason == "reopened") & (self.start <= np.datetime64(pd.Timestamp(day).to_datetime64(), "us"))
+        return np.unique(self.household[rows])
+
+    def first_filed(self) -> pd.Series:
+        """Each file's first day 在档."""
+        rows = self.status == "active"
+        households, first = np.unique(self.household[rows], return_index=True)
+        return pd.Series(self.start[rows][first], index=households, name="effective_on")
+
+
+def _history(changes: pd.DataFrame | History) -> History:
+    return changes if isinstance(changes, History) else History(changes)
+
+
+def cohort(changes: pd.DataFrame | History, baseline: dt.date) -> pd.Index:
     """The households 在档 on the baseline date."""
-    on = status_as_of(changes, baseline)
+    on = _history(changes).status_on(baseline)
     return pd.Index(on[on == "active"].index)
 
 
-def out_by(changes: pd.DataFrame, households: pd.Index, day: dt.date) -> pd.Series:
+def out_by(changes: pd.DataFrame | History, households: pd.Index, day: dt.date) -> pd.Series:
     """For each household: out (脱困/解困) on `day` or not."""
-    status = status_as_of(changes, day).reindex(households)
+    status = _history(changes).status_on(day).reindex(households)
     return status.isin(OUT)
 
 
-def _cohort_on(changes: pd.DataFrame, base: pd.Index, day: dt.date) -> tuple[pd.Series, pd.Series, pd.Series]:
+def _cohort_on(history: History, base: pd.Index, day: dt.date) -> tuple[pd.Series, pd.Series, pd.Series]:
     """For each cohort file on `day`: in the base (not withdrawn), out (脱困/解困), reopened (返困) on or before `day`."""
-    status = status_as_of(changes, day).reindex(base)
+    status = history.status_on(day).reindex(base)
     in_base = status != "withdrawn"
-    reopened = set(changes.loc[(changes["reason"] == "reopened") & (pd.to_datetime(changes["effective_on"]) <= pd.Timestamp(day)),
-                               "household_id"])
-    return in_base, status.isin(OUT), pd.Series(base.isin(list(reopened)), index=base)
+    return in_base, status.isin(OUT), pd.Series(base.isin(history.reopened_by(day)), index=base)
 
 
-def by_year(files: pd.DataFrame, changes: pd.DataFrame, baseline: dt.date, shares: dict[int, int],
+def _counts_by_group(groups: pd.Series, in_base: pd.Series, out: pd.Series, reopened: pd.Series) -> pd.DataFrame:
+    """Per group of cohort files: how many, in the base, out and in the base, reopened and in the base."""
+    flags = pd.DataFrame({"group": groups.to_numpy(), "members": 1, "size": in_base.to_numpy(),
+                          "done": (out & in_base).to_numpy(), "reopened": (reopened & in_base).to_numpy()})
+    return flags.groupby("group").sum()
+
+
+def by_year(files: pd.DataFrame, changes: pd.DataFrame | History, baseline: dt.date, shares: dict[int, int],
             group: str | None = "place_name", as_of: dt.date | None = None) -> pd.DataFrame:
     """Target against achieved per year, for the city and (with `group`) each group of files.
 
@@ -55,8 +127,10 @@ def by_year(files: pd.DataFrame, changes: pd.DataFrame, baseline: dt.date, share
     Columns: 范围, 年份, 基数, 已退出户数, 返困户数, 年度目标%, 累计目标%, 累计目标户数, 累计完成户数, 累计完成%, 当年完成户数,
     完成率%, 差距户数.
     """
-    base = cohort(changes, baseline)
+    history = _history(changes)
+    base = cohort(history, baseline)
     groups = files.set_index("household_id").reindex(base)[group] if group else pd.Series(ALL, index=base)
+    names = sorted(groups.dropna().unique()) if group else []
     cumulative = cumulative_targets(shares)
     rows = []
     previous: dict[str, int] = {}
@@ -64,16 +138,17 @@ def by_year(files: pd.DataFrame, changes: pd.DataFrame, baseline: dt.date, share
         year_end = dt.date(year, 12, 31)
         known = as_of is None or as_of >= dt.date(year, 1, 1)  # a year not begun yet shows its target only
         day = min(year_end, as_of) if as_of else year_end
-        in_base, out, reopened = _cohort_on(changes, base, day)
-        for name, members in [(ALL, base)] + ([(g, groups.index[groups == g]) for g in sorted(groups.dropna().unique())] if group else []):
-            counted = in_base.reindex(members)
-            size = int(counted.sum())
-            done = int((out.reindex(members) & counted).sum()) if known else 0
+        in_base, out, reopened = _cohort_on(history, base, day)
+        city = pd.DataFrame({"members": [len(base)], "size": [int(in_base.sum())], "done": [int((out & in_base).sum())],
+                             "reopened": [int((reopened & in_base).sum())]}, index=[ALL])
+        counts = pd.concat([city, _counts_by_group(groups, in_base, out, reopened).reindex(names)]) if group else city
+        for name, members, size, done, back in counts[["members", "size", "done", "reopened"]].itertuples():
+            size, done = int(size), int(done) if known else 0
             before = previous.get(name, 0)
             target_n = int(np.ceil(size * cumulative[year] / 100))
             rows.append({
-                "范围": name, "年份": year, "基数": size, "已退出户数": len(members) - size,
-                "返困户数": int((reopened.reindex(members) & counted).sum()),
+                "范围": name, "年份": year, "基数": size, "已退出户数": int(members) - size,
+                "返困户数": int(back),
                 "年度目标%": shares[year], "累计目标%": cumulative[year],
                 "累计目标户数": target_n, "累计完成户数": done if known else None,
                 "累计完成%": round(100 * done / size, 1) if size and known else None,
@@ -85,21 +160,43 @@ def by_year(files: pd.DataFrame, changes: pd.DataFrame, baseline: dt.date, share
     return pd.DataFrame(rows)
 
 
-def monthly_share(changes: pd.DataFrame, baseline: dt.date, until: dt.date, households: pd.Index | None = None) -> pd.DataFrame:
-    """Month by month from the baseline: the share of the base (the cohort less the withdrawn) that is out."""
-    base = cohort(changes, baseline) if households is None else households
-    rows = []
-    index = baseline.year * 12 + baseline.month  # the month after the baseline
-    end = until.year * 12 + until.month - 1
-    while index <= end:
-        year, month = divmod(index, 12)
-        month_end = (dt.date(year + (month == 11), (month + 1) % 12 + 1, 1) - dt.timedelta(days=1))
-        in_base, out, _ = _cohort_on(changes, base, month_end)
-        size = int(in_base.sum())
-        share = 100 * int((out & in_base).sum()) / size if size else 0.0
-        rows.append({"月份": pd.Timestamp(month_end), "累计完成%": round(share, 1)})
-        index += 1
-    return pd.DataFrame(rows, columns=["月份", "累计完成%"])
+def _month_end(index: int) -> dt.date:
+    year, month = divmod(index, 12)
+    return dt.date(year + (month == 11), (month + 1) % 12 + 1, 1) - dt.timedelta(days=1)
+
+
+def monthly_share(changes: pd.DataFrame | History, baseline: dt.date, until: dt.date,
+                  households: pd.Index | None = None) -> pd.DataFrame:
+    """Month by month from the baseline: the share of the base (the cohort less the withdrawn) that is out.
+
+    One pass over the history: each change of a base file counts, withdrawn or out, at every month's end from its own
+    month until its file's next change (a running sum over months), so the months cost nothing more each."""
+    history = _history(changes)
+    base = cohort(history, baseline) if households is None else households
+    first = baseline.year * 12 + baseline.month  # the month after the baseline
+    last = until.year * 12 + until.month - 1
+    months = max(last - first + 1, 0)
+    weight = pd.Series(np.asarray(base)).value_counts()  # a file named twice counts twice, as a reindex would
+    rows = np.isin(history.household, weight.index.to_numpy())
+    # a change holds at the end of month k when start <= end of k < end: k from month(start) to month(end) - 1
+    begins = np.clip(_month_indices(history.start[rows]) - first, 0, months)
+    ends = np.clip(_month_indices(history.end[rows]) - first, 0, months)
+    counts = pd.Series(history.household[rows]).map(weight).to_numpy(np.int64)
+    status = history.status[rows]
+
+    def running(kind: np.ndarray) -> np.ndarray:
+        steps = np.zeros(months + 1, np.int64)
+        np.add.at(steps, begins[kind], counts[kind])
+        np.add.at(steps, ends[kind], -counts[kind])
+        return np.cumsum(steps)[:months]
+
+    withdrawn, out = running(status == "withdrawn"), running(np.isin(status, OUT))
+    result = []
+    for k in range(months):
+        size = len(base) - int(withdrawn[k])  # a base file with no status yet stays in the base, not out
+        share = 100 * int(out[k]) / size if size else 0.0
+        result.append({"月份": pd.Timestamp(_month_end(first + k)), "累计完成%": round(share, 1)})
+    return pd.DataFrame(result, columns=["月份", "累计完成%"])
 
 
 def target_steps(shares: dict[int, int], baseline: dt.date) -> pd.DataFrame:
@@ -109,45 +206,45 @@ def target_steps(shares: dict[int, int], baseline: dt.date) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
-def _first_filed(changes: pd.DataFrame) -> pd.Series:
-    return pd.to_datetime(changes[changes["to_status"] == "active"].groupby("household_id")["effective_on"].min())
-
-
-def apart(changes: pd.DataFrame, baseline: dt.date, as_of: dt.date) -> dict[str, int]:
+def apart(changes: pd.DataFrame | History, baseline: dt.date, as_of: dt.date) -> dict[str, int]:
     """What the dashboard shows beside the base on `as_of`: 新增 (filed after the baseline) and how many are out;
     cohort files withdrawn (退出, out of the base) and reopened (返困, in the base, not out until out again)."""
-    first = _first_filed(changes)
+    history = _history(changes)
+    first = history.first_filed()
     new = pd.Index(first[(first > pd.Timestamp(baseline)) & (first <= pd.Timestamp(as_of))].index)
-    base = cohort(changes, baseline)
-    in_base, out, reopened = _cohort_on(changes, base, as_of)
+    base = cohort(history, baseline)
+    in_base, out, reopened = _cohort_on(history, base, as_of)
     return {
         "新增": len(new),
-        "新增已解困脱困": int(out_by(changes, new, as_of).sum()),
+        "新增已解困脱困": int(out_by(history, new, as_of).sum()),
         "退出": int((~in_base).sum()),
         "返困": int((reopened & in_base).sum()),
         "返困后再次解困脱困": int((reopened & in_base & out).sum()),
     }
 
 
-def withdrawn_reasons(changes: pd.DataFrame, baseline: dt.date, as_of: dt.date) -> pd.DataFrame:
+def withdrawn_reasons(changes: pd.DataFrame | History, baseline: dt.date, as_of: dt.date) -> pd.DataFrame:
     """The cohort files withdrawn (退出) on `as_of`, by their reason (死亡, 识别不准/不符合, 调离/退休, 其他)."""
-    base = cohort(changes, baseline)
-    on = changes[pd.to_datetime(changes["effective_on"]) <= pd.Timestamp(as_of)].sort_values(["household_id", "effective_on", "id"])
-    last = on.drop_duplicates("household_id", keep="last")
-    gone = last[last["household_id"].isin(base) & (last["to_status"] == "withdrawn")]
-    reasons = gone["reason"].map(lambda r: codes.WITHDRAW_REASON.get(r, "未注明")).value_counts()
+    history = _history(changes)
+    base = cohort(history, baseline)
+    rows = history.holding(as_of) & (history.status == "withdrawn") & np.isin(history.household, base.to_numpy())
+    reasons = pd.Series(history.reason[rows], dtype=object).map(lambda r: codes.WITHDRAW_REASON.get(r, "未注明")).value_counts()
     ordered = [label for label in [*codes.WITHDRAW_REASON.values(), "未注明"] if label in reasons.index]
     return pd.DataFrame({"退出原因": ordered, "户数": [int(reasons[label]) for label in ordered]}, columns=["退出原因", "户数"])
 
 
-def new_by_year(changes: pd.DataFrame, baseline: dt.date, shares: dict[int, int], as_of: dt.date | None = None) -> pd.DataFrame:
+def new_by_year(changes: pd.DataFrame | History, baseline: dt.date, shares: dict[int, int],
+                as_of: dt.date | None = None) -> pd.DataFrame:
     """新增 (files filed after the baseline) per year: filed that year, out (脱困/解困) that year, and at the year's end
     (or `as_of`) how many are on file — less the withdrawn, as for the cohort — and the share of them that is out.
     The policy asks for them to be out in step (同步) and sets no share of its own. Years not begun have no figures."""
-    first = _first_filed(changes)
+    history = _history(changes)
+    first = history.first_filed()
     new = first[first > pd.Timestamp(baseline)]
-    outs = changes[changes["household_id"].isin(new.index) & changes["to_status"].isin(OUT)]
-    out_year = pd.to_datetime(outs["effective_on"]).dt.year
+    outs = np.isin(history.household, new.index.to_numpy()) & np.isin(history.status, OUT)
+    out_households, out_days = history.household[outs], history.start[outs]
+    out_years = out_days.astype("datetime64[Y]").astype(np.int64) + 1970
+    new_years = new.to_numpy().astype("datetime64[Y]").astype(np.int64) + 1970
     rows = []
     for year in sorted(shares):
         if as_of is not None and as_of < dt.date(year, 1, 1):
@@ -155,30 +252,30 @@ def new_by_year(changes: pd.DataFrame, baseline: dt.date, shares: dict[int, int]
                          "年末已解困脱困户数": None, "年末解困脱困占比%": None})
             continue
         day = min(dt.date(year, 12, 31), as_of) if as_of else dt.date(year, 12, 31)
-        filed = pd.Index(new[new <= pd.Timestamp(day)].index)
-        status = status_as_of(changes, day).reindex(filed)
+        until = np.datetime64(pd.Timestamp(day).to_datetime64(), "us")
+        filed = new.to_numpy() <= until
+        status = history.status_on(day).reindex(new.index[filed])
         on_file = status != "withdrawn"
         size, done = int(on_file.sum()), int((status.isin(OUT) & on_file).sum())
         rows.append({
-            "年份": year, "当年新增户数": int(((new.dt.year == year) & (new <= pd.Timestamp(day))).sum()),
-            "当年解困脱困户数": int(outs.loc[(out_year == year) & (pd.to_datetime(outs["effective_on"]) <= pd.Timestamp(day)),
-                                      "household_id"].nunique()),
+            "年份": year, "当年新增户数": int(((new_years == year) & filed).sum()),
+            "当年解困脱困户数": len(np.unique(out_households[(out_years == year) & (out_days <= until)])),
             "年末新增在册户数": size, "年末已解困脱困户数": done,
             "年末解困脱困占比%": round(100 * done / size, 1) if size else None,
         })
     return pd.DataFrame(rows)
 
 
-def report(files: pd.DataFrame, changes: pd.DataFrame, baseline: dt.date, shares: dict[int, int],
+def report(files: pd.DataFrame, changes: pd.DataFrame | History, baseline: dt.date, shares: dict[int, int],
            group: str | None = "place_name", as_of: dt.date | None = None) -> pd.DataFrame:
     """The 分年度目标与完成 table the dashboard shows and the 解困脱困进度表 exports: `by_year`, and beside each row the
     新增 of that scope and year (`new_by_year`), so one table holds every figure of the targets."""
-    table = by_year(files, changes, baseline, shares, group=group, as_of=as_of)
-    scopes = [(ALL, changes)]
+    history = _history(changes)
+    table = by_year(files, history, baseline, shares, group=group, as_of=as_of)
+    scopes = [(ALL, history)]
     if group:
-        place = files.set_index("household_id")[group]
-        names = changes["household_id"].map(place)
-        scopes += [(name, changes[names == name]) for name in sorted(set(names.dropna()))]
+        names = pd.Series(history.household).map(files.set_index("household_id")[group]).to_numpy(object)
+        scopes += [(name, history._take(names == name)) for name in sorted(set(pd.Series(names).dropna()))]
     new = pd.concat([new_by_year(part, baseline, shares, as_of).assign(范围=name) for name, part in scopes], ignore_index=True)
     # a district with 新增 but no cohort file gets a row too (its cohort columns empty)
     merged = table.merge(new, on=["范围", "年份"], how="outer")
