@@ -33,12 +33,16 @@ def _month_indices(days: np.ndarray) -> np.ndarray:
     return days.astype("datetime64[M]").astype(np.int64) + 1970 * 12
 
 
+def _day(day: dt.date) -> np.datetime64:
+    return np.datetime64(pd.Timestamp(day).to_datetime64(), "us")
+
+
 class History:
     """The status history sorted once by file, day and order of recording (the id breaks ties on one day).
 
     Each change holds from its day (`start`) until the day of its file's next change (`end`); a change followed by
-    another on the same day never holds. The rows are the same as the frame's, so `status_on(day)` equals
-    core.status_engine.status_as_of(changes, day)."""
+    another on the same day never holds. Statuses and reasons are kept as codes into their distinct values, so a
+    day's figures are comparisons of integers. `status_on(day)` equals core.status_engine.status_as_of(changes, day)."""
 
     def __init__(self, changes: pd.DataFrame):
         day = pd.to_datetime(changes["effective_on"]).to_numpy("datetime64[us]")
@@ -46,10 +50,10 @@ class History:
         household = changes["household_id"].to_numpy(np.int64)[dated]
         day = day[dated]
         order = np.lexsort((changes["id"].to_numpy()[dated], day, household))
-        self.household = household[order]
-        self.start = day[order]
-        self.status = changes["to_status"].to_numpy(object)[dated][order]
-        self.reason = changes["reason"].to_numpy(object)[dated][order]
+        status, self.statuses = pd.factorize(changes["to_status"].to_numpy()[dated] if not dated.all() else changes["to_status"])
+        reason, self.reasons = pd.factorize(changes["reason"].to_numpy()[dated] if not dated.all() else changes["reason"])
+        self.statuses, self.reasons = np.asarray(self.statuses, object), np.asarray(self.reasons, object)
+        self.household, self.start, self.status, self.reason = household[order], day[order], status[order], reason[order]
         self.end = np.full(len(order), _NEVER)
         same = self.household[1:] == self.household[:-1]
         self.end[:-1][same] = self.start[1:][same]
@@ -57,6 +61,7 @@ class History:
     def _take(self, rows: np.ndarray) -> History:
         """The rows of whole files (a boolean mask over the rows): their ends stay as they are."""
         part = object.__new__(History)
+        part.statuses, part.reasons = self.statuses, self.reasons
         for name in ("household", "start", "status", "reason", "end"):
             setattr(part, name, getattr(self, name)[rows])
         return part
@@ -65,24 +70,46 @@ class History:
         """The history of `households` only."""
         return self._take(np.isin(self.household, np.asarray(households, dtype=np.int64)))
 
+    def is_status(self, *statuses: str) -> np.ndarray:
+        """Per row: its change is to one of `statuses` (kept: the pages ask the same few many times)."""
+        kept = self.__dict__.setdefault("_is", {})
+        if statuses not in kept:  # a race between two sessions computes the same array twice, harmlessly
+            kept[statuses] = np.isin(self.status, np.flatnonzero(np.isin(self.statuses, list(statuses))))
+        return kept[statuses]
+
     def holding(self, day: dt.date) -> np.ndarray:
         """The rows in force on `day`: each file's last change on or before it."""
-        at = np.datetime64(pd.Timestamp(day).to_datetime64(), "us")
+        at = _day(day)
         return (self.start <= at) & (at < self.end)
+
+    def rows_on(self, day: dt.date, households) -> np.ndarray:
+        """For each of `households`: the row in force on `day`, or -1 when it had no change by then."""
+        rows = np.flatnonzero(self.holding(day))
+        at = pd.Index(self.household[rows]).get_indexer(np.asarray(households))
+        return np.where(at >= 0, rows[at], -1)
 
     def status_on(self, day: dt.date) -> pd.Series:
         """Each file's status on `day` (files with no change by then are left out)."""
         rows = self.holding(day)
-        return pd.Series(self.status[rows], index=self.household[rows], name="status")
+        return pd.Series(self.statuses[self.status[rows]], index=self.household[rows], name="status")
+
+    def flags_on(self, day: dt.date, households) -> tuple[np.ndarray, np.ndarray]:
+        """For each of `households` on `day`: withdrawn (退出), out (脱困/解困). A file with no status yet is neither."""
+        rows = self.rows_on(day, households)
+        known = rows >= 0
+        withdrawn, out = np.zeros(len(rows), bool), np.zeros(len(rows), bool)
+        withdrawn[known] = self.is_status("withdrawn")[rows[known]]
+        out[known] = self.is_status(*OUT)[rows[known]]
+        return withdrawn, out
 
     def reopened_by(self, day: dt.date) -> np.ndarray:
         """The files reopened (返困) on or before `day`."""
-        rows = (self.reason == "reopened") & (self.start <= np.datetime64(pd.Timestamp(day).to_datetime64(), "us"))
-        return np.unique(self.household[rows])
+        reopened = np.isin(self.reason, np.flatnonzero(self.reasons == "reopened"))
+        return np.unique(self.household[reopened & (self.start <= _day(day))])
 
     def first_filed(self) -> pd.Series:
         """Each file's first day 在档."""
-        rows = self.status == "active"
+        rows = self.is_status("active")
         households, first = np.unique(self.household[rows], return_index=True)
         return pd.Series(self.start[rows][first], index=households, name="effective_on")
 
@@ -93,28 +120,21 @@ def _history(changes: pd.DataFrame | History) -> History:
 
 def cohort(changes: pd.DataFrame | History, baseline: dt.date) -> pd.Index:
     """The households 在档 on the baseline date."""
-    on = _history(changes).status_on(baseline)
-    return pd.Index(on[on == "active"].index)
+    history = _history(changes)
+    rows = history.holding(baseline) & history.is_status("active")
+    return pd.Index(history.household[rows])
 
 
 def out_by(changes: pd.DataFrame | History, households: pd.Index, day: dt.date) -> pd.Series:
     """For each household: out (脱困/解困) on `day` or not."""
-    status = _history(changes).status_on(day).reindex(households)
-    return status.isin(OUT)
+    _, out = _history(changes).flags_on(day, households)
+    return pd.Series(out, index=households, name="status")
 
 
-def _cohort_on(history: History, base: pd.Index, day: dt.date) -> tuple[pd.Series, pd.Series, pd.Series]:
+def _cohort_on(history: History, base: pd.Index, day: dt.date) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """For each cohort file on `day`: in the base (not withdrawn), out (脱困/解困), reopened (返困) on or before `day`."""
-    status = history.status_on(day).reindex(base)
-    in_base = status != "withdrawn"
-    return in_base, status.isin(OUT), pd.Series(base.isin(history.reopened_by(day)), index=base)
-
-
-def _counts_by_group(groups: pd.Series, in_base: pd.Series, out: pd.Series, reopened: pd.Series) -> pd.DataFrame:
-    """Per group of cohort files: how many, in the base, out and in the base, reopened and in the base."""
-    flags = pd.DataFrame({"group": groups.to_numpy(), "members": 1, "size": in_base.to_numpy(),
-                          "done": (out & in_base).to_numpy(), "reopened": (reopened & in_base).to_numpy()})
-    return flags.groupby("group").sum()
+    withdrawn, out = history.flags_on(day, base)
+    return ~withdrawn, out, base.isin(history.reopened_by(day))
 
 
 def by_year(files: pd.DataFrame, changes: pd.DataFrame | History, baseline: dt.date, shares: dict[int, int],
@@ -129,8 +149,11 @@ def by_year(files: pd.DataFrame, changes: pd.DataFrame | History, baseline: dt.d
     """
     history = _history(changes)
     base = cohort(history, baseline)
-    groups = files.set_index("household_id").reindex(base)[group] if group else pd.Series(ALL, index=base)
-    names = sorted(groups.dropna().unique()) if group else []
+    # each row of the table: a name and which cohort files it counts (a code per file, the row's code)
+    scopes = [(ALL, np.zeros(len(base), np.int64), 0)]
+    if group:
+        codes_, names = pd.factorize(files.set_index("household_id")[group].reindex(base))  # -1: no group
+        scopes += [(names[i], codes_, i) for i in sorted(range(len(names)), key=lambda i: names[i])]
     cumulative = cumulative_targets(shares)
     rows = []
     previous: dict[str, int] = {}
@@ -139,16 +162,21 @@ def by_year(files: pd.DataFrame, changes: pd.DataFrame | History, baseline: dt.d
         known = as_of is None or as_of >= dt.date(year, 1, 1)  # a year not begun yet shows its target only
         day = min(year_end, as_of) if as_of else year_end
         in_base, out, reopened = _cohort_on(history, base, day)
-        city = pd.DataFrame({"members": [len(base)], "size": [int(in_base.sum())], "done": [int((out & in_base).sum())],
-                             "reopened": [int((reopened & in_base).sum())]}, index=[ALL])
-        counts = pd.concat([city, _counts_by_group(groups, in_base, out, reopened).reindex(names)]) if group else city
-        for name, members, size, done, back in counts[["members", "size", "done", "reopened"]].itertuples():
-            size, done = int(size), int(done) if known else 0
+        flags = (np.ones(len(base), bool), in_base, out & in_base, reopened & in_base)
+        tallies = {}  # per grouping: members, base, done, reopened of each of its codes
+        for name, codes_, i in scopes:
+            if id(codes_) not in tallies:
+                counted = codes_ >= 0
+                tallies[id(codes_)] = (np.stack([np.bincount(codes_[counted], weights=f[counted]) for f in flags]).astype(np.int64)
+                                       if counted.any() else None)
+            tally = tallies[id(codes_)]
+            members, size, done, back = (int(v) for v in tally[:, i]) if tally is not None else (0, 0, 0, 0)
+            done = done if known else 0
             before = previous.get(name, 0)
             target_n = int(np.ceil(size * cumulative[year] / 100))
             rows.append({
-                "范围": name, "年份": year, "基数": size, "已退出户数": int(members) - size,
-                "返困户数": int(back),
+                "范围": name, "年份": year, "基数": size, "已退出户数": members - size,
+                "返困户数": back,
                 "年度目标%": shares[year], "累计目标%": cumulative[year],
                 "累计目标户数": target_n, "累计完成户数": done if known else None,
                 "累计完成%": round(100 * done / size, 1) if size and known else None,
@@ -182,7 +210,6 @@ def monthly_share(changes: pd.DataFrame | History, baseline: dt.date, until: dt.
     begins = np.clip(_month_indices(history.start[rows]) - first, 0, months)
     ends = np.clip(_month_indices(history.end[rows]) - first, 0, months)
     counts = pd.Series(history.household[rows]).map(weight).to_numpy(np.int64)
-    status = history.status[rows]
 
     def running(kind: np.ndarray) -> np.ndarray:
         steps = np.zeros(months + 1, np.int64)
@@ -190,7 +217,7 @@ def monthly_share(changes: pd.DataFrame | History, baseline: dt.date, until: dt.
         np.add.at(steps, ends[kind], -counts[kind])
         return np.cumsum(steps)[:months]
 
-    withdrawn, out = running(status == "withdrawn"), running(np.isin(status, OUT))
+    withdrawn, out = running(history.is_status("withdrawn")[rows]), running(history.is_status(*OUT)[rows])
     result = []
     for k in range(months):
         size = len(base) - int(withdrawn[k])  # a base file with no status yet stays in the base, not out
@@ -227,8 +254,9 @@ def withdrawn_reasons(changes: pd.DataFrame | History, baseline: dt.date, as_of:
     """The cohort files withdrawn (退出) on `as_of`, by their reason (死亡, 识别不准/不符合, 调离/退休, 其他)."""
     history = _history(changes)
     base = cohort(history, baseline)
-    rows = history.holding(as_of) & (history.status == "withdrawn") & np.isin(history.household, base.to_numpy())
-    reasons = pd.Series(history.reason[rows], dtype=object).map(lambda r: codes.WITHDRAW_REASON.get(r, "未注明")).value_counts()
+    rows = history.holding(as_of) & history.is_status("withdrawn") & np.isin(history.household, base.to_numpy())
+    given = np.append(history.reasons, None)  # code -1: no reason
+    reasons = pd.Series(given[history.reason[rows]], dtype=object).map(lambda r: codes.WITHDRAW_REASON.get(r, "未注明")).value_counts()
     ordered = [label for label in [*codes.WITHDRAW_REASON.values(), "未注明"] if label in reasons.index]
     return pd.DataFrame({"退出原因": ordered, "户数": [int(reasons[label]) for label in ordered]}, columns=["退出原因", "户数"])
 
@@ -241,7 +269,7 @@ def new_by_year(changes: pd.DataFrame | History, baseline: dt.date, shares: dict
     history = _history(changes)
     first = history.first_filed()
     new = first[first > pd.Timestamp(baseline)]
-    outs = np.isin(history.household, new.index.to_numpy()) & np.isin(history.status, OUT)
+    outs = np.isin(history.household, new.index.to_numpy()) & history.is_status(*OUT)
     out_households, out_days = history.household[outs], history.start[outs]
     out_years = out_days.astype("datetime64[Y]").astype(np.int64) + 1970
     new_years = new.to_numpy().astype("datetime64[Y]").astype(np.int64) + 1970
@@ -254,9 +282,8 @@ def new_by_year(changes: pd.DataFrame | History, baseline: dt.date, shares: dict
         day = min(dt.date(year, 12, 31), as_of) if as_of else dt.date(year, 12, 31)
         until = np.datetime64(pd.Timestamp(day).to_datetime64(), "us")
         filed = new.to_numpy() <= until
-        status = history.status_on(day).reindex(new.index[filed])
-        on_file = status != "withdrawn"
-        size, done = int(on_file.sum()), int((status.isin(OUT) & on_file).sum())
+        withdrawn, out = history.flags_on(day, new.index[filed])
+        size, done = int((~withdrawn).sum()), int(out.sum())
         rows.append({
             "年份": year, "当年新增户数": int(((new_years == year) & filed).sum()),
             "当年解困脱困户数": len(np.unique(out_households[(out_years == year) & (out_days <= until)])),
@@ -274,8 +301,10 @@ def report(files: pd.DataFrame, changes: pd.DataFrame | History, baseline: dt.da
     table = by_year(files, history, baseline, shares, group=group, as_of=as_of)
     scopes = [(ALL, history)]
     if group:
-        names = pd.Series(history.household).map(files.set_index("household_id")[group]).to_numpy(object)
-        scopes += [(name, history._take(names == name)) for name in sorted(set(pd.Series(names).dropna()))]
+        place = files.set_index("household_id")[group]
+        codes_, names = pd.factorize(place)
+        row_codes = np.append(codes_, -1)[place.index.get_indexer(history.household)]  # -1: no such file or no group
+        scopes += [(names[i], history._take(row_codes == i)) for i in sorted(set(row_codes[row_codes >= 0]), key=lambda i: names[i])]
     new = pd.concat([new_by_year(part, baseline, shares, as_of).assign(范围=name) for name, part in scopes], ignore_index=True)
     # a district with 新增 but no cohort file gets a row too (its cohort columns empty)
     merged = table.merge(new, on=["范围", "年份"], how="outer")

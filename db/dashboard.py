@@ -40,12 +40,21 @@ class DashboardData:
 def _payment_sums(files: pd.DataFrame, payments: pd.DataFrame, as_of: dt.date) -> pd.DataFrame:
     """The fen paid (paid_on ≤ as_of: not those still planned) per year, fund and the filters' attributes."""
     paid = payments[(payments["paid_on"] <= pd.Timestamp(as_of)).to_numpy()]
-    at = np.searchsorted(files["household_id"].to_numpy(), paid["household_id"].to_numpy())  # both in household order
-    keys = {name: files[name].to_numpy(object)[at] for name in FILTERS}
-    keys["year"] = paid["paid_on"].dt.year.to_numpy()
-    keys["fund_source"] = paid["fund_source"].to_numpy(object)
-    sums = pd.DataFrame(keys | {"amount_fen": paid["amount_fen"].to_numpy(np.int64)})
-    return sums.groupby([*FILTERS, "year", "fund_source"], dropna=False, sort=False)["amount_fen"].sum().reset_index()
+    # files of one combination of the filters' attributes form a kind; a payment takes its file's kind
+    kinds = files.groupby(list(FILTERS), dropna=False, sort=False).ngroup().to_numpy()
+    kind = kinds[pd.Index(files["household_id"]).get_indexer(paid["household_id"])]
+    fund, funds = pd.factorize(paid["fund_source"], use_na_sentinel=False)
+    year = paid["paid_on"].dt.year.to_numpy(np.int64)
+    first = int(year.min()) if len(year) else 0
+    years, n_funds = (int(year.max()) - first + 1 if len(year) else 1), max(len(funds), 1)
+    sums = pd.Series(paid["amount_fen"].to_numpy(np.int64)).groupby((kind * years + year - first) * n_funds + fund).sum()
+    key = sums.index.to_numpy()
+    example = np.zeros(kinds.max() + 1 if len(kinds) else 0, np.int64)
+    example[kinds] = np.arange(len(kinds))  # some file of each kind (any one: they share the attributes)
+    of_kind = example[key // n_funds // years]
+    return pd.DataFrame({name: files[name].to_numpy(object)[of_kind] for name in FILTERS}
+                        | {"year": key // n_funds % years + first, "fund_source": np.asarray(funds, object)[key % n_funds],
+                           "amount_fen": sums.to_numpy()})
 
 
 def load_from(snap: snapshot.Snapshot, actor: Actor, as_of: dt.date) -> DashboardData:
