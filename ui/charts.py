@@ -22,11 +22,10 @@ def show(chart: alt.Chart, data: pd.DataFrame, name: str, *, downloads: bool = T
     st.altair_chart(chart, width="stretch")
     if not downloads:
         return
-    spec = chart.to_json(validate=False, indent=None)  # for the PNG and its cache key; Streamlit validates the chart itself
-    key = hashlib.sha1(spec.encode()).hexdigest()[:10]
+    key = hashlib.sha1(name.encode()).hexdigest()[:10]  # a chart's name is unique on its page
     left, right, _ = st.columns([1, 1, 1])
-    left.download_button("下载图片", lambda: _png(spec), file_name=f"{name}.png", mime="image/png", key=f"png_{key}",
-                         icon=":material/image:", on_click="ignore")
+    left.download_button("下载图片", lambda: _png(chart.to_json(validate=False, indent=None)), file_name=f"{name}.png",
+                         mime="image/png", key=f"png_{key}", icon=":material/image:", on_click="ignore")
     right.download_button("下载数据", lambda: data.to_csv(index=False).encode("utf-8-sig"), file_name=f"{name}.csv",
                           mime="text/csv", key=f"csv_{key}", icon=":material/table:", on_click="ignore")
 
