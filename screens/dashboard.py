@@ -8,9 +8,9 @@ import pandas as pd
 import streamlit as st
 
 from core import codes, progress, workbook
-from db import audit, exporter
+from db import exporter
 from db import dashboard as source
-from ui import charts, store
+from ui import charts, snapshot, store
 from ui.progress_text import progress_caption
 from ui.session import require_role
 from ui.markdown import escape_markdown
@@ -19,54 +19,19 @@ actor = require_role()
 today = dt.date.today()
 
 
-@st.cache_data(ttl=3600, show_spinner="正在汇总……", max_entries=100)
-def _data(actor, data_version: int, today) -> source.DashboardData:
-    # keyed on the data version every write moves (kept in the database): never stale after an edit
-    with store.reading() as session:
-        return source.load(session, actor, today)
+def _tables(snap, actor, today, place, year, category, cause) -> dict:
+    # from the scope's dashboard data, itself derived once per scope and stamps of its parts (ui.snapshot)
+    data = snapshot.derived("dashboard", actor, source.PARTS, source.load_from, today)
+    return source.tables(data, today, place, year, category, cause)
 
 
-@st.cache_data(ttl=3600, show_spinner=False, max_entries=300)
-def _tables(actor, data_version: int, today, place, year, category, cause) -> dict:
-    data = _data(actor, data_version, today)
-    files = data.files
-    if place:
-        files = files[files["place_name"] == place]
-    if category:
-        files = files[files["category"] == category]
-    if cause:
-        files = files[files["main_cause"] == cause]
-    ids = set(files["household_id"])
-    changes = data.changes[data.changes["household_id"].isin(ids)]
-    in_year = lambda column: pd.to_datetime(column).dt.year == year  # noqa: E731
-    exits = changes[changes["to_status"].isin(progress.OUT) & in_year(changes["effective_on"])]
-    payments = data.payments[data.payments["household_id"].isin(ids) & in_year(data.payments["paid_on"])]
-    measures = data.measures[data.measures["household_id"].isin(ids)]
-    until = min(today, dt.date(max(data.shares), 12, 31))
-    return {
-        "baseline": data.baseline, "shares": data.shares,
-        "counts": files["status"].value_counts().reindex(list(codes.HOUSEHOLD_STATUS), fill_value=0),
-        "city": progress.by_year(files, changes, data.baseline, data.shares, group=None, as_of=today),
-        "districts": progress.report(files, changes, data.baseline, data.shares, group="place_name", as_of=today),
-        "monthly": progress.monthly_share(changes, data.baseline, until),
-        "target": progress.target_steps(data.shares, data.baseline),
-        "apart": progress.apart(changes, data.baseline, today),
-        "withdrawn": progress.withdrawn_reasons(changes, data.baseline, today),
-        "new": progress.new_by_year(changes, data.baseline, data.shares, as_of=today),
-        "by_cause": files["main_cause"].map(codes.CAUSE).value_counts().rename_axis("主要致困原因").reset_index(name="户数"),
-        "by_category": files["category"].map(codes.CATEGORY).fillna("未认定").value_counts().rename_axis("困难类别").reset_index(name="户数"),
-        "by_track": measures["track"].map(codes.TRACK).value_counts().rename_axis("措施类别").reset_index(name="措施数"),
-        "exits": exits.assign(月份=pd.to_datetime(exits["effective_on"]).dt.month, 类别=exits["to_status"].map(codes.HOUSEHOLD_STATUS))
-                      .groupby(["月份", "类别"]).size().reset_index(name="户数"),
-        "payments": payments.assign(资金来源=payments["fund_source"].map(codes.FUND_SOURCE))
-                            .groupby("资金来源")["amount_fen"].sum().div(100).rename("金额(元)").reset_index(),
-    }
+def tables(place, year, category, cause) -> dict:
+    """The page's figures for these filters: computed once per scope and save, shared by every session (never modified)."""
+    return snapshot.derived("dashboard_tables", actor, source.PARTS, _tables, today, place, year, category, cause)
 
 
-with store.reading() as session:
-    version = audit.data_version(session)
-data = _data(actor, version, today)
-years = sorted(data.shares)
+options = snapshot.derived("dashboard_options", actor, ("files",), source.options_from, today)  # small: the filters' choices
+years = options["years"]
 
 head, switch = st.columns([4, 1], vertical_alignment="bottom")
 meeting = switch.toggle("会议模式", key="db_meeting", help="大字号、只保留关键图表，适合投影")
@@ -75,14 +40,14 @@ scope = "全市" if actor.sees_everything else actor.org_name
 
 with st.expander("筛选", expanded=not meeting):
     f1, f2, f3, f4 = st.columns(4)
-    places = sorted(data.files["place_name"].dropna().unique())
+    places = options["places"]
     place = f1.selectbox("区县", [None, *places], format_func=lambda p: "全部" if p is None else p, placeholder="请选择", key="db_place")
     default_year = min(max(today.year, years[0]), years[-1])
     year = f2.selectbox("年份", years, index=years.index(default_year), format_func=lambda y: f"{y}年", placeholder="请选择", key="db_year")
     category = f3.selectbox("困难类别", [None, *codes.CATEGORY], format_func=lambda c: "全部" if c is None else codes.CATEGORY[c], placeholder="请选择", key="db_category")
     cause = f4.selectbox("主要致困原因", [None, *codes.CAUSE], format_func=lambda c: "全部" if c is None else codes.CAUSE[c], placeholder="请选择", key="db_cause")
 
-t = _tables(actor, version, today, place, year, category, cause)
+t = tables(place, year, category, cause)
 row = t["city"][t["city"]["年份"] == year].iloc[0]
 rate = row["完成率%"]
 counts = t["counts"]
@@ -183,9 +148,8 @@ with c5:
 
 
 
-@st.cache_data(ttl=3600, show_spinner=False, max_entries=100)
-def _workbook(actor, data_version: int, today, place, year, category, cause) -> bytes:
-    tables = _tables(actor, data_version, today, place, year, category, cause)
+def _workbook(tables: dict) -> bytes:
+    """Every table of the page as shown (these filters), one sheet each: built only when the download is asked for."""
     sheets = {"分年度目标与完成": tables["districts"], "基线档案退出原因": tables["withdrawn"], "新增分年度": tables["new"],
               "按致困原因": tables["by_cause"], "按困难类别": tables["by_category"],
               "按措施类别": tables["by_track"], "每月解困脱困": tables["exits"], "资金发放": tables["payments"]}
@@ -206,5 +170,6 @@ def _progress_table() -> bytes:
 st.download_button("下载解困脱困进度表（上报用）", _progress_table, file_name=f"{exporter.PROGRESS_TABLE}_{today:%Y%m%d}.xlsx",
                    mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", icon=":material/download:",
                    on_click="ignore")
-st.download_button("下载全部数据（Excel）", _workbook(actor, version, today, place, year, category, cause), file_name=f"解困脱困进度_{today:%Y%m%d}.xlsx",
-                   mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", icon=":material/download:")
+st.download_button("下载全部数据（Excel）", lambda: _workbook(t), file_name=f"解困脱困进度_{today:%Y%m%d}.xlsx",
+                   mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", icon=":material/download:",
+                   on_click="ignore")

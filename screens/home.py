@@ -39,13 +39,12 @@ for col, (code, name) in zip(cols, HOUSEHOLD_STATUS.items(), strict=True):
     col.metric(name, f"{counts[code]:,}")
 
 
-@st.cache_data(ttl=3600, show_spinner=False, max_entries=500)
-def _targets(actor, data_version: int, today) -> dict:
-    with store.reading() as session:
-        return dashboard.targets_summary(session, actor, today)
+def _targets(actor, today) -> dict:
+    # from the shared snapshot, once per scope and save of files or statuses (ui.snapshot): the dashboard's figures
+    return snapshot.derived("home_targets", actor, ("files", "changes"), dashboard.targets_summary_from, today)
 
 
-targets = _targets(actor, version, today)
+targets = _targets(actor, today)
 row = targets["row"]
 rate = "—" if pd.isna(row["完成率%"]) else f"{row['完成率%']:.1f}%"
 done = "—" if pd.isna(row["累计完成户数"]) else f"{int(row['累计完成户数']):,}"

@@ -128,6 +128,10 @@ def audit_guard_lifted(connection):
 def empty_database(engine) -> None:
     """Remove every row, then put the reference data back: each test starts from a fresh install."""
     tables = list(reversed(Base.metadata.sorted_tables))
+    if engine.dialect.name == "postgresql":  # a connection an earlier test's app thread left mid-transaction would
+        with engine.begin() as c:             # hold the TRUNCATE below for ever
+            c.execute(text("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = current_database() "
+                           "AND pid <> pg_backend_pid() AND state LIKE 'idle in transaction%'"))
     with engine.begin() as c, audit_guard_lifted(c):
         if engine.dialect.name == "postgresql":
             c.execute(text("TRUNCATE " + ", ".join(f'"{t.name}"' for t in tables) + " RESTART IDENTITY CASCADE"))

@@ -16,25 +16,18 @@ def _png(spec: str) -> bytes:
     return vl_convert.vegalite_to_png(spec, scale=2)
 
 
-def show(chart: alt.Chart, data: pd.DataFrame, name: str, *, downloads: bool = True, picture_on_click: bool = False) -> None:
-    """`picture_on_click`: render the PNG only when its button is clicked (~0.5 s a chart), for a chart redrawn on
-    every drag of a slider."""
+def show(chart: alt.Chart, data: pd.DataFrame, name: str, *, downloads: bool = True) -> None:
+    """The chart, and below it the picture (PNG, ~0.5 s a chart) and the data (CSV) as downloads made only when one is
+    clicked, never on a page load."""
     st.altair_chart(chart, width="stretch")
     if not downloads:
         return
-    spec = chart.to_json(validate=False, indent=None)  # for the PNG and its cache key; Streamlit validates the chart itself
-    key = hashlib.sha1(spec.encode()).hexdigest()[:10]
+    key = hashlib.sha1(name.encode()).hexdigest()[:10]  # a chart's name is unique on its page
     left, right, _ = st.columns([1, 1, 1])
-    if picture_on_click:
-        left.download_button("下载图片", lambda: _png(spec), file_name=f"{name}.png", mime="image/png", key=f"png_{key}",
-                             icon=":material/image:", on_click="ignore")
-    else:
-        try:
-            left.download_button("下载图片", _png(spec), file_name=f"{name}.png", mime="image/png", key=f"png_{key}", icon=":material/image:")
-        except Exception:  # the picture is a convenience: the chart and its data stay available
-            left.caption("图片暂不可用")
-    right.download_button("下载数据", data.to_csv(index=False).encode("utf-8-sig"), file_name=f"{name}.csv", mime="text/csv",
-                          key=f"csv_{key}", icon=":material/table:")
+    left.download_button("下载图片", lambda: _png(chart.to_json(validate=False, indent=None)), file_name=f"{name}.png",
+                         mime="image/png", key=f"png_{key}", icon=":material/image:", on_click="ignore")
+    right.download_button("下载数据", lambda: data.to_csv(index=False).encode("utf-8-sig"), file_name=f"{name}.csv",
+                          mime="text/csv", key=f"csv_{key}", icon=":material/table:", on_click="ignore")
 
 
 def hbar(data: pd.DataFrame, category: str, value: str, title: str, *, height: int | None = None, color: str = "#c0392b") -> alt.Chart:

@@ -104,7 +104,7 @@ def show(comparison, actor: Actor, title: str, settings: pd.DataFrame | None = N
     st.markdown("**累计完成进度**（占基数 %；模拟：假定每户在首次符合条件的月份确认；实线：完成，虚线：目标。"
                 "上方“目标完成率”为累计完成户数占目标户数之比）")
     chart, data = _curves_chart(comparison)
-    charts.show(chart, data, f"{title}_累计完成进度", picture_on_click=True)
+    charts.show(chart, data, f"{title}_累计完成进度")
 
     st.markdown("**分年度目标完成（全市与各区县，基线与方案）**")
     _table(comparison.attainment)
@@ -115,7 +115,7 @@ def show(comparison, actor: Actor, title: str, settings: pd.DataFrame | None = N
         _table(comparison.groups)
     with right:
         chart, data = _groups_chart(comparison.groups)
-        charts.show(chart, data, f"{title}_各区县分组", picture_on_click=True)
+        charts.show(chart, data, f"{title}_各区县分组")
 
     if actor.sees_personal_data:
         st.markdown(f"**结果改变的档案**（{len(comparison.outcomes):,} 户）")

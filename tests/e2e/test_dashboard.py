@@ -60,3 +60,21 @@ def test_the_dashboard_renders_its_charts_and_meeting_mode(admin_with_demo: str,
     page.screenshot(path=str(tmp_path / "meeting.png"))
     shutil.copyfile(tmp_path / "meeting.png", SHOT)
     assert uncaught_errors(app_log) == [] and _logged_errors(app_log) == []
+
+
+def test_a_charts_picture_and_the_workbook_are_made_when_their_download_is_clicked(admin_with_demo: str, app_url: str,
+                                                                                  app_log: Path, page: Page) -> None:
+    page.goto(app_url)
+    wait_for_run(page)
+    _login(page, admin_with_demo, PASSWORD)
+    page.get_by_test_id("stSidebarNav").get_by_role("link", name="进度看板").click()
+    wait_for_run(page)
+    _settle(page)
+    with page.expect_download() as got:
+        page.get_by_role("button", name="下载图片").first.click()
+    assert got.value.suggested_filename == "累计完成进度.png"
+    assert Path(got.value.path()).read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    with page.expect_download() as got:
+        page.get_by_role("button", name="下载全部数据（Excel）").click()
+    assert Path(got.value.path()).read_bytes()[:2] == b"PK"  # an .xlsx is a zip
+    assert uncaught_errors(app_log) == [] and _logged_errors(app_log) == []
