@@ -32,13 +32,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 logging.disable(logging.WARNING)
 
-
-def timed(at) -> float:
-    started = time.perf_counter()
-    at.run()
-    if at.exception:
-        raise SystemExit(f"the dashboard failed: {at.exception}")
-    return time.perf_counter() - started
+from bench.apptest import timed  # noqa: E402 — after the path is set
 
 
 def clock(work) -> tuple[float, object]:

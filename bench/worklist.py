@@ -33,6 +33,8 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 logging.disable(logging.WARNING)
 
+from bench.apptest import timed  # noqa: E402 — after the path is set
+
 RERUNS = 5
 
 
@@ -48,14 +50,6 @@ def median_seconds(action, runs: int = 3) -> float:
 def pad(text: str, width: int) -> str:
     """`text` left-aligned in `width` columns of a terminal (a Chinese character takes two)."""
     return text + " " * max(width - len(text) - sum(ord(c) > 0x2E80 for c in text), 0)
-
-
-def timed(at) -> float:
-    started = time.perf_counter()
-    at.run()
-    if at.exception:
-        raise SystemExit(f"the page failed: {at.exception}")
-    return time.perf_counter() - started
 
 
 def main() -> int:

@@ -27,7 +27,7 @@ from db.models import AidPayment
 from db.scope import require_personal_data
 
 # the parts of the snapshot the ledger reads (the files come with every snapshot)
-PARTS = ("payments",)
+PARTS = ("files", "payments")  # a file moved to another district moves its payments there
 _CHUNK = 500  # payment ids per IN list
 
 

@@ -6,8 +6,8 @@ import pandas as pd
 import streamlit as st
 
 from core.codes import HOUSEHOLD_STATUS, ROLE, WORK_QUEUE
-from db import audit, dashboard, queries
-from ui import cached, snapshot, store
+from db import dashboard, queries
+from ui import cached, snapshot
 from ui.progress_text import progress_caption
 from ui.session import require_role
 from ui.markdown import escape_markdown
@@ -24,8 +24,6 @@ def _figures(actor, today) -> dict:
     return snapshot.derived("home_figures", actor, queries.HOME_PARTS, queries.home_figures_from, today)
 
 
-with store.reading() as session:
-    version = audit.data_version(session)
 figures = _figures(actor, today)
 counts, latest, missing, demo = (figures[k] for k in ("counts", "latest", "missing", "demo"))
 

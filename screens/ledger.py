@@ -89,6 +89,13 @@ charts.show(charts.hbar(by_fund[["资金来源", "金额(元)"]], "资金来源"
             by_fund[["资金来源", "金额(元)"]], f"资金台账-{when}-按资金来源")
 
 
+def _newest(snap, actor, view: ledger_service.View, today: dt.date) -> pd.DataFrame:
+    """The view's newest rows with their notes, once per view and save of payments or files (not on every rerun)."""
+    rows = ledger_service.detail_from(snap, actor, view, today, limit=SHOWN_ROWS)
+    with store.reading() as session:
+        return ledger_service.with_notes(session, rows)
+
+
 def _detail(rows_shown: pd.DataFrame) -> pd.DataFrame:
     """The service's rows as the page and the workbook show them (yuan, Chinese labels, paid or still to pay)."""
     return pd.DataFrame({
@@ -102,9 +109,7 @@ def _detail(rows_shown: pd.DataFrame) -> pd.DataFrame:
 if may_see_rows:
     # the newest rows of the view on the page; every row in the download (built when clicked)
     scoped = snapshot.for_actor(actor)  # the figures' snapshot: the rows and the download show the same payments
-    rows_shown = ledger_service.detail_from(scoped, actor, view, today, limit=SHOWN_ROWS)
-    with store.reading() as session:
-        rows_shown = ledger_service.with_notes(session, rows_shown)
+    rows_shown = snapshot.derived("ledger_rows", actor, ledger_service.PARTS, _newest, view, today)
     count = int(chosen["payments"].sum())
     st.markdown(f"**发放明细**（{count:,} 笔，合计 {fen_to_yuan(total)} 元）")
     if count > workbook.MAX_ROWS:

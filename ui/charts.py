@@ -3,10 +3,21 @@
 from __future__ import annotations
 
 import hashlib
+import threading
 
 import altair as alt
 import pandas as pd
 import streamlit as st
+from streamlit.elements import vega_charts
+
+# Streamlit switches Altair's process-wide data transformer while it draws a chart, under this lock; a spec built in
+# another session's thread at that moment fails ("unexpected keyword argument 'datasets'"), so ours takes it too
+_ALTAIR_LOCK = getattr(vega_charts, "_altair_globals_lock", threading.Lock())
+
+
+def _spec(chart: alt.Chart) -> str:
+    with _ALTAIR_LOCK:
+        return chart.to_json(validate=False, indent=None)
 
 
 @st.cache_data(show_spinner=False, max_entries=200)
@@ -24,7 +35,7 @@ def show(chart: alt.Chart, data: pd.DataFrame, name: str, *, downloads: bool = T
         return
     key = hashlib.sha1(name.encode()).hexdigest()[:10]  # a chart's name is unique on its page
     left, right, _ = st.columns([1, 1, 1])
-    left.download_button("下载图片", lambda: _png(chart.to_json(validate=False, indent=None)), file_name=f"{name}.png",
+    left.download_button("下载图片", lambda: _png(_spec(chart)), file_name=f"{name}.png",
                          mime="image/png", key=f"png_{key}", icon=":material/image:", on_click="ignore")
     right.download_button("下载数据", lambda: data.to_csv(index=False).encode("utf-8-sig"), file_name=f"{name}.csv",
                           mime="text/csv", key=f"csv_{key}", icon=":material/table:", on_click="ignore")

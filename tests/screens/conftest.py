@@ -19,16 +19,26 @@ PASSWORD = "test-password-1"
 COOKIE_KEY = "test-cookie-key-of-at-least-32-characters"
 
 
+def _app_on(engine, monkeypatch):
+    monkeypatch.setenv("JIEKUN_DATABASE_URL", engine.url.render_as_string(hide_password=False))
+    monkeypatch.setenv("JIEKUN_COOKIE_KEY", COOKIE_KEY)
+    st.cache_data.clear()
+    st.cache_resource.clear()  # the shared snapshot (ui/snapshot.py) of an earlier test's database goes too
+    yield engine
+    st.cache_data.clear()
+    st.cache_resource.clear()
+
+
 @pytest.fixture
 def app_db(sqlite_engine, monkeypatch):
     """The app's database (migrated SQLite) and fresh Streamlit caches for this test."""
-    monkeypatch.setenv("JIEKUN_DATABASE_URL", sqlite_engine.url.render_as_string(hide_password=False))
-    monkeypatch.setenv("JIEKUN_COOKIE_KEY", COOKIE_KEY)
-    st.cache_data.clear()
-    st.cache_resource.clear()
-    yield sqlite_engine
-    st.cache_data.clear()
-    st.cache_resource.clear()
+    yield from _app_on(sqlite_engine, monkeypatch)
+
+
+@pytest.fixture
+def app_any_db(db_engine, monkeypatch):
+    """app_db once on SQLite and once on PostgreSQL."""
+    yield from _app_on(db_engine, monkeypatch)
 
 
 def make_user(engine, username: str, role: str, org_name: str = "秦皇岛市总工会") -> None:

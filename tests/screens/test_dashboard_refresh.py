@@ -5,8 +5,6 @@ from __future__ import annotations
 
 import datetime as dt
 
-import pytest
-import streamlit as st
 from sqlalchemy import select
 
 from core import progress
@@ -15,19 +13,7 @@ from db.engine import reading, transaction
 from db.models import Household
 from demo import load_demo
 from tests.db.support import actor_of
-from tests.screens.conftest import COOKIE_KEY, app_as, assert_ok, make_user
-
-
-@pytest.fixture
-def app_any_db(db_engine, monkeypatch):
-    """app_db on both databases."""
-    monkeypatch.setenv("JIEKUN_DATABASE_URL", db_engine.url.render_as_string(hide_password=False))
-    monkeypatch.setenv("JIEKUN_COOKIE_KEY", COOKIE_KEY)
-    st.cache_data.clear()
-    st.cache_resource.clear()
-    yield db_engine
-    st.cache_data.clear()
-    st.cache_resource.clear()
+from tests.screens.conftest import app_as, assert_ok, make_user
 
 
 def _metric(at, label: str) -> int:

@@ -6,8 +6,6 @@ from __future__ import annotations
 import datetime as dt
 import re
 
-import pytest
-import streamlit as st
 from sqlalchemy import select
 
 from db.actor import Actor
@@ -17,22 +15,10 @@ from db.models import Org
 from db import worklist as worklist_service
 from db.visits import record_visits
 from tests.db.support import add_file
-from tests.screens.conftest import COOKIE_KEY, app_as, assert_ok, make_user
+from tests.screens.conftest import app_as, assert_ok, make_user
 
 TODAY = dt.date.today()
 LAST_MONTH = (TODAY.replace(day=1) - dt.timedelta(days=1)).replace(day=1)
-
-
-@pytest.fixture
-def app_on(db_engine, monkeypatch):
-    """The app on a database of its own, once on SQLite and once on PostgreSQL, with fresh Streamlit caches."""
-    monkeypatch.setenv("JIEKUN_DATABASE_URL", db_engine.url.render_as_string(hide_password=False))
-    monkeypatch.setenv("JIEKUN_COOKIE_KEY", COOKIE_KEY)
-    st.cache_data.clear()
-    st.cache_resource.clear()
-    yield db_engine
-    st.cache_data.clear()
-    st.cache_resource.clear()
 
 
 def _queue_counts(at) -> dict[str, int]:
@@ -51,16 +37,16 @@ def _someone_else(engine) -> Actor:
     return Actor(username="hgother", display_name="另一位干事", role="staff", org_id=org.id, org_path=org.path, org_name=org.name)
 
 
-def test_a_visit_and_an_income_saved_by_one_user_change_the_counts_another_sees_on_the_next_run(app_on, monkeypatch):
+def test_a_visit_and_an_income_saved_by_one_user_change_the_counts_another_sees_on_the_next_run(app_any_db, monkeypatch):
     engine_runs = []  # the status engine's part is recomputed only when what it reads changed
     judge = worklist_service.engine_facts
     monkeypatch.setattr(worklist_service, "engine_facts", lambda *args: engine_runs.append(args[2]) or judge(*args))
-    with transaction(app_on) as s:
+    with transaction(app_any_db) as s:
         files = [add_file(s, n, filed_on=TODAY - dt.timedelta(days=400)).id for n in range(1, 4)]
         for n in range(4, 40):  # files elsewhere: one save is then a delta, not a whole reload (db.snapshot.WHOLE_RELOAD_SHARE)
             add_file(s, n, org_name="山海关区总工会", filed_on=TODAY - dt.timedelta(days=400))
-    make_user(app_on, "hgstaff", "staff", "海港区总工会")
-    make_user(app_on, "hgother", "staff", "海港区总工会")
+    make_user(app_any_db, "hgstaff", "staff", "海港区总工会")
+    make_user(app_any_db, "hgother", "staff", "海港区总工会")
     b = app_as("hgstaff").run()
     assert_ok(b)
     before = _queue_counts(b)
@@ -68,8 +54,8 @@ def test_a_visit_and_an_income_saved_by_one_user_change_the_counts_another_sees_
     assert _status_counts(b)["在档"] == "3"
     assert len(engine_runs) == 1
 
-    a = _someone_else(app_on)
-    with transaction(app_on) as s:  # A, in another session, records a visit
+    a = _someone_else(app_any_db)
+    with transaction(app_any_db) as s:  # A, in another session, records a visit
         record_visits(s, a, [files[0]], {"visited_on": TODAY, "visitor": "另一位干事", "kind": "home", "notes": "入户了解",
                                          "needs": ""}, today=TODAY)
     b.run()
@@ -77,7 +63,7 @@ def test_a_visit_and_an_income_saved_by_one_user_change_the_counts_another_sees_
     assert _queue_counts(b)["走访逾期"] == 2 and _queue_counts(b)["缺上月收入"] == 3 and _queue_counts(b)["缺近期收入"] == 3
     assert len(engine_runs) == 1  # a visit: the engine's answer kept
 
-    with transaction(app_on) as s:  # and then last month's income of another file
+    with transaction(app_any_db) as s:  # and then last month's income of another file
         save_month(s, a, LAST_MONTH, [IncomeRow(files[1], "3000.00", 2)], today=TODAY)
     b.run()
     assert_ok(b)

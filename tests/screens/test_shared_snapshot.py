@@ -6,7 +6,6 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
-import streamlit as st
 from sqlalchemy import select
 
 from db import proposals
@@ -14,21 +13,15 @@ from db.engine import reading, transaction
 from db.models import Household, Place
 from db.users import actor_for
 from demo import load_demo
-from tests.screens.conftest import COOKIE_KEY, app_as, assert_ok, make_user
+from tests.screens.conftest import app_as, assert_ok, make_user
 
 AS_OF = dt.date(2018, 12, 31)
 
 
 @pytest.fixture
-def shared_db(db_engine, monkeypatch):
-    monkeypatch.setenv("JIEKUN_DATABASE_URL", db_engine.url.render_as_string(hide_password=False))
-    monkeypatch.setenv("JIEKUN_COOKIE_KEY", COOKIE_KEY)
-    st.cache_data.clear()
-    st.cache_resource.clear()
-    load_demo(db_engine, households=400, seed=11)
-    yield db_engine
-    st.cache_data.clear()
-    st.cache_resource.clear()
+def shared_db(app_any_db):
+    load_demo(app_any_db, households=400, seed=11)
+    return app_any_db
 
 
 def _proposals(username: str):
