@@ -493,6 +493,11 @@ def safe_text(value: Any) -> Any:
     return value
 
 
+def column_width(header: str) -> int:
+    """A column as wide as its header reads (a Chinese character takes two), within 10 to 40."""
+    return max(10, min(40, 2 * len(header) + 4))
+
+
 def write_xlsx(sheets: dict[str, list[dict[str, Any]]], *, template: bool = False, titles: dict[str, list[str]] | None = None) -> bytes:
     """A workbook of the format's sheets (rows keyed by column key), or of free tables (`titles`: sheet → headers,
     rows keyed by header). Strings are always written as text; a template adds the explanation row and drop-downs."""
@@ -525,7 +530,7 @@ def write_xlsx(sheets: dict[str, list[dict[str, Any]]], *, template: bool = Fals
         for row in rows:
             ws.append([_cell(row.get(k)) for k in keys])
         for index, cell in enumerate(ws[1], start=1):
-            ws.column_dimensions[cell.column_letter].width = max(10, min(40, 2 * len(str(headers[index - 1])) + 4))
+            ws.column_dimensions[cell.column_letter].width = column_width(str(headers[index - 1]))
         for row in ws.iter_rows(min_row=first):
             for cell in row:
                 if isinstance(cell.value, str):
@@ -714,7 +719,7 @@ class StreamingWorkbook:
         count = 0
         with self.zip.open(part, "w", force_zip64=True) as raw:
             out = io.BufferedWriter(raw, 1 << 20)
-            widths = "".join(f'<col min="{i}" max="{i}" width="{max(10, min(40, 2 * len(h) + 4))}" customWidth="1"/>'
+            widths = "".join(f'<col min="{i}" max="{i}" width="{column_width(h)}" customWidth="1"/>'
                              for i, h in enumerate(headers, start=1))
             out.write(('<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
                        f'<worksheet xmlns="{_MAIN}" xmlns:r="{_REL}"><sheetViews><sheetView workbookViewId="0">'
