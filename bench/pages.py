@@ -33,7 +33,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 logging.disable(logging.WARNING)
 
-from bench.apptest import timed  # noqa: E402 — after the path is set
+from bench.harness import timed  # noqa: E402 — after the path is set
 
 PAGES = {"首页": "screens/home.py", "进度看板": "screens/dashboard.py", "可脱困/可解困名单": "screens/proposals.py",
          "资金台账": "screens/ledger.py", "工作台": "screens/worklist.py"}

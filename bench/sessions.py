@@ -55,6 +55,8 @@ sys.path.insert(0, str(ROOT))
 logging.disable(logging.WARNING)
 
 import websockets  # noqa: E402
+
+from bench.harness import stop_server  # noqa: E402
 from streamlit.proto.BackMsg_pb2 import BackMsg  # noqa: E402
 from streamlit.proto.ForwardMsg_pb2 import ForwardMsg  # noqa: E402
 
@@ -139,20 +141,6 @@ def start_server(tmp: Path, db_url: str) -> tuple[subprocess.Popen, int]:
         stop_server(server)
         raise
     return server, port
-
-
-def stop_server(server: subprocess.Popen) -> None:
-    """The server and any child of it (it runs in a process group of its own)."""
-    if server.poll() is not None:
-        return
-    try:
-        os.killpg(server.pid, signal.SIGTERM)
-        server.wait(timeout=10)
-    except subprocess.TimeoutExpired:
-        os.killpg(server.pid, signal.SIGKILL)
-        server.wait(timeout=10)
-    except ProcessLookupError:
-        pass
 
 
 def log_tail(tmp: Path, lines: int = 40) -> str:

@@ -33,7 +33,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 logging.disable(logging.WARNING)
 
-from bench.apptest import timed  # noqa: E402 — after the path is set
+from bench.harness import timed  # noqa: E402 — after the path is set
 
 RERUNS = 5
 

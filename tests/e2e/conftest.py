@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import os
 import shutil
-import signal
 import socket
 import subprocess
 import sys
@@ -23,6 +22,8 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import Page
 from playwright.sync_api import TimeoutError as PlaywrightTimeout
+
+from bench.harness import stop_server
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 IN_CI = os.environ.get("CI", "").lower() == "true"
@@ -150,7 +151,7 @@ def app_url(request, tmp_path) -> str:
             time.sleep(0.2)
         yield base_url
     finally:
-        _stop(server)
+        stop_server(server)
 
 
 @pytest.fixture
@@ -174,19 +175,6 @@ def uncaught_errors(log_path: Path) -> list[str]:
             tail = next((l for l in lines[i + 1:] if l and not l.startswith((" ", "Traceback"))), "")
             found.append(f"{line.strip()} -> {tail.strip()}")
     return found
-
-
-def _stop(server: subprocess.Popen) -> None:
-    if server.poll() is not None:
-        return
-    try:
-        os.killpg(server.pid, signal.SIGTERM)
-        server.wait(timeout=10)
-    except subprocess.TimeoutExpired:
-        os.killpg(server.pid, signal.SIGKILL)
-        server.wait(timeout=10)
-    except ProcessLookupError:
-        pass
 
 
 @pytest.hookimpl(wrapper=True)

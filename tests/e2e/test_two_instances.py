@@ -17,9 +17,10 @@ import pytest
 from playwright.sync_api import Browser, Page, expect
 
 from core.identity import id_check_char
+from bench.harness import stop_server
 from tests.conftest import pg_database
 
-from .conftest import (REPO_ROOT, STARTUP_TIMEOUT_S, E2E_PASSWORD, _free_port, _healthy, _stop, _tail,
+from .conftest import (REPO_ROOT, STARTUP_TIMEOUT_S, E2E_PASSWORD, _free_port, _healthy, _tail,
                        district_staff_user, login, uncaught_errors, wait_for_run)
 from .test_intake import _choose, _open_new_form, _save
 
@@ -67,7 +68,7 @@ def _instance(db_url: str, log_path: Path) -> Iterator[str]:
             time.sleep(0.2)
         yield base_url
     finally:
-        _stop(server)
+        stop_server(server)
 
 
 def _open_as_staff(browser: Browser, url: str) -> Page:
