@@ -192,10 +192,13 @@ def _login_form(key: str) -> Actor | None:
         if not result.ok:
             st.error("用户名或密码错误。")
             return None
+    # the login is this tab's before anything is drawn: the cookie component's report asks the browser for a rerun
+    # at once, and Streamlit ends the running run at its next element or session-state access — after that the
+    # login would be lost and the form shown again
+    st.session_state[SESSION_KEY] = result.session_id
     box.empty()
     token = make_token(result.session_id, result.actor.username, result.issued_at, result.expires_at, key)
     _set_cookie(token, result.expires_at)
-    st.session_state[SESSION_KEY] = result.session_id
     return result.actor
 
 
@@ -208,11 +211,12 @@ def _logout(notice: str | None = None) -> None:
     if sid:
         with store.transaction() as session:
             users.end_session(session, sid)
-    if COOKIE_NAME in st.context.cookies or sid:  # a cookie sent with the page, or one this tab's login wrote
-        _delete_cookie()  # outside any placeholder, with no st.rerun() after it
     st.session_state.pop(ACTOR_KEY, None)
     if notice:
         st.session_state[LOGIN_NOTICE] = notice
+    # the cookie component last: its report may end this run at the next session-state access (see _login_form)
+    if COOKIE_NAME in st.context.cookies or sid:  # a cookie sent with the page, or one this tab's login wrote
+        _delete_cookie()  # outside any placeholder, with no st.rerun() after it
 
 
 def _user_box(actor: Actor) -> bool:

@@ -92,6 +92,38 @@ def test_the_cookie_component_is_on_the_page_only_to_write_or_delete_the_cookie(
     assert _cookie_writes(at.run()) == []
 
 
+def test_a_run_the_cookie_components_report_ends_early_keeps_the_login_and_the_logout(app_db, monkeypatch):
+    """The browser's report of the cookie component asks for a rerun at once, and Streamlit ends the running run at its
+    next element or session-state access. A login or a logout must already be this tab's by then (seen under load:
+    the next run showed the form again)."""
+    import streamlit as st
+
+    make_user(app_db, "boss", "admin")
+    set_cookie, delete_cookie = login._set_cookie, login._delete_cookie
+
+    def interrupted(draw):
+        def drawn_then_ended(*args, **kwargs):
+            draw(*args, **kwargs)
+            st.stop()  # the run ends here, as it does when the browser's rerun request arrives
+        return drawn_then_ended
+
+    monkeypatch.setattr(login, "_set_cookie", interrupted(set_cookie))
+    monkeypatch.setattr(login, "_delete_cookie", interrupted(delete_cookie))
+    at = _log_in(app_as().run())
+    assert _cookie_writes(at) == ["set"]
+    at.run()  # the rerun the browser asked for
+    assert_ok(at)
+    assert "待办事项" in _texts(at) and at.button(key="jiekun_logout") is not None
+
+    at.button(key="jiekun_logout").click().run()
+    assert _cookie_writes(at) == ["delete"]
+    at.run()
+    assert_ok(at)
+    assert at.text_input(key="login_username") is not None and "待办事项" not in _texts(at)
+    [session] = _sessions(app_db)
+    assert session.revoked_at is not None
+
+
 @pytest.mark.parametrize("how,notice", [
     ("reset", "您的密码已被重置"),
     ("everywhere", "您的登录已被结束"),
