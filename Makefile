@@ -19,13 +19,18 @@ run: $(VENV)/.installed
 	$(PY) manage.py init
 	$(PY) -m streamlit run app.py --server.port $(PORT) --server.address $(ADDRESS)
 
+# Two workers (pytest-xdist), one per core; a test file stays on one worker, so a file's server or demo is built once.
+# Each worker has its own temporary files and PostgreSQL databases. TEST_WORKERS=0 runs everything in this process.
+TEST_WORKERS ?= 2
+PYTEST := $(PY) -m pytest -n $(TEST_WORKERS) --dist loadfile
+
 ## The whole test suite (SQLite, PostgreSQL when reachable, AppTest, the real browser)
 test: $(VENV)/.installed
-	$(PY) -m pytest
+	$(PYTEST)
 
 ## Everything but the browser tests
 test-fast: $(VENV)/.installed
-	$(PY) -m pytest -m "not e2e"
+	$(PYTEST) -m "not e2e"
 
 init: $(VENV)/.installed
 	$(PY) manage.py init

@@ -27,13 +27,19 @@ def _png(spec: str) -> bytes:
     return vl_convert.vegalite_to_png(spec, scale=2)
 
 
+def download_key(name: str) -> str:
+    """The widget-key suffix of a chart's downloads (a chart's name is unique on its page); the picture's button is
+    `png_<key>`, its data's `csv_<key>`."""
+    return hashlib.sha1(name.encode()).hexdigest()[:10]
+
+
 def show(chart: alt.Chart, data: pd.DataFrame, name: str, *, downloads: bool = True) -> None:
     """The chart, and below it the picture (PNG, ~0.5 s a chart) and the data (CSV) as downloads made only when one is
     clicked, never on a page load."""
     st.altair_chart(chart, width="stretch")
     if not downloads:
         return
-    key = hashlib.sha1(name.encode()).hexdigest()[:10]  # a chart's name is unique on its page
+    key = download_key(name)
     left, right, _ = st.columns([1, 1, 1])
     left.download_button("下载图片", lambda: _png(_spec(chart)), file_name=f"{name}.png",
                          mime="image/png", key=f"png_{key}", icon=":material/image:", on_click="ignore")

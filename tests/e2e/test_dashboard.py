@@ -11,6 +11,7 @@ from playwright.sync_api import Page, expect
 from demo import load_demo
 from db.engine import make_engine, transaction
 from db.users import create_first_admin
+from ui.charts import download_key
 
 from .conftest import login as _login, settle as _settle, uncaught_errors, wait_for_run
 from .test_intake import _logged_errors
@@ -71,7 +72,8 @@ def test_a_charts_picture_and_the_workbook_are_made_when_their_download_is_click
     wait_for_run(page)
     _settle(page)
     with page.expect_download() as got:
-        page.get_by_role("button", name="下载图片").first.click()
+        # by the chart's own button, not by position: the charts' order on screen settles only when all have drawn
+        page.locator(f".st-key-png_{download_key('累计完成进度')}").get_by_role("button", name="下载图片").click()
     assert got.value.suggested_filename == "累计完成进度.png"
     assert Path(got.value.path()).read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
     with page.expect_download() as got:
