@@ -25,6 +25,53 @@ def _tables(snap, actor, today, place, year, category, cause) -> dict:
     return source.tables(data, today, place, year, category, cause)
 
 
+def _charts(snap, actor, today, place, year, category, cause, meeting) -> dict[str, tuple[dict, pd.DataFrame]]:
+    """The page's charts as Vega-Lite specs with their data, by name: built once per scope, filters and save and shared
+    by every session (building an Altair chart costs more than the page's other work on a warm run)."""
+    t = snapshot.derived("dashboard_tables", actor, source.PARTS, _tables, today, place, year, category, cause)
+    height = 260
+    monthly = t["monthly"]
+    line = alt.Chart(monthly).mark_line(color="#c0392b", strokeWidth=3).encode(
+        x=alt.X("月份:T", title=None, axis=alt.Axis(format="%Y-%m", labelAngle=0)), y=alt.Y("累计完成%:Q", title="占基数 %", scale=alt.Scale(domain=[0, 100])),
+        tooltip=[alt.Tooltip("月份:T", format="%Y-%m"), "累计完成%"])
+    target = alt.Chart(t["target"]).mark_line(interpolate="step-before", strokeDash=[6, 4], color="#555").encode(x="月份:T", y="目标%:Q")
+    districts = t["districts"]
+    cohort_rows = districts[(districts["范围"] != progress.ALL) & districts["基数"].notna()]  # a district with only 新增 has no target
+    if meeting:
+        # every district against each year's cumulative target, on one screen
+        yearly = cohort_rows.copy()
+        yearly["年份"] = yearly["年份"].astype(str) + "年"
+        by_year_bars = alt.Chart(yearly).mark_bar().encode(
+            y=alt.Y("范围:N", title=None), yOffset=alt.YOffset("年份:N"),
+            x=alt.X("累计完成%:Q", title="累计完成 %（黑色短线：当年累计目标）", scale=alt.Scale(domain=[0, 100])),
+            color=alt.Color("年份:N", title=None, scale=alt.Scale(range=["#f5b7b1", "#e74c3c", "#922b21"]), legend=alt.Legend(orient="top")),
+            tooltip=["范围:N", "年份:N", "累计完成%:Q", "累计目标%:Q", "差距户数:Q"])
+        by_year_ticks = alt.Chart(yearly).mark_tick(color="#111", thickness=2, size=8).encode(
+            y=alt.Y("范围:N"), yOffset=alt.YOffset("年份:N"), x="累计目标%:Q")
+        return {"累计完成进度": (charts.spec((line + target).properties(height=330)), monthly),
+                "各区县历年进度": (charts.spec((by_year_bars + by_year_ticks).properties(height=330)), yearly)}
+    bars_data = cohort_rows[cohort_rows["年份"] == year][["范围", "累计完成%", "累计目标%", "基数", "累计完成户数", "差距户数"]]
+    bars = alt.Chart(bars_data).mark_bar(color="#c0392b").encode(
+        y=alt.Y("范围:N", title=None, sort="-x"), x=alt.X("累计完成%:Q", title=f"{year}年底累计完成 %（竖线：目标）", scale=alt.Scale(domain=[0, 100])),
+        tooltip=["范围:N", "基数:Q", "累计完成户数:Q", "累计完成%:Q", "差距户数:Q"])
+    ticks = alt.Chart(bars_data).mark_tick(color="#111", thickness=3, size=22).encode(y=alt.Y("范围:N", sort="-x"), x="累计目标%:Q")
+    exits = t["exits"]
+    exits_chart = alt.Chart(exits).mark_bar().encode(
+        x=alt.X("月份:O", title=f"{year}年月份", axis=alt.Axis(labelAngle=0)), y=alt.Y("户数:Q", title="户数"),
+        color=alt.Color("类别:N", title=None, scale=alt.Scale(range=["#c0392b", "#e67e22"])), tooltip=["月份:O", "类别:N", "户数:Q"],
+    ).properties(title=f"{year}年每月解困脱困户数", height=240)
+    paid = t["payments"]
+    return {
+        "累计完成进度": (charts.spec((line + target).properties(height=height)), monthly),
+        f"各区县{year}年进度": (charts.spec((bars + ticks).properties(height=max(height, 28 * len(bars_data)))), bars_data),
+        "按主要致困原因": (charts.spec(charts.hbar(t["by_cause"], "主要致困原因", "户数", "按主要致困原因")), t["by_cause"]),
+        "按困难类别": (charts.spec(charts.hbar(t["by_category"], "困难类别", "户数", "按困难类别")), t["by_category"]),
+        "按帮扶措施类别": (charts.spec(charts.hbar(t["by_track"], "措施类别", "措施数", "按帮扶措施类别")), t["by_track"]),
+        f"{year}年每月解困脱困户数": (charts.spec(exits_chart), exits),
+        f"{year}年资金发放": (charts.spec(charts.hbar(paid, "资金来源", "金额(元)", f"{year}年资金发放（按资金来源）", color="#2c7fb8")), paid),
+    }
+
+
 def tables(place, year, category, cause) -> dict:
     """The page's figures for these filters: computed once per scope and save, shared by every session (never modified)."""
     return snapshot.derived("dashboard_tables", actor, source.PARTS, _tables, today, place, year, category, cause)
@@ -68,47 +115,32 @@ else:
         column.metric(label, value if isinstance(value, str) else f"{value:,}")
     st.caption(progress_caption(t["apart"]))
 
-height = 260
-monthly = t["monthly"]
-line = alt.Chart(monthly).mark_line(color="#c0392b", strokeWidth=3).encode(
-    x=alt.X("月份:T", title=None, axis=alt.Axis(format="%Y-%m", labelAngle=0)), y=alt.Y("累计完成%:Q", title="占基数 %", scale=alt.Scale(domain=[0, 100])),
-    tooltip=[alt.Tooltip("月份:T", format="%Y-%m"), "累计完成%"])
-target = alt.Chart(t["target"]).mark_line(interpolate="step-before", strokeDash=[6, 4], color="#555").encode(x="月份:T", y="目标%:Q")
+figures = snapshot.derived("dashboard_charts", actor, source.PARTS, _charts, today, place, year, category, cause, meeting)
 districts = t["districts"]
-cohort_rows = districts[(districts["范围"] != progress.ALL) & districts["基数"].notna()]  # a district with only 新增 has no target
-bars_data = cohort_rows[cohort_rows["年份"] == year][["范围", "累计完成%", "累计目标%", "基数", "累计完成户数", "差距户数"]]
-bars = alt.Chart(bars_data).mark_bar(color="#c0392b").encode(
-    y=alt.Y("范围:N", title=None, sort="-x"), x=alt.X("累计完成%:Q", title=f"{year}年底累计完成 %（竖线：目标）", scale=alt.Scale(domain=[0, 100])),
-    tooltip=["范围:N", "基数:Q", "累计完成户数:Q", "累计完成%:Q", "差距户数:Q"])
-ticks = alt.Chart(bars_data).mark_tick(color="#111", thickness=3, size=22).encode(y=alt.Y("范围:N", sort="-x"), x="累计目标%:Q")
+
+
+def show(name: str, *, downloads: bool = True) -> None:
+    spec, data = figures[name]
+    charts.show(spec, data, name, downloads=downloads)
+
 
 if meeting:
-    # every district against each year's cumulative target, on one screen
-    yearly = cohort_rows.copy()
-    yearly["年份"] = yearly["年份"].astype(str) + "年"
-    by_year_bars = alt.Chart(yearly).mark_bar().encode(
-        y=alt.Y("范围:N", title=None), yOffset=alt.YOffset("年份:N"),
-        x=alt.X("累计完成%:Q", title="累计完成 %（黑色短线：当年累计目标）", scale=alt.Scale(domain=[0, 100])),
-        color=alt.Color("年份:N", title=None, scale=alt.Scale(range=["#f5b7b1", "#e74c3c", "#922b21"]), legend=alt.Legend(orient="top")),
-        tooltip=["范围:N", "年份:N", "累计完成%:Q", "累计目标%:Q", "差距户数:Q"])
-    by_year_ticks = alt.Chart(yearly).mark_tick(color="#111", thickness=2, size=8).encode(
-        y=alt.Y("范围:N"), yOffset=alt.YOffset("年份:N"), x="累计目标%:Q")
     left, right = st.columns([2, 3])
     with left:
         st.markdown("**累计完成进度与目标**（虚线：目标）")
-        charts.show((line + target).properties(height=330), monthly, "累计完成进度", downloads=False)
+        show("累计完成进度", downloads=False)
     with right:
         st.markdown("**各区县历年累计完成与目标**")
-        charts.show((by_year_bars + by_year_ticks).properties(height=330), yearly, "各区县历年进度", downloads=False)
+        show("各区县历年进度", downloads=False)
     st.stop()
 
 left, right = st.columns(2)
 with left:
     st.markdown("**累计完成进度与目标**（实线：完成；虚线：目标）")
-    charts.show((line + target).properties(height=height), monthly, "累计完成进度")
+    show("累计完成进度")
 with right:
     st.markdown(f"**各区县 {year} 年进度**")
-    charts.show((bars + ticks).properties(height=max(height, 28 * len(bars_data))), bars_data, f"各区县{year}年进度")
+    show(f"各区县{year}年进度")
 
 st.markdown("**各区县分年度目标与完成**（基数：基线日在档、当年底前未退出的档案；右侧为基线后新增档案）")
 st.dataframe(districts, hide_index=True, width="stretch", height=min(38 + 35 * len(districts), 420))
@@ -128,23 +160,17 @@ with w2:
 
 c1, c2, c3 = st.columns(3)
 with c1:
-    charts.show(charts.hbar(t["by_cause"], "主要致困原因", "户数", "按主要致困原因"), t["by_cause"], "按主要致困原因")
+    show("按主要致困原因")
 with c2:
-    charts.show(charts.hbar(t["by_category"], "困难类别", "户数", "按困难类别"), t["by_category"], "按困难类别")
+    show("按困难类别")
 with c3:
-    charts.show(charts.hbar(t["by_track"], "措施类别", "措施数", "按帮扶措施类别"), t["by_track"], "按帮扶措施类别")
+    show("按帮扶措施类别")
 
 c4, c5 = st.columns(2)
 with c4:
-    exits = t["exits"]
-    chart = alt.Chart(exits).mark_bar().encode(
-        x=alt.X("月份:O", title=f"{year}年月份", axis=alt.Axis(labelAngle=0)), y=alt.Y("户数:Q", title="户数"),
-        color=alt.Color("类别:N", title=None, scale=alt.Scale(range=["#c0392b", "#e67e22"])), tooltip=["月份:O", "类别:N", "户数:Q"],
-    ).properties(title=f"{year}年每月解困脱困户数", height=240)
-    charts.show(chart, exits, f"{year}年每月解困脱困户数")
+    show(f"{year}年每月解困脱困户数")
 with c5:
-    paid = t["payments"]
-    charts.show(charts.hbar(paid, "资金来源", "金额(元)", f"{year}年资金发放（按资金来源）", color="#2c7fb8"), paid, f"{year}年资金发放")
+    show(f"{year}年资金发放")
 
 
 

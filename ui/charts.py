@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import json
 import threading
 
 import altair as alt
@@ -15,7 +16,16 @@ from streamlit.elements import vega_charts
 _ALTAIR_LOCK = getattr(vega_charts, "_altair_globals_lock", threading.Lock())
 
 
-def _spec(chart: alt.Chart) -> str:
+def spec(chart: alt.Chart) -> dict:
+    """The chart's Vega-Lite spec with its data inline. A page that builds it once (ui.snapshot.derived) and passes it to
+    `show` saves Altair's work on every run."""
+    with _ALTAIR_LOCK:
+        return chart.to_dict(validate=False)
+
+
+def _spec(chart: alt.Chart | dict) -> str:
+    if isinstance(chart, dict):
+        return json.dumps(chart, ensure_ascii=False)
     with _ALTAIR_LOCK:
         return chart.to_json(validate=False, indent=None)
 
@@ -33,10 +43,13 @@ def download_key(name: str) -> str:
     return hashlib.sha1(name.encode()).hexdigest()[:10]
 
 
-def show(chart: alt.Chart, data: pd.DataFrame, name: str, *, downloads: bool = True) -> None:
+def show(chart: alt.Chart | dict, data: pd.DataFrame, name: str, *, downloads: bool = True) -> None:
     """The chart, and below it the picture (PNG, ~0.5 s a chart) and the data (CSV) as downloads made only when one is
     clicked, never on a page load."""
-    st.altair_chart(chart, width="stretch")
+    if isinstance(chart, dict):  # a spec built once (`spec`)
+        st.vega_lite_chart(chart, width="stretch")
+    else:
+        st.altair_chart(chart, width="stretch")
     if not downloads:
         return
     key = download_key(name)
