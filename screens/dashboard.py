@@ -25,7 +25,7 @@ def _tables(snap, actor, today, place, year, category, cause) -> dict:
     return source.tables(data, today, place, year, category, cause)
 
 
-def _charts(snap, actor, today, place, year, category, cause, meeting) -> dict[str, tuple[dict, pd.DataFrame]]:
+def _charts(snap, actor, today, place, year, category, cause, meeting) -> dict[str, tuple[charts.Spec, pd.DataFrame]]:
     """The page's charts as Vega-Lite specs with their data, by name: built once per scope, filters and save and shared
     by every session (building an Altair chart costs more than the page's other work on a warm run)."""
     t = snapshot.derived("dashboard_tables", actor, source.PARTS, _tables, today, place, year, category, cause)

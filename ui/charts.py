@@ -5,10 +5,12 @@ from __future__ import annotations
 import hashlib
 import json
 import threading
+from dataclasses import dataclass
 
 import altair as alt
 import pandas as pd
 import streamlit as st
+from streamlit import dataframe_util
 from streamlit.elements import vega_charts
 
 # Streamlit switches Altair's process-wide data transformer while it draws a chart, under this lock; a spec built in
@@ -16,16 +18,31 @@ from streamlit.elements import vega_charts
 _ALTAIR_LOCK = getattr(vega_charts, "_altair_globals_lock", threading.Lock())
 
 
-def spec(chart: alt.Chart) -> dict:
-    """The chart's Vega-Lite spec with its data inline. A page that builds it once (ui.snapshot.derived) and passes it to
-    `show` saves Altair's work on every run."""
+@dataclass(frozen=True)
+class Spec:
+    """A chart built once: its Vega-Lite spec with the data already in Arrow (as Streamlit sends it), and the same
+    spec as JSON for its picture."""
+
+    draw: dict
+    json: str
+
+
+def spec(chart: alt.Chart) -> Spec:
+    """A page that builds its charts once (ui.snapshot.derived) and passes the Spec to `show` saves Altair's work and
+    the data's conversion on every run."""
     with _ALTAIR_LOCK:
-        return chart.to_dict(validate=False)
+        full = chart.to_dict(validate=False)
+    text = json.dumps(full, ensure_ascii=False)
+    draw = dict(full)
+    if "datasets" in full:  # Streamlit passes Arrow bytes through as they are
+        draw["datasets"] = {name: dataframe_util.convert_anything_to_arrow_bytes(pd.DataFrame(rows))
+                            for name, rows in full["datasets"].items()}
+    return Spec(draw, text)
 
 
-def _spec(chart: alt.Chart | dict) -> str:
-    if isinstance(chart, dict):
-        return json.dumps(chart, ensure_ascii=False)
+def _spec(chart: alt.Chart | Spec) -> str:
+    if isinstance(chart, Spec):
+        return chart.json
     with _ALTAIR_LOCK:
         return chart.to_json(validate=False, indent=None)
 
@@ -43,11 +60,11 @@ def download_key(name: str) -> str:
     return hashlib.sha1(name.encode()).hexdigest()[:10]
 
 
-def show(chart: alt.Chart | dict, data: pd.DataFrame, name: str, *, downloads: bool = True) -> None:
+def show(chart: alt.Chart | Spec, data: pd.DataFrame, name: str, *, downloads: bool = True) -> None:
     """The chart, and below it the picture (PNG, ~0.5 s a chart) and the data (CSV) as downloads made only when one is
     clicked, never on a page load."""
-    if isinstance(chart, dict):  # a spec built once (`spec`)
-        st.vega_lite_chart(chart, width="stretch")
+    if isinstance(chart, Spec):  # built once (`spec`)
+        st.vega_lite_chart(chart.draw, width="stretch")
     else:
         st.altair_chart(chart, width="stretch")
     if not downloads:
