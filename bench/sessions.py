@@ -17,7 +17,9 @@ Each client does what a browser tab does:
 - then clicks 进度看板 and 首页 in the sidebar in turn, each click a rerun of that page: the time from the request to
   the same end is one page run.
 Halfway through its time each session leaves and a new tab logs in as a user who has not logged in before (--relogins
-times): a new user arriving while the others click. A run that ends in an exception, an error box, the wrong page or
+times): a new user arriving while the others click. The sessions' leaving is spread over a tenth of each share of the
+time (`--spread`, seat by seat), as people arrive one after another; `--spread 0` has all of them log in at the same
+moment again. A run that ends in an exception, an error box, the wrong page or
 no answer within --timeout is an error.
 
 Prints the logins (the first ones, all at once, and those of new users under load) and the page runs (count,
@@ -329,12 +331,14 @@ async def log_in(tab: Tab, username: str) -> float:
     return took
 
 
-async def person(url: str, usernames: list[str], until: float, args, tally: Tally) -> None:
-    """One seat: a login per user name, each followed by clicks (at least one) until its share of the time is up."""
+async def person(url: str, usernames: list[str], until: float, args, tally: Tally, seat: int = 0) -> None:
+    """One seat: a login per user name, each followed by clicks (at least one) until its share of the time is up; a
+    seat leaves `seat / sessions` of the spread earlier than the last one."""
     share = (until - time.perf_counter()) / len(usernames)
+    early = share * args.spread * seat / max(args.sessions, 1)
     for n, username in enumerate(usernames):
         tab = Tab(url, args.timeout)
-        leave = until - share * (len(usernames) - n - 1)
+        leave = until - share * (len(usernames) - n - 1) - (early if n < len(usernames) - 1 else 0)
         try:
             took = await log_in(tab, username)
             (tally.first_logins if n == 0 else tally.late_logins).append(took)
@@ -358,7 +362,7 @@ async def drive(port: int, seats: list[list[str]], args) -> Tally:
     tally = Tally()
     url = f"ws://127.0.0.1:{port}/_stcore/stream"
     until = time.perf_counter() + args.seconds
-    await asyncio.gather(*(person(url, names, until, args, tally) for names in seats))
+    await asyncio.gather(*(person(url, names, until, args, tally, seat) for seat, names in enumerate(seats)))
     return tally
 
 
@@ -383,7 +387,7 @@ def load_text(load: tuple[float, float, float]) -> str:
 
 def report(args, tally: Tally, load_before, load_after, elapsed: float) -> None:
     print(f"sessions: {args.sessions} on {args.households:,} households, {elapsed:.0f} s "
-          f"({os.cpu_count()} cores; {args.relogins} new user(s) per session under load)")
+          f"({os.cpu_count()} cores; {args.relogins} new user(s) per session under load, spread over {args.spread:.0%} of its time)")
     print(figures("logins, all at once", tally.first_logins))
     print(figures("logins of new users under load", tally.late_logins))
     print(figures("page runs (进度看板 ↔ 首页)", tally.page_runs))
@@ -402,10 +406,12 @@ def main() -> int:
     parser.add_argument("--households", type=int, default=3500, help="households of the demo city (default 3,500)")
     parser.add_argument("--clicks", type=int, default=0, help="at most this many clicks per login (default: no limit)")
     parser.add_argument("--relogins", type=int, default=1, help="new users per session during the run (default 1)")
+    parser.add_argument("--spread", type=float, default=0.1,
+                        help="the new users' logins spread over this share of each session's time (default 0.1; 0: at once)")
     parser.add_argument("--timeout", type=float, default=120, help="seconds a run may take before it is an error")
     args = parser.parse_args()
-    if args.sessions < 1 or args.seconds <= 0 or args.households < 1 or args.relogins < 0:
-        parser.error("--sessions, --seconds and --households must be positive, --relogins at least 0")
+    if args.sessions < 1 or args.seconds <= 0 or args.households < 1 or args.relogins < 0 or not 0 <= args.spread < 1:
+        parser.error("--sessions, --seconds and --households must be positive, --relogins at least 0, --spread in [0, 1)")
     signal.signal(signal.SIGTERM, _interrupted)  # a SIGTERM cleans up as Ctrl-C does
     try:
         return run_bench(args)
