@@ -49,6 +49,11 @@ def _state() -> _Shared:
 def current() -> source.Snapshot:
     """The whole snapshot at the database's current data version."""
     shared = _state()
+    kept = shared.snap
+    if kept is not None:  # most runs: nothing was saved since; asked without the lock, so runs never queue for it
+        with store.reading() as session:
+            if source.is_current(session, kept):
+                return kept
     with shared.lock:  # one refresh at a time; others wait for it rather than each reading the same delta
         with store.reading() as session:
             if shared.snap is None:

@@ -48,9 +48,11 @@ def test_a_save_by_one_user_reaches_the_snapshot_another_reads_and_only_its_part
         save_month(session, staff, month, [IncomeRow(household.id, "12345.67", 2)], today=TODAY)
 
     with reading(demo) as session:
+        assert not snapshot.is_current(session, before)  # a page's run asks this first, without the lock
         after = snapshot.refresh(session, before)
         whole = snapshot.load(session)
         assert snapshot.refresh(session, after) is after  # nothing new: the same object
+        assert snapshot.is_current(session, after)
     _same(after, whole)
     assert after.version > before.version
     mine = after.incomes[after.incomes["household_id"] == household.id]
@@ -103,6 +105,7 @@ def test_another_database_at_the_same_address_is_read_whole(demo):
     empty_database(demo)
     load_demo(demo, households=10, seed=4)
     with reading(demo) as session:
+        assert not snapshot.is_current(session, before)
         after = snapshot.refresh(session, before)
         whole = snapshot.load(session)
     _same(after, whole)
