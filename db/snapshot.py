@@ -254,8 +254,11 @@ def _versions(session: Session) -> tuple[int, int, str | None]:
     reads is then in the version and in the parts read after, and its audit rows are applied again next time
     (harmless), never missed."""
     last = session.execute(select(AuditLog.id, AuditLog.row_hash).order_by(AuditLog.id.desc()).limit(1)).first()
-    version = session.scalar(select(DataVersion.version).where(DataVersion.id == 1)) or 0
-    return version, (last[0] if last else 0), (last[1] if last else None)
+    return _data_version(session), (last[0] if last else 0), (last[1] if last else None)
+
+
+def _data_version(session: Session) -> int:
+    return session.scalar(select(DataVersion.version).where(DataVersion.id == 1)) or 0
 
 
 def _same_log(session: Session, snap: Snapshot) -> bool:
@@ -334,8 +337,7 @@ def _changed_since(session: Session, snap: Snapshot) -> tuple[dict[int, set[str]
 def is_current(session: Session, snap: Snapshot) -> bool:
     """Whether `snap` is at the database's data version and its log was not replaced: what most page runs ask, two
     small reads that need no lock."""
-    version = session.scalar(select(DataVersion.version).where(DataVersion.id == 1)) or 0
-    return version == snap.version and _same_log(session, snap)
+    return _data_version(session) == snap.version and _same_log(session, snap)
 
 
 def refresh(session: Session, snap: Snapshot | None) -> Snapshot:

@@ -20,11 +20,11 @@ _ALTAIR_LOCK = getattr(vega_charts, "_altair_globals_lock", threading.Lock())
 
 @dataclass(frozen=True)
 class Spec:
-    """A chart built once: its Vega-Lite spec with the data already in Arrow (as Streamlit sends it), and the same
-    spec as JSON for its picture."""
+    """A chart built once: its Vega-Lite spec with the data already in Arrow (as Streamlit sends it), and the spec
+    with its data inline (`full`), written as JSON for its picture only when a download asks."""
 
     draw: dict
-    json: str
+    full: dict
 
 
 def spec(chart: alt.Chart) -> Spec:
@@ -32,17 +32,16 @@ def spec(chart: alt.Chart) -> Spec:
     the data's conversion on every run."""
     with _ALTAIR_LOCK:
         full = chart.to_dict(validate=False)
-    text = json.dumps(full, ensure_ascii=False)
     draw = dict(full)
     if "datasets" in full:  # Streamlit passes Arrow bytes through as they are
         draw["datasets"] = {name: dataframe_util.convert_anything_to_arrow_bytes(pd.DataFrame(rows))
                             for name, rows in full["datasets"].items()}
-    return Spec(draw, text)
+    return Spec(draw, full)
 
 
 def _spec(chart: alt.Chart | Spec) -> str:
     if isinstance(chart, Spec):
-        return chart.json
+        return json.dumps(chart.full, ensure_ascii=False)
     with _ALTAIR_LOCK:
         return chart.to_json(validate=False, indent=None)
 
