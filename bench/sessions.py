@@ -15,7 +15,9 @@ Each client does what a browser tab does:
 - submits the login form (user name, password, the submit button) and waits for the first page (首页) to be fully
   sent (`script_finished` of a run no rerun interrupted): that is one login;
 - then clicks 进度看板 and 首页 in the sidebar in turn, each click a rerun of that page: the time from the request to
-  the same end is one page run.
+  the same end is one page run. With `--think S` a person looks at each page for S seconds on average (0.5–1.5 × S,
+  at random) before the next click, as someone reading it would; the default, 0, clicks again the moment a page is
+  drawn — a stress far beyond twenty people, kept to compare with earlier figures.
 Halfway through its time each session leaves and a new tab logs in as a user who has not logged in before (--relogins
 times): a new user arriving while the others click. The sessions' leaving is spread over a tenth of each share of the
 time (`--spread`, seat by seat), as people arrive one after another; `--spread 0` has all of them log in at the same
@@ -27,6 +29,7 @@ median, p95, max), the errors and the machine's load (os.getloadavg) before and 
 error. The server and every temporary file are removed at the end, on Ctrl-C and on SIGTERM too.
 
   .venv/bin/python bench/sessions.py                                          # 20 sessions, 120 s, 3,500 households
+  .venv/bin/python bench/sessions.py --think 2                                # the same at a reading pace
   .venv/bin/python bench/sessions.py --sessions 3 --seconds 5 --households 300   # the short form the tests run
 """
 
@@ -37,6 +40,7 @@ import asyncio
 import json
 import logging
 import math
+import random
 import os
 import resource
 import secrets
@@ -335,6 +339,7 @@ async def person(url: str, usernames: list[str], until: float, args, tally: Tall
     """One seat: a login per user name, each followed by clicks (at least one) until its share of the time is up; a
     seat leaves `seat / sessions` of the spread earlier than the last one."""
     share = (until - time.perf_counter()) / len(usernames)
+    pace = random.Random(seat)
     early = share * args.spread * seat / max(args.sessions, 1)
     for n, username in enumerate(usernames):
         tab = Tab(url, args.timeout)
@@ -350,6 +355,8 @@ async def person(url: str, usernames: list[str], until: float, args, tally: Tall
                 tally.page_runs.append(time.perf_counter() - started)
                 check(run, page)
                 clicks += 1
+                if args.think:  # a person reads the page before the next click; jittered so the seats do not march together
+                    await asyncio.sleep(args.think * pace.uniform(0.5, 1.5))
         except (RunFailed, TimeoutError, websockets.ConnectionClosed, OSError) as exc:
             tally.errors.append(f"{username}: {type(exc).__name__}: {exc}")
             return
@@ -387,7 +394,8 @@ def load_text(load: tuple[float, float, float]) -> str:
 
 def report(args, tally: Tally, load_before, load_after, elapsed: float) -> None:
     print(f"sessions: {args.sessions} on {args.households:,} households, {elapsed:.0f} s "
-          f"({os.cpu_count()} cores; {args.relogins} new user(s) per session under load, spread over {args.spread:.0%} of its time)")
+          f"({os.cpu_count()} cores; {args.relogins} new user(s) per session under load, spread over {args.spread:.0%} of its time; "
+          + (f"{args.think:g} s (0.5–1.5×) between a page and the next click)" if args.think else "the next click at once)"))
     print(figures("logins, all at once", tally.first_logins))
     print(figures("logins of new users under load", tally.late_logins))
     print(figures("page runs (进度看板 ↔ 首页)", tally.page_runs))
@@ -408,10 +416,14 @@ def main() -> int:
     parser.add_argument("--relogins", type=int, default=1, help="new users per session during the run (default 1)")
     parser.add_argument("--spread", type=float, default=0.1,
                         help="the new users' logins spread over this share of each session's time (default 0.1; 0: at once)")
+    parser.add_argument("--think", type=float, default=0,
+                        help="seconds a person looks at a page before the next click, on average (default 0: at once)")
     parser.add_argument("--timeout", type=float, default=120, help="seconds a run may take before it is an error")
     args = parser.parse_args()
-    if args.sessions < 1 or args.seconds <= 0 or args.households < 1 or args.relogins < 0 or not 0 <= args.spread < 1:
-        parser.error("--sessions, --seconds and --households must be positive, --relogins at least 0, --spread in [0, 1)")
+    if (args.sessions < 1 or args.seconds <= 0 or args.households < 1 or args.relogins < 0 or not 0 <= args.spread < 1
+            or args.think < 0):
+        parser.error("--sessions, --seconds and --households must be positive, --relogins and --think at least 0, "
+                     "--spread in [0, 1)")
     signal.signal(signal.SIGTERM, _interrupted)  # a SIGTERM cleans up as Ctrl-C does
     try:
         return run_bench(args)

@@ -18,6 +18,8 @@ its own transaction (confirming a proposal); both paths give the same frames, so
 from __future__ import annotations
 
 import datetime as dt
+import itertools
+import os
 from dataclasses import dataclass, field, replace
 
 import numpy as np
@@ -35,6 +37,22 @@ from db.models import (AidPayment, AssistanceRecord, AuditLog, DataVersion, Diba
 # read is quicker
 WHOLE_RELOAD_SHARE = 0.05
 WHOLE_RELOAD_FILES = 200
+_ORIGINS = itertools.count(1)
+
+
+def _no_huge_pages() -> None:
+    """numpy asks the kernel for transparent huge pages for every large array; once a province's snapshot has been read
+    and memory is fragmented, each fresh array then waits for the kernel to compact memory — a save's splice of the
+    income months took 0.6–1.5 s instead of 0.15 s (bench/pages.py). Off for this process, unless the operator set
+    numpy's own switch (NUMPY_MADVISE_HUGEPAGE)."""
+    from numpy._core import multiarray
+
+    if "NUMPY_MADVISE_HUGEPAGE" not in os.environ and hasattr(multiarray, "_set_madvise_hugepage"):
+        multiarray._set_madvise_hugepage(False)
+
+
+_no_huge_pages()
+LOG_KEPT = 64  # refreshes a snapshot remembers (files_changed_since reaches this far back)
 _CHUNK = 500  # ids per IN list
 
 
@@ -161,6 +179,15 @@ class Snapshot:
     reference: Reference
     stamps: dict[str, int] = field(default_factory=dict)  # part (or "reference") → version it last changed at
     scope: str = "/"                  # the subtree it holds ('/' for everything)
+    # the latest refreshes, oldest first: (from version, to version, part → files re-read); a whole read starts it
+    # afresh, and a change to the reference tables is a part named "reference" with no files
+    log: tuple[tuple[int, int, dict[str, frozenset[int]]], ...] = ()
+    origin: int = 0                   # which whole read this snapshot descends from (refreshes keep it)
+
+    @property
+    def mark(self) -> tuple[int, int]:
+        """Where this snapshot stands: a figure computed on it can later be brought up to date file by file."""
+        return self.origin, self.version
 
     def __getattr__(self, name: str) -> pd.DataFrame:
         try:
@@ -275,7 +302,8 @@ def load(session: Session) -> Snapshot:
     reference = read_reference(session)
     parts = {name: _read_part(session, name) for name in PARTS}
     parts["files"] = _with_names(parts["files"], reference)
-    return Snapshot(version, audit_id, audit_hash, parts, reference, {p: version for p in (*PARTS, "reference")})
+    return Snapshot(version, audit_id, audit_hash, parts, reference, {p: version for p in (*PARTS, "reference")},
+                    origin=next(_ORIGINS))
 
 
 def read(session: Session, actor: Actor, parts: tuple[str, ...] = PARTS) -> Snapshot:
@@ -288,7 +316,7 @@ def read(session: Session, actor: Actor, parts: tuple[str, ...] = PARTS) -> Snap
     parts = {name: _read_part(session, name, in_scope=in_scope) for name in dict.fromkeys(("files", *parts))}
     parts["files"] = _with_names(parts["files"], reference)
     return Snapshot(version, audit_id, audit_hash, parts, reference, {p: version for p in (*PARTS, "reference")},
-                    scope="/" if actor.sees_everything else actor.org_path)
+                    scope="/" if actor.sees_everything else actor.org_path, origin=next(_ORIGINS))
 
 
 def _splice(old: pd.DataFrame, ids: np.ndarray, fresh: pd.DataFrame) -> pd.DataFrame:
@@ -312,7 +340,8 @@ def _splice(old: pd.DataFrame, ids: np.ndarray, fresh: pd.DataFrame) -> pd.DataF
         pieces = [a[kept[0][0]:kept[0][1]]]
         for k in range(len(ids)):
             pieces += [b[new_lo[k]:new_hi[k]], a[kept[k + 1][0]:kept[k + 1][1]]]
-        columns[column] = type(a)._concat_same_type(pieces)
+        # the dtype said: pandas would otherwise infer `str` for an object column of text
+        columns[column] = pd.Series(type(a)._concat_same_type(pieces), dtype=before.dtype, copy=False)
     return pd.DataFrame(columns, copy=False)  # one block per column: the next splice copies nothing it keeps
 
 
@@ -358,9 +387,11 @@ def refresh(session: Session, snap: Snapshot | None) -> Snapshot:
         return load(session)
     stamps = dict(snap.stamps)
     reference = snap.reference
+    moved: dict[str, frozenset[int]] = {}
     if others & _REFERENCE:
         reference = read_reference(session)
         stamps["reference"] = version
+        moved["reference"] = frozenset()
     parts = dict(snap.parts)
     touched: dict[str, set[int]] = {}
     for household_id, entities in files.items():
@@ -373,7 +404,70 @@ def refresh(session: Session, snap: Snapshot | None) -> Snapshot:
             fresh = _with_names(fresh, reference)
         parts[part] = _splice(parts[part], np.fromiter(ids, np.int64), fresh)
         stamps[part] = version
-    return Snapshot(version, seen, seen_hash, parts, reference, stamps)
+        moved[part] = frozenset(ids)
+    log = (*snap.log, (snap.version, version, moved))[-LOG_KEPT:]
+    return Snapshot(version, seen, seen_hash, parts, reference, stamps, log=log, origin=snap.origin)
+
+
+def files_changed_since(snap: Snapshot, mark: tuple[int, int], parts: tuple[str, ...]) -> frozenset[int] | None:
+    """The files whose rows in `parts` changed since the snapshot stood at `mark` (an earlier `Snapshot.mark`), or
+    None when that cannot be told file by file: a whole read since, the log does not reach back so far, or the
+    reference tables (lines, parameters) changed, which may move every file's figures."""
+    origin, version = mark
+    if origin != snap.origin:
+        return None
+    if version == snap.version:
+        return frozenset()
+    since = [entry for entry in snap.log if entry[0] >= version]
+    if not since or since[0][0] != version:
+        return None
+    ids: set[int] = set()
+    for _, _, moved in since:
+        if "reference" in moved:
+            return None
+        for part in parts:
+            ids |= moved.get(part, frozenset())
+    return frozenset(ids)
+
+
+def per_file(snap: Snapshot, parts: tuple[str, ...], compute, kept: pd.DataFrame | None = None,
+             kept_mark: tuple[int, int] | None = None) -> pd.DataFrame:
+    """`compute(snap)`, a frame of rows per file that each depend only on that file's rows of `parts` and on the
+    reference tables (the status engine's answer), sorted by household_id. Given the value computed on the snapshot
+    at `kept_mark`, only the files written since are computed again and their rows replaced."""
+    changed = None if kept is None else files_changed_since(snap, kept_mark, parts)
+    if changed is None or len(changed) > max(WHOLE_RELOAD_FILES, WHOLE_RELOAD_SHARE * len(snap.parts["files"])):
+        return _by_household(compute(snap))
+    if not changed:
+        return kept
+    return replace_files(kept, changed, _by_household(compute(only_files(snap, changed))))
+
+
+def _by_household(frame: pd.DataFrame) -> pd.DataFrame:
+    if frame["household_id"].is_monotonic_increasing:
+        return frame
+    return frame.sort_values("household_id", kind="stable").reset_index(drop=True)
+
+
+def replace_files(frame: pd.DataFrame, household_ids, fresh: pd.DataFrame) -> pd.DataFrame:
+    """A per-file figure (`frame`, sorted by household_id) with the rows of some files replaced by `fresh` (those
+    files' rows computed again, also sorted; a file may have none now)."""
+    ids = np.fromiter(household_ids, np.int64)
+    if fresh.empty:  # the files left the figure: drop their rows, keeping every column's type
+        return frame[~np.isin(frame["household_id"].to_numpy(), ids)].reset_index(drop=True)
+    return _splice(frame, ids, fresh[frame.columns])
+
+
+def only_files(snap: Snapshot, household_ids) -> Snapshot:
+    """The snapshot restricted to some files (each part's runs of those ids; the parts are sorted by household_id)."""
+    ids = np.unique(np.fromiter(household_ids, np.int64))
+    parts = {}
+    for name, frame in snap.parts.items():
+        hid = frame["household_id"].to_numpy()
+        lo, hi = np.searchsorted(hid, ids, "left"), np.searchsorted(hid, ids, "right")
+        rows = np.concatenate([np.arange(a, b) for a, b in zip(lo, hi, strict=True)]) if len(ids) else np.array([], int)
+        parts[name] = frame.iloc[rows].reset_index(drop=True)
+    return replace(snap, parts=parts)
 
 
 def scoped(snap: Snapshot, actor: Actor) -> Snapshot:

@@ -82,11 +82,20 @@ sheets["按措施类别"] = _show(totals(chosen, "措施类别", "资金来源")
 by_year = ledger_service.chosen(rows, ledger_service.View(place=place, funds=tuple(funds), planned=planned))
 sheets["按年度"] = _show(totals(by_year, "年度", "资金来源"), "历年发放（按资金来源）")
 
-by_fund = totals(chosen, "资金来源").drop(index=TOTAL).reset_index()
-by_fund["金额(元)"] = by_fund[TOTAL] / 100
-charts.show(charts.hbar(by_fund[["资金来源", "金额(元)"]], "资金来源", "金额(元)", f"{when}资金发放（按资金来源）", color="#2c7fb8",
-                        height=60 + 40 * len(by_fund)),
-            by_fund[["资金来源", "金额(元)"]], f"资金台账-{when}-按资金来源")
+
+
+def _fund_chart(snap, actor, view: ledger_service.View, today: dt.date, when: str) -> tuple[charts.Spec, pd.DataFrame]:
+    """The chart by fund source, built once per view and save of payments (not on every rerun)."""
+    book = snapshot.derived("ledger", actor, ledger_service.PARTS, ledger_service.book_from, today)
+    by_fund = totals(ledger_service.chosen(book.summary, view), "资金来源").drop(index=TOTAL).reset_index()
+    by_fund["金额(元)"] = by_fund[TOTAL] / 100
+    data = by_fund[["资金来源", "金额(元)"]]
+    chart = charts.hbar(data, "资金来源", "金额(元)", f"{when}资金发放（按资金来源）", color="#2c7fb8", height=60 + 40 * len(by_fund))
+    return charts.spec(chart), data
+
+
+fund_chart, fund_data = snapshot.derived("ledger_chart", actor, ledger_service.PARTS, _fund_chart, view, today, when)
+charts.show(fund_chart, fund_data, f"资金台账-{when}-按资金来源")
 
 
 def _newest(snap, actor, view: ledger_service.View, today: dt.date) -> pd.DataFrame:

@@ -41,7 +41,9 @@ def _table(rows: pd.DataFrame) -> pd.DataFrame:
 def _lists(snap, actor, as_of) -> dict:
     """The engine's answer and the five lists as shown, built once per data version and scope (shared by reference:
     never modified). Files closed since the evaluation month are not proposed again."""
-    result = evaluation.evaluate_snapshot(snap, actor, as_of)
+    # the engine's answer per file: after a save, only the files written are evaluated again
+    result = snapshot.derived("proposals_result", actor, evaluation.PARTS, evaluation.evaluate_snapshot, as_of,
+                              by_file=True)
     open_now = result["current_status"] == "active"
     lists = {}
     for kind in ("exit", "relief"):

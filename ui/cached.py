@@ -19,7 +19,8 @@ def worklist(actor: Actor, today: dt.date) -> worklist_service.Worklist:
 
 def _worklist(snap, actor: Actor, today: dt.date) -> worklist_service.Worklist:
     # the status engine's part is kept apart: a visit, a pairing or a payment saved does not rerun it
-    engine = snapshot.derived("worklist_engine", actor, evaluation.PARTS, worklist_service.engine_facts, today)
+    engine = snapshot.derived("worklist_engine", actor, evaluation.PARTS, worklist_service.engine_facts, today,
+                              by_file=True)  # after a save, only the files written are evaluated again
     return worklist_service.worklist_from(snap, actor, today, engine)
 
 

@@ -88,9 +88,14 @@ def for_actor(actor: Actor) -> source.Snapshot:
     return got
 
 
-def derived(name: str, actor: Actor, parts: tuple[str, ...], compute: Callable[..., Any], *args: Hashable) -> Any:
+def derived(name: str, actor: Actor, parts: tuple[str, ...], compute: Callable[..., Any], *args: Hashable,
+            by_file: bool = False) -> Any:
     """`compute(scoped_snapshot, actor, *args)`, computed once per scope, role class, stamps of `parts` and `args`.
-    Each (name, scope, role class, args) keeps its latest value only: a save replaces it, never piles up copies."""
+    Each (name, scope, role class, args) keeps its latest value only: a save replaces it, never piles up copies.
+
+    `by_file`: the value is a frame of rows per file (household_id) that each depend only on that file's rows of
+    `parts` and on the reference tables — the status engine's answer. After a save it is then computed again for the
+    files written only, and their rows replaced (one file's income saved costs one file's evaluation, not 200,000)."""
     snap = for_actor(actor)
     key = (name, scope_key(actor), actor.sees_personal_data, args)
     stamp = snap.stamp(*parts)
@@ -107,12 +112,16 @@ def derived(name: str, actor: Actor, parts: tuple[str, ...], compute: Callable[.
             if kept is not None and kept[0] == stamp:
                 return kept[1]
         try:
-            value = compute(snap, actor, *args)
+            if by_file:
+                value = source.per_file(snap, parts, lambda part: compute(part, actor, *args),
+                                        None if kept is None else kept[1], None if kept is None else kept[2])
+            else:
+                value = compute(snap, actor, *args)
         finally:
             with shared.lock:
                 shared.computing.pop((key, stamp), None)
         with shared.lock:
-            shared.derived[key] = (stamp, value)
+            shared.derived[key] = (stamp, value, snap.mark)
             shared.derived.move_to_end(key)
             while len(shared.derived) > _DERIVED_KEPT:
                 shared.derived.popitem(last=False)
