@@ -7,6 +7,7 @@ from pathlib import Path
 
 import streamlit as st
 
+from ui import chinese
 from ui.login import APP_TITLE, gate
 from ui.navigation import pages_for, pages_not_for
 from ui.session import set_actor
@@ -23,6 +24,7 @@ def _no_access() -> None:
 
 
 def main() -> None:
+    chinese.apply()  # Streamlit's own English words, in Chinese (before the login form, which has them too)
     actor = gate()  # None: this run showed the first-run setup or the login form
     if actor is None:
         return

@@ -156,7 +156,7 @@ def parse_extra_year(year: object, holidays: str, workdays: str) -> ExtraYear:
     if not 2000 <= number <= 2100:
         raise CalendarInputError({"year": "年份应在 2000–2100 之间"})
     if number in PACKAGE_YEARS:
-        raise CalendarInputError({"year": f"{number} 年的安排已由 chinese-calendar 提供（{PACKAGE_YEARS[0]}–{PACKAGE_YEARS[-1]} 年），无需录入"})
+        raise CalendarInputError({"year": f"{number} 年的安排已随程序内置（{PACKAGE_YEARS[0]}–{PACKAGE_YEARS[-1]} 年），无需录入"})
     off = _days(holidays, "放假日期", number, errors, "holidays")
     on = _days(workdays, "调休上班日期", number, errors, "workdays")
     if not errors:

@@ -280,7 +280,34 @@ AUDIT_FIELDS = FIELD_LABELS | {
     "helper_phone": "联系电话", "visited_on": "走访日期", "visitor": "走访人", "notes": "情况记录", "needs": "发现的需求",
     "visit_interval_months": "本户走访间隔（月）",
     "from_on": "起始日期", "to_on": "截止日期",
+    # the demo loader's summary (demo/load.py)
+    "households": "档案", "members": "家庭成员", "income_months": "月收入记录", "measures": "帮扶措施", "payments": "资金发放",
+    "pairings": "结对帮扶", "visits": "走访", "dibao_lines": "低保标准", "orgs": "工会组织", "assistance_records": "救助记录",
+    "seed": "随机种子",
 }
+# the jobs that write as system:<job> (db.actor.system_actor), as the log names them
+SYSTEM_JOBS = {"setup": "首次设置", "demo": "载入示例数据", "restore": "恢复备份", "evaluate": "评估", "id-duplicates": "身份证号查重",
+               "manage.py": "命令行"}
+
+
+def user_names(session: Session, usernames) -> dict[str, str]:
+    """Username → the person's name, for the usernames given (records name their writer by username)."""
+    wanted = sorted({u for u in usernames if u})
+    if not wanted:
+        return {}
+    return dict(session.execute(select(User.username, User.display_name).where(User.username.in_(wanted))).all())
+
+
+def actor_label(actor: str, people: dict[str, str]) -> str:
+    """Who did it, as the log shows it: a person's name (and username), or 系统（the job）."""
+    if actor in people:
+        return f"{people[actor]}（{actor}）"
+    if actor.startswith("system:"):
+        job = actor.removeprefix("system:")
+        base, _, flag = job.partition(" --")
+        name = SYSTEM_JOBS.get(base, base)
+        return f"系统（{name}{'，命令行以系统身份' if flag else ''}）"
+    return actor
 # code lists by field; lists that share a field name (a file's and a measure's status, an org's and a visit's kind) have no code in common
 AUDIT_CODES = {"role": codes.ROLE, "status": codes.HOUSEHOLD_STATUS | codes.MEASURE_STATUS, "kind": codes.ORG_KIND | codes.VISIT_KIND,
                "cause": codes.CAUSE, "category": codes.CATEGORY, "relation": codes.RELATION, "exclusion": codes.EXCLUSION,
@@ -347,7 +374,7 @@ def audit_frame(session: Session, rows: list[AuditLog]) -> pd.DataFrame:
     people = dict(session.execute(select(User.username, User.display_name)).all())
     return pd.DataFrame(
         [
-            {"时间": r.at, "操作人": f"{people[r.actor]}（{r.actor}）" if r.actor in people else r.actor,
+            {"时间": r.at, "操作人": actor_label(r.actor, people),
              "操作": ACTION_LABELS.get(r.action, r.action), "对象": ENTITY_LABELS.get(r.entity, r.entity),
              "记录": names.get((r.entity, r.entity_id), r.entity_id or ""), "字段": AUDIT_FIELDS.get(r.field, r.field or ""),
              "原值": _audit_value(r.field, r.old_value), "新值": _audit_value(r.field, r.new_value), "原因": r.reason or ""}

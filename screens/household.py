@@ -7,7 +7,7 @@ import pandas as pd
 import streamlit as st
 
 from core import codes
-from db import audit
+from db import audit, queries
 from db import file_access, file_view
 from db import households as hh_service
 from db import incomes as income_service
@@ -40,6 +40,7 @@ with store.reading() as session:
     place_name = session.get(Place, household.place_code).name
     steps = hh_service.steps_of(session, actor, household.id)
     history = hh_service.status_history(session, actor, household.id)
+    recorders = queries.user_names(session, {c.recorded_by for c in history})
     incomes = income_service.history(session, actor, household)
     support = file_view.support_records(session, actor, household.id)
     trail = file_view.file_audit(session, actor, household)
@@ -76,7 +77,7 @@ causes = pd.DataFrame([
 ], columns=["致困原因", "主次", "状态"])
 history_frame = pd.DataFrame([
     {"日期": c.effective_on, "原状态": codes.label(codes.HOUSEHOLD_STATUS, c.from_status), "新状态": codes.HOUSEHOLD_STATUS[c.to_status],
-     "原因": codes.label(codes.STATUS_REASON, c.reason), "说明": c.note or "", "登记人": c.recorded_by}
+     "原因": codes.label(codes.STATUS_REASON, c.reason), "说明": c.note or "", "登记人": queries.actor_label(c.recorded_by, recorders)}
     for c in history
 ], columns=["日期", "原状态", "新状态", "原因", "说明", "登记人"])
 

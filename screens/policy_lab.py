@@ -67,7 +67,7 @@ opened = st.session_state[SCENARIO]
 if st.session_state[MISSING]:
     st.warning(f"找不到方案“{escape_markdown(wanted)}”，或您无权查看。请核对链接，或向分享者索取。", icon=":material/link_off:")
 if not author and opened is None:
-    st.info("请打开同事分享的方案链接（网址中带有 ?scenario=…）查看对比。业务人员可查看方案，不能新建或修改。")
+    st.info("请打开同事分享的方案链接查看对比。业务人员可查看方案，不能新建或修改。")
     st.stop()
 
 # the real lines and parameters as the lab holds them for this data version (read once, not on every rerun)

@@ -7,6 +7,7 @@ import altair as alt
 import pandas as pd
 import streamlit as st
 
+from core.codes import RULE_SET
 from core.parameters import SPEC_BY_KEY
 from db import params, queries
 from db.errors import ServiceError, ValidationError
@@ -115,26 +116,51 @@ def _grid_editor(kind: str, loader, saver, column_config: dict) -> None:
         st.rerun()
 
 
+def _labelled(loader, saver, column: str, labels: dict[str, str], values: dict[str, str] | None = None):
+    """The grid shows names where the store keeps codes (districts, parameters, the rule set's code in 取值) and gives the
+    service codes back; a name typed that matches none is passed on as typed, for the service to refuse with its message."""
+    codes_of = {label: code for code, label in labels.items()}
+    value_codes = {label: code for code, label in (values or {}).items()}
+
+    def load(session):
+        frame = loader(session)
+        shown = frame.assign(**{column: frame[column].map(lambda c: labels.get(c, c))})
+        if values:
+            shown["取值"] = shown["取值"].map(lambda v: values.get(v, v))
+        return shown
+
+    def save(session, actor, rows):
+        back = [{**row, column: codes_of.get(row.get(column), row.get(column))} for row in rows]
+        if values:
+            back = [{**row, "取值": value_codes.get(row.get("取值"), row.get("取值"))} for row in back]
+        return saver(session, actor, back)
+
+    return load, save
+
+
 tab_lines, tab_params, tab_calendar = st.tabs(["低保标准", "政策参数", "法定节假日"])
 with tab_lines:
     with store.reading() as session:
         districts = dict(queries.places_in_scope(session, actor))
-    _grid_editor("lines", params.line_rows, params.save_lines, {
-        "区县": st.column_config.SelectboxColumn("区县", options=list(districts), required=True),
+    load_lines, save_lines = _labelled(params.line_rows, params.save_lines, "区县", districts)
+    _grid_editor("lines", load_lines, save_lines, {
+        "区县": st.column_config.SelectboxColumn("区县", options=list(districts.values()), required=True),
         "生效日期": st.column_config.DateColumn("生效日期", format="YYYY-MM-DD", required=True),
         "标准(元)": st.column_config.NumberColumn("标准（元/人·月）", min_value=0.01, format="%.2f", required=True),
         "依据": st.column_config.TextColumn("依据（文件名称或文号）", default=""),
         "示例数据": st.column_config.CheckboxColumn("示例数据", disabled=True),
     })
-    st.caption("区县代码：" + "，".join(f"{code} {name}" for code, name in districts.items()))
 with tab_params:
-    _grid_editor("params", params.parameter_rows, params.save_parameters, {
-        "参数": st.column_config.SelectboxColumn("参数", options=list(SPEC_BY_KEY), required=True),
+    labels = {key: spec.label for key, spec in SPEC_BY_KEY.items()}
+    load_params, save_params = _labelled(params.parameter_rows, params.save_parameters, "参数", labels, RULE_SET)
+    _grid_editor("params", load_params, save_params, {
+        "参数": st.column_config.SelectboxColumn("参数", options=list(labels.values()), required=True),
         "生效日期": st.column_config.DateColumn("生效日期", format="YYYY-MM-DD", required=True),
         "取值": st.column_config.TextColumn("取值", required=True),
         "说明": st.column_config.TextColumn("说明", default=""),
     })
-    st.caption("参数：" + "；".join(f"{key} = {spec.label}" + (f"（{spec.unit}）" if spec.unit else "") for key, spec in SPEC_BY_KEY.items())
-               + "。年度目标写作 {\"2018\": 50, \"2019\": 40, \"2020\": 10}；认定规则写作 national_2016 或 deep_relative_2019。")
+    st.caption("取值的单位：" + "；".join(f"{spec.label}（{spec.unit}）" for spec in SPEC_BY_KEY.values() if spec.unit)
+               + "。年度目标写作 {\"2018\": 50, \"2019\": 40, \"2020\": 10}（年份：百分比，合计 100）；认定规则写作 "
+               + " 或 ".join(f"“{name}”" for name in RULE_SET.values()) + "。")
 with tab_calendar:
     calendar_form(actor)

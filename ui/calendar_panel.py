@@ -22,7 +22,7 @@ def show_calendar() -> None:
         years = calendar_years(session)
     st.subheader("法定节假日与调休")
     st.caption(f"公示期按国务院公布的工作日计算：法定节假日不计，调休上班的周六、周日计入；公示当天不计，审核（或脱困、解困确认）"
-               f"最早可在第 N 个工作日当天办理。{PACKAGE_YEARS[0]}–{PACKAGE_YEARS[-1]} 年已内置（chinese-calendar 1.11.0），"
+               f"最早可在第 N 个工作日当天办理。{PACKAGE_YEARS[0]}–{PACKAGE_YEARS[-1]} 年已随程序内置，"
                "之后的年份由管理员按国务院办公厅通知录入；公示期进入未录入的年份时，系统会提示先录入，不会按周一至周五推算。")
     if years:
         st.dataframe(pd.DataFrame([{"年份": y["year"], "放假日期": y["holidays"], "调休上班日期": y["workdays"] or "—",

@@ -137,7 +137,7 @@ def show(comparison, actor: Actor, title: str, settings: pd.DataFrame | None = N
         st.markdown("**困难类别认定**（按方案的认定倍数）")
         _table(comparison.eligibility)
     with e2:
-        st.markdown("**难以脱困户的月收入缺口**（Σ max(0, 低保标准×人口 − 含转移性收入的家庭收入)）")
+        st.markdown("**难以脱困户的月收入缺口**（每户“低保标准×人口 − 含转移性收入的家庭收入”，不足的部分相加；收入已达标的户记为 0）")
         _table(comparison.money, column_config={c: st.column_config.NumberColumn(format="%,.2f")
                                                 for c in comparison.money.columns if "(元)" in c})
 

@@ -76,7 +76,7 @@ def test_a_year_with_no_calendar_is_refused_by_name_then_allowed_once_entered():
     "year,holidays,workdays,field,message",
     [
         ("", "2027-01-01", "", "year", "请填写年份"),
-        ("2018", "2018-01-01", "", "year", "已由 chinese-calendar 提供"),
+        ("2018", "2018-01-01", "", "year", "已随程序内置"),
         ("2027", "", "", "holidays", "请填写该年的放假日期"),
         ("2027", "2027-13-01", "", "holidays", "“2027-13-01”不是日期"),
         ("2027", "2028-01-01", "", "holidays", "不在 2027 年内"),

@@ -218,7 +218,7 @@ def test_admin_adds_a_real_line_in_the_grid_and_a_viewer_cannot_edit(app_db):
     assert_ok(at)
     assert "尚未录入任何低保标准" in _texts(at)
     at.session_state["pp_lines_grid"] = {"edited_rows": {}, "deleted_rows": [], "added_rows": [
-        {"区县": "130302", "生效日期": "2026-01-01", "标准(元)": 790.0, "依据": "秦民〔2026〕1号"}]}
+        {"区县": "海港区", "生效日期": "2026-01-01", "标准(元)": 790.0, "依据": "秦民〔2026〕1号"}]}
     at.button(key="FormSubmitter:pp_lines_form-保存").click().run()
     assert_ok(at)
     assert "已保存：新增 1 行" in _texts(at)

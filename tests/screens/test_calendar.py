@@ -17,7 +17,7 @@ def test_admin_enters_a_year_and_a_viewer_sees_it(app_db):
     at = app_as("boss").run()
     at.switch_page("screens/policy_params.py").run()
     assert_ok(at)
-    assert "2004–2026 年已内置" in _texts(at) and "尚未录入 2026 年以后的年份" in _texts(at)
+    assert "2004–2026 年已随程序内置" in _texts(at) and "尚未录入 2026 年以后的年份" in _texts(at)
     at.text_input(key="pp_cal_year_new").input("2027")
     at.text_area(key="pp_cal_holidays_new").input("2027-01-01~2027-01-03, 2027-02-30")
     at.text_area(key="pp_cal_workdays_new").input("2027-02-14")
